@@ -1,0 +1,42 @@
+"""The per-operation GraphQL context shared by every subgraph.
+
+A context is built per HTTP request or per in-process call (and per event for
+subscriptions), so the DataLoaders it holds never serve another operation's data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from strawberry.types import Info
+
+from subgraphs.core.principal import ANONYMOUS, Principal
+
+T = TypeVar("T")
+
+
+@dataclass
+class YuiContext:
+    principal: Principal = ANONYMOUS
+    request: Any = None
+    response: Any = None
+    _loaders: dict[Any, Any] = field(default_factory=dict)
+
+    def loader(self, factory: Callable[[YuiContext], T]) -> T:
+        """The DataLoader made by ``factory`` for this operation (one per factory)."""
+        if factory not in self._loaders:
+            self._loaders[factory] = factory(self)
+        return self._loaders[factory]  # type: ignore[no-any-return]
+
+
+def context_of(info: Info) -> YuiContext:
+    context = info.context
+    if not isinstance(context, YuiContext):
+        raise TypeError("Yui subgraphs run only with a YuiContext")
+    return context
+
+
+def principal_of(info: Info) -> Principal:
+    return context_of(info).principal

@@ -1,0 +1,489 @@
+"""Service functions of the people subgraph: check_* validate, do_* change.
+
+Each do_* owns its transaction. Expected business failures (a duplicate login ID, an
+unknown department) come back as ``PeopleError`` values that the GraphQL layer returns as
+data (DESIGN rule 5); permission failures are raised by the caller before getting here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from subgraphs.core.principal import ROLE_STAFF, ROLE_TENANT_ADMIN, Principal
+from subgraphs.people.kana import normalize_kana
+from subgraphs.people.models import (
+    AccessToken,
+    Council,
+    Group,
+    GroupMembership,
+    Organization,
+    Person,
+    PersonAdditionalDepartment,
+    RoleAssignment,
+    Tenant,
+)
+
+ASSIGNABLE_ROLES = {ROLE_TENANT_ADMIN}
+
+
+@dataclass(frozen=True)
+class PeopleError:
+    """An expected failure, shown to the user next to ``field`` (None: the whole form)."""
+
+    code: str
+    message: str
+    field: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What a do_* function returns: the changed object, or the reasons it did not change."""
+
+    obj: Any = None
+    errors: list[PeopleError] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# --- tenants ----------------------------------------------------------------------------
+
+
+def check_tenant(code: str, name: str, slug: str) -> list[PeopleError]:
+    errors = []
+    if not (len(code) == 6 and code.isdigit()):
+        errors.append(
+            PeopleError("INVALID", "A local government code has 6 digits, e.g. 402125.", "code")
+        )
+    if not name.strip():
+        errors.append(PeopleError("REQUIRED", "Name the municipality.", "name"))
+    if not slug or not slug.replace("-", "").isalnum() or not slug.isascii():
+        errors.append(
+            PeopleError("INVALID", "A slug uses ASCII letters, digits and '-'.", "slug")
+        )
+    if Tenant.objects.filter(code=code).exists():
+        errors.append(PeopleError("DUPLICATE", f"Tenant {code} exists already.", "code"))
+    elif slug and Tenant.objects.filter(slug=slug).exists():
+        errors.append(PeopleError("DUPLICATE", f"Slug {slug!r} is taken.", "slug"))
+    return errors
+
+
+@transaction.atomic
+def do_add_tenant(code: str, name: str, slug: str, council_name: str | None = None) -> Outcome:
+    errors = check_tenant(code, name, slug)
+    if errors:
+        return Outcome(errors=errors)
+    council = None
+    if council_name:
+        council, _ = Council.objects.get_or_create(name=council_name.strip())
+    tenant = Tenant.objects.create(code=code, name=name.strip(), slug=slug, council=council)
+    return Outcome(obj=tenant)
+
+
+def find_tenant(code_or_slug: str) -> Tenant | None:
+    """The tenant named by its local government code or its slug (sign-in, CLI)."""
+    key = (code_or_slug or "").strip()
+    if not key:
+        return None
+    return Tenant.objects.filter(code=key).first() or Tenant.objects.filter(slug=key).first()
+
+
+# --- organisations ----------------------------------------------------------------------
+
+
+def rebuild_organization_tree(tenant_id: uuid.UUID) -> None:
+    """Recompute tree_path, tree_rank and depth of every department of one tenant.
+
+    A tenant has hundreds of departments at most, so a full pre-order walk in Python
+    after each change is cheaper and simpler than maintaining nested sets incrementally.
+    """
+    orgs = list(Organization.objects.filter(tenant_id=tenant_id))
+    children: dict[uuid.UUID | None, list[Organization]] = {}
+    for org in orgs:
+        children.setdefault(org.parent_id, []).append(org)
+    for siblings in children.values():
+        siblings.sort(key=lambda o: (o.sort_order, o.code))
+    changed: list[Organization] = []
+    rank = 0
+    stack: list[tuple[Organization, str, int]] = [
+        (org, "", 0) for org in reversed(children.get(None, []))
+    ]
+    while stack:
+        org, parent_path, depth = stack.pop()
+        path = f"{parent_path}{org.id.hex}/"
+        rank += 1
+        if (org.tree_path, org.tree_rank, org.depth) != (path, rank, depth):
+            org.tree_path, org.tree_rank, org.depth = path, rank, depth
+            changed.append(org)
+        stack.extend((child, path, depth + 1) for child in reversed(children.get(org.id, [])))
+    Organization.objects.bulk_update(changed, ["tree_path", "tree_rank", "depth"], batch_size=500)
+
+
+def _check_org_fields(
+    tenant_id: uuid.UUID, data: dict[str, Any], instance: Organization | None
+) -> tuple[list[PeopleError], Organization | None]:
+    errors: list[PeopleError] = []
+    code = (data.get("code") or "").strip() if "code" in data else None
+    if code is not None:
+        if not code:
+            errors.append(PeopleError("REQUIRED", "Give the department a code.", "code"))
+        elif (
+            Organization.objects.filter(tenant_id=tenant_id, code=code)
+            .exclude(id=instance.id if instance else None)
+            .exists()
+        ):
+            errors.append(PeopleError("DUPLICATE", f"Code {code} is used already.", "code"))
+    if "name" in data and not (data.get("name") or "").strip():
+        errors.append(PeopleError("REQUIRED", "Give the department a name.", "name"))
+    parent = None
+    if data.get("parent_id"):
+        parent = Organization.objects.filter(tenant_id=tenant_id, id=data["parent_id"]).first()
+        if parent is None:
+            errors.append(PeopleError("NOT_FOUND", "No such parent department.", "parentId"))
+        elif instance is not None and (
+            parent.id == instance.id or parent.tree_path.startswith(instance.tree_path)
+        ):
+            errors.append(
+                PeopleError("INVALID", "A department cannot sit below itself.", "parentId")
+            )
+    return errors, parent
+
+
+@transaction.atomic
+def do_create_organization(principal: Principal, data: dict[str, Any]) -> Outcome:
+    assert principal.tenant_id is not None
+    data = {"code": data.get("code") or "", "name": data.get("name") or "", **data}
+    errors, parent = _check_org_fields(principal.tenant_id, data, None)
+    if errors:
+        return Outcome(errors=errors)
+    org = Organization.objects.create(
+        tenant_id=principal.tenant_id,
+        code=data["code"].strip(),
+        name=data["name"].strip(),
+        name_kana=normalize_kana(data.get("name_kana") or ""),
+        parent=parent,
+        sort_order=data.get("sort_order") or 0,
+    )
+    rebuild_organization_tree(principal.tenant_id)
+    org.refresh_from_db()
+    return Outcome(obj=org)
+
+
+@transaction.atomic
+def do_update_organization(principal: Principal, org: Organization, data: dict[str, Any]) -> Outcome:
+    assert principal.tenant_id is not None
+    errors, parent = _check_org_fields(principal.tenant_id, data, org)
+    if errors:
+        return Outcome(errors=errors)
+    if "code" in data:
+        org.code = data["code"].strip()
+    if "name" in data:
+        org.name = data["name"].strip()
+    if "name_kana" in data:
+        org.name_kana = normalize_kana(data["name_kana"] or "")
+    if "parent_id" in data:
+        org.parent = parent
+    if data.get("sort_order") is not None:
+        org.sort_order = data["sort_order"]
+    if data.get("is_active") is not None:
+        org.is_active = data["is_active"]
+    org.save()
+    rebuild_organization_tree(principal.tenant_id)
+    org.refresh_from_db()
+    return Outcome(obj=org)
+
+
+@transaction.atomic
+def do_deactivate_organization(principal: Principal, org: Organization) -> Outcome:
+    """Deactivate a department; refused while active staff or departments sit in it."""
+    below = Organization.objects.filter(
+        tenant_id=org.tenant_id, tree_path__startswith=org.tree_path, is_active=True
+    ).exclude(id=org.id)
+    if below.exists():
+        return Outcome(
+            errors=[PeopleError("CONFLICT", "Deactivate its sub-departments first.", "id")]
+        )
+    staff = Person.objects.filter(tenant_id=org.tenant_id, department=org, is_active=True)
+    if staff.exists():
+        return Outcome(
+            errors=[
+                PeopleError(
+                    "CONFLICT", f"{staff.count()} active staff still belong to it.", "id"
+                )
+            ]
+        )
+    org.is_active = False
+    org.save(update_fields=["is_active", "updated_at"])
+    return Outcome(obj=org)
+
+
+# --- staff ------------------------------------------------------------------------------
+
+
+def _check_person_fields(
+    tenant_id: uuid.UUID, data: dict[str, Any], instance: Person | None
+) -> tuple[list[PeopleError], Organization | None, list[Organization]]:
+    errors: list[PeopleError] = []
+    if "login_id" in data:
+        login_id = (data.get("login_id") or "").strip()
+        if not login_id:
+            errors.append(PeopleError("REQUIRED", "Give the login ID.", "loginId"))
+        elif (
+            Person.objects.filter(tenant_id=tenant_id, login_id=login_id)
+            .exclude(id=instance.id if instance else None)
+            .exists()
+        ):
+            errors.append(
+                PeopleError("DUPLICATE", f"Login ID {login_id} is used already.", "loginId")
+            )
+    if "name" in data and not (data.get("name") or "").strip():
+        errors.append(PeopleError("REQUIRED", "Give the name.", "name"))
+    if data.get("email"):
+        try:
+            validate_email(data["email"].strip())
+        except ValidationError:
+            errors.append(PeopleError("INVALID", "Not an e-mail address.", "email"))
+    department = None
+    if data.get("department_id"):
+        department = Organization.objects.filter(
+            tenant_id=tenant_id, id=data["department_id"], is_active=True
+        ).first()
+        if department is None:
+            errors.append(PeopleError("NOT_FOUND", "No such department.", "departmentId"))
+    additional: list[Organization] = []
+    if data.get("additional_department_ids"):
+        wanted = list(dict.fromkeys(str(i) for i in data["additional_department_ids"]))
+        found = {
+            str(o.id): o
+            for o in Organization.objects.filter(tenant_id=tenant_id, id__in=wanted, is_active=True)
+        }
+        missing = [i for i in wanted if i not in found]
+        if missing:
+            errors.append(
+                PeopleError(
+                    "NOT_FOUND", "No such department: " + ", ".join(missing),
+                    "additionalDepartmentIds",
+                )
+            )
+        additional = [found[i] for i in wanted if i in found]
+    return errors, department, additional
+
+
+def _apply_person_fields(person: Person, data: dict[str, Any]) -> None:
+    for key in ("login_id", "name", "email", "extension", "title", "title_code"):
+        if key in data and data[key] is not None:
+            setattr(person, key, str(data[key]).strip())
+    if "name_kana" in data and data["name_kana"] is not None:
+        person.name_kana = normalize_kana(data["name_kana"])
+    if data.get("sort_order") is not None:
+        person.sort_order = data["sort_order"]
+
+
+def _set_additional_departments(person: Person, orgs: list[Organization]) -> None:
+    PersonAdditionalDepartment.objects.filter(tenant_id=person.tenant_id, person=person).delete()
+    PersonAdditionalDepartment.objects.bulk_create(
+        PersonAdditionalDepartment(
+            tenant_id=person.tenant_id, person=person, organization=org, sort_order=i
+        )
+        for i, org in enumerate(orgs)
+    )
+
+
+@transaction.atomic
+def do_create_person(principal: Principal, data: dict[str, Any]) -> Outcome:
+    assert principal.tenant_id is not None
+    data = {"login_id": data.get("login_id") or "", "name": data.get("name") or "", **data}
+    errors, department, additional = _check_person_fields(principal.tenant_id, data, None)
+    if data.get("password"):
+        errors += _check_password(data["password"], None)
+    if errors:
+        return Outcome(errors=errors)
+    person = Person(tenant_id=principal.tenant_id, department=department)
+    _apply_person_fields(person, data)
+    if data.get("password"):
+        person.set_password(data["password"])
+    else:
+        person.set_unusable_password()
+    person.save()
+    _set_additional_departments(person, additional)
+    return Outcome(obj=person)
+
+
+@transaction.atomic
+def do_update_person(principal: Principal, person: Person, data: dict[str, Any]) -> Outcome:
+    assert principal.tenant_id is not None
+    errors, department, additional = _check_person_fields(principal.tenant_id, data, person)
+    if errors:
+        return Outcome(errors=errors)
+    _apply_person_fields(person, data)
+    if "department_id" in data:
+        person.department = department
+    if data.get("is_active") is not None:
+        person.is_active = data["is_active"]
+    person.save()
+    if data.get("additional_department_ids") is not None:
+        _set_additional_departments(person, additional)
+    return Outcome(obj=person)
+
+
+@transaction.atomic
+def do_deactivate_person(principal: Principal, person: Person) -> Outcome:
+    if person.id == principal.person_id:
+        return Outcome(errors=[PeopleError("CONFLICT", "You cannot deactivate yourself.", "id")])
+    person.is_active = False
+    person.save(update_fields=["is_active", "updated_at"])
+    # A deactivated account keeps no way in: its tokens die with it.
+    AccessToken.objects.filter(person=person, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    return Outcome(obj=person)
+
+
+@transaction.atomic
+def do_set_roles(principal: Principal, person: Person, roles: list[str]) -> Outcome:
+    unknown = set(roles) - ASSIGNABLE_ROLES - {ROLE_STAFF}
+    if unknown:
+        return Outcome(errors=[PeopleError("INVALID", f"Unknown roles: {sorted(unknown)}", "roles")])
+    wanted = set(roles) & ASSIGNABLE_ROLES
+    if person.id == principal.person_id and ROLE_TENANT_ADMIN not in wanted:
+        return Outcome(
+            errors=[PeopleError("CONFLICT", "You cannot remove your own administrator role.")]
+        )
+    RoleAssignment.objects.filter(tenant_id=person.tenant_id, person=person).exclude(
+        role__in=wanted
+    ).delete()
+    for role in wanted:
+        RoleAssignment.objects.get_or_create(tenant_id=person.tenant_id, person=person, role=role)
+    return Outcome(obj=person)
+
+
+def roles_of(person: Person) -> frozenset[str]:
+    assigned = RoleAssignment.objects.filter(tenant_id=person.tenant_id, person=person)
+    return frozenset({ROLE_STAFF, *assigned.values_list("role", flat=True)})
+
+
+# --- groups -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_save_group(
+    principal: Principal, group: Group | None, name: str, description: str, member_ids: list[str]
+) -> Outcome:
+    assert principal.tenant_id is not None
+    errors = []
+    name = (name or "").strip()
+    if not name:
+        errors.append(PeopleError("REQUIRED", "Give the group a name.", "name"))
+    elif (
+        Group.objects.filter(tenant_id=principal.tenant_id, name=name)
+        .exclude(id=group.id if group else None)
+        .exists()
+    ):
+        errors.append(PeopleError("DUPLICATE", f"Group {name} exists already.", "name"))
+    wanted = list(dict.fromkeys(str(i) for i in member_ids))
+    found = set(
+        str(i)
+        for i in Person.objects.filter(tenant_id=principal.tenant_id, id__in=wanted).values_list(
+            "id", flat=True
+        )
+    )
+    if len(found) != len(wanted):
+        errors.append(PeopleError("NOT_FOUND", "Some members do not exist.", "memberIds"))
+    if errors:
+        return Outcome(errors=errors)
+    if group is None:
+        group = Group.objects.create(tenant_id=principal.tenant_id, name=name, description=description)
+    else:
+        group.name, group.description = name, description
+        group.save()
+    GroupMembership.objects.filter(tenant_id=group.tenant_id, group=group).delete()
+    GroupMembership.objects.bulk_create(
+        GroupMembership(tenant_id=group.tenant_id, group=group, person_id=uuid.UUID(i))
+        for i in wanted
+    )
+    return Outcome(obj=group)
+
+
+# --- passwords and tokens ---------------------------------------------------------------
+
+
+def _check_password(password: str, person: Person | None) -> list[PeopleError]:
+    try:
+        validate_password(password, user=person)
+    except ValidationError as exc:
+        return [PeopleError("WEAK_PASSWORD", " ".join(exc.messages), "newPassword")]
+    return []
+
+
+@transaction.atomic
+def do_change_password(person: Person, current: str, new: str) -> Outcome:
+    if not person.check_password(current):
+        return Outcome(
+            errors=[PeopleError("WRONG_PASSWORD", "The current password is wrong.", "currentPassword")]
+        )
+    errors = _check_password(new, person)
+    if errors:
+        return Outcome(errors=errors)
+    person.set_password(new)
+    person.save(update_fields=["password", "updated_at"])
+    return Outcome(obj=person)
+
+
+@transaction.atomic
+def do_reset_password(person: Person, new: str | None) -> Outcome:
+    """Set a staff member's password; generates one (shown once) when none is given."""
+    generated = None
+    if not new:
+        generated = new = secrets.token_urlsafe(12)
+    errors = _check_password(new, person)
+    if errors:
+        return Outcome(errors=errors)
+    person.set_password(new)
+    person.save(update_fields=["password", "updated_at"])
+    return Outcome(obj=person, extra={"password": generated})
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def do_create_access_token(person: Person, name: str, expires_in_days: int | None) -> Outcome:
+    name = (name or "").strip()
+    if not name:
+        return Outcome(errors=[PeopleError("REQUIRED", "Name the token, e.g. 'dashboard'.", "name")])
+    if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
+        return Outcome(
+            errors=[PeopleError("INVALID", "Expiry must be 1 to 3650 days.", "expiresInDays")]
+        )
+    token = AccessToken.PREFIX + secrets.token_urlsafe(32)
+    record = AccessToken.objects.create(
+        tenant_id=person.tenant_id,
+        person=person,
+        name=name,
+        token_hash=hash_token(token),
+        hint=token[: len(AccessToken.PREFIX) + 4],
+        expires_at=timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None,
+    )
+    return Outcome(obj=record, extra={"token": token})
+
+
+@transaction.atomic
+def do_revoke_access_token(token: AccessToken) -> Outcome:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return Outcome(obj=token)

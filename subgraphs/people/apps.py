@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PeopleConfig(AppConfig):
+    name = "subgraphs.people"
+    label = "people"
+    verbose_name = "People subgraph"

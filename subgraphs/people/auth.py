@@ -1,0 +1,167 @@
+"""Sign-in: the tenant-aware password backend, login throttling, and turning a request's
+session cookie or bearer token into a Principal (the edge's job in DESIGN rule 4)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, get_user
+from django.contrib.auth.backends import BaseBackend
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils import timezone
+
+from subgraphs.core.principal import ANONYMOUS, AuthenticationFailed, Principal
+from subgraphs.people.actions import hash_token, roles_of
+from subgraphs.people.models import AccessToken, Person, Tenant
+
+# Hashing a password for unknown accounts too keeps their response time the same as for
+# real ones, so timing does not reveal which login IDs exist.
+_DUMMY_PERSON = Person()
+
+
+class TenantLoginBackend(BaseBackend):
+    """Authenticates (tenant, login ID, password); login IDs are unique only per tenant."""
+
+    def authenticate(  # type: ignore[override]
+        self,
+        request: HttpRequest | None,
+        tenant: Tenant | None = None,
+        login_id: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> Person | None:
+        if tenant is None or not login_id or password is None:
+            return None
+        person = Person.objects.filter(tenant=tenant, login_id=login_id.strip()).first()
+        if person is None:
+            _DUMMY_PERSON.set_password(password)
+            return None
+        if person.check_password(password) and person.is_active:
+            return person
+        return None
+
+    def get_user(self, user_id: Any) -> Person | None:
+        return Person.objects.filter(pk=user_id, is_active=True).first()
+
+
+# --- throttling -------------------------------------------------------------------------
+
+
+def _now() -> float:
+    return time.time()
+
+
+@dataclass(frozen=True)
+class ThrottleRule:
+    free_failures: int
+    lock_failures: int
+
+
+
+
+def _wait_seconds(state: dict[str, float] | None, rule: ThrottleRule, now: float) -> float:
+    if not state:
+        return 0.0
+    count, last = int(state["count"]), float(state["last"])
+    if count >= rule.lock_failures:
+        delay = float(settings.LOGIN_LOCK_SECONDS)
+    elif count >= rule.free_failures:
+        # 1 s after the first failure over the allowance, then 2, 4, 8 ... seconds.
+        delay = float(2 ** (count - rule.free_failures))
+    else:
+        return 0.0
+    return max(0.0, last + delay - now)
+
+
+def throttle_keys(tenant_key: str, login_id: str, address: str) -> list[tuple[str, ThrottleRule]]:
+    free, lock = settings.LOGIN_FREE_FAILURES, settings.LOGIN_LOCK_FAILURES
+    return [
+        (f"login-fail:account:{tenant_key}:{login_id.strip().lower()}", ThrottleRule(free, lock)),
+        # Whole town halls reach Yui through one proxy address on LGWAN, so an address
+        # gets ten times the allowance of one account before it is slowed down.
+        (f"login-fail:address:{address}", ThrottleRule(free * 10, lock * 10)),
+    ]
+
+
+def login_wait_seconds(keys: list[tuple[str, ThrottleRule]]) -> float:
+    """How long the caller must wait before this login may be tried (0: go ahead)."""
+    now = _now()
+    states = cache.get_many([key for key, _ in keys])
+    return max(_wait_seconds(states.get(key), rule, now) for key, rule in keys)
+
+
+def record_login_failure(keys: list[tuple[str, ThrottleRule]]) -> None:
+    # Read-modify-write is not atomic across processes; under a parallel attack a few
+    # extra guesses slip through, which the exponential delay makes irrelevant.
+    now = _now()
+    states = cache.get_many([key for key, _ in keys])
+    cache.set_many(
+        {
+            key: {"count": int((states.get(key) or {}).get("count", 0)) + 1, "last": now}
+            for key, _ in keys
+        },
+        timeout=max(settings.LOGIN_FAILURE_WINDOW_SECONDS, settings.LOGIN_LOCK_SECONDS),
+    )
+
+
+def reset_login_failures(keys: list[tuple[str, ThrottleRule]]) -> None:
+    # Only the account's counter: one person signing in does not clear a whole address.
+    cache.delete(keys[0][0])
+
+
+def client_address(request: HttpRequest) -> str:
+    # Behind a reverse proxy the operator must make the proxy set REMOTE_ADDR correctly
+    # (e.g. uvicorn --proxy-headers with --forwarded-allow-ips); we never trust
+    # X-Forwarded-For ourselves, since a client could forge it to dodge throttling.
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+# --- request -> principal ---------------------------------------------------------------
+
+
+def principal_for(person: Person, via: str) -> Principal:
+    return Principal(
+        tenant_id=person.tenant_id, person_id=person.id, roles=roles_of(person), via=via
+    )
+
+
+def _bearer_token(request: HttpRequest) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationFailed("Use 'Authorization: Bearer <token>'.")
+    return token.strip()
+
+
+def authenticate_token(token: str) -> Principal:
+    record = (
+        AccessToken.objects.select_related("person")
+        .filter(token_hash=hash_token(token), revoked_at__isnull=True)
+        .first()
+    )
+    now = timezone.now()
+    if record is None or (record.expires_at and record.expires_at <= now):
+        raise AuthenticationFailed("The access token is not valid (revoked, expired or unknown).")
+    if not record.person.is_active:
+        raise AuthenticationFailed("The access token's owner is deactivated.")
+    if record.last_used_at is None or (now - record.last_used_at).total_seconds() > 60:
+        AccessToken.objects.filter(id=record.id).update(last_used_at=now)
+    return principal_for(record.person, via="token")
+
+
+def authenticate_request(request: HttpRequest) -> Principal:
+    """The principal behind a request: bearer token first, then the session cookie."""
+    token = _bearer_token(request)
+    if token is not None:
+        return authenticate_token(token)
+    if hasattr(request, "session") and request.session.get(SESSION_KEY):
+        person = get_user(request)  # also checks the session against the password hash
+        if isinstance(person, Person) and person.is_active:
+            return principal_for(person, via="session")
+    return ANONYMOUS

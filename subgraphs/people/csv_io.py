@@ -1,0 +1,913 @@
+"""CSV import and export of one tenant's departments and staff.
+
+Municipal personnel systems hand over their data as CSV saved by Japanese Excel, so the
+import accepts what those files really are: CP932 (not strict Shift_JIS, which fails on
+髙, ① and ㈱) or UTF-8 with or without a BOM, CRLF line ends, codes with leading zeros
+(``001`` stays a string), readings in half-width kana. Headers are Japanese, or the English
+aliases, in any order.
+
+An import is all or nothing: every row is checked first and every problem is reported with
+its line and column; only a file without a single error is written, in one transaction
+with bulk statements (one read of the tenant's departments and staff, no per-row queries).
+Rows are matched by department code / login ID within the tenant; only rows whose values
+differ are updated.
+
+A column left out of the file leaves that field untouched (new rows get the default), so
+an office may send only ``ログインID,氏名,内線番号`` to update extensions. Only the key and
+the name columns are required.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models, transaction
+from django.utils import timezone
+
+from subgraphs.people.actions import rebuild_organization_tree
+from subgraphs.people.kana import normalize_kana
+from subgraphs.people.models import (
+    AccessToken,
+    Organization,
+    Person,
+    PersonAdditionalDepartment,
+    Tenant,
+)
+
+KINDS = ("organizations", "staff")
+
+BATCH_SIZE = 500
+# IntegerField range on PostgreSQL; SQLite would store anything, so check it here to fail
+# the same way on both.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+# Separators of additional department codes; the full-width one is what an IME gives.
+ADDITIONAL_SEPARATORS = (";", "；")
+PROGRESS_EVERY = 200
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class CsvRowError:
+    """One problem of an import: ``line`` is the physical line in the file (the header is
+    line 1; None for the whole file), ``column`` the header as written in the file."""
+
+    line: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line is not None else "file"
+        column = f" [{self.column}]" if self.column else ""
+        return f"{where}:{column} {self.message}"
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, on a dry run or when rejected, would do)."""
+
+    kind: str
+    encoding: str
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    # Only what is (or would be) deactivated because deactivate_missing was asked for.
+    deactivated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[CsvRowError] = field(default_factory=list)
+    applied: bool = False
+    # Active rows of the tenant absent from the file, whether or not they are deactivated.
+    missing: list[str] = field(default_factory=list)
+    rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# --- formats ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    header: str  # the Japanese header, written by the export
+    alias: str  # the English alias
+    required: bool = False
+    max_length: int | None = None
+
+
+def _max_length(model: type[models.Model], name: str) -> int | None:
+    return model._meta.get_field(name).max_length  # type: ignore[union-attr]
+
+
+ORGANIZATION_COLUMNS = (
+    Column("code", "組織コード", "code", True, _max_length(Organization, "code")),
+    Column("name", "組織名", "name", True, _max_length(Organization, "name")),
+    Column("name_kana", "組織名カナ", "name_kana", False, _max_length(Organization, "name_kana")),
+    Column(
+        "parent_code", "上位組織コード", "parent_code", False, _max_length(Organization, "code")
+    ),
+    Column("sort_order", "表示順", "sort_order"),
+)
+
+STAFF_COLUMNS = (
+    Column("login_id", "ログインID", "login_id", True, _max_length(Person, "login_id")),
+    Column("name", "氏名", "name", True, _max_length(Person, "name")),
+    Column("name_kana", "氏名カナ", "name_kana", False, _max_length(Person, "name_kana")),
+    Column("email", "メールアドレス", "email", False, _max_length(Person, "email")),
+    Column("department_code", "所属組織コード", "department_code", False),
+    Column("additional_department_codes", "兼務組織コード", "additional_department_codes", False),
+    Column("title", "役職", "title", False, _max_length(Person, "title")),
+    Column("title_code", "役職コード", "title_code", False, _max_length(Person, "title_code")),
+    Column("extension", "内線番号", "extension", False, _max_length(Person, "extension")),
+    Column("sort_order", "表示順", "sort_order"),
+)
+
+COLUMNS = {"organizations": ORGANIZATION_COLUMNS, "staff": STAFF_COLUMNS}
+
+
+def _header_key(text: str) -> str:
+    # Excel users type headers with full-width letters ("ログインＩＤ") or odd case.
+    return unicodedata.normalize("NFKC", text).strip().casefold()
+
+
+def _check_kind(kind: str) -> tuple[Column, ...]:
+    if kind not in COLUMNS:
+        raise ValueError(f"Unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    return COLUMNS[kind]
+
+
+# --- decoding ---------------------------------------------------------------------------
+
+
+def _text_codec(name: str) -> str | None:
+    """The canonical name of a text codec, or None when there is no such text codec."""
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, TypeError):
+        return None
+    try:
+        "".encode(info.name)  # refuses bytes-to-bytes codecs such as base64
+    except LookupError:
+        return None
+    return info.name
+
+
+def _decode_error(data: bytes, exc: UnicodeDecodeError, codec: str, offset: int = 0) -> CsvRowError:
+    start, end = exc.start + offset, exc.end + offset
+    line = data.count(b"\n", 0, start) + 1
+    bad = data[start:end].hex(" ").upper()
+    return CsvRowError(
+        line,
+        None,
+        f"The file cannot be read as {codec} (byte {bad}); "
+        "save it as CSV again or name its encoding.",
+    )
+
+
+def _decode(data: bytes, encoding: str | None) -> tuple[str | None, str, CsvRowError | None]:
+    """The text, the codec used and the error that prevented decoding."""
+    if encoding:
+        codec = _text_codec(encoding)
+        if codec is None:
+            return (
+                None,
+                encoding,
+                CsvRowError(
+                    None,
+                    None,
+                    f"Unknown encoding {encoding!r}; use cp932, utf-8-sig or utf-8.",
+                ),
+            )
+        if codec == "utf-8-sig":
+            return _decode_utf8_sig(data)
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError as exc:
+            return None, codec, _decode_error(data, exc, codec)
+        # A BOM read with plain "utf-8" would otherwise glue itself to the first header.
+        return text.removeprefix("\ufeff"), codec, None
+    if data.startswith(codecs.BOM_UTF8):
+        return _decode_utf8_sig(data)
+    try:
+        return data.decode("utf-8"), "utf-8", None
+    except UnicodeDecodeError as utf8_exc:
+        try:
+            return data.decode("cp932"), "cp932", None
+        except UnicodeDecodeError as cp932_exc:
+            # Neither fits: the one that read further is the encoding the file was meant to
+            # be in, and its failure points at the damaged line.
+            if utf8_exc.start > cp932_exc.start:
+                return None, "utf-8", _decode_error(data, utf8_exc, "utf-8")
+            return None, "cp932", _decode_error(data, cp932_exc, "cp932")
+
+
+def _decode_utf8_sig(data: bytes) -> tuple[str | None, str, CsvRowError | None]:
+    # Decoded by hand: the utf-8-sig codec reports error offsets after its BOM.
+    skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return data[skip:].decode("utf-8"), "utf-8-sig", None
+    except UnicodeDecodeError as exc:
+        return None, "utf-8-sig", _decode_error(data, exc, "utf-8-sig", skip)
+
+
+# --- reading the table ------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    line: int
+    values: dict[str, str]  # field -> trimmed value, for the columns the file has
+
+
+@dataclass
+class _Table:
+    headers: dict[str, str]  # field -> header as written in the file
+    rows: list[_Row]
+
+    def has(self, name: str) -> bool:
+        return name in self.headers
+
+    def column(self, name: str) -> str:
+        return self.headers[name]
+
+
+def _read_table(text: str, columns: tuple[Column, ...], errors: list[CsvRowError]) -> _Table | None:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: Iterator[tuple[int, list[str]]] = _records(reader, errors)
+    first = next(records, None)
+    if first is None:
+        if not errors:
+            errors.append(CsvRowError(None, None, "The file is empty."))
+        return None
+    _, header_cells = first
+    while header_cells and not header_cells[-1].strip():
+        header_cells.pop()  # Excel leaves empty columns at the right
+    by_key: dict[str, Column] = {}
+    for col in columns:
+        by_key[_header_key(col.header)] = col
+        by_key[_header_key(col.alias)] = col
+    headers: dict[str, str] = {}
+    positions: list[str | None] = []
+    unknown: list[str] = []
+    for cell in header_cells:
+        col = by_key.get(_header_key(cell))
+        if col is None:
+            unknown.append(cell.strip() or "(empty)")
+            positions.append(None)
+        elif col.field in headers:
+            errors.append(
+                CsvRowError(1, cell.strip(), f"Column {headers[col.field]!r} appears twice.")
+            )
+            positions.append(None)
+        else:
+            headers[col.field] = cell.strip()
+            positions.append(col.field)
+    if unknown:
+        expected = ", ".join(f"{c.header} ({c.alias})" for c in columns)
+        errors.append(
+            CsvRowError(
+                1, None, f"Unknown columns: {', '.join(unknown)}. Expected columns: {expected}."
+            )
+        )
+    missing = [c for c in columns if c.required and c.field not in headers]
+    if missing:
+        errors.append(
+            CsvRowError(
+                1,
+                None,
+                "Missing required columns: "
+                + ", ".join(f"{c.header} ({c.alias})" for c in missing)
+                + ".",
+            )
+        )
+    if errors:
+        return None
+    width = len(positions)
+    rows: list[_Row] = []
+    for line, cells in records:
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines, and rows Excel leaves as ",,,,"
+        if len(cells) < width or any(cell.strip() for cell in cells[width:]):
+            errors.append(
+                CsvRowError(
+                    line, None, f"Expected {width} columns as in the header, found {len(cells)}."
+                )
+            )
+            continue
+        values = {name: cells[i].strip() for i, name in enumerate(positions) if name is not None}
+        rows.append(_Row(line, values))
+    return _Table(headers, rows)
+
+
+def _records(reader: Any, errors: list[CsvRowError]) -> Iterator[tuple[int, list[str]]]:
+    """(first physical line, cells) of each record; a quoted value may span lines."""
+    last_line = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            errors.append(CsvRowError(reader.line_num, None, f"Malformed CSV: {exc}."))
+            return
+        yield last_line + 1, cells
+        last_line = reader.line_num
+
+
+# --- checking values --------------------------------------------------------------------
+
+
+class _Checker:
+    """Collects errors of one row against the file's column names."""
+
+    def __init__(self, table: _Table, errors: list[CsvRowError], columns: tuple[Column, ...]):
+        self.table = table
+        self.errors = errors
+        self.columns = {c.field: c for c in columns}
+
+    def error(self, row: _Row, name: str | None, message: str) -> None:
+        column = self.table.headers.get(name) if name else None
+        self.errors.append(CsvRowError(row.line, column, message))
+
+    def lengths(self, row: _Row) -> None:
+        """Checks every database would make: lengths, and control characters (PostgreSQL
+        refuses NUL; a tab or line break inside a name is a slip of the spreadsheet)."""
+        for name, value in row.values.items():
+            limit = self.columns[name].max_length
+            if limit is not None and len(value) > limit:
+                self.error(row, name, f"Longer than {limit} characters ({len(value)}).")
+            bad = _CONTROL.search(value)
+            if bad is not None:
+                self.error(row, name, f"Holds the control character U+{ord(bad[0]):04X}.")
+
+    def required(self, row: _Row, name: str) -> str:
+        value = row.values.get(name, "")
+        if not value:
+            self.error(row, name, "A value is required.")
+        return value
+
+    def sort_order(self, row: _Row) -> int:
+        raw = row.values.get("sort_order", "")
+        if not raw:
+            return 0
+        try:
+            value = int(raw)
+        except ValueError:
+            self.error(row, "sort_order", f"Not a whole number: {raw!r}.")
+            return 0
+        if not INT_MIN <= value <= INT_MAX:
+            self.error(row, "sort_order", f"Out of range: {raw}.")
+            return 0
+        return value
+
+
+def _chunks(items: list[Any], size: int = BATCH_SIZE) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class _Progress:
+    """Reports rows checked, then rows written; the total grows once the plan is known."""
+
+    def __init__(self, callback: ProgressCallback | None, total: int):
+        self.callback = callback
+        self.done = 0
+        self.total = total
+
+    def step(self, count: int = 1, *, force: bool = False) -> None:
+        before = self.done
+        self.done += count
+        if self.callback and (force or self.done // PROGRESS_EVERY != before // PROGRESS_EVERY):
+            self.callback(self.done, self.total)
+
+    def grow(self, count: int) -> None:
+        self.total += count
+        if self.callback:
+            self.callback(self.done, self.total)
+
+
+# --- organisations ----------------------------------------------------------------------
+
+
+@dataclass
+class _OrgPlan:
+    create: list[Organization] = field(default_factory=list)
+    update: list[Organization] = field(default_factory=list)
+    deactivate: list[Organization] = field(default_factory=list)
+
+
+def _plan_organizations(
+    tenant: Tenant,
+    table: _Table,
+    report: ImportReport,
+    deactivate_missing: bool,
+    progress: _Progress,
+) -> _OrgPlan:
+    check = _Checker(table, report.errors, ORGANIZATION_COLUMNS)
+    existing = {o.code: o for o in Organization.objects.filter(tenant=tenant)}
+    code_by_id = {o.id: o.code for o in existing.values()}
+    first_line: dict[str, int] = {}
+    values: dict[str, dict[str, Any]] = {}
+    rows: dict[str, _Row] = {}
+    for row in table.rows:
+        progress.step()
+        check.lengths(row)
+        code = check.required(row, "code")
+        name = check.required(row, "name")
+        sort_order = check.sort_order(row)
+        if not code:
+            continue
+        if code in first_line:
+            check.error(row, "code", f"Code {code} is also on line {first_line[code]}.")
+            continue
+        first_line[code] = row.line
+        rows[code] = row
+        values[code] = {
+            "name": name,
+            "name_kana": normalize_kana(row.values.get("name_kana", "")),
+            "parent_code": row.values.get("parent_code", ""),
+            "sort_order": sort_order,
+        }
+
+    # Parents: a department of the file or one the tenant has already.
+    parent_of: dict[str, str | None] = {
+        o.code: code_by_id.get(o.parent_id) if o.parent_id else None for o in existing.values()
+    }
+    for code, v in values.items():
+        if table.has("parent_code"):
+            parent_of[code] = v["parent_code"] or None
+        elif code not in existing:
+            parent_of[code] = None
+        parent = parent_of[code]
+        if parent and parent not in values and parent not in existing:
+            check.error(
+                rows[code],
+                "parent_code",
+                f"Unknown parent department code {parent}: it is neither in this file "
+                "nor a department of the tenant.",
+            )
+    _check_cycles(parent_of, rows, check)
+
+    plan = _OrgPlan()
+    missing = [o for o in existing.values() if o.is_active and o.code not in values]
+    missing.sort(key=lambda o: (o.tree_rank, o.code))
+    report.missing = [o.code for o in missing]
+    if deactivate_missing:
+        report.deactivated = [o.code for o in missing]
+        plan.deactivate = missing
+        _check_staff_left_behind(tenant, missing, report)
+    if report.errors:
+        return plan
+
+    id_of = {code: o.id for code, o in existing.items()}
+    for code in values:
+        if code not in existing:
+            id_of[code] = uuid.uuid4()
+    for code, v in values.items():
+        parent_code = parent_of[code]
+        parent_id = id_of[parent_code] if parent_code else None
+        org = existing.get(code)
+        if org is None:
+            org = Organization(
+                id=id_of[code],
+                tenant=tenant,
+                code=code,
+                name=v["name"],
+                name_kana=v["name_kana"] if table.has("name_kana") else "",
+                parent_id=parent_id,
+                sort_order=v["sort_order"] if table.has("sort_order") else 0,
+            )
+            plan.create.append(org)
+            report.added.append(code)
+            continue
+        wanted: dict[str, Any] = {"name": v["name"], "parent_id": parent_id, "is_active": True}
+        for name in ("name_kana", "sort_order"):
+            if table.has(name):
+                wanted[name] = v[name]
+        if any(getattr(org, k) != w for k, w in wanted.items()):
+            for k, w in wanted.items():
+                setattr(org, k, w)
+            plan.update.append(org)
+            report.updated.append(code)
+        else:
+            report.unchanged += 1
+    # Parents first, so no row ever points at one not yet inserted.
+    depth = {code: _depth(code, parent_of) for code in values}
+    plan.create.sort(key=lambda o: depth[o.code])
+    return plan
+
+
+def _depth(code: str, parent_of: dict[str, str | None]) -> int:
+    depth = 0
+    parent = parent_of.get(code)
+    while parent:
+        depth += 1
+        parent = parent_of.get(parent)
+    return depth
+
+
+def _check_cycles(parent_of: dict[str, str | None], rows: dict[str, _Row], check: _Checker) -> None:
+    done: set[str] = set()
+    for start in rows:
+        path: list[str] = []
+        on_path: set[str] = set()
+        node: str | None = start
+        while node is not None and node not in done and node not in on_path:
+            path.append(node)
+            on_path.add(node)
+            node = parent_of.get(node)
+        if node is not None and node in on_path:
+            cycle = path[path.index(node) :]
+            in_file = [code for code in cycle if code in rows]
+            first = min(in_file, key=lambda code: rows[code].line)
+            shown = cycle[cycle.index(first) :] + cycle[: cycle.index(first)] + [first]
+            check.error(
+                rows[first],
+                "parent_code",
+                "The parent codes form a cycle: " + " → ".join(shown) + ".",
+            )
+        done.update(path)
+
+
+def _check_staff_left_behind(
+    tenant: Tenant, leaving: list[Organization], report: ImportReport
+) -> None:
+    if not leaving:
+        return
+    by_id = {o.id: o for o in leaving}
+    counts: dict[uuid.UUID, int] = {}
+    staff = Person.objects.filter(tenant=tenant, is_active=True, department_id__in=list(by_id))
+    for department_id in staff.values_list("department_id", flat=True):
+        counts[department_id] = counts.get(department_id, 0) + 1
+    for org_id, count in counts.items():
+        org = by_id[org_id]
+        report.errors.append(
+            CsvRowError(
+                None,
+                None,
+                f"Department {org.code} {org.name} is missing from the file and would be "
+                f"deactivated, but {count} active staff still belong to it; "
+                "move them with a staff import first.",
+            )
+        )
+
+
+def _apply_organizations(tenant: Tenant, plan: _OrgPlan, progress: _Progress) -> None:
+    now = timezone.now()
+    for batch in _chunks(plan.create):
+        Organization.objects.bulk_create(batch)
+        progress.step(len(batch), force=True)
+    for org in plan.update:
+        org.updated_at = now  # bulk_update does not run auto_now
+    for batch in _chunks(plan.update):
+        Organization.objects.bulk_update(
+            batch, ["name", "name_kana", "parent", "sort_order", "is_active", "updated_at"]
+        )
+        progress.step(len(batch), force=True)
+    for batch in _chunks(plan.deactivate):
+        Organization.objects.filter(tenant=tenant, id__in=[o.id for o in batch]).update(
+            is_active=False, updated_at=now
+        )
+        progress.step(len(batch), force=True)
+    rebuild_organization_tree(tenant.id)
+
+
+# --- staff ------------------------------------------------------------------------------
+
+_PERSON_FIELDS = ("name", "name_kana", "email", "title", "title_code", "extension", "sort_order")
+
+
+@dataclass
+class _StaffPlan:
+    create: list[Person] = field(default_factory=list)
+    update: list[Person] = field(default_factory=list)
+    deactivate: list[Person] = field(default_factory=list)
+    # person id -> additional department ids in order, for people whose list changes
+    additional: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=dict)
+
+
+def _split_codes(raw: str) -> list[str]:
+    for sep in ADDITIONAL_SEPARATORS[1:]:
+        raw = raw.replace(sep, ADDITIONAL_SEPARATORS[0])
+    return [code.strip() for code in raw.split(ADDITIONAL_SEPARATORS[0]) if code.strip()]
+
+
+def _plan_staff(
+    tenant: Tenant,
+    table: _Table,
+    report: ImportReport,
+    deactivate_missing: bool,
+    progress: _Progress,
+) -> _StaffPlan:
+    check = _Checker(table, report.errors, STAFF_COLUMNS)
+    orgs = {
+        code: (org_id, active)
+        for code, org_id, active in Organization.objects.filter(tenant=tenant).values_list(
+            "code", "id", "is_active"
+        )
+    }
+    people = {p.login_id: p for p in Person.objects.filter(tenant=tenant)}
+    current_additional: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for person_id, org_id in (
+        PersonAdditionalDepartment.objects.filter(tenant=tenant)
+        .order_by("person_id", "sort_order", "id")
+        .values_list("person_id", "organization_id")
+    ):
+        current_additional.setdefault(person_id, []).append(org_id)
+
+    def department(row: _Row, name: str, code: str) -> uuid.UUID | None:
+        found = orgs.get(code)
+        if found is None:
+            check.error(row, name, f"Unknown department code {code}.")
+            return None
+        if not found[1]:
+            check.error(row, name, f"Department {code} is inactive.")
+            return None
+        return found[0]
+
+    first_line: dict[str, int] = {}
+    planned: list[tuple[str, dict[str, Any], uuid.UUID | None, list[uuid.UUID]]] = []
+    for row in table.rows:
+        progress.step()
+        check.lengths(row)
+        login_id = check.required(row, "login_id")
+        check.required(row, "name")
+        sort_order = check.sort_order(row)
+        email = row.values.get("email", "")
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                check.error(row, "email", f"Not an e-mail address: {email}.")
+        department_id = None
+        department_code = row.values.get("department_code", "")
+        if department_code:
+            department_id = department(row, "department_code", department_code)
+        additional: list[uuid.UUID] = []
+        for code in _split_codes(row.values.get("additional_department_codes", "")):
+            org_id = department(row, "additional_department_codes", code)
+            # The main department and repeats add nothing: dropping them keeps re-imports
+            # of the same file unchanged.
+            if org_id is not None and org_id != department_id and org_id not in additional:
+                additional.append(org_id)
+        if not login_id:
+            continue
+        if login_id in first_line:
+            check.error(
+                row, "login_id", f"Login ID {login_id} is also on line {first_line[login_id]}."
+            )
+            continue
+        first_line[login_id] = row.line
+        fields = {name: row.values[name] for name in _PERSON_FIELDS if name in row.values}
+        if "name_kana" in fields:
+            fields["name_kana"] = normalize_kana(fields["name_kana"])
+        if "sort_order" in fields:
+            fields["sort_order"] = sort_order
+        planned.append((login_id, fields, department_id, additional))
+
+    plan = _StaffPlan()
+    missing = sorted(
+        (p for p in people.values() if p.is_active and p.login_id not in first_line),
+        key=lambda p: p.login_id,
+    )
+    report.missing = [p.login_id for p in missing]
+    if deactivate_missing:
+        report.deactivated = list(report.missing)
+        plan.deactivate = missing
+    if report.errors:
+        return plan
+
+    has_department = table.has("department_code")
+    has_additional = table.has("additional_department_codes")
+    for login_id, fields, department_id, additional in planned:
+        person = people.get(login_id)
+        if person is None:
+            person = Person(tenant=tenant, login_id=login_id, department_id=department_id)
+            for name, value in fields.items():
+                setattr(person, name, value)
+            # An unusable password: imported staff cannot sign in until one is set. Made
+            # without hashing, so thousands of rows cost nothing.
+            person.password = make_password(None)
+            person.refresh_derived()
+            plan.create.append(person)
+            if additional:
+                plan.additional[person.id] = additional
+            report.added.append(login_id)
+            continue
+        wanted: dict[str, Any] = {**fields, "is_active": True}
+        if has_department:
+            wanted["department_id"] = department_id
+        changed = any(getattr(person, k) != w for k, w in wanted.items())
+        if has_additional and current_additional.get(person.id, []) != additional:
+            plan.additional[person.id] = additional
+            changed = True
+        if changed:
+            for k, w in wanted.items():
+                setattr(person, k, w)
+            person.refresh_derived()
+            plan.update.append(person)
+            report.updated.append(login_id)
+        else:
+            report.unchanged += 1
+    return plan
+
+
+def _apply_staff(tenant: Tenant, plan: _StaffPlan, progress: _Progress) -> None:
+    now = timezone.now()
+    for batch in _chunks(plan.create):
+        Person.objects.bulk_create(batch)
+        progress.step(len(batch), force=True)
+    for person in plan.update:
+        person.updated_at = now  # bulk_update does not run auto_now
+    for batch in _chunks(plan.update):
+        Person.objects.bulk_update(
+            batch,
+            [
+                *_PERSON_FIELDS,
+                "department",
+                "is_active",
+                "title_rank",
+                "search_text",
+                "updated_at",
+            ],
+        )
+        progress.step(len(batch), force=True)
+    for batch in _chunks(plan.deactivate):
+        ids = [p.id for p in batch]
+        Person.objects.filter(tenant=tenant, id__in=ids).update(is_active=False, updated_at=now)
+        # A deactivated account keeps no way in (as do_deactivate_person does).
+        AccessToken.objects.filter(person_id__in=ids, revoked_at__isnull=True).update(
+            revoked_at=now
+        )
+        progress.step(len(batch), force=True)
+    changed = list(plan.additional)
+    for batch in _chunks(changed):
+        PersonAdditionalDepartment.objects.filter(tenant=tenant, person_id__in=batch).delete()
+    links = [
+        PersonAdditionalDepartment(
+            tenant=tenant, person_id=person_id, organization_id=org_id, sort_order=i
+        )
+        for person_id, org_ids in plan.additional.items()
+        for i, org_id in enumerate(org_ids)
+    ]
+    PersonAdditionalDepartment.objects.bulk_create(links, batch_size=BATCH_SIZE)
+
+
+# --- import -----------------------------------------------------------------------------
+
+
+def do_import_csv(
+    tenant: Tenant,
+    kind: str,
+    data: bytes,
+    *,
+    encoding: str | None = None,
+    dry_run: bool = False,
+    deactivate_missing: bool = False,
+    progress: ProgressCallback | None = None,
+) -> ImportReport:
+    """Check a CSV file of departments or staff and, when it has no error at all and this
+    is not a dry run, write it to the tenant in one transaction.
+
+    ``progress(done, total)`` is called every few hundred rows: first while rows are
+    checked, then while they are written (``total`` grows by the rows to write once they
+    are known).
+    """
+    _check_kind(kind)
+    columns = COLUMNS[kind]
+    report = ImportReport(kind=kind, encoding=encoding or "")
+    text, report.encoding, decode_error = _decode(data, encoding)
+    if decode_error is not None or text is None:
+        report.errors.append(decode_error or CsvRowError(None, None, "Unreadable file."))
+        return report
+    table = _read_table(text, columns, report.errors)
+    if table is None:
+        return report
+    report.rows = len(table.rows)
+    tracker = _Progress(progress, len(table.rows))
+    # The plan is made inside the writing transaction, so the rows compared are the rows
+    # written over (SQLite takes the write lock up front; see yui.config).
+    with transaction.atomic() if not dry_run else nullcontext():
+        if kind == "organizations":
+            org_plan = _plan_organizations(tenant, table, report, deactivate_missing, tracker)
+            writes = len(org_plan.create) + len(org_plan.update) + len(org_plan.deactivate)
+        else:
+            staff_plan = _plan_staff(tenant, table, report, deactivate_missing, tracker)
+            writes = len(staff_plan.create) + len(staff_plan.update) + len(staff_plan.deactivate)
+        if report.errors:
+            report.added, report.updated, report.unchanged = [], [], 0
+            tracker.step(0, force=True)
+            return report
+        if dry_run:
+            tracker.step(0, force=True)
+            return report
+        tracker.grow(writes)
+        if kind == "organizations":
+            _apply_organizations(tenant, org_plan, tracker)
+        else:
+            _apply_staff(tenant, staff_plan, tracker)
+        report.applied = True
+    tracker.step(0, force=True)
+    return report
+
+
+# --- export -----------------------------------------------------------------------------
+
+
+def _organization_rows(tenant: Tenant) -> Iterator[tuple[str, list[str]]]:
+    orgs = list(Organization.objects.filter(tenant=tenant))
+    code_of = {o.id: o.code for o in orgs}
+    for org in sorted((o for o in orgs if o.is_active), key=lambda o: (o.tree_rank, o.code)):
+        yield (
+            f"department {org.code} {org.name}",
+            [
+                org.code,
+                org.name,
+                org.name_kana,
+                code_of.get(org.parent_id, "") if org.parent_id else "",
+                str(org.sort_order),
+            ],
+        )
+
+
+def _staff_rows(tenant: Tenant) -> Iterator[tuple[str, list[str]]]:
+    code_of = dict(Organization.objects.filter(tenant=tenant).values_list("id", "code"))
+    additional: dict[uuid.UUID, list[str]] = {}
+    for person_id, org_id in (
+        PersonAdditionalDepartment.objects.filter(tenant=tenant)
+        .order_by("person_id", "sort_order", "id")
+        .values_list("person_id", "organization_id")
+    ):
+        additional.setdefault(person_id, []).append(code_of[org_id])
+    people = Person.objects.filter(tenant=tenant, is_active=True).order_by("sort_order", "login_id")
+    for person in people:
+        yield (
+            f"staff {person.login_id} {person.name}",
+            [
+                person.login_id,
+                person.name,
+                person.name_kana,
+                person.email,
+                code_of.get(person.department_id, "") if person.department_id else "",
+                ADDITIONAL_SEPARATORS[0].join(additional.get(person.id, [])),
+                person.title,
+                person.title_code,
+                person.extension,
+                str(person.sort_order),
+            ],
+        )
+
+
+def export_csv(tenant: Tenant, kind: str, *, encoding: str = "cp932") -> bytes:
+    """The tenant's active departments (in tree order) or staff (by display order) as CSV
+    in the import format, with Japanese headers and CRLF line ends, as Excel writes it.
+
+    Raises ValueError for an unknown kind or encoding, or when a value has a character
+    the encoding cannot hold (the message names the row; export as utf-8-sig instead).
+    """
+    columns = _check_kind(kind)
+    codec = _text_codec(encoding)
+    if codec is None:
+        raise ValueError(f"Unknown encoding {encoding!r}; use cp932, utf-8-sig or utf-8.")
+    rows = _organization_rows(tenant) if kind == "organizations" else _staff_rows(tenant)
+    encoder = codecs.getincrementalencoder(codec)()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    out = bytearray()
+
+    def put(label: str, cells: list[str]) -> None:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(cells)
+        line = buffer.getvalue()
+        try:
+            out.extend(encoder.encode(line))
+        except UnicodeEncodeError as exc:
+            char = line[exc.start]
+            column = next(
+                (c.header for c, cell in zip(columns, cells, strict=True) if char in cell), "?"
+            )
+            raise ValueError(
+                f"{label}: {column} holds {char!r} (U+{ord(char):04X}), which {codec} cannot "
+                "encode; export as utf-8-sig instead."
+            ) from exc
+
+    put("header", [c.header for c in columns])
+    for label, cells in rows:
+        put(label, cells)
+    out.extend(encoder.encode("", final=True))
+    return bytes(out)

@@ -1,0 +1,328 @@
+"""Write side of the people subgraph: parse input, check permission, call one do_*."""
+
+from __future__ import annotations
+
+
+
+import strawberry
+from asgiref.sync import sync_to_async
+from django.contrib.auth import update_session_auth_hash
+from strawberry.types import Info
+
+from subgraphs.core.graphql.context import context_of, principal_of
+from subgraphs.core.graphql.errors import require_authenticated, require_tenant_admin
+from subgraphs.people import access, actions
+from subgraphs.people.csv_io import ImportReport, do_import_csv
+from subgraphs.people.graphql.inputs import (
+    CreateOrganizationInput,
+    CreatePersonInput,
+    ImportCsvInput,
+    SaveGroupInput,
+    SetRolesInput,
+    UpdateOrganizationInput,
+    UpdatePersonInput,
+    provided,
+)
+from subgraphs.people.graphql.types import (
+    AccessTokenType,
+    GroupType,
+    OrganizationType,
+    PeopleErrorType,
+    PersonType,
+)
+
+NOT_FOUND = actions.PeopleError("NOT_FOUND", "No such record in your municipality.", "id")
+
+
+def _errors(outcome: actions.Outcome) -> list[PeopleErrorType]:
+    return [PeopleErrorType(code=e.code, message=e.message, field=e.field) for e in outcome.errors]
+
+
+@strawberry.type(name="PersonPayload")
+class PersonPayload:
+    person: PersonType | None
+    errors: list[PeopleErrorType]
+
+
+@strawberry.type(name="OrganizationPayload")
+class OrganizationPayload:
+    organization: OrganizationType | None
+    errors: list[PeopleErrorType]
+
+
+@strawberry.type(name="GroupPayload")
+class GroupPayload:
+    group: GroupType | None
+    errors: list[PeopleErrorType]
+
+
+@strawberry.type(name="AccessTokenPayload")
+class AccessTokenPayload:
+    access_token: AccessTokenType | None
+    token: str | None = strawberry.field(
+        description="The secret token: shown in this response only, store it now."
+    )
+    errors: list[PeopleErrorType]
+
+
+@strawberry.type(name="PasswordPayload")
+class PasswordPayload:
+    ok: bool
+    generated_password: str | None = strawberry.field(
+        description="The generated password when none was given: shown once."
+    )
+    errors: list[PeopleErrorType]
+
+
+@strawberry.type(name="CsvRowError", description="A problem in an imported CSV file.")
+class CsvRowErrorType:
+    line: int | None = strawberry.field(description="Line in the file (the header is line 1).")
+    column: str | None
+    message: str
+
+
+@strawberry.type(name="ImportCsvPayload")
+class ImportCsvPayload:
+    applied: bool = strawberry.field(description="True when the database was changed.")
+    encoding: str | None
+    added: list[str] = strawberry.field(description="Codes / login IDs to add or added.")
+    updated: list[str]
+    deactivated: list[str]
+    unchanged_count: int
+    errors: list[CsvRowErrorType] = strawberry.field(
+        description="Every problem found; any error means nothing was written."
+    )
+
+    @classmethod
+    def from_report(cls, report: ImportReport) -> ImportCsvPayload:
+        return cls(
+            applied=report.applied,
+            encoding=report.encoding,
+            added=report.added,
+            updated=report.updated,
+            deactivated=report.deactivated,
+            unchanged_count=report.unchanged,
+            errors=[
+                CsvRowErrorType(line=e.line, column=e.column, message=e.message)
+                for e in report.errors
+            ],
+        )
+
+
+def _person_payload(outcome: actions.Outcome) -> PersonPayload:
+    return PersonPayload(person=outcome.obj if outcome.ok else None, errors=_errors(outcome))
+
+
+def _org_payload(outcome: actions.Outcome) -> OrganizationPayload:
+    return OrganizationPayload(
+        organization=outcome.obj if outcome.ok else None, errors=_errors(outcome)
+    )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Add a staff member (administrators).")
+    async def create_person(self, info: Info, input: CreatePersonInput) -> PersonPayload:
+        principal = require_tenant_admin(principal_of(info))
+        data = provided(input)
+        outcome = await sync_to_async(actions.do_create_person)(principal, data)
+        return _person_payload(outcome)
+
+    @strawberry.mutation(description="Change a staff member (administrators).")
+    async def update_person(self, info: Info, input: UpdatePersonInput) -> PersonPayload:
+        principal = require_tenant_admin(principal_of(info))
+        data = provided(input)
+
+        def run() -> actions.Outcome:
+            person = access.access_person_by_id(principal, data.pop("id"))
+            if person is None:
+                return actions.Outcome(errors=[NOT_FOUND])
+            return actions.do_update_person(principal, person, data)
+
+        return _person_payload(await sync_to_async(run)())
+
+    @strawberry.mutation(description="Deactivate a staff member: they can no longer sign in.")
+    async def deactivate_person(self, info: Info, id: strawberry.ID) -> PersonPayload:
+        principal = require_tenant_admin(principal_of(info))
+
+        def run() -> actions.Outcome:
+            person = access.access_person_by_id(principal, id)
+            if person is None:
+                return actions.Outcome(errors=[NOT_FOUND])
+            return actions.do_deactivate_person(principal, person)
+
+        return _person_payload(await sync_to_async(run)())
+
+    @strawberry.mutation(description="Grant or take roles (administrators).")
+    async def set_roles(self, info: Info, input: SetRolesInput) -> PersonPayload:
+        principal = require_tenant_admin(principal_of(info))
+
+        def run() -> actions.Outcome:
+            person = access.access_person_by_id(principal, input.person_id)
+            if person is None:
+                return actions.Outcome(errors=[NOT_FOUND])
+            return actions.do_set_roles(principal, person, [r.value for r in input.roles])
+
+        return _person_payload(await sync_to_async(run)())
+
+    @strawberry.mutation(description="Add a department (administrators).")
+    async def create_organization(
+        self, info: Info, input: CreateOrganizationInput
+    ) -> OrganizationPayload:
+        principal = require_tenant_admin(principal_of(info))
+        outcome = await sync_to_async(actions.do_create_organization)(principal, provided(input))
+        return _org_payload(outcome)
+
+    @strawberry.mutation(description="Change a department (administrators).")
+    async def update_organization(
+        self, info: Info, input: UpdateOrganizationInput
+    ) -> OrganizationPayload:
+        principal = require_tenant_admin(principal_of(info))
+        data = provided(input)
+
+        def run() -> actions.Outcome:
+            org = access.access_organization_by_id(principal, data.pop("id"))
+            if org is None:
+                return actions.Outcome(errors=[NOT_FOUND])
+            return actions.do_update_organization(principal, org, data)
+
+        return _org_payload(await sync_to_async(run)())
+
+    @strawberry.mutation(description="Deactivate an empty department (administrators).")
+    async def deactivate_organization(self, info: Info, id: strawberry.ID) -> OrganizationPayload:
+        principal = require_tenant_admin(principal_of(info))
+
+        def run() -> actions.Outcome:
+            org = access.access_organization_by_id(principal, id)
+            if org is None:
+                return actions.Outcome(errors=[NOT_FOUND])
+            return actions.do_deactivate_organization(principal, org)
+
+        return _org_payload(await sync_to_async(run)())
+
+    @strawberry.mutation(description="Create or change a group and its members (administrators).")
+    async def save_group(self, info: Info, input: SaveGroupInput) -> GroupPayload:
+        principal = require_tenant_admin(principal_of(info))
+
+        def run() -> actions.Outcome:
+            group = None
+            if input.id is not None:
+                group = access.access_group_by_id(principal, input.id)
+                if group is None:
+                    return actions.Outcome(errors=[NOT_FOUND])
+            return actions.do_save_group(
+                principal, group, input.name, input.description, [str(i) for i in input.member_ids]
+            )
+
+        outcome = await sync_to_async(run)()
+        return GroupPayload(group=outcome.obj if outcome.ok else None, errors=_errors(outcome))
+
+    @strawberry.mutation(
+        description="Import organisations or staff from CSV (administrators); all or nothing."
+    )
+    async def import_csv(self, info: Info, input: ImportCsvInput) -> ImportCsvPayload:
+        principal = require_tenant_admin(principal_of(info))
+        if (input.file is None) == (input.text is None):
+            return ImportCsvPayload(
+                applied=False,
+                encoding=None,
+                added=[],
+                updated=[],
+                deactivated=[],
+                unchanged_count=0,
+                errors=[CsvRowErrorType(line=None, column=None, message="Send a file or text.")],
+            )
+        encoding = input.encoding
+        if input.text is not None:
+            data, encoding = input.text.encode("utf-8"), "utf-8"
+        else:
+            data = await sync_to_async(input.file.read)()  # type: ignore[union-attr]
+
+        def run() -> ImportReport:
+            tenant = access.access_tenant(principal)
+            assert tenant is not None
+            return do_import_csv(
+                tenant,
+                input.kind.value,
+                data,
+                encoding=encoding,
+                dry_run=input.dry_run,
+                deactivate_missing=input.deactivate_missing,
+            )
+
+        return ImportCsvPayload.from_report(await sync_to_async(run)())
+
+    @strawberry.mutation(description="Change your own password.")
+    async def change_password(
+        self, info: Info, current_password: str, new_password: str
+    ) -> PasswordPayload:
+        principal = require_authenticated(principal_of(info))
+        request = context_of(info).request
+
+        def run() -> actions.Outcome:
+            person = access.access_person_by_id(principal, principal.person_id)
+            assert person is not None
+            outcome = actions.do_change_password(person, current_password, new_password)
+            if outcome.ok and principal.via == "session" and request is not None:
+                # Keep this session signed in; every other session of the account ends.
+                update_session_auth_hash(request, person)
+            return outcome
+
+        outcome = await sync_to_async(run)()
+        return PasswordPayload(ok=outcome.ok, generated_password=None, errors=_errors(outcome))
+
+    @strawberry.mutation(
+        description="Set a staff member's password (administrators); generated when left out."
+    )
+    async def reset_password(
+        self, info: Info, person_id: strawberry.ID, new_password: str | None = None
+    ) -> PasswordPayload:
+        principal = require_tenant_admin(principal_of(info))
+
+        def run() -> actions.Outcome:
+            person = access.access_person_by_id(principal, person_id)
+            if person is None:
+                return actions.Outcome(errors=[NOT_FOUND])
+            return actions.do_reset_password(person, new_password)
+
+        outcome = await sync_to_async(run)()
+        return PasswordPayload(
+            ok=outcome.ok, generated_password=outcome.extra.get("password"), errors=_errors(outcome)
+        )
+
+    @strawberry.mutation(description="Create a personal access token for an app or dashboard.")
+    async def create_access_token(
+        self, info: Info, name: str, expires_in_days: int | None = None
+    ) -> AccessTokenPayload:
+        principal = require_authenticated(principal_of(info))
+
+        def run() -> actions.Outcome:
+            person = access.access_person_by_id(principal, principal.person_id)
+            assert person is not None
+            return actions.do_create_access_token(person, name, expires_in_days)
+
+        outcome = await sync_to_async(run)()
+        return AccessTokenPayload(
+            access_token=AccessTokenType.from_model(outcome.obj) if outcome.ok else None,
+            token=outcome.extra.get("token"),
+            errors=_errors(outcome),
+        )
+
+    @strawberry.mutation(description="Revoke one of your access tokens; it stops working at once.")
+    async def revoke_access_token(self, info: Info, id: strawberry.ID) -> AccessTokenPayload:
+        principal = require_authenticated(principal_of(info))
+
+        def run() -> actions.Outcome:
+            token = access.access_token_by_id(principal, id)
+            if token is None:
+                return actions.Outcome(errors=[NOT_FOUND])
+            return actions.do_revoke_access_token(token)
+
+        outcome = await sync_to_async(run)()
+        return AccessTokenPayload(
+            access_token=AccessTokenType.from_model(outcome.obj) if outcome.ok else None,
+            token=None,
+            errors=_errors(outcome),
+        )
+
+

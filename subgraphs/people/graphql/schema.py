@@ -1,0 +1,18 @@
+"""The people subgraph's federation schema (Federation version pinned)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from subgraphs.people.graphql.mutations import Mutation
+from subgraphs.people.graphql.queries import Query
+from subgraphs.people.graphql.types import OrganizationType, PersonType
+
+FEDERATION_VERSION = "2.11"
+
+schema = strawberry.federation.Schema(
+    query=Query,
+    mutation=Mutation,
+    types=[PersonType, OrganizationType],
+    federation_version=FEDERATION_VERSION,
+)

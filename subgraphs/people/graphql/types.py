@@ -1,0 +1,223 @@
+"""GraphQL types of the people subgraph. ``Person`` and ``Organization`` are federation
+entities keyed by ``id``; their ``resolve_reference`` goes through the per-operation,
+tenant-scoped DataLoaders, so a batch of representations costs one SQL query."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+import strawberry_django
+from strawberry.types import Info
+
+from subgraphs.core.graphql.context import context_of, principal_of
+from subgraphs.core.principal import ROLE_STAFF, ROLE_TENANT_ADMIN
+from subgraphs.core.tenancy import TenantScopedType
+from subgraphs.people import models
+from subgraphs.people.graphql import loaders
+
+
+@strawberry.enum(name="Role", description="What a staff member may do beyond reading.")
+class RoleEnum(Enum):
+    TENANT_ADMIN = ROLE_TENANT_ADMIN
+    STAFF = ROLE_STAFF
+
+
+@strawberry.type(name="Council", description="A council (協議会) of municipalities.")
+class CouncilType:
+    id: strawberry.ID
+    name: str
+
+
+@strawberry_django.type(models.Tenant, name="Tenant", description="A municipality.")
+class TenantType:
+    id: strawberry.ID
+    code: str = strawberry.field(description="6-digit local government code, e.g. 402125.")
+    slug: str
+    name: str
+
+    @strawberry.field
+    def council(self, root: models.Tenant) -> CouncilType | None:
+        # Loaded with select_related by every query returning a tenant.
+        council = root.council
+        return CouncilType(id=strawberry.ID(str(council.id)), name=council.name) if council else None
+
+
+@strawberry_django.federation.type(
+    models.Organization, name="Organization", keys=["id"], description="A department (部/課/係)."
+)
+class OrganizationType(TenantScopedType):
+    id: strawberry.ID
+    code: str = strawberry.field(description="Department code, a string: 001 stays 001.")
+    name: str
+    name_kana: str = strawberry.field(description="Reading in full-width katakana.")
+    sort_order: int
+    is_active: bool
+    depth: int = strawberry.field(description="0 for a top-level department.")
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Any:
+        return await context_of(info).loader(loaders.make_organization_by_id_loader).load(id)
+
+    @strawberry.field
+    async def parent(self, root: models.Organization, info: Info) -> OrganizationType | None:
+        if root.parent_id is None:
+            return None
+        loader = context_of(info).loader(loaders.make_organization_by_id_loader)
+        return await loader.load(root.parent_id)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Departments directly below, in display order.")
+    async def children(
+        self, root: models.Organization, info: Info, include_inactive: bool = False
+    ) -> list[OrganizationType]:
+        loader = context_of(info).loader(loaders.make_children_by_organization_loader)
+        children = await loader.load(root.id)
+        return [c for c in children if include_inactive or c.is_active]
+
+    @strawberry.field(description="Active staff whose primary department this is.")
+    async def members(self, root: models.Organization, info: Info) -> list[PersonType]:
+        loader = context_of(info).loader(loaders.make_members_by_organization_loader)
+        return await loader.load(root.id)  # type: ignore[no-any-return]
+
+
+@strawberry_django.type(models.Group, name="Group", description="Staff across departments.")
+class GroupType(TenantScopedType):
+    id: strawberry.ID
+    name: str
+    description: str
+
+    @strawberry.field
+    async def members(self, root: models.Group, info: Info) -> list[PersonType]:
+        loader = context_of(info).loader(loaders.make_members_by_group_loader)
+        return await loader.load(root.id)  # type: ignore[no-any-return]
+
+
+@strawberry_django.federation.type(
+    models.Person, name="Person", keys=["id"], description="A staff member."
+)
+class PersonType(TenantScopedType):
+    id: strawberry.ID
+    login_id: str
+    name: str
+    name_kana: str = strawberry.field(description="Reading in full-width katakana.")
+    email: str
+    extension: str = strawberry.field(description="Extension number (内線).")
+    title: str = strawberry.field(description="Title (役職), e.g. 課長.")
+    title_code: str = strawberry.field(description="Title code; lower ranks first.")
+    sort_order: int
+    is_active: bool
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Any:
+        return await context_of(info).loader(loaders.make_person_by_id_loader).load(id)
+
+    @strawberry.field
+    async def tenant(self, root: models.Person, info: Info) -> TenantType | None:
+        loader = context_of(info).loader(loaders.make_tenant_by_id_loader)
+        return await loader.load(root.tenant_id)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Primary department (所属).")
+    async def department(self, root: models.Person, info: Info) -> OrganizationType | None:
+        if root.department_id is None:
+            return None
+        loader = context_of(info).loader(loaders.make_organization_by_id_loader)
+        return await loader.load(root.department_id)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Additional departments (兼務).")
+    async def additional_departments(
+        self, root: models.Person, info: Info
+    ) -> list[OrganizationType]:
+        loader = context_of(info).loader(loaders.make_additional_departments_by_person_loader)
+        return await loader.load(root.id)  # type: ignore[no-any-return]
+
+    @strawberry.field
+    async def groups(self, root: models.Person, info: Info) -> list[GroupType]:
+        loader = context_of(info).loader(loaders.make_groups_by_person_loader)
+        return await loader.load(root.id)  # type: ignore[no-any-return]
+
+    @strawberry.field
+    async def roles(self, root: models.Person, info: Info) -> list[RoleEnum]:
+        loader = context_of(info).loader(loaders.make_roles_by_person_loader)
+        return [RoleEnum(r) for r in await loader.load(root.id)]
+
+    @strawberry.field(description="Whether the account can sign in (administrators only).")
+    def has_password(self, root: models.Person, info: Info) -> bool | None:
+        principal = principal_of(info)
+        if not (principal.is_tenant_admin or principal.person_id == root.id):
+            return None
+        return root.has_usable_password()
+
+
+@strawberry.type(name="PageInfo")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type(name="PersonEdge")
+class PersonEdge:
+    cursor: str
+    node: PersonType
+
+
+@strawberry.type(name="PersonConnection")
+class PersonConnection:
+    total_count: int
+    edges: list[PersonEdge]
+    page_info: PageInfo
+
+    @strawberry.field
+    def nodes(self) -> list[PersonType]:
+        return [edge.node for edge in self.edges]
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    """The offset a cursor names; ValueError for anything we did not hand out."""
+    try:
+        kind, _, number = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        offset = int(number)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError("Invalid cursor.") from exc
+    if kind != "o" or offset < 0:
+        raise ValueError("Invalid cursor.")
+    return offset
+
+
+@strawberry.type(name="AccessToken", description="A personal access token (the token itself is shown once).")
+class AccessTokenType:
+    id: strawberry.ID
+    name: str
+    hint: str = strawberry.field(description="The first characters of the token.")
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def from_model(cls, token: models.AccessToken) -> AccessTokenType:
+        return cls(
+            id=strawberry.ID(str(token.id)),
+            name=token.name,
+            hint=token.hint,
+            created_at=token.created_at,
+            expires_at=token.expires_at,
+            last_used_at=token.last_used_at,
+            revoked_at=token.revoked_at,
+        )
+
+
+@strawberry.type(name="PeopleError", description="Why a people mutation changed nothing.")
+class PeopleErrorType:
+    code: str = strawberry.field(description="REQUIRED, INVALID, DUPLICATE, NOT_FOUND, CONFLICT ...")
+    message: str
+    field: str | None = strawberry.field(description="The input field at fault, if one.")
+

@@ -1,0 +1,261 @@
+"""People subgraph models: tenants, the department tree, staff (who are also accounts),
+groups, roles and personal access tokens.
+
+Every tenant-owned row carries ``tenant_id`` and every unique constraint includes it, so the
+data could be sharded by tenant (DESIGN rule 2).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+
+from subgraphs.core.principal import ROLE_STAFF, ROLE_TENANT_ADMIN
+from subgraphs.core.tenancy import TenantQuerySet
+from subgraphs.people.kana import search_key
+
+NO_TITLE_RANK = 999_999
+
+
+def title_rank(title_code: str) -> int:
+    """Sort key of a title code: Japanese offices order staff by rank (部長 100, 課長 200 ...).
+
+    Codes are kept as strings (``"050"`` stays ``"050"``); numeric codes sort numerically
+    so ``"90"`` comes before ``"100"``, anything else after every numeric code.
+    """
+    code = (title_code or "").strip()
+    return int(code) if code.isdigit() else NO_TITLE_RANK
+
+
+class Council(models.Model):
+    """A council (協議会) of municipalities that share the deployment, e.g. a prefecture's
+    joint cloud; room for council-wide features (shared notices, cross-municipality groups)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tenant(models.Model):
+    """A municipality, identified by its 6-digit local government code (e.g. 402125 大川市)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.CharField(max_length=6, unique=True)
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    council = models.ForeignKey(
+        Council, null=True, blank=True, on_delete=models.SET_NULL, related_name="tenants"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Organization(models.Model):
+    """A department (部 / 課 / 係) in a tenant's tree.
+
+    ``tree_path`` (ancestor ids) and ``tree_rank`` (position in a pre-order walk ordered by
+    display order, then code) are maintained by ``actions.rebuild_organization_tree`` so
+    "this department and everything below it" and directory order are single-column queries.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(max_length=50)
+    name = models.CharField(max_length=200)
+    name_kana = models.CharField(max_length=200, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    sort_order = models.IntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    tree_path = models.CharField(max_length=1000, default="", db_index=True)
+    tree_rank = models.IntegerField(default=0)
+    depth = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["tree_rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "code"], name="org_code_unique_per_tenant")
+        ]
+        indexes = [models.Index(fields=["tenant", "tree_rank"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class PersonManager(BaseUserManager.from_queryset(TenantQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class Person(AbstractBaseUser):
+    """A staff member, who is also the sign-in account (login ID unique per tenant).
+
+    Staff imported from CSV have no usable password until an administrator sets one.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    login_id = models.CharField(max_length=100)
+    name = models.CharField(max_length=100)
+    name_kana = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    extension = models.CharField(max_length=30, blank=True)
+    department = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    additional_departments = models.ManyToManyField(
+        Organization, through="PersonAdditionalDepartment", related_name="additional_members"
+    )
+    title = models.CharField(max_length=100, blank=True)
+    title_code = models.CharField(max_length=20, blank=True)
+    title_rank = models.IntegerField(default=NO_TITLE_RANK)
+    sort_order = models.IntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    search_text = models.TextField(default="", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    USERNAME_FIELD = "login_id"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = PersonManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "login_id"], name="person_login_unique_per_tenant"
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "is_active"])]
+
+    def __str__(self) -> str:
+        return f"{self.login_id} {self.name}"
+
+    def refresh_derived(self) -> None:
+        """Recompute the columns derived from others (call before bulk writes too)."""
+        self.title_rank = title_rank(self.title_code)
+        self.search_text = " ".join(
+            search_key(part) for part in (self.name, self.name_kana, self.login_id, self.email)
+        )
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.refresh_derived()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "title_rank", "search_text"}  # type: ignore[misc]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class PersonAdditionalDepartment(models.Model):
+    """An additional department (兼務) of a staff member."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    sort_order = models.IntegerField(default=0)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "person", "organization"], name="additional_dept_unique"
+            )
+        ]
+
+
+class Group(models.Model):
+    """A named set of staff across departments (e.g. a cross-department project)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    members = models.ManyToManyField(Person, through="GroupMembership", related_name="groups")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="group_name_unique_per_tenant")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupMembership(models.Model):
+    """Membership of a staff member in a group."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "group", "person"], name="group_member_unique")
+        ]
+
+
+class RoleAssignment(models.Model):
+    """A role held by a staff member beyond ordinary staff (which every active person has)."""
+
+    ROLE_CHOICES = [(ROLE_TENANT_ADMIN, "テナント管理者"), (ROLE_STAFF, "職員")]
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField(max_length=50, choices=ROLE_CHOICES)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "person", "role"], name="role_unique")
+        ]
+
+
+class AccessToken(models.Model):
+    """A personal access token for a mobile app or a dashboard.
+
+    Only a SHA-256 of the token is stored: tokens are 256 random bits, so a fast hash is
+    safe (no dictionary to attack) and lets every request look the token up by index.
+    """
+
+    PREFIX = "yui_pat_"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="access_tokens")
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"

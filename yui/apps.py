@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class YuiConfig(AppConfig):
+    name = "yui"
+    verbose_name = "Yui server"

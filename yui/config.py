@@ -1,0 +1,110 @@
+"""Settings read from the environment, each checked with a clear error.
+
+Yui runs embedded with no configuration at all (SQLite and the in-memory channel layer
+under the data directory); an operator points it at PostgreSQL and Redis with
+``YUI_DATABASE_URL`` and ``YUI_REDIS_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def data_dir() -> Path:
+    """Where the embedded database and the generated secret key live (``YUI_DATA_DIR``)."""
+    path = Path(os.environ.get("YUI_DATA_DIR") or BASE_DIR / "var").expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_from_url(url: str) -> dict[str, object]:
+    """Turn ``sqlite:///path`` or ``postgres://user@host:port/name`` into Django's dict."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "sqlite":
+        # sqlite:///relative/or/absolute/path ; sqlite:///:memory: for throwaway runs
+        name = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
+        if not name:
+            raise ImproperlyConfigured(
+                f"YUI_DATABASE_URL={url!r}: a SQLite URL needs a file, e.g. sqlite:///var/yui.db"
+            )
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": name,
+            # Writers wait for each other instead of failing with "database is locked";
+            # IMMEDIATE makes every transaction take the write lock up front, which is what
+            # serialises conflicting writes (bookings, imports) on SQLite.
+            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
+            "TEST": {"NAME": None},
+        }
+    if scheme in {"postgres", "postgresql", "pgsql"}:
+        if not parts.path.strip("/"):
+            raise ImproperlyConfigured(
+                f"YUI_DATABASE_URL={url!r}: name the database, e.g. postgres://127.0.0.1/yui"
+            )
+        try:
+            port = parts.port
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"YUI_DATABASE_URL={url!r}: bad port ({exc})") from exc
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.strip("/")),
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(port or ""),
+            "CONN_MAX_AGE": 0,
+        }
+    raise ImproperlyConfigured(
+        f"YUI_DATABASE_URL={url!r}: unsupported scheme {scheme!r}; "
+        "use sqlite:///PATH or postgres://USER@HOST:PORT/NAME"
+    )
+
+
+def redis_url() -> str | None:
+    """The Redis URL for the channel layer and the cache, or None when embedded."""
+    url = os.environ.get("YUI_REDIS_URL", "").strip()
+    if not url:
+        return None
+    if urlsplit(url).scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(
+            f"YUI_REDIS_URL={url!r}: expected redis://HOST:PORT/DB (or rediss://, unix://)"
+        )
+    return url
+
+
+def secret_key() -> str:
+    """``YUI_SECRET_KEY``, or a key generated once and kept in the data directory.
+
+    Every process of one deployment must share the key (it signs sessions and the
+    principal header between gateway and subgraphs), so distributed deployments set it.
+    """
+    key = os.environ.get("YUI_SECRET_KEY", "").strip()
+    if key:
+        if len(key) < 32:
+            raise ImproperlyConfigured("YUI_SECRET_KEY must be at least 32 characters long")
+        return key
+    path = data_dir() / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r}: expected true or false")

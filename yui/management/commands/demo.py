@@ -1,0 +1,85 @@
+"""``yui demo``: migrate and load two demo municipalities from the sample CSV files.
+
+Safe to run again: tenants are reused, CSV imports upsert, demo passwords are reset.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from subgraphs.core.principal import ROLE_TENANT_ADMIN, Principal
+from subgraphs.people import actions
+from subgraphs.people.csv_io import do_import_csv
+from subgraphs.people.models import Person, RoleAssignment, Tenant
+
+DEMO_DATA = Path(__file__).resolve().parents[3] / "subgraphs" / "people" / "demo_data"
+COUNCIL = "福岡県南部自治体クラウド協議会"
+TENANTS = [("402125", "okawa", "大川市"), ("406210", "kanda", "苅田町")]
+ADMIN_PASSWORD = "yui-demo-admin"  # noqa: S105 - demo data, printed on purpose
+STAFF_PASSWORD = "yui-demo-staff"  # noqa: S105
+DEMO_STAFF_PER_TENANT = 3
+DEMO_GROUP = "DX推進プロジェクト"
+
+
+class Command(BaseCommand):
+    help = "Create the database and load demo municipalities, staff and passwords."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        lines = []
+        for code, slug, name in TENANTS:
+            tenant = Tenant.objects.filter(code=code).first()
+            if tenant is None:
+                outcome = actions.do_add_tenant(code, name, slug, COUNCIL)
+                if not outcome.ok:
+                    raise CommandError("; ".join(e.message for e in outcome.errors))
+                tenant = outcome.obj
+            for kind in ("organizations", "staff"):
+                report = do_import_csv(tenant, kind, (DEMO_DATA / f"{code}-{kind}.csv").read_bytes())
+                if not report.ok:
+                    raise CommandError(f"{code}-{kind}.csv: {report.errors[:3]}")
+                self.stdout.write(
+                    f"{code} {name}: {kind} +{len(report.added)} ~{len(report.updated)} "
+                    f"={report.unchanged}"
+                )
+            lines += self._accounts(tenant)
+        self.stdout.write("\nDemo accounts (sign in at /auth/login):")
+        for line in lines:
+            self.stdout.write("  " + line)
+
+    @transaction.atomic
+    def _accounts(self, tenant: Tenant) -> list[str]:
+        system = Principal(tenant_id=tenant.id, person_id=None, via="cli")
+        admin = Person.objects.filter(tenant=tenant, login_id="admin").first()
+        if admin is None:
+            admin = actions.do_create_person(
+                system, {"login_id": "admin", "name": f"{tenant.name} システム管理者",
+                         "title": "管理者", "sort_order": 0},
+            ).obj
+        admin.set_password(ADMIN_PASSWORD)
+        admin.save()
+        RoleAssignment.objects.get_or_create(tenant=tenant, person=admin, role=ROLE_TENANT_ADMIN)
+        lines = [f"{tenant.code} ({tenant.slug})  admin  / {ADMIN_PASSWORD}   tenant administrator"]
+        staff = list(
+            Person.objects.filter(tenant=tenant, is_active=True)
+            .exclude(id=admin.id)
+            .order_by("sort_order", "login_id")[:DEMO_STAFF_PER_TENANT]
+        )
+        for person in staff:
+            person.set_password(STAFF_PASSWORD)
+            person.save()
+            dept = person.department.name if person.department else "-"
+            lines.append(
+                f"{tenant.code} ({tenant.slug})  {person.login_id} / {STAFF_PASSWORD}   "
+                f"{person.name} ({dept} {person.title})"
+            )
+        group = actions.Group.objects.filter(tenant=tenant, name=DEMO_GROUP).first()
+        actions.do_save_group(
+            system, group, DEMO_GROUP, "部署横断のDX推進チーム", [str(p.id) for p in [admin, *staff]]
+        )
+        return lines

@@ -1,0 +1,123 @@
+"""Django settings for Yui; every deployment-specific value comes from ``yui.config``."""
+
+from __future__ import annotations
+
+import os
+
+from yui import config
+
+BASE_DIR = config.BASE_DIR
+DATA_DIR = config.data_dir()
+SECRET_KEY = config.secret_key()
+DEBUG = config.flag("YUI_DEBUG", False)
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("YUI_ALLOWED_HOSTS", "*").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "channels",
+    "strawberry_django",
+    "subgraphs.core",
+    "subgraphs.people",
+    "yui",
+]
+
+MIDDLEWARE = [
+    "yui.middleware.SecurityHeadersMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+]
+
+ROOT_URLCONF = "yui.urls"
+ASGI_APPLICATION = "yui.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+
+DATABASES = {
+    "default": config.database_from_url(
+        os.environ.get("YUI_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'yui.sqlite3'}"
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = config.redis_url()
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("YUI_CACHE_PREFIX", "yui"),
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Accounts: one Person row per staff member is also the sign-in account.
+AUTH_USER_MODEL = "people.Person"
+AUTHENTICATION_BACKENDS = ["subgraphs.people.auth.TenantLoginBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SILENCED_SYSTEM_CHECKS = [
+    # login_id is unique per tenant, not globally; TenantLoginBackend looks accounts up
+    # by (tenant, login_id), which a UniqueConstraint on the model enforces.
+    "auth.W004",
+]
+
+SESSION_COOKIE_NAME = "yui_session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 10  # one working day
+SESSION_COOKIE_SECURE = config.flag("YUI_SECURE_COOKIES", False)
+CSRF_COOKIE_NAME = "yui_csrftoken"
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Login throttling: after LOGIN_FREE_FAILURES failures each further attempt must wait
+# twice as long as the one before; after LOGIN_LOCK_FAILURES the account (or address) is
+# refused for LOGIN_LOCK_SECONDS.
+LOGIN_FREE_FAILURES = 3
+LOGIN_LOCK_FAILURES = 10
+LOGIN_LOCK_SECONDS = 15 * 60
+LOGIN_FAILURE_WINDOW_SECONDS = 60 * 60
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024  # a 40,000-row staff CSV fits
+
+LANGUAGE_CODE = "ja"
+TIME_ZONE = "Asia/Tokyo"
+USE_I18N = True
+USE_TZ = True
+
+STRAWBERRY_DJANGO = {"MUTATIONS_DEFAULT_HANDLE_ERRORS": False}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("YUI_LOG_LEVEL", "WARNING")},
+}
