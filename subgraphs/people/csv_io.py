@@ -754,8 +754,9 @@ def _apply_staff(tenant: Tenant, plan: _StaffPlan, progress: _Progress) -> None:
             revoked_at=now
         )
         progress.step(len(batch), force=True)
-    changed = list(plan.additional)
-    for batch in _chunks(changed):
+    # New people have no links yet; only those of people already there are replaced.
+    replaced = [p.id for p in plan.update if p.id in plan.additional]
+    for batch in _chunks(replaced):
         PersonAdditionalDepartment.objects.filter(tenant=tenant, person_id__in=batch).delete()
     links = [
         PersonAdditionalDepartment(

@@ -265,6 +265,8 @@ class Mutation:
             outcome = actions.do_change_password(person, current_password, new_password)
             if outcome.ok and principal.via == "session" and request is not None:
                 # Keep this session signed in; every other session of the account ends.
+                # (No AuthenticationMiddleware here: the principal is the source of truth.)
+                request.user = person
                 update_session_auth_hash(request, person)
             return outcome
 
