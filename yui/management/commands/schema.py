@@ -1,0 +1,40 @@
+"""``yui schema``: write the committed SDL of each subgraph to schema/ (``--check``: only
+compare, exit 1 on drift). The SDL is a build artifact reviewed with every API change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from yui.registry import SUBGRAPHS, subgraph_sdl
+
+
+class Command(BaseCommand):
+    help = "Write (or --check) schema/<subgraph>.graphql from the code."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--check", action="store_true", help="fail if a file is stale")
+        parser.add_argument("--out", default=str(Path(settings.BASE_DIR) / "schema"))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        out = Path(options["out"])
+        stale = []
+        for name in SUBGRAPHS:
+            path = out / f"{name}.graphql"
+            sdl = subgraph_sdl(name)
+            current = path.read_text(encoding="utf-8") if path.exists() else None
+            if current == sdl:
+                self.stdout.write(f"{path}: up to date")
+            elif options["check"]:
+                stale.append(str(path))
+            else:
+                out.mkdir(parents=True, exist_ok=True)
+                path.write_text(sdl, encoding="utf-8")
+                self.stdout.write(f"{path}: written")
+        if stale:
+            raise CommandError(
+                f"schema drift: {', '.join(stale)} differ from the code; run `yui schema`"
+            )
