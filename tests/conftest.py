@@ -80,7 +80,7 @@ class Municipality:
 
     def api(self, person: Person | str) -> GraphQLClient:
         if isinstance(person, str):
-            person = self.people[person] if person in self.people else self.admin  # type: ignore[assignment]
+            person = self.people.get(person, self.admin)  # type: ignore[assignment]
         outcome = actions.do_create_access_token(person, "tests", None)  # type: ignore[arg-type]
         return GraphQLClient(outcome.extra["token"])
 
@@ -111,8 +111,17 @@ def build_municipality(code: str, slug: str, name: str) -> Municipality:
     org("shimin", "02", "市民部", None, 2)
     org("shiminka", "0201", "市民課", "shimin", 1)
 
-    def person(key: str, login_id: str, name: str, kana: str, dept: str, title: str,
-               title_code: str, sort_order: int, **more: Any) -> None:
+    def person(
+        key: str,
+        login_id: str,
+        name: str,
+        kana: str,
+        dept: str,
+        title: str,
+        title_code: str,
+        sort_order: int,
+        **more: Any,
+    ) -> None:
         outcome = actions.do_create_person(
             system,
             {
@@ -133,8 +142,17 @@ def build_municipality(code: str, slug: str, name: str) -> Municipality:
     person("kacho", "0001", "髙橋 一郎", "タカハシ イチロウ", "soumuka", "課長", "200", 1)
     person("kakari", "0002", "山﨑 花子", "ﾔﾏｻﾞｷ ﾊﾅｺ", "shomu", "係長", "300", 1)
     person("shuji", "0003", "佐藤 次郎", "さとう じろう", "shomu", "主事", "600", 2)
-    person("jinji", "0004", "鈴木 三郎", "スズキ サブロウ", "jinji", "主事", "600", 1,
-           additional_department_ids=[m.orgs["shiminka"].id])
+    person(
+        "jinji",
+        "0004",
+        "鈴木 三郎",
+        "スズキ サブロウ",
+        "jinji",
+        "主事",
+        "600",
+        1,
+        additional_department_ids=[m.orgs["shiminka"].id],
+    )
     person("shimin", "0005", "田中 美咲", "タナカ ミサキ", "shiminka", "主任", "500", 1)
     admin = actions.do_create_person(
         system, {"login_id": "admin", "name": f"{name} 管理者", "password": PASSWORD}

@@ -18,7 +18,12 @@ def test_sqlite_and_postgres_urls_become_django_settings():
     assert sqlite["NAME"] == "/srv/yui/yui.sqlite3"
     pg = config.database_from_url("postgres://yui:s%40cret@db.local:5433/yui")
     assert (pg["ENGINE"], pg["NAME"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"]) == (
-        "django.db.backends.postgresql", "yui", "yui", "s@cret", "db.local", "5433",
+        "django.db.backends.postgresql",
+        "yui",
+        "yui",
+        "s@cret",
+        "db.local",
+        "5433",
     )
 
 
@@ -60,8 +65,12 @@ def test_generated_secret_key_is_kept_in_the_data_directory(monkeypatch, tmp_pat
 def test_the_yui_command_reports_a_bad_setting_without_a_traceback(tmp_path):
     env = {**os.environ, "YUI_DATA_DIR": str(tmp_path), "YUI_DATABASE_URL": "oracle://x/y"}
     result = subprocess.run(
-        [sys.executable, "-m", "yui.cli", "check"], env=env, capture_output=True, text=True,
-        timeout=60, check=False,
+        [sys.executable, "-m", "yui.cli", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 2
     assert "yui: configuration error: YUI_DATABASE_URL='oracle://x/y'" in result.stderr

@@ -17,7 +17,9 @@ class SecurityHeadersMiddleware:
     async_capable = True
     sync_capable = True
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse | Awaitable[HttpResponse]]):
+    def __init__(
+        self, get_response: Callable[[HttpRequest], HttpResponse | Awaitable[HttpResponse]]
+    ):
         self.get_response = get_response
         if iscoroutinefunction(get_response):
             markcoroutinefunction(self)

@@ -30,7 +30,11 @@ def home(request: HttpRequest) -> HttpResponse:
         principal = authenticate_request(request)
     except AuthenticationFailed:
         principal = ANONYMOUS
-    person = Person.objects.filter(id=principal.person_id).first() if principal.is_authenticated else None
+    person = (
+        Person.objects.filter(id=principal.person_id).first()
+        if principal.is_authenticated
+        else None
+    )
     return render(request, "yui/home.html", {"person": person})
 
 

@@ -71,9 +71,7 @@ def check_tenant(code: str, name: str, slug: str) -> list[PeopleError]:
     if not name.strip():
         errors.append(PeopleError("REQUIRED", "Name the municipality.", "name"))
     if not slug or not slug.replace("-", "").isalnum() or not slug.isascii():
-        errors.append(
-            PeopleError("INVALID", "A slug uses ASCII letters, digits and '-'.", "slug")
-        )
+        errors.append(PeopleError("INVALID", "A slug uses ASCII letters, digits and '-'.", "slug"))
     if Tenant.objects.filter(code=code).exists():
         errors.append(PeopleError("DUPLICATE", f"Tenant {code} exists already.", "code"))
     elif slug and Tenant.objects.filter(slug=slug).exists():
@@ -183,7 +181,9 @@ def do_create_organization(principal: Principal, data: dict[str, Any]) -> Outcom
 
 
 @transaction.atomic
-def do_update_organization(principal: Principal, org: Organization, data: dict[str, Any]) -> Outcome:
+def do_update_organization(
+    principal: Principal, org: Organization, data: dict[str, Any]
+) -> Outcome:
     assert principal.tenant_id is not None
     errors, parent = _check_org_fields(principal.tenant_id, data, org)
     if errors:
@@ -220,9 +220,7 @@ def do_deactivate_organization(principal: Principal, org: Organization) -> Outco
     if staff.exists():
         return Outcome(
             errors=[
-                PeopleError(
-                    "CONFLICT", f"{staff.count()} active staff still belong to it.", "id"
-                )
+                PeopleError("CONFLICT", f"{staff.count()} active staff still belong to it.", "id")
             ]
         )
     org.is_active = False
@@ -274,7 +272,8 @@ def _check_person_fields(
         if missing:
             errors.append(
                 PeopleError(
-                    "NOT_FOUND", "No such department: " + ", ".join(missing),
+                    "NOT_FOUND",
+                    "No such department: " + ", ".join(missing),
                     "additionalDepartmentIds",
                 )
             )
@@ -356,7 +355,9 @@ def do_deactivate_person(principal: Principal, person: Person) -> Outcome:
 def do_set_roles(principal: Principal, person: Person, roles: list[str]) -> Outcome:
     unknown = set(roles) - ASSIGNABLE_ROLES - {ROLE_STAFF}
     if unknown:
-        return Outcome(errors=[PeopleError("INVALID", f"Unknown roles: {sorted(unknown)}", "roles")])
+        return Outcome(
+            errors=[PeopleError("INVALID", f"Unknown roles: {sorted(unknown)}", "roles")]
+        )
     wanted = set(roles) & ASSIGNABLE_ROLES
     if person.id == principal.person_id and ROLE_TENANT_ADMIN not in wanted:
         return Outcome(
@@ -405,7 +406,9 @@ def do_save_group(
     if errors:
         return Outcome(errors=errors)
     if group is None:
-        group = Group.objects.create(tenant_id=principal.tenant_id, name=name, description=description)
+        group = Group.objects.create(
+            tenant_id=principal.tenant_id, name=name, description=description
+        )
     else:
         group.name, group.description = name, description
         group.save()
@@ -432,7 +435,9 @@ def _check_password(password: str, person: Person | None) -> list[PeopleError]:
 def do_change_password(person: Person, current: str, new: str) -> Outcome:
     if not person.check_password(current):
         return Outcome(
-            errors=[PeopleError("WRONG_PASSWORD", "The current password is wrong.", "currentPassword")]
+            errors=[
+                PeopleError("WRONG_PASSWORD", "The current password is wrong.", "currentPassword")
+            ]
         )
     errors = _check_password(new, person)
     if errors:
@@ -464,7 +469,9 @@ def hash_token(token: str) -> str:
 def do_create_access_token(person: Person, name: str, expires_in_days: int | None) -> Outcome:
     name = (name or "").strip()
     if not name:
-        return Outcome(errors=[PeopleError("REQUIRED", "Name the token, e.g. 'dashboard'.", "name")])
+        return Outcome(
+            errors=[PeopleError("REQUIRED", "Name the token, e.g. 'dashboard'.", "name")]
+        )
     if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
         return Outcome(
             errors=[PeopleError("INVALID", "Expiry must be 1 to 3650 days.", "expiresInDays")]

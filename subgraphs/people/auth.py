@@ -61,8 +61,6 @@ class ThrottleRule:
     lock_failures: int
 
 
-
-
 def _wait_seconds(state: dict[str, float] | None, rule: ThrottleRule, now: float) -> float:
     if not state:
         return 0.0

@@ -177,6 +177,9 @@ class PersonAdditionalDepartment(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.person_id} 兼務 {self.organization_id}"
+
 
 class Group(models.Model):
     """A named set of staff across departments (e.g. a cross-department project)."""
@@ -211,8 +214,13 @@ class GroupMembership(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "group", "person"], name="group_member_unique")
+            models.UniqueConstraint(
+                fields=["tenant", "group", "person"], name="group_member_unique"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} in {self.group_id}"
 
 
 class RoleAssignment(models.Model):
@@ -230,6 +238,9 @@ class RoleAssignment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "person", "role"], name="role_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.role}"
 
 
 class AccessToken(models.Model):

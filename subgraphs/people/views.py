@@ -60,9 +60,13 @@ def _credentials(request: HttpRequest) -> dict[str, str]:
     }
 
 
-def _failure(request: HttpRequest, status: int, code: str, message: str, **extra: Any) -> HttpResponse:
+def _failure(
+    request: HttpRequest, status: int, code: str, message: str, **extra: Any
+) -> HttpResponse:
     if _is_json(request):
-        response = JsonResponse({"ok": False, "error": code, "message": message, **extra}, status=status)
+        response = JsonResponse(
+            {"ok": False, "error": code, "message": message, **extra}, status=status
+        )
     else:
         response = render(
             request,
@@ -101,7 +105,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             retryAfter=seconds,
         )
     tenant = find_tenant(creds["tenant"])
-    person = authenticate(request, tenant=tenant, login_id=creds["loginId"], password=creds["password"])
+    person = authenticate(
+        request, tenant=tenant, login_id=creds["loginId"], password=creds["password"]
+    )
     if person is None:
         record_login_failure(keys)
         return _failure(

@@ -74,7 +74,7 @@ def test_entities_representations_of_another_tenant_resolve_to_null(okawa, kanda
 def test_nested_fields_never_cross_tenants(okawa, kanda):
     # A forged cross-tenant link in the database (which no API can create) still does
     # not leak through nested fields: every loader applies the tenant scope.
-    from subgraphs.people.models import GroupMembership, Group
+    from subgraphs.people.models import Group, GroupMembership
 
     group = Group.objects.create(tenant=kanda.tenant, name="混在")
     GroupMembership.objects.create(tenant=kanda.tenant, group=group, person=okawa.people["kacho"])

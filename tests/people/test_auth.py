@@ -65,7 +65,11 @@ def test_login_by_slug_and_per_tenant_login_ids(okawa, kanda, browser):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("tenant", "login_id", "password"),
-    [("402125", "0003", "wrong-password"), ("999999", "0003", PASSWORD), ("402125", "nobody", PASSWORD)],
+    [
+        ("402125", "0003", "wrong-password"),
+        ("999999", "0003", PASSWORD),
+        ("402125", "nobody", PASSWORD),
+    ],
 )
 def test_bad_credentials_get_one_vague_401(okawa, browser, tenant, login_id, password):
     response = login(browser, tenant=tenant, login_id=login_id, password=password)
@@ -110,8 +114,11 @@ def test_form_login_needs_the_csrf_token_and_redirects_safely(okawa, browser):
     evil.get("/auth/login")
     away = evil.post(
         "/auth/login",
-        data={**form, "csrfmiddlewaretoken": evil.cookies["yui_csrftoken"].value,
-              "next": "https://evil.example/"},
+        data={
+            **form,
+            "csrfmiddlewaretoken": evil.cookies["yui_csrftoken"].value,
+            "next": "https://evil.example/",
+        },
     )
     assert away["Location"] == "/"
 
@@ -210,7 +217,9 @@ def test_access_token_is_shown_once_works_and_dies_when_revoked(okawa, browser):
 
     def session_gql(query):
         return browser.post(
-            PEOPLE_URL, data=json.dumps({"query": query}), content_type="application/json",
+            PEOPLE_URL,
+            data=json.dumps({"query": query}),
+            content_type="application/json",
             headers=csrf,
         ).json()
 
@@ -225,7 +234,7 @@ def test_access_token_is_shown_once_works_and_dies_when_revoked(okawa, browser):
     app = GraphQLClient(token)
     assert app.data("{ me { loginId } }") == {"me": {"loginId": "0003"}}
     revoked = app.data(
-        'mutation($id: ID!) { revokeAccessToken(id: $id) { accessToken { revokedAt } errors { code } } }',
+        "mutation($id: ID!) { revokeAccessToken(id: $id) { accessToken { revokedAt } errors { code } } }",
         {"id": created["accessToken"]["id"]},
     )["revokeAccessToken"]
     assert revoked["errors"] == [] and revoked["accessToken"]["revokedAt"]
@@ -250,7 +259,9 @@ def test_expired_unknown_and_malformed_tokens_are_refused(okawa):
     assert api.post("{ me { id } }").status_code == 401
     assert GraphQLClient("yui_pat_made-up").post("{ me { id } }").status_code == 401
     basic = Client().post(
-        PEOPLE_URL, data=ME, content_type="application/json",
+        PEOPLE_URL,
+        data=ME,
+        content_type="application/json",
         headers={"Authorization": "Basic dXNlcjpwYXNz"},
     )
     assert basic.status_code == 401
@@ -262,13 +273,13 @@ def test_staff_cannot_revoke_a_colleagues_token_but_deactivation_does(okawa):
     other = okawa.api("shuji")
     victim_token = AccessToken.objects.get(person=okawa.people["kakari"])
     result = other.data(
-        'mutation($id: ID!) { revokeAccessToken(id: $id) { errors { code } } }',
+        "mutation($id: ID!) { revokeAccessToken(id: $id) { errors { code } } }",
         {"id": str(victim_token.id)},
     )
     assert result["revokeAccessToken"]["errors"] == [{"code": "NOT_FOUND"}]
     assert victim.data("{ me { loginId } }")["me"]["loginId"] == "0002"
     okawa.api(okawa.admin).data(
-        'mutation($id: ID!) { deactivatePerson(id: $id) { errors { code } } }',
+        "mutation($id: ID!) { deactivatePerson(id: $id) { errors { code } } }",
         {"id": str(okawa.people["kakari"].id)},
     )
     assert victim.post("{ me { loginId } }").status_code == 401
@@ -277,7 +288,7 @@ def test_staff_cannot_revoke_a_colleagues_token_but_deactivation_does(okawa):
 # --- passwords ----------------------------------------------------------------------------
 
 
-CHANGE = 'mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { ok errors { code field } } }'
+CHANGE = "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { ok errors { code field } } }"
 
 
 @pytest.mark.django_db
@@ -291,7 +302,8 @@ def test_changing_the_password_keeps_this_session_and_ends_others(okawa, browser
         return browser.post(
             PEOPLE_URL,
             data=json.dumps({"query": CHANGE, "variables": {"c": current, "n": new}}),
-            content_type="application/json", headers=csrf,
+            content_type="application/json",
+            headers=csrf,
         ).json()["data"]["changePassword"]
 
     assert change("not-my-password", "a-much-better-pass")["errors"] == [
@@ -301,7 +313,9 @@ def test_changing_the_password_keeps_this_session_and_ends_others(okawa, browser
     assert change(PASSWORD, "a-much-better-pass") == {"ok": True, "errors": []}
     assert me(browser).json()["data"]["me"]["loginId"] == "0003"
     other = elsewhere.post(
-        PEOPLE_URL, data=ME, content_type="application/json",
+        PEOPLE_URL,
+        data=ME,
+        content_type="application/json",
         headers={"X-CSRFToken": elsewhere.cookies["yui_csrftoken"].value},
     )
     assert other.json()["data"]["me"] is None
@@ -311,7 +325,7 @@ def test_changing_the_password_keeps_this_session_and_ends_others(okawa, browser
 
 @pytest.mark.django_db
 def test_admin_resets_a_password_and_staff_may_not(okawa):
-    reset = 'mutation($id: ID!) { resetPassword(personId: $id) { ok generatedPassword errors { code } } }'
+    reset = "mutation($id: ID!) { resetPassword(personId: $id) { ok generatedPassword errors { code } } }"
     target = {"id": str(okawa.people["kakari"].id)}
     denied = okawa.api("shuji")(reset, target)
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
@@ -326,8 +340,10 @@ def test_admin_resets_a_password_and_staff_may_not(okawa):
 
 def test_signed_principal_round_trip_and_forgeries():
     principal = Principal(
-        tenant_id=__import__("uuid").uuid4(), person_id=__import__("uuid").uuid4(),
-        roles=frozenset({"staff"}), via="session",
+        tenant_id=__import__("uuid").uuid4(),
+        person_id=__import__("uuid").uuid4(),
+        roles=frozenset({"staff"}),
+        via="session",
     )
     header = signing.sign_principal(principal)
     assert signing.verify_principal(header) == principal
@@ -357,7 +373,9 @@ def test_a_subgraph_in_signed_mode_refuses_requests_without_a_valid_header(okawa
     # A valid bearer token is no use here: only the gateway's signature counts.
     token = okawa.api("shuji").token
     assert call({"Authorization": f"Bearer {token}"}).status_code == 401
-    forged = signing.sign_principal(okawa.principal(okawa.people["shuji"])).replace("v1.", "v1.9", 1)
+    forged = signing.sign_principal(okawa.principal(okawa.people["shuji"])).replace(
+        "v1.", "v1.9", 1
+    )
     assert call({signing.HEADER: forged}).status_code == 401
     good = call({signing.HEADER: signing.sign_principal(okawa.principal(okawa.people["shuji"]))})
     assert good.status_code == 200

@@ -28,15 +28,23 @@ def test_operator_adds_a_tenant_and_an_admin_who_can_sign_in(monkeypatch):
     )
     assert Tenant.objects.get(code="402125").council.name == "県南協議会"
     out = run(
-        "admin", "add", "--tenant", "okawa", "itkanri", "--password-stdin",
-        stdin="a-long-admin-password\n", monkeypatch=monkeypatch,
+        "admin",
+        "add",
+        "--tenant",
+        "okawa",
+        "itkanri",
+        "--password-stdin",
+        stdin="a-long-admin-password\n",
+        monkeypatch=monkeypatch,
     )
     assert "created administrator itkanri of 402125 大川市" in out
     person = Person.objects.get(login_id="itkanri")
     assert RoleAssignment.objects.filter(person=person, role="tenant_admin").exists()
     signed_in = Client().post(
         "/auth/login",
-        data=json.dumps({"tenant": "402125", "loginId": "itkanri", "password": "a-long-admin-password"}),
+        data=json.dumps(
+            {"tenant": "402125", "loginId": "itkanri", "password": "a-long-admin-password"}
+        ),
         content_type="application/json",
     )
     assert signed_in.status_code == 200
@@ -57,11 +65,27 @@ def test_tenant_add_refuses_bad_and_duplicate_codes():
 def test_admin_add_refuses_weak_passwords_and_unknown_tenants(monkeypatch):
     run("tenant", "add", "402125", "大川市")
     with pytest.raises(CommandError, match="No tenant"):
-        run("admin", "add", "--tenant", "999999", "x", "--password-stdin", stdin="a-long-pass-word\n",
-            monkeypatch=monkeypatch)
+        run(
+            "admin",
+            "add",
+            "--tenant",
+            "999999",
+            "x",
+            "--password-stdin",
+            stdin="a-long-pass-word\n",
+            monkeypatch=monkeypatch,
+        )
     with pytest.raises(CommandError, match="短すぎ"):
-        run("admin", "add", "--tenant", "402125", "x", "--password-stdin", stdin="12345\n",
-            monkeypatch=monkeypatch)
+        run(
+            "admin",
+            "add",
+            "--tenant",
+            "402125",
+            "x",
+            "--password-stdin",
+            stdin="12345\n",
+            monkeypatch=monkeypatch,
+        )
     assert not Person.objects.filter(login_id="x").exists()
 
 

@@ -56,15 +56,25 @@ def test_staff_mutations_report_expected_failures_as_data(okawa, kanda):
     duplicate = admin.data(CREATE_PERSON, {"input": {"loginId": "0003", "name": "重複"}})
     assert duplicate["createPerson"] == {
         "person": None,
-        "errors": [{"code": "DUPLICATE", "field": "loginId", "message": "Login ID 0003 is used already."}],
+        "errors": [
+            {"code": "DUPLICATE", "field": "loginId", "message": "Login ID 0003 is used already."}
+        ],
     }
     bad = admin.data(
         CREATE_PERSON,
-        {"input": {"loginId": "0101", "name": " ", "email": "not-an-address",
-                   "departmentId": str(kanda.orgs["soumu"].id)}},
+        {
+            "input": {
+                "loginId": "0101",
+                "name": " ",
+                "email": "not-an-address",
+                "departmentId": str(kanda.orgs["soumu"].id),
+            }
+        },
     )["createPerson"]
     assert {(e["code"], e["field"]) for e in bad["errors"]} == {
-        ("REQUIRED", "name"), ("INVALID", "email"), ("NOT_FOUND", "departmentId"),
+        ("REQUIRED", "name"),
+        ("INVALID", "email"),
+        ("NOT_FOUND", "departmentId"),
     }
     assert not Person.objects.filter(login_id="0101").exists()
 
@@ -75,11 +85,20 @@ def test_admin_updates_moves_and_deactivates_staff(okawa):
     target = okawa.people["shuji"]
     moved = admin.data(
         UPDATE_PERSON,
-        {"input": {"id": str(target.id), "title": "主任", "departmentId": str(okawa.orgs["jinji"].id)}},
+        {
+            "input": {
+                "id": str(target.id),
+                "title": "主任",
+                "departmentId": str(okawa.orgs["jinji"].id),
+            }
+        },
     )["updatePerson"]
     assert moved["person"] == {
-        "id": str(target.id), "name": "佐藤 次郎", "title": "主任",
-        "department": {"code": "010102"}, "isActive": True,
+        "id": str(target.id),
+        "name": "佐藤 次郎",
+        "title": "主任",
+        "department": {"code": "010102"},
+        "isActive": True,
     }
     gone = admin.data(
         "mutation($id: ID!) { deactivatePerson(id: $id) { person { isActive } errors { code } } }",
@@ -99,7 +118,10 @@ def test_ordinary_staff_get_forbidden_for_admin_mutations(okawa):
     for query, variables in [
         (CREATE_PERSON, {"input": {"loginId": "x", "name": "x"}}),
         (UPDATE_PERSON, {"input": {"id": str(okawa.people["kacho"].id), "name": "x"}}),
-        ('mutation { createOrganization(input: {code: "9", name: "x"}) { errors { code } } }', None),
+        (
+            'mutation { createOrganization(input: {code: "9", name: "x"}) { errors { code } } }',
+            None,
+        ),
         ('mutation { importCsv(input: {kind: STAFF, text: "a"}) { applied } }', None),
         ("{ exportCsv(kind: STAFF) { filename } }", None),
     ]:
@@ -181,7 +203,9 @@ def test_csv_import_through_graphql_previews_then_applies(okawa):
     mutation($input: ImportCsvInput!) {
       importCsv(input: $input) { applied encoding added updated deactivated unchangedCount errors { line column message } }
     }"""
-    preview = admin.data(query, {"input": {"kind": "ORGANIZATIONS", "text": ORGS_CSV, "dryRun": True}})
+    preview = admin.data(
+        query, {"input": {"kind": "ORGANIZATIONS", "text": ORGS_CSV, "dryRun": True}}
+    )
     assert preview["importCsv"]["applied"] is False
     assert preview["importCsv"]["added"] == ["03", "0301"]
     assert not Organization.objects.filter(tenant=okawa.tenant, code="03").exists()
@@ -191,7 +215,12 @@ def test_csv_import_through_graphql_previews_then_applies(okawa):
     assert org.name_kana == "キョウイクブ"
     rejected = admin.data(
         query,
-        {"input": {"kind": "STAFF", "text": "ログインID,氏名,氏名カナ,メールアドレス,所属組織コード,兼務組織コード,役職,役職コード,内線番号,表示順\r\n0200,新人,,,99,,,,,1\r\n"}},
+        {
+            "input": {
+                "kind": "STAFF",
+                "text": "ログインID,氏名,氏名カナ,メールアドレス,所属組織コード,兼務組織コード,役職,役職コード,内線番号,表示順\r\n0200,新人,,,99,,,,,1\r\n",
+            }
+        },
     )["importCsv"]
     assert rejected["applied"] is False
     assert rejected["errors"][0]["line"] == 2
@@ -211,12 +240,18 @@ def test_csv_upload_and_export_through_graphql(okawa):
     upload = SimpleUploadedFile("orgs.csv", ORGS_CSV.encode("cp932"), content_type="text/csv")
     response = admin.client.post(
         admin.url,
-        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.f"]}), "0": upload},
+        data={
+            "operations": json.dumps(operations),
+            "map": json.dumps({"0": ["variables.f"]}),
+            "0": upload,
+        },
         headers={"Authorization": f"Bearer {admin.token}"},
     )
     assert response.status_code == 200, response.content
     assert response.json()["data"]["importCsv"] == {
-        "applied": True, "encoding": "cp932", "added": ["03", "0301"],
+        "applied": True,
+        "encoding": "cp932",
+        "added": ["03", "0301"],
     }
     exported = admin.data("{ exportCsv(kind: ORGANIZATIONS) { filename encoding contentBase64 } }")
     content = base64.b64decode(exported["exportCsv"]["contentBase64"]).decode("cp932")

@@ -123,7 +123,12 @@ def test_organizations_come_as_a_tree_in_display_order(okawa):
     api = okawa.api("shuji")
     flat = api.data("{ organizations { code depth parent { code } } }")["organizations"]
     assert [(o["code"], o["depth"]) for o in flat] == [
-        ("01", 0), ("0101", 1), ("010101", 2), ("010102", 2), ("02", 0), ("0201", 1),
+        ("01", 0),
+        ("0101", 1),
+        ("010101", 2),
+        ("010102", 2),
+        ("02", 0),
+        ("0201", 1),
     ]
     tree = api.data(
         "{ organizations(rootsOnly: true) { code children { code children { code members { loginId } } } } }"
@@ -131,7 +136,8 @@ def test_organizations_come_as_a_tree_in_display_order(okawa):
     assert tree[0]["code"] == "01"
     assert [c["code"] for c in tree[0]["children"][0]["children"]] == ["010101", "010102"]
     assert tree[0]["children"][0]["children"][0]["members"] == [
-        {"loginId": "0002"}, {"loginId": "0003"},
+        {"loginId": "0002"},
+        {"loginId": "0003"},
     ]
     assert tree[1]["children"] == [{"code": "0201", "children": []}]
 
@@ -148,13 +154,19 @@ def test_reordering_departments_reorders_the_directory(okawa):
 def test_groups_list_their_members(okawa):
     admin = okawa.principal(okawa.admin)
     actions.do_save_group(
-        admin, None, "防災チーム", "部署横断",
+        admin,
+        None,
+        "防災チーム",
+        "部署横断",
         [str(okawa.people["shimin"].id), str(okawa.people["kacho"].id)],
     )
     data = okawa.api("shuji").data("{ groups { name description members { loginId } } }")
     assert data["groups"] == [
-        {"name": "防災チーム", "description": "部署横断",
-         "members": [{"loginId": "0001"}, {"loginId": "0005"}]}
+        {
+            "name": "防災チーム",
+            "description": "部署横断",
+            "members": [{"loginId": "0001"}, {"loginId": "0005"}],
+        }
     ]
     mine = okawa.api("shimin").data("{ me { groups { name } } }")
     assert mine["me"]["groups"] == [{"name": "防災チーム"}]
@@ -207,7 +219,10 @@ def test_entities_batch_costs_one_query_per_type(okawa):
     _add_staff(okawa, 30)
     from subgraphs.people.models import Person
 
-    reps = [{"__typename": "Person", "id": str(p.id)} for p in Person.objects.filter(tenant=okawa.tenant)]
+    reps = [
+        {"__typename": "Person", "id": str(p.id)}
+        for p in Person.objects.filter(tenant=okawa.tenant)
+    ]
     api = okawa.api("shuji")
     api.data("{ me { id } }")
     query = "query($r: [_Any!]!) { _entities(representations: $r) { ... on Person { name } } }"
@@ -218,6 +233,9 @@ def test_entities_batch_costs_one_query_per_type(okawa):
     assert len(result["_entities"]) == len(reps) == 36
     assert all(e and e["name"] for e in result["_entities"])
     assert len(few) == len(many)
-    people_selects = [q for q in many.captured_queries if 'FROM "people_person"' in q["sql"]
-                      and "access_token" not in q["sql"]]
+    people_selects = [
+        q
+        for q in many.captured_queries
+        if 'FROM "people_person"' in q["sql"] and "access_token" not in q["sql"]
+    ]
     assert len(people_selects) == 1, [q["sql"][:120] for q in people_selects]

@@ -35,7 +35,8 @@ class CreatePersonInput:
     title_code: str | None = strawberry.UNSET
     sort_order: int | None = strawberry.UNSET
     password: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Leave out to create a staff member who cannot sign in yet."
+        default=strawberry.UNSET,
+        description="Leave out to create a staff member who cannot sign in yet.",
     )
 
 

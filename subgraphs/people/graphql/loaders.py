@@ -53,7 +53,8 @@ def _by_id_loader(
 # Link tables carry tenant_id themselves, and the row at the far end of a link is scoped
 # again: a link row that crossed tenants (which no API can create) still leaks nothing.
 def _grouped_loader(
-    context: YuiContext, fetch: Callable[[Principal, list[uuid.UUID]], Iterable[tuple[uuid.UUID, V]]]
+    context: YuiContext,
+    fetch: Callable[[Principal, list[uuid.UUID]], Iterable[tuple[uuid.UUID, V]]],
 ) -> DataLoader:
     principal = context.principal
 
@@ -67,9 +68,7 @@ def _grouped_loader(
 
 
 def make_person_by_id_loader(context: YuiContext) -> DataLoader:
-    return _by_id_loader(
-        context, lambda p, ids: Person.objects.for_principal(p).filter(id__in=ids)
-    )
+    return _by_id_loader(context, lambda p, ids: Person.objects.for_principal(p).filter(id__in=ids))
 
 
 def make_organization_by_id_loader(context: YuiContext) -> DataLoader:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-
-
 import strawberry
 from asgiref.sync import sync_to_async
 from django.contrib.auth import update_session_auth_hash
@@ -326,5 +324,3 @@ class Mutation:
             token=None,
             errors=_errors(outcome),
         )
-
-

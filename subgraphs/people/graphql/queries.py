@@ -30,7 +30,13 @@ from subgraphs.people.graphql.types import (
     encode_cursor,
 )
 from subgraphs.people.kana import search_key
-from subgraphs.people.models import AccessToken, Group, Organization, Person, PersonAdditionalDepartment
+from subgraphs.people.models import (
+    AccessToken,
+    Group,
+    Organization,
+    Person,
+    PersonAdditionalDepartment,
+)
 
 MAX_PAGE_SIZE = 500
 
@@ -56,7 +62,9 @@ def search_people(
     after: str | None,
 ) -> PersonConnection:
     if not 0 <= first <= MAX_PAGE_SIZE:
-        raise GraphQLError(f"first must be between 0 and {MAX_PAGE_SIZE}.", extensions={"code": "BAD_USER_INPUT"})
+        raise GraphQLError(
+            f"first must be between 0 and {MAX_PAGE_SIZE}.", extensions={"code": "BAD_USER_INPUT"}
+        )
     try:
         offset = decode_cursor(after) + 1 if after else 0
     except ValueError as exc:
@@ -188,7 +196,9 @@ class Query:
     async def group(self, info: Info, id: strawberry.ID) -> GroupType | None:
         return await sync_to_async(access.access_group_by_id)(principal_of(info), id)  # type: ignore[return-value]
 
-    @strawberry.field(description="Your personal access tokens (the tokens themselves are never shown again).")
+    @strawberry.field(
+        description="Your personal access tokens (the tokens themselves are never shown again)."
+    )
     async def access_tokens(self, info: Info) -> list[AccessTokenType]:
         def fetch() -> list[AccessTokenType]:
             principal = principal_of(info)
@@ -199,10 +209,10 @@ class Query:
 
         return await sync_to_async(fetch)()
 
-    @strawberry.field(description="Organisations or staff as CSV in the import format (administrators).")
-    async def export_csv(
-        self, info: Info, kind: CsvKind, encoding: str = "cp932"
-    ) -> CsvExport:
+    @strawberry.field(
+        description="Organisations or staff as CSV in the import format (administrators)."
+    )
+    async def export_csv(self, info: Info, kind: CsvKind, encoding: str = "cp932") -> CsvExport:
         principal = require_tenant_admin(principal_of(info))
 
         def build() -> CsvExport:

@@ -43,7 +43,9 @@ class TenantType:
     def council(self, root: models.Tenant) -> CouncilType | None:
         # Loaded with select_related by every query returning a tenant.
         council = root.council
-        return CouncilType(id=strawberry.ID(str(council.id)), name=council.name) if council else None
+        return (
+            CouncilType(id=strawberry.ID(str(council.id)), name=council.name) if council else None
+        )
 
 
 @strawberry_django.federation.type(
@@ -192,7 +194,9 @@ def decode_cursor(cursor: str) -> int:
     return offset
 
 
-@strawberry.type(name="AccessToken", description="A personal access token (the token itself is shown once).")
+@strawberry.type(
+    name="AccessToken", description="A personal access token (the token itself is shown once)."
+)
 class AccessTokenType:
     id: strawberry.ID
     name: str
@@ -217,7 +221,8 @@ class AccessTokenType:
 
 @strawberry.type(name="PeopleError", description="Why a people mutation changed nothing.")
 class PeopleErrorType:
-    code: str = strawberry.field(description="REQUIRED, INVALID, DUPLICATE, NOT_FOUND, CONFLICT ...")
+    code: str = strawberry.field(
+        description="REQUIRED, INVALID, DUPLICATE, NOT_FOUND, CONFLICT ..."
+    )
     message: str
     field: str | None = strawberry.field(description="The input field at fault, if one.")
-

@@ -40,7 +40,9 @@ class Command(BaseCommand):
                     raise CommandError("; ".join(e.message for e in outcome.errors))
                 tenant = outcome.obj
             for kind in ("organizations", "staff"):
-                report = do_import_csv(tenant, kind, (DEMO_DATA / f"{code}-{kind}.csv").read_bytes())
+                report = do_import_csv(
+                    tenant, kind, (DEMO_DATA / f"{code}-{kind}.csv").read_bytes()
+                )
                 if not report.ok:
                     raise CommandError(f"{code}-{kind}.csv: {report.errors[:3]}")
                 self.stdout.write(
@@ -58,8 +60,13 @@ class Command(BaseCommand):
         admin = Person.objects.filter(tenant=tenant, login_id="admin").first()
         if admin is None:
             admin = actions.do_create_person(
-                system, {"login_id": "admin", "name": f"{tenant.name} システム管理者",
-                         "title": "管理者", "sort_order": 0},
+                system,
+                {
+                    "login_id": "admin",
+                    "name": f"{tenant.name} システム管理者",
+                    "title": "管理者",
+                    "sort_order": 0,
+                },
             ).obj
         admin.set_password(ADMIN_PASSWORD)
         admin.save()
@@ -80,6 +87,10 @@ class Command(BaseCommand):
             )
         group = actions.Group.objects.filter(tenant=tenant, name=DEMO_GROUP).first()
         actions.do_save_group(
-            system, group, DEMO_GROUP, "部署横断のDX推進チーム", [str(p.id) for p in [admin, *staff]]
+            system,
+            group,
+            DEMO_GROUP,
+            "部署横断のDX推進チーム",
+            [str(p.id) for p in [admin, *staff]],
         )
         return lines
