@@ -21,7 +21,8 @@ class SecurityHeadersMiddleware:
         self, get_response: Callable[[HttpRequest], HttpResponse | Awaitable[HttpResponse]]
     ):
         self.get_response = get_response
-        if iscoroutinefunction(get_response):
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
             markcoroutinefunction(self)
 
     def _decorate(self, response: HttpResponse) -> HttpResponse:
@@ -32,9 +33,9 @@ class SecurityHeadersMiddleware:
         return response
 
     def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
-        if iscoroutinefunction(self):
-            return self._acall(request)
+        if self.is_async:
+            return self._decorate_async(request)
         return self._decorate(self.get_response(request))  # type: ignore[arg-type]
 
-    async def _acall(self, request: HttpRequest) -> HttpResponse:
+    async def _decorate_async(self, request: HttpRequest) -> HttpResponse:
         return self._decorate(await self.get_response(request))  # type: ignore[misc]

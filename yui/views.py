@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.static import serve
 
@@ -42,7 +43,7 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-def vendor_asset(request: HttpRequest, name: str) -> HttpResponse:
+def vendor_asset(request: HttpRequest, name: str) -> HttpResponseBase:
     if name not in VENDOR_FILES:
         raise Http404(name)
     response = serve(request, name, document_root=str(VENDOR_DIR))
@@ -50,5 +51,5 @@ def vendor_asset(request: HttpRequest, name: str) -> HttpResponse:
     return response
 
 
-def own_asset(request: HttpRequest, path: str) -> HttpResponse:
+def own_asset(request: HttpRequest, path: str) -> HttpResponseBase:
     return serve(request, path, document_root=str(OWN_STATIC_DIR))

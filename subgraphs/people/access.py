@@ -20,7 +20,7 @@ def _uuid(value: object) -> uuid.UUID | None:
 
 
 def access_tenant(principal: Principal) -> Tenant | None:
-    if not principal.is_authenticated:
+    if principal.tenant_id is None:
         return None
     return Tenant.objects.filter(id=principal.tenant_id).first()
 

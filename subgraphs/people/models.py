@@ -117,20 +117,24 @@ class Person(AbstractBaseUser):
     department = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
-    additional_departments = models.ManyToManyField(
-        Organization, through="PersonAdditionalDepartment", related_name="additional_members"
+    additional_departments: models.ManyToManyField[Organization, PersonAdditionalDepartment] = (
+        models.ManyToManyField(
+            Organization,
+            through="PersonAdditionalDepartment",
+            related_name="additional_members",
+        )
     )
     title = models.CharField(max_length=100, blank=True)
     title_code = models.CharField(max_length=20, blank=True)
     title_rank = models.IntegerField(default=NO_TITLE_RANK)
     sort_order = models.IntegerField(default=0)
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True)  # type: ignore[misc]  # a column, not the base class flag
     search_text = models.TextField(default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     USERNAME_FIELD = "login_id"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []
 
     objects = PersonManager()
 
@@ -188,7 +192,9 @@ class Group(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    members = models.ManyToManyField(Person, through="GroupMembership", related_name="groups")
+    members: models.ManyToManyField[Person, GroupMembership] = models.ManyToManyField(
+        Person, through="GroupMembership", related_name="groups"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TenantQuerySet.as_manager()

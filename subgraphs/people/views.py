@@ -63,6 +63,7 @@ def _credentials(request: HttpRequest) -> dict[str, str]:
 def _failure(
     request: HttpRequest, status: int, code: str, message: str, **extra: Any
 ) -> HttpResponse:
+    response: HttpResponse
     if _is_json(request):
         response = JsonResponse(
             {"ok": False, "error": code, "message": message, **extra}, status=status

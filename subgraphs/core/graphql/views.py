@@ -38,7 +38,9 @@ class SubgraphView(AsyncGraphQLView):
             raise ValueError(f"unknown trust mode {self.trust!r}")
         super().__init__(**kwargs)
 
-    async def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+    async def dispatch(  # type: ignore[override]  # Django's View.dispatch is sync-typed
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> Any:
         if request.method == "GET" and self._wants_ide(request):
             return await self.render_graphql_ide(request)
         try:

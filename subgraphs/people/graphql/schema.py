@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 import strawberry
 
 from subgraphs.people.graphql.mutations import Mutation
 from subgraphs.people.graphql.queries import Query
 from subgraphs.people.graphql.types import OrganizationType, PersonType
 
-FEDERATION_VERSION = "2.11"
+FEDERATION_VERSION: Final = "2.11"
 
 schema = strawberry.federation.Schema(
     query=Query,

@@ -23,7 +23,7 @@ class Command(BaseCommand):
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             raise CommandError("The database is not migrated: run `yui migrate` (or `yui demo`).")
-        db = settings.DATABASES["default"]
+        db: dict[str, Any] = settings.DATABASES["default"]
         where = f"{options['host']}:{options['port']}"
         self.stdout.write(
             f"Yui on http://{where}/  (database: {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}, "
