@@ -258,3 +258,18 @@ def test_csv_upload_and_export_through_graphql(okawa):
     assert exported["exportCsv"]["filename"] == "402125-organizations.csv"
     assert content.startswith("組織コード,組織名,組織名カナ,上位組織コード,表示順\r\n")
     assert "0301,学校教育課,,03,1\r\n" in content
+
+
+@pytest.mark.django_db
+def test_an_admin_cannot_deactivate_themselves_by_importing_a_file_without_them(okawa):
+    admin = okawa.api(okawa.admin)
+    header = "ログインID,氏名,氏名カナ,メールアドレス,所属組織コード,兼務組織コード,役職,役職コード,内線番号,表示順\r\n"
+    rows = "".join(f"{p.login_id},{p.name},,,,,,,,1\r\n" for p in okawa.people.values())
+    out = admin.data(
+        "mutation($t: String!) { importCsv(input: {kind: STAFF, text: $t, deactivateMissing: true}) { applied errors { message } } }",
+        {"t": header + rows},
+    )["importCsv"]
+    assert out["applied"] is False
+    assert "your own account" in out["errors"][0]["message"]
+    okawa.admin.refresh_from_db()
+    assert okawa.admin.is_active

@@ -238,6 +238,7 @@ class Mutation:
 
         def run() -> ImportReport:
             tenant = access.access_tenant(principal)
+            me = access.access_person_by_id(principal, principal.person_id)
             assert tenant is not None
             return do_import_csv(
                 tenant,
@@ -246,6 +247,7 @@ class Mutation:
                 encoding=encoding,
                 dry_run=input.dry_run,
                 deactivate_missing=input.deactivate_missing,
+                protected_login_ids=[me.login_id] if me else [],
             )
 
         return ImportCsvPayload.from_report(await sync_to_async(run)())

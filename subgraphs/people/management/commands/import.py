@@ -77,7 +77,7 @@ class Command(BaseCommand):
         self._summary(report, tenant_label=f"{tenant.code} {tenant.name}", path=path)
 
     def _summary(self, report: ImportReport, *, tenant_label: str, path: Path) -> None:
-        what = "departments" if report.kind == "organizations" else "staff"
+        what = "department" if report.kind == "organizations" else "staff"
         if report.applied:
             head = f"Imported {report.rows} {what} rows from {path} into {tenant_label}"
         else:
