@@ -1,0 +1,458 @@
+"""Running a query plan and shaping the merged data into the client's response.
+
+Fetches run as a DAG: each starts when the fetches it depends on have finished, so
+independent fetches run concurrently. Entity fetches gather every object at their path,
+deduplicate the representations and make one ``_entities`` call. Results are merged into
+one tree, which is then walked along the client's selections against the API schema:
+fields come out in the client's order, planner-internal fields are dropped, and nulls in
+non-null positions propagate to the nearest nullable parent as the GraphQL spec says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    is_abstract_type,
+    is_leaf_type,
+    value_from_ast,
+)
+from graphql.language import ast
+
+from gateway.operation import Field, Fragment, print_selections, variables_used
+from gateway.planner import LIST, Fetch, QueryPlan
+from gateway.supergraph import Graph, Supergraph
+
+
+class SubgraphUnavailable(Exception):
+    """The subgraph could not be reached or did not answer in time."""
+
+
+@dataclass
+class RequestContext:
+    """What a transport needs to know about the client request (principal, headers)."""
+
+    principal: Any = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Transport(Protocol):
+    async def execute(
+        self, graph: Graph, document: str, variables: dict[str, Any], context: RequestContext
+    ) -> dict[str, Any]:
+        """Run one operation against a subgraph and return its GraphQL response (a dict)."""
+        ...
+
+
+class _Null(Exception):
+    """A null in a non-null position: propagate to the nearest nullable parent."""
+
+
+def _deep_merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
+    for key, value in source.items():
+        existing = target.get(key)
+        if isinstance(existing, dict) and isinstance(value, dict):
+            _deep_merge(existing, value)
+        elif isinstance(existing, list) and isinstance(value, list) and len(existing) == len(value):
+            for i, (old, new) in enumerate(zip(existing, value, strict=True)):
+                if isinstance(old, dict) and isinstance(new, dict):
+                    _deep_merge(old, new)
+                else:
+                    existing[i] = new
+        else:
+            target[key] = value
+
+
+def _objects_at(
+    data: Any, path: tuple[str, ...], at: list[Any]
+) -> list[tuple[dict[str, Any], list[Any]]]:
+    """The objects at a plan path (``@`` walks into lists), with their response paths."""
+    if data is None:
+        return []
+    if not path:
+        if isinstance(data, list):
+            found: list[tuple[dict[str, Any], list[Any]]] = []
+            for i, item in enumerate(data):
+                found += _objects_at(item, path, [*at, i])
+            return found
+        return [(data, at)] if isinstance(data, dict) else []
+    head, rest = path[0], path[1:]
+    if head == LIST:
+        if not isinstance(data, list):
+            return []
+        found = []
+        for i, item in enumerate(data):
+            found += _objects_at(item, rest, [*at, i])
+        return found
+    if not isinstance(data, dict):
+        return []
+    return _objects_at(data.get(head), rest, [*at, head])
+
+
+def _representation(
+    obj: dict[str, Any], selections: list[Field | Fragment], typename: str | None
+) -> dict[str, Any] | None:
+    rep: dict[str, Any] = {}
+    for sel in selections:
+        if isinstance(sel, Fragment):
+            if sel.type_condition in (None, obj.get("__typename")):
+                inner = _representation(obj, sel.selections, None)
+                if inner is None:
+                    return None
+                rep.update(inner)
+            continue
+        if sel.name == "__typename":
+            continue
+        if sel.key not in obj:
+            return None
+        value = obj[sel.key]
+        if sel.selections is not None and value is not None:
+            if isinstance(value, list):
+                items = [
+                    _representation(v, sel.selections, None) if isinstance(v, dict) else v
+                    for v in value
+                ]
+                value = items
+            elif isinstance(value, dict):
+                value = _representation(value, sel.selections, None)
+                if value is None:
+                    return None
+        rep[sel.name] = value
+    rep = {"__typename": typename or obj.get("__typename"), **rep}
+    return rep
+
+
+def _format_path(path: list[Any]) -> list[Any]:
+    return list(path)
+
+
+class Executor:
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        transports: Mapping[str, Transport],
+    ):
+        self.sg = supergraph
+        self.schema: GraphQLSchema = supergraph.api_schema
+        self.transports = transports
+
+    def transport_for(self, graph: str) -> Transport:
+        name = self.sg.graphs[graph].name
+        transport = self.transports.get(name) or self.transports.get(graph)
+        if transport is None:
+            raise SubgraphUnavailable(f"no transport for subgraph {name}")
+        return transport
+
+    # --- running the plan ----------------------------------------------------------------
+
+    async def run(
+        self,
+        plan: QueryPlan,
+        variables: dict[str, Any],
+        context: RequestContext,
+        initial: dict[str, Any] | None = None,
+        only: list[Fetch] | None = None,
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        data: dict[str, Any] = initial if initial is not None else {}
+        errors: list[dict[str, Any]] = []
+        fetches = only if only is not None else plan.fetches
+        tasks: dict[int, asyncio.Task[None]] = {}
+        failed: set[int] = set()
+
+        async def run_fetch(fetch: Fetch) -> None:
+            for dependency in fetch.depends:
+                if dependency.id in tasks:
+                    await tasks[dependency.id]
+            if fetch.kind == "root" and any(d.id in failed for d in fetch.depends if d.kind == "root"):
+                failed.add(fetch.id)
+                return  # a mutation after a failed one does not run
+            ok = await self._run_fetch(fetch, data, variables, context, errors)
+            if not ok:
+                failed.add(fetch.id)
+
+        for fetch in fetches:
+            tasks[fetch.id] = asyncio.ensure_future(run_fetch(fetch))
+        if tasks:
+            await asyncio.gather(*tasks.values())
+        return data, errors
+
+    async def _call(
+        self, fetch: Fetch, variables: dict[str, Any], context: RequestContext
+    ) -> dict[str, Any]:
+        graph = self.sg.graphs[fetch.graph]
+        return await self.transport_for(fetch.graph).execute(graph, fetch.document, variables, context)
+
+    async def _run_fetch(
+        self,
+        fetch: Fetch,
+        data: dict[str, Any],
+        variables: dict[str, Any],
+        context: RequestContext,
+        errors: list[dict[str, Any]],
+    ) -> bool:
+        subgraph = self.sg.graphs[fetch.graph].name
+        op_variables = {k: variables[k] for k in fetch.variable_names if k in variables}
+        if fetch.kind == "root":
+            try:
+                response = await self._call(fetch, op_variables, context)
+            except SubgraphUnavailable as exc:
+                for sel in fetch.selections:
+                    if isinstance(sel, Field) and not sel.internal:
+                        errors.append(_unavailable(subgraph, exc, [sel.key]))
+                return False
+            result = response.get("data")
+            if isinstance(result, dict):
+                _deep_merge(data, result)
+            for error in response.get("errors") or ():
+                errors.append(_subgraph_error(error, subgraph, None))
+            return isinstance(result, dict)
+        # entity fetch
+        targets = [
+            (obj, at)
+            for obj, at in _objects_at(data, fetch.path, [])
+            if obj.get("__typename") in fetch.match_types
+        ]
+        if not targets:
+            return True
+        reps: list[dict[str, Any]] = []
+        index: dict[str, int] = {}
+        owners: list[list[tuple[dict[str, Any], list[Any]]]] = []
+        for obj, at in targets:
+            rep = _representation(obj, fetch.requires, fetch.rep_typename)
+            if rep is None:
+                continue
+            fingerprint = json.dumps(rep, sort_keys=True, default=str)
+            position = index.get(fingerprint)
+            if position is None:
+                position = index[fingerprint] = len(reps)
+                reps.append(rep)
+                owners.append([])
+            owners[position].append((obj, at))
+        if not reps:
+            return True
+        try:
+            response = await self._call(fetch, {**op_variables, "representations": reps}, context)
+        except SubgraphUnavailable as exc:
+            errors.append(_unavailable(subgraph, exc, owners[0][0][1]))
+            return False
+        entities = (response.get("data") or {}).get("_entities")
+        if isinstance(entities, list):
+            for position, entity in enumerate(entities[: len(owners)]):
+                if isinstance(entity, dict):
+                    for obj, _ in owners[position]:
+                        _deep_merge(obj, entity)
+        for error in response.get("errors") or ():
+            path = error.get("path")
+            mapped = None
+            if isinstance(path, list) and len(path) >= 2 and path[0] == "_entities":
+                position = path[1]
+                if isinstance(position, int) and position < len(owners):
+                    mapped = [*owners[position][0][1], *path[2:]]
+            elif owners:
+                mapped = owners[0][0][1]
+            errors.append(_subgraph_error(error, subgraph, mapped))
+        return True
+
+    # --- shaping -------------------------------------------------------------------------
+
+    def shape(
+        self,
+        plan: QueryPlan,
+        data: dict[str, Any],
+        variables: dict[str, Any],
+        errors: list[dict[str, Any]],
+    ) -> dict[str, Any] | None:
+        root = self.schema.get_root_type(_operation_type(plan.operation))
+        assert root is not None
+        shaper = _Shaper(self.schema, variables, errors)
+        try:
+            return shaper.selection_set(plan.root_selections, root, data, [])
+        except _Null:
+            return None
+
+
+def _operation_type(operation: str) -> Any:
+    from graphql import OperationType
+
+    return OperationType(operation)
+
+
+def _unavailable(subgraph: str, exc: Exception, path: list[Any] | None) -> dict[str, Any]:
+    error: dict[str, Any] = {
+        "message": f"Subgraph {subgraph} is unavailable: {exc}",
+        "extensions": {"code": "SUBREQUEST_HTTP_ERROR", "serviceName": subgraph},
+    }
+    if path:
+        error["path"] = path
+    return error
+
+
+def _subgraph_error(
+    error: Mapping[str, Any], subgraph: str, path: list[Any] | None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"message": error.get("message", "Error in subgraph " + subgraph)}
+    if path is not None:
+        out["path"] = path
+    elif error.get("path") is not None:
+        out["path"] = error["path"]
+    extensions = dict(error.get("extensions") or {})
+    extensions.setdefault("serviceName", subgraph)
+    out["extensions"] = extensions
+    return out
+
+
+class _Shaper:
+    def __init__(self, schema: GraphQLSchema, variables: dict[str, Any], errors: list[dict[str, Any]]):
+        self.schema = schema
+        self.variables = variables
+        self.errors = errors
+
+    def included(self, directives: tuple[ast.DirectiveNode, ...]) -> bool:
+        for directive in directives:
+            name = directive.name.value
+            if name not in {"skip", "include"}:
+                continue
+            condition = next((a.value for a in directive.arguments or () if a.name.value == "if"), None)
+            value = value_from_ast(condition, GraphQLNonNull(_BOOLEAN), self.variables) if condition else None
+            if name == "skip" and value is True:
+                return False
+            if name == "include" and value is not True:
+                return False
+        return True
+
+    def applies(self, type_condition: str | None, object_type: GraphQLObjectType) -> bool:
+        if type_condition is None or type_condition == object_type.name:
+            return True
+        condition = self.schema.get_type(type_condition)
+        if condition is None:
+            return False
+        if is_abstract_type(condition):
+            return self.schema.is_sub_type(condition, object_type)  # type: ignore[arg-type]
+        return False
+
+    def collect(
+        self, selections: list[Field | Fragment], object_type: GraphQLObjectType, into: dict[str, list[Field]]
+    ) -> dict[str, list[Field]]:
+        for sel in selections:
+            if not self.included(sel.directives):
+                continue
+            if isinstance(sel, Field):
+                if sel.internal:
+                    continue
+                into.setdefault(sel.key, []).append(sel)
+            elif self.applies(sel.type_condition, object_type):
+                self.collect(sel.selections, object_type, into)
+        return into
+
+    def has_error_under(self, path: list[Any]) -> bool:
+        n = len(path)
+        for error in self.errors:
+            epath = error.get("path")
+            if epath is None:
+                continue
+            if epath[:n] == path or path[: len(epath)] == epath:
+                return True
+        return False
+
+    def selection_set(
+        self,
+        selections: list[Field | Fragment],
+        object_type: GraphQLObjectType,
+        obj: dict[str, Any],
+        path: list[Any],
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, fields in self.collect(selections, object_type, {}).items():
+            first = fields[0]
+            if first.name == "__typename":
+                out[key] = object_type.name
+                continue
+            fdef = object_type.fields.get(first.name)
+            if fdef is None:
+                if first.name in {"__schema", "__type"}:
+                    out[key] = obj.get(key)
+                    continue
+                out[key] = None
+                continue
+            value = obj.get(key)
+            sub: list[Field | Fragment] = []
+            for f in fields:
+                if f.selections:
+                    sub.extend(f.selections)
+            out[key] = self.value(fdef.type, sub, value, [*path, key], f"{object_type.name}.{first.name}")
+        return out
+
+    def value(self, gtype: Any, sub: list[Field | Fragment], value: Any, path: list[Any], coordinate: str) -> Any:
+        if isinstance(gtype, GraphQLNonNull):
+            result = self.value(gtype.of_type, sub, value, path, coordinate)
+            if result is None:
+                if not self.has_error_under(path):
+                    self.errors.append(
+                        {
+                            "message": f"Cannot return null for non-nullable field {coordinate}.",
+                            "path": path,
+                        }
+                    )
+                raise _Null()
+            return result
+        try:
+            return self._nullable(gtype, sub, value, path, coordinate)
+        except _Null:
+            return None
+
+    def _nullable(self, gtype: Any, sub: list[Field | Fragment], value: Any, path: list[Any], coordinate: str) -> Any:
+        if value is None:
+            return None
+        if isinstance(gtype, GraphQLList):
+            if not isinstance(value, list):
+                return None
+            return [self.value(gtype.of_type, sub, item, [*path, i], coordinate) for i, item in enumerate(value)]
+        if is_leaf_type(gtype):
+            if isinstance(gtype, GraphQLEnumType) and value not in gtype.values:
+                self.errors.append(
+                    {
+                        "message": f"Enum {gtype.name} cannot represent value: {json.dumps(value)}",
+                        "path": path,
+                    }
+                )
+                return None
+            return value
+        if not isinstance(value, dict):
+            return None
+        object_type = gtype
+        if is_abstract_type(gtype):
+            typename = value.get("__typename")
+            resolved = self.schema.get_type(typename) if isinstance(typename, str) else None
+            if not isinstance(resolved, GraphQLObjectType) or not self.schema.is_sub_type(gtype, resolved):
+                return None
+            object_type = resolved
+        return self.selection_set(sub, object_type, value, path)
+
+
+def _boolean() -> Any:
+    from graphql import GraphQLBoolean
+
+    return GraphQLBoolean
+
+
+_BOOLEAN = _boolean()
+
+
+def introspection_document(fields: list[Field], operation: ast.OperationDefinitionNode) -> str:
+    """A document with only the client's introspection root fields (run locally)."""
+    from graphql import print_ast
+
+    used = variables_used(fields)
+    defs = [print_ast(d) for d in operation.variable_definitions or () if d.variable.name.value in used]
+    head = "query" + (f"({', '.join(defs)})" if defs else "")
+    return f"{head} {print_selections(fields)}"

@@ -1,0 +1,550 @@
+"""Query planning: a client operation becomes a DAG of subgraph fetches.
+
+A root fetch asks one subgraph for some root fields. Wherever a selected field lives in
+another subgraph, the planner adds the entity's key (and any @requires fields) to the
+current fetch and creates an entity fetch: ``_entities(representations:)`` against the
+other subgraph, run once for every object at that response path, batched into one call.
+Entity fetches depend on the fetches that bring their representation data, and may in
+turn have dependents of their own (entities three levels down, key chains, @requires
+served by a third subgraph).
+
+The planner chooses greedily: stay in the current subgraph when it can resolve a field
+(honouring @provides), else jump to the subgraph that resolves most of the remaining
+fields with a key the current data can supply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLInterfaceType
+from graphql.language import ast
+
+from gateway.operation import (
+    Field,
+    Fragment,
+    field_set_selections,
+    print_selections,
+    variables_used,
+)
+from gateway.supergraph import Key, Supergraph, parse_field_set
+
+MAX_PLAN_DEPTH = 64
+LIST = "@"
+
+
+class PlanningError(Exception):
+    """The operation cannot be served by this supergraph's subgraphs."""
+
+
+@dataclass(eq=False)
+class Fetch:
+    """One request to one subgraph."""
+
+    id: int
+    graph: str  # join__Graph enum value
+    kind: str  # "root" | "entity"
+    operation: str  # "query" | "mutation" | "subscription"
+    path: tuple[str, ...] = ()
+    entity_type: str | None = None  # entity fetch: the type its representations have
+    rep_typename: str | None = None  # __typename sent (the interface, for @interfaceObject)
+    match_types: frozenset[str] = frozenset()  # object __typenames this fetch applies to
+    requires: list[Field | Fragment] = field(default_factory=list)
+    selections: list[Field | Fragment] = field(default_factory=list)
+    depends: list[Fetch] = field(default_factory=list)
+    document: str = ""
+    variable_names: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        where = "/".join(self.path) or "<root>"
+        target = f" {self.entity_type}" if self.entity_type else ""
+        return f"#{self.id} {self.kind}{target} @ {where} -> {self.graph}"
+
+
+@dataclass
+class QueryPlan:
+    operation: str
+    fetches: list[Fetch]
+    root_selections: list[Field | Fragment]  # the client's, normalised (for shaping)
+    root_type: str
+    local_root_fields: list[Field] = field(default_factory=list)  # __schema, __type, __typename
+
+    def describe(self) -> str:
+        lines = []
+        for fetch in self.fetches:
+            deps = ", ".join(f"#{d.id}" for d in fetch.depends)
+            lines.append(fetch.describe() + (f" after {deps}" if deps else ""))
+            lines.append("    " + fetch.document)
+        return "\n".join(lines)
+
+
+def _unwrap(gtype: Any) -> tuple[Any, int]:
+    """The named type under a field type and how many list levels wrap it."""
+    lists = 0
+    while isinstance(gtype, GraphQLNonNull | GraphQLList):
+        if isinstance(gtype, GraphQLList):
+            lists += 1
+        gtype = gtype.of_type
+    return gtype, lists
+
+
+def _merge_into(target: list[Field | Fragment], additions: list[Field | Fragment]) -> None:
+    """Add selections to a selection list, merging fields of equal signature."""
+    for sel in additions:
+        if isinstance(sel, Field):
+            existing = next(
+                (
+                    t
+                    for t in target
+                    if isinstance(t, Field) and t.signature() == sel.signature()
+                ),
+                None,
+            )
+            if existing is not None:
+                if sel.selections is not None:
+                    if existing.selections is None:
+                        existing.selections = []
+                    _merge_into(existing.selections, sel.selections)
+                if not sel.internal:
+                    existing.internal = False
+                continue
+            target.append(sel.copy(selections=list(sel.selections) if sel.selections else sel.selections))
+            if sel.selections is not None:
+                copy = target[-1]
+                assert isinstance(copy, Field)
+                copy.selections = []
+                _merge_into(copy.selections, sel.selections)
+        else:
+            existing_fragment = next(
+                (
+                    t
+                    for t in target
+                    if isinstance(t, Fragment)
+                    and t.type_condition == sel.type_condition
+                    and t.directives_text == sel.directives_text
+                ),
+                None,
+            )
+            if existing_fragment is None:
+                existing_fragment = Fragment(
+                    type_condition=sel.type_condition,
+                    directives=sel.directives,
+                    directives_text=sel.directives_text,
+                    variables=sel.variables,
+                )
+                target.append(existing_fragment)
+            _merge_into(existing_fragment.selections, sel.selections)
+
+
+class Planner:
+    def __init__(self, supergraph: Supergraph):
+        self.sg = supergraph
+        self.schema = supergraph.schema
+
+    # --- entry ---------------------------------------------------------------------------
+
+    def plan(
+        self, document: ast.DocumentNode, operation_name: str | None, root_selections: list[Field | Fragment], operation: str
+    ) -> QueryPlan:
+        run = _PlanRun(self, operation)
+        root_type = self.sg.root_types.get(operation)
+        if root_type is None:
+            raise PlanningError(f"the schema has no {operation} type")
+        plan = QueryPlan(operation=operation, fetches=[], root_selections=root_selections, root_type=root_type)
+        fields = run.flatten(root_selections, root_type)
+        remote: list[Field] = []
+        for sel in fields:
+            if isinstance(sel, Field) and sel.name in {"__schema", "__type", "__typename"}:
+                plan.local_root_fields.append(sel)
+            else:
+                remote.append(sel)  # type: ignore[arg-type]
+        if operation == "mutation":
+            run.plan_mutation_roots(root_type, remote)
+        else:
+            run.plan_query_roots(root_type, remote)
+        run.finish(document, operation_name)
+        plan.fetches = run.fetches
+        return plan
+
+
+class _PlanRun:
+    """The state of planning one operation."""
+
+    def __init__(self, planner: Planner, operation: str):
+        self.planner = planner
+        self.sg = planner.sg
+        self.schema = planner.schema
+        self.operation = operation
+        self.fetches: list[Fetch] = []
+        self._entity_fetches: dict[tuple[Any, ...], Fetch] = {}
+        self.depth = 0
+
+    def new_fetch(self, **kwargs: Any) -> Fetch:
+        fetch = Fetch(id=len(self.fetches), **kwargs)
+        self.fetches.append(fetch)
+        return fetch
+
+    # --- roots ---------------------------------------------------------------------------
+
+    def _root_graphs(self, root_type: str, sel: Field) -> list[str]:
+        graphs = self.sg.field_graphs(root_type, sel.name)
+        if not graphs:
+            raise PlanningError(f"no subgraph resolves {root_type}.{sel.name}")
+        return graphs
+
+    def plan_query_roots(self, root_type: str, fields: list[Field]) -> None:
+        remaining = list(fields)
+        while remaining:
+            coverage: dict[str, int] = {}
+            for sel in remaining:
+                for graph in self._root_graphs(root_type, sel):
+                    coverage[graph] = coverage.get(graph, 0) + 1
+            order = list(self.sg.graphs)
+            graph = max(coverage, key=lambda g: (coverage[g], -order.index(g)))
+            chosen = [s for s in remaining if graph in self._root_graphs(root_type, s)]
+            fetch = self.new_fetch(graph=graph, kind="root", operation=self.operation)
+            fetch.selections = self.plan_object(graph, root_type, chosen, (), fetch, None)
+            remaining = [s for s in remaining if s not in chosen]
+
+    def plan_mutation_roots(self, root_type: str, fields: list[Field]) -> None:
+        previous: Fetch | None = None
+        for sel in fields:
+            graphs = self._root_graphs(root_type, sel)
+            if previous is not None and previous.graph in graphs and self.fetches[-1] is previous:
+                # Consecutive fields of one subgraph go in one request (it runs them in order).
+                graph, fetch = previous.graph, previous
+            else:
+                graph = graphs[0]
+                fetch = self.new_fetch(graph=graph, kind="root", operation="mutation")
+                # Top-level mutation fields run in order: wait for everything before.
+                fetch.depends = [f for f in self.fetches if f is not fetch]
+            _merge_into(fetch.selections, self.plan_object(graph, root_type, [sel], (), fetch, None))
+            previous = fetch
+
+    # --- selections ----------------------------------------------------------------------
+
+    def applies(self, type_condition: str | None, concrete: str) -> bool:
+        if type_condition is None or type_condition == concrete:
+            return True
+        meta = self.sg.types.get(type_condition)
+        if meta is None:
+            return False
+        if meta.kind == "interface":
+            return type_condition in self.sg.interfaces_of.get(concrete, set()) or concrete in self.sg.possible_types(type_condition)
+        if meta.kind == "union":
+            return concrete in self.sg.possible_types(type_condition)
+        return False
+
+    def flatten(self, selections: list[Field | Fragment], concrete: str) -> list[Field | Fragment]:
+        """Selections that apply to an object of type ``concrete``: fragments that match are
+        dissolved (fragments with @skip/@include stay, narrowed to ``concrete``)."""
+        result: list[Field | Fragment] = []
+        for sel in selections:
+            if isinstance(sel, Field):
+                result.append(sel)
+            elif self.applies(sel.type_condition, concrete):
+                inner = self.flatten(sel.selections, concrete)
+                if sel.directives:
+                    result.append(
+                        Fragment(
+                            type_condition=None,
+                            directives=sel.directives,
+                            directives_text=sel.directives_text,
+                            variables=sel.variables,
+                            selections=inner,
+                        )
+                    )
+                else:
+                    result.extend(inner)
+        return result
+
+    def field_type(self, parent: str, name: str) -> Any:
+        gtype = self.schema.type_map.get(parent)
+        if not isinstance(gtype, GraphQLObjectType | GraphQLInterfaceType):
+            raise PlanningError(f"{parent} has no fields")
+        fdef = gtype.fields.get(name)
+        if fdef is None:
+            raise PlanningError(f"{parent}.{name} does not exist")
+        return fdef.type
+
+    def resolvable(self, graph: str, type_name: str, name: str, provided: ast.SelectionSetNode | None) -> bool:
+        if name == "__typename":
+            return True
+        if graph in self.sg.field_graphs(type_name, name):
+            return True
+        if provided is not None:
+            for sel in provided.selections:
+                if isinstance(sel, ast.FieldNode) and sel.name.value == name:
+                    return True
+                if isinstance(sel, ast.InlineFragmentNode) and (
+                    sel.type_condition is None or sel.type_condition.name.value == type_name
+                ):
+                    if any(
+                        isinstance(s, ast.FieldNode) and s.name.value == name
+                        for s in sel.selection_set.selections
+                    ):
+                        return True
+        return False
+
+    def _provided_below(
+        self, graph: str, parent: str, sel: Field, provided: ast.SelectionSetNode | None, child: str
+    ) -> ast.SelectionSetNode | None:
+        meta = self.sg.types.get(parent)
+        entry = meta.fields[sel.name].entry(graph) if meta and sel.name in meta.fields else None
+        if entry is not None and entry.provides:
+            return parse_field_set(entry.provides)
+        if provided is not None:
+            for node in provided.selections:
+                if isinstance(node, ast.FieldNode) and node.name.value == sel.name and node.selection_set:
+                    return node.selection_set
+        return None
+
+    def plan_object(
+        self,
+        graph: str,
+        type_name: str,
+        selections: list[Field | Fragment],
+        path: tuple[str, ...],
+        fetch: Fetch,
+        provided: ast.SelectionSetNode | None,
+    ) -> list[Field | Fragment]:
+        """The selections to send to ``graph`` for an object of ``type_name`` at ``path``;
+        entity fetches for what ``graph`` cannot resolve are added as dependents."""
+        self.depth += 1
+        if self.depth > MAX_PLAN_DEPTH:
+            raise PlanningError("the operation nests too deeply to plan")
+        try:
+            meta = self.sg.types.get(type_name)
+            if meta is None:
+                raise PlanningError(f"unknown type {type_name}")
+            if meta.kind in {"interface", "union"} and graph not in meta.interface_object_graphs:
+                return self._plan_abstract(graph, type_name, selections, path, fetch, provided)
+            return self._plan_concrete(graph, type_name, selections, path, fetch, provided)
+        finally:
+            self.depth -= 1
+
+    def _plan_abstract(
+        self,
+        graph: str,
+        type_name: str,
+        selections: list[Field | Fragment],
+        path: tuple[str, ...],
+        fetch: Fetch,
+        provided: ast.SelectionSetNode | None,
+    ) -> list[Field | Fragment]:
+        result: list[Field | Fragment] = [Field(name="__typename", internal=True)]
+        for concrete in self.sg.possible_types(type_name, graph):
+            if not self.sg.type_in_graph(concrete, graph):
+                continue
+            inner = self.flatten(selections, concrete)
+            if not inner:
+                continue
+            planned = self._plan_concrete(graph, concrete, inner, path, fetch, provided, narrowed=True)
+            if planned:
+                result.append(Fragment(type_condition=concrete, selections=planned))
+        return result
+
+    def _plan_concrete(
+        self,
+        graph: str,
+        type_name: str,
+        selections: list[Field | Fragment],
+        path: tuple[str, ...],
+        fetch: Fetch,
+        provided: ast.SelectionSetNode | None,
+        narrowed: bool = False,
+    ) -> list[Field | Fragment]:
+        local: list[Field | Fragment] = []
+        remote: list[Field] = []
+        items = selections if narrowed else self.flatten(selections, type_name)
+        for sel in items:
+            if isinstance(sel, Fragment):
+                # A conditional fragment (@skip/@include): plan inside, keep the condition.
+                inner = self._plan_concrete(graph, type_name, sel.selections, path, fetch, provided, narrowed=True)
+                if inner:
+                    local.append(
+                        Fragment(
+                            type_condition=None,
+                            directives=sel.directives,
+                            directives_text=sel.directives_text,
+                            variables=sel.variables,
+                            selections=inner,
+                        )
+                    )
+                continue
+            if sel.name == "__typename":
+                if graph in self.sg.types[type_name].interface_object_graphs:
+                    # The subgraph only knows the interface; ask for the real type elsewhere.
+                    remote.append(sel)
+                else:
+                    local.append(sel.copy())
+                continue
+            if self.resolvable(graph, type_name, sel.name, provided):
+                if sel.selections is None:
+                    local.append(sel.copy())
+                    continue
+                child_type, lists = _unwrap(self.field_type(type_name, sel.name))
+                child_path = path + (sel.key,) + (LIST,) * lists
+                child_provided = self._provided_below(graph, type_name, sel, provided, child_type.name)
+                child = self.plan_object(graph, child_type.name, sel.selections, child_path, fetch, child_provided)
+                local.append(sel.copy(selections=child))
+            else:
+                remote.append(sel)
+        if remote:
+            self.plan_entity_jumps(graph, type_name, remote, path, fetch, local)
+        return local
+
+    # --- entity jumps --------------------------------------------------------------------
+
+    def _candidates(self, graph: str, type_name: str, sel: Field) -> list[tuple[str, str]]:
+        """(target graph, type to address it as) pairs that can resolve ``sel``."""
+        found: list[tuple[str, str]] = []
+        meta = self.sg.types[type_name]
+        if sel.name == "__typename":
+            for other in self.sg.graphs:
+                if other != graph and other not in meta.interface_object_graphs and self.sg.resolvable_keys(type_name, other):
+                    found.append((other, type_name))
+            return found
+        for other in self.sg.field_graphs(type_name, sel.name):
+            if other != graph and self.sg.resolvable_keys(type_name, other):
+                found.append((other, type_name))
+        # Fields that an @interfaceObject subgraph adds to an interface the type implements.
+        for iface in sorted(self.sg.interfaces_of.get(type_name, ())):
+            imeta = self.sg.types.get(iface)
+            if imeta is None:
+                continue
+            for other in imeta.interface_object_graphs:
+                if other != graph and other in self.sg.field_graphs(iface, sel.name) and self.sg.resolvable_keys(iface, other):
+                    found.append((other, iface))
+        return found
+
+    def _key_available(self, graph: str, type_name: str, key: Key) -> bool:
+        return all(
+            self.resolvable(graph, type_name, node.name.value, None)
+            for node in parse_field_set(key.fields).selections
+            if isinstance(node, ast.FieldNode)
+        )
+
+    def plan_entity_jumps(
+        self,
+        graph: str,
+        type_name: str,
+        fields: list[Field],
+        path: tuple[str, ...],
+        fetch: Fetch,
+        local: list[Field | Fragment],
+    ) -> list[Fetch]:
+        created: list[Fetch] = []
+        remaining = list(fields)
+        order = list(self.sg.graphs)
+        while remaining:
+            options: dict[tuple[str, str], list[Field]] = {}
+            for sel in remaining:
+                for option in self._candidates(graph, type_name, sel):
+                    options.setdefault(option, []).append(sel)
+            if not options:
+                names = ", ".join(f"{type_name}.{s.name}" for s in remaining)
+                raise PlanningError(
+                    f"cannot reach {names} from subgraph {self.sg.graphs[graph].name}: "
+                    "no subgraph that resolves it has a key this data can supply"
+                )
+
+            def score(option: tuple[str, str]) -> tuple[int, int, int]:
+                target, as_type = option
+                keys = self.sg.resolvable_keys(as_type, target)
+                direct = any(self._key_available(graph, type_name, k) for k in keys)
+                return (len(options[option]), int(direct), -order.index(target))
+
+            target, as_type = max(options, key=score)
+            chosen = options[(target, as_type)]
+            keys = self.sg.resolvable_keys(as_type, target)
+            key = next((k for k in keys if self._key_available(graph, type_name, k)), keys[0])
+            requires: list[Field | Fragment] = [Field(name="__typename", internal=True)]
+            _merge_into(requires, field_set_selections(parse_field_set(key.fields)))
+            for sel in chosen:
+                entry = self._field_entry(as_type, sel.name, target)
+                if entry is not None and entry.requires:
+                    _merge_into(requires, field_set_selections(parse_field_set(entry.requires)))
+            depends = [fetch]
+            # Bring the representation's fields: from this subgraph where it can resolve
+            # them, else through further entity fetches that the new fetch waits for.
+            missing = [
+                f
+                for f in requires
+                if isinstance(f, Field)
+                and f.name != "__typename"
+                and not self.resolvable(graph, type_name, f.name, None)
+            ]
+            present = [
+                f
+                for f in requires
+                if not (isinstance(f, Field) and (f in missing or f.name == "__typename"))
+            ]
+            planned_present = self._plan_concrete(graph, type_name, present, path, fetch, None, narrowed=True)
+            # __typename comes from this subgraph as it is (the interface's name, for an
+            # @interfaceObject subgraph: which is what the representation must carry).
+            _merge_into(local, [Field(name="__typename", internal=True), *planned_present])
+            if missing:
+                depends += self.plan_entity_jumps(graph, type_name, missing, path, fetch, local)
+            cache_key = (target, as_type, type_name, path, fetch.id, key.fields)
+            entity = self._entity_fetches.get(cache_key)
+            if entity is None:
+                entity = self.new_fetch(
+                    graph=target,
+                    kind="entity",
+                    operation="query",
+                    path=path,
+                    entity_type=as_type,
+                    rep_typename=as_type if as_type != type_name else None,
+                    match_types=frozenset({type_name}),
+                    depends=depends,
+                )
+                self._entity_fetches[cache_key] = entity
+            else:
+                entity.depends += [d for d in depends if d not in entity.depends]
+            _merge_into(entity.requires, requires)
+            planned = self.plan_object(target, as_type, chosen, path, entity, None)
+            _merge_into(entity.selections, planned)
+            created.append(entity)
+            remaining = [s for s in remaining if s not in chosen]
+        return created
+
+    def _field_entry(self, type_name: str, name: str, graph: str) -> Any:
+        meta = self.sg.types.get(type_name)
+        if meta is None or name not in meta.fields:
+            return None
+        return meta.fields[name].entry(graph)
+
+    # --- documents -----------------------------------------------------------------------
+
+    def finish(self, document: ast.DocumentNode, operation_name: str | None) -> None:
+        op = _find_operation(document, operation_name)
+        definitions = {d.variable.name.value: d for d in op.variable_definitions or ()}
+        from graphql import print_ast
+
+        for fetch in self.fetches:
+            used = sorted(variables_used(fetch.selections))
+            fetch.variable_names = tuple(used)
+            var_defs = [print_ast(definitions[name]) for name in used if name in definitions]
+            if fetch.kind == "root":
+                head = fetch.operation
+                if var_defs:
+                    head += "(" + ", ".join(var_defs) + ")"
+                fetch.document = f"{head} {print_selections(fetch.selections)}"
+            else:
+                head = "query(" + ", ".join(["$representations: [_Any!]!", *var_defs]) + ")"
+                body = print_selections([Fragment(type_condition=fetch.entity_type, selections=fetch.selections)])
+                fetch.document = f"{head} {{ _entities(representations: $representations) {body} }}"
+
+
+def _find_operation(document: ast.DocumentNode, operation_name: str | None) -> ast.OperationDefinitionNode:
+    operations = [d for d in document.definitions if isinstance(d, ast.OperationDefinitionNode)]
+    if operation_name is None:
+        if len(operations) != 1:
+            raise PlanningError("name the operation to run (operationName)")
+        return operations[0]
+    for op in operations:
+        if op.name and op.name.value == operation_name:
+            return op
+    raise PlanningError(f"unknown operation {operation_name!r}")

@@ -1,0 +1,159 @@
+"""How the gateway reaches subgraphs: in-process (embedded), HTTP, WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
+
+import httpx
+
+from gateway.executor import RequestContext, SubgraphUnavailable
+from gateway.supergraph import Graph
+
+
+def format_error(error: Any) -> dict[str, Any]:
+    """A graphql-core error as the JSON a subgraph would send over HTTP."""
+    formatted = getattr(error, "formatted", None)
+    if isinstance(formatted, dict):
+        return formatted
+    return {"message": str(error)}
+
+
+class InProcessTransport:
+    """Calls a Strawberry (or any graphql-core based) schema in this process: no HTTP hop.
+
+    ``context_factory(request_context)`` builds the subgraph's context for each call, e.g.
+    Yui's context carrying the principal as an object (DESIGN rule 4).
+    """
+
+    def __init__(self, schema: Any, context_factory: Callable[[RequestContext], Any] | None = None):
+        self.schema = schema
+        self.context_factory = context_factory
+
+    async def execute(
+        self, graph: Graph, document: str, variables: dict[str, Any], context: RequestContext
+    ) -> dict[str, Any]:
+        ctx = self.context_factory(context) if self.context_factory else None
+        result = await self.schema.execute(document, variable_values=variables, context_value=ctx)
+        response: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            response["errors"] = [format_error(e) for e in result.errors]
+        return response
+
+    async def subscribe(
+        self, graph: Graph, document: str, variables: dict[str, Any], context: RequestContext
+    ) -> AsyncIterator[dict[str, Any]]:
+        ctx = self.context_factory(context) if self.context_factory else None
+        results = await self.schema.subscribe(document, variable_values=variables, context_value=ctx)
+        if not hasattr(results, "__aiter__"):
+            response: dict[str, Any] = {"data": results.data}
+            if results.errors:
+                response["errors"] = [format_error(e) for e in results.errors]
+            yield response
+            return
+        async for result in results:
+            response = {"data": result.data}
+            if result.errors:
+                response["errors"] = [format_error(e) for e in result.errors]
+            yield response
+
+
+class HttpTransport:
+    """POSTs to a subgraph over pooled keep-alive connections, with a timeout.
+
+    ``headers_factory(request_context)`` adds per-request headers, e.g. Yui's signed
+    principal header.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        timeout: float = 10.0,
+        client: httpx.AsyncClient | None = None,
+        headers_factory: Callable[[RequestContext], Mapping[str, str]] | None = None,
+        max_connections: int = 100,
+    ):
+        self.url = url
+        self.timeout = timeout
+        self.headers_factory = headers_factory
+        self._client = client
+        self._limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self.timeout, limits=self._limits)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def execute(
+        self, graph: Graph, document: str, variables: dict[str, Any], context: RequestContext
+    ) -> dict[str, Any]:
+        url = self.url or graph.url
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self.headers_factory:
+            headers.update(self.headers_factory(context))
+        body = json.dumps({"query": document, "variables": variables}, separators=(",", ":"))
+        try:
+            response = await self.client.post(url, content=body, headers=headers)
+        except httpx.TimeoutException as exc:
+            raise SubgraphUnavailable(f"timed out after {self.timeout:g} s") from exc
+        except httpx.HTTPError as exc:
+            raise SubgraphUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        try:
+            payload = response.json()
+        except ValueError as exc:
+            raise SubgraphUnavailable(f"HTTP {response.status_code}, not a GraphQL response") from exc
+        if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
+            raise SubgraphUnavailable(f"HTTP {response.status_code}, not a GraphQL response")
+        if response.status_code >= 500 and payload.get("data") is None and not payload.get("errors"):
+            raise SubgraphUnavailable(f"HTTP {response.status_code}")
+        return payload
+
+    async def subscribe(
+        self, graph: Graph, document: str, variables: dict[str, Any], context: RequestContext
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Subscriptions over ``graphql-transport-ws`` to the subgraph's URL."""
+        import websockets
+
+        url = (self.url or graph.url).replace("http://", "ws://").replace("https://", "wss://")
+        headers = dict(self.headers_factory(context)) if self.headers_factory else {}
+        try:
+            socket = await websockets.connect(
+                url, subprotocols=["graphql-transport-ws"], additional_headers=headers  # type: ignore[list-item]
+            )
+        except (OSError, websockets.exceptions.WebSocketException) as exc:
+            raise SubgraphUnavailable(f"WebSocket: {exc}") from exc
+        try:
+            await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+            ack = json.loads(await asyncio.wait_for(socket.recv(), self.timeout))
+            if ack.get("type") != "connection_ack":
+                raise SubgraphUnavailable(f"WebSocket: no connection_ack ({ack.get('type')})")
+            await socket.send(
+                json.dumps(
+                    {"id": "1", "type": "subscribe", "payload": {"query": document, "variables": variables}}
+                )
+            )
+            async for raw in socket:
+                message = json.loads(raw)
+                kind = message.get("type")
+                if kind == "next":
+                    yield message.get("payload") or {}
+                elif kind == "error":
+                    yield {"data": None, "errors": message.get("payload") or []}
+                    return
+                elif kind == "complete":
+                    return
+                elif kind == "ping":
+                    await socket.send(json.dumps({"type": "pong"}))
+        finally:
+            await socket.close()
