@@ -356,8 +356,20 @@ class _PlanRun:
         narrowed: bool = False,
     ) -> list[Field | Fragment]:
         local: list[Field | Fragment] = []
-        remote: list[Field] = []
-        items = selections if narrowed else self.flatten(selections, type_name)
+        remote: list[Field | Fragment] = []
+        interface_object = graph in self.sg.types[type_name].interface_object_graphs
+        if interface_object and not narrowed:
+            # This subgraph knows the interface as an object type: fragments on the
+            # interface's implementations are answered by a subgraph that knows them.
+            items = []
+            for sel in selections:
+                if isinstance(sel, Fragment) and sel.type_condition not in (None, type_name):
+                    remote.append(sel)
+                else:
+                    items.append(sel)
+            items = self.flatten(items, type_name)
+        else:
+            items = selections if narrowed else self.flatten(selections, type_name)
         for sel in items:
             if isinstance(sel, Fragment):
                 # A conditional fragment (@skip/@include): plan inside, keep the condition.
@@ -374,7 +386,7 @@ class _PlanRun:
                     )
                 continue
             if sel.name == "__typename":
-                if graph in self.sg.types[type_name].interface_object_graphs:
+                if interface_object:
                     # The subgraph only knows the interface; ask for the real type elsewhere.
                     remote.append(sel)
                 else:
@@ -397,11 +409,11 @@ class _PlanRun:
 
     # --- entity jumps --------------------------------------------------------------------
 
-    def _candidates(self, graph: str, type_name: str, sel: Field) -> list[tuple[str, str]]:
+    def _candidates(self, graph: str, type_name: str, sel: Field | Fragment) -> list[tuple[str, str]]:
         """(target graph, type to address it as) pairs that can resolve ``sel``."""
         found: list[tuple[str, str]] = []
         meta = self.sg.types[type_name]
-        if sel.name == "__typename":
+        if isinstance(sel, Fragment) or sel.name == "__typename":
             for other in self.sg.graphs:
                 if other != graph and other not in meta.interface_object_graphs and self.sg.resolvable_keys(type_name, other):
                     found.append((other, type_name))
@@ -430,7 +442,7 @@ class _PlanRun:
         self,
         graph: str,
         type_name: str,
-        fields: list[Field],
+        fields: list[Field | Fragment],
         path: tuple[str, ...],
         fetch: Fetch,
         local: list[Field | Fragment],
@@ -439,12 +451,15 @@ class _PlanRun:
         remaining = list(fields)
         order = list(self.sg.graphs)
         while remaining:
-            options: dict[tuple[str, str], list[Field]] = {}
+            options: dict[tuple[str, str], list[Field | Fragment]] = {}
             for sel in remaining:
                 for option in self._candidates(graph, type_name, sel):
                     options.setdefault(option, []).append(sel)
             if not options:
-                names = ", ".join(f"{type_name}.{s.name}" for s in remaining)
+                names = ", ".join(
+                    f"{type_name}.{s.name}" if isinstance(s, Field) else f"... on {s.type_condition}"
+                    for s in remaining
+                )
                 raise PlanningError(
                     f"cannot reach {names} from subgraph {self.sg.graphs[graph].name}: "
                     "no subgraph that resolves it has a key this data can supply"
@@ -463,6 +478,8 @@ class _PlanRun:
             requires: list[Field | Fragment] = [Field(name="__typename", internal=True)]
             _merge_into(requires, field_set_selections(parse_field_set(key.fields)))
             for sel in chosen:
+                if not isinstance(sel, Field):
+                    continue
                 entry = self._field_entry(as_type, sel.name, target)
                 if entry is not None and entry.requires:
                     _merge_into(requires, field_set_selections(parse_field_set(entry.requires)))

@@ -70,6 +70,9 @@ class FieldMeta:
     parent: str
     joins: list[FieldInGraph] = field(default_factory=list)
     inaccessible: bool = False
+    # A bare ``@join__field`` (no graph): no subgraph defines the field on this type; an
+    # @interfaceObject subgraph provides it through an interface the type implements.
+    unowned: bool = False
 
     def entry(self, graph: str) -> FieldInGraph | None:
         for join in self.joins:
@@ -241,6 +244,7 @@ class Supergraph:
                         continue
                     args = _arguments(directive)
                     if args.get("graph") is None:
+                        fmeta.unowned = True
                         continue
                     fmeta.joins.append(
                         FieldInGraph(
@@ -284,7 +288,7 @@ class Supergraph:
         if fmeta is None:
             return []
         if not fmeta.joins:
-            return list(meta.graphs) or list(self.graphs)
+            return [] if fmeta.unowned else (list(meta.graphs) or list(self.graphs))
         return [j.graph for j in fmeta.joins if not j.external and not j.used_overridden]
 
     def resolvable_keys(self, type_name: str, graph: str) -> list[Key]:
