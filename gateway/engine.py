@@ -9,16 +9,18 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
     GraphQLError,
     GraphQLList,
     GraphQLNonNull,
-    execute as graphql_execute,
     parse,
     validate,
+)
+from graphql import (
+    execute as graphql_execute,
 )
 from graphql.execution.values import get_variable_values
 from graphql.language import ast
@@ -102,7 +104,9 @@ class Gateway:
         plan_cache_size: int = 1000,
         persisted_query_cache_size: int = 10_000,
     ):
-        self.supergraph = supergraph if isinstance(supergraph, Supergraph) else Supergraph(supergraph)
+        self.supergraph = (
+            supergraph if isinstance(supergraph, Supergraph) else Supergraph(supergraph)
+        )
         self.schema = self.supergraph.api_schema
         self.planner = Planner(self.supergraph)
         self.executor = Executor(self.supergraph, transports)
@@ -138,31 +142,52 @@ class Gateway:
         operations = [d for d in document.definitions if isinstance(d, ast.OperationDefinitionNode)]
         if operation_name is None and len(operations) > 1:
             raise _RequestError(
-                [_error("Must provide operation name if query contains multiple operations.", "GRAPHQL_VALIDATION_FAILED")]
+                [
+                    _error(
+                        "Must provide operation name if query contains multiple operations.",
+                        "GRAPHQL_VALIDATION_FAILED",
+                    )
+                ]
             )
         operation = next(
-            (o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)),
+            (
+                o
+                for o in operations
+                if operation_name is None or (o.name and o.name.value == operation_name)
+            ),
             None,
         )
         if operation is None:
-            raise _RequestError([_error(f'Unknown operation named "{operation_name}".', "GRAPHQL_VALIDATION_FAILED")])
+            raise _RequestError(
+                [
+                    _error(
+                        f'Unknown operation named "{operation_name}".', "GRAPHQL_VALIDATION_FAILED"
+                    )
+                ]
+            )
         op_type = operation.operation.value
         errors = validate(self.schema, document)
         if errors:
             raise _RequestError([_located(e, "GRAPHQL_VALIDATION_FAILED") for e in errors], op_type)
         fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, ast.FragmentDefinitionNode)
+            d.name.value: d
+            for d in document.definitions
+            if isinstance(d, ast.FragmentDefinitionNode)
         }
         selections = normalize_selections(operation.selection_set, fragments)
         self._check_limits(selections, op_type)
         try:
             plan = self.planner.plan(document, operation_name, selections, op_type)
         except PlanningError as exc:
-            raise _RequestError([_error(f"Cannot plan this operation: {exc}", "QUERY_PLANNING_FAILED")], op_type) from exc
+            raise _RequestError(
+                [_error(f"Cannot plan this operation: {exc}", "QUERY_PLANNING_FAILED")], op_type
+            ) from exc
         introspection = None
         if plan.local_root_fields and any(f.name != "__typename" for f in plan.local_root_fields):
             introspection = parse(introspection_document(plan.local_root_fields, operation))
-        return Prepared(document=document, operation=operation, plan=plan, introspection=introspection)
+        return Prepared(
+            document=document, operation=operation, plan=plan, introspection=introspection
+        )
 
     def _check_limits(self, selections: list[Field | Fragment], op_type: str) -> None:
         limits = self.limits
@@ -170,25 +195,45 @@ class Gateway:
         roots = [s for s in _fields(selections) if not s.name.startswith("__")]
         if len(roots) > limits.max_root_fields:
             raise _RequestError(
-                [_error(f"Too many root fields: {len(roots)} (at most {limits.max_root_fields}).", "MAX_ROOT_FIELDS_EXCEEDED")],
+                [
+                    _error(
+                        f"Too many root fields: {len(roots)} (at most {limits.max_root_fields}).",
+                        "MAX_ROOT_FIELDS_EXCEEDED",
+                    )
+                ],
                 op_type,
             )
         aliases = sum(1 for f in _all_fields(selections) if f.alias)
         if aliases > limits.max_aliases:
             raise _RequestError(
-                [_error(f"Too many aliases: {aliases} (at most {limits.max_aliases}).", "MAX_ALIASES_EXCEEDED")],
+                [
+                    _error(
+                        f"Too many aliases: {aliases} (at most {limits.max_aliases}).",
+                        "MAX_ALIASES_EXCEEDED",
+                    )
+                ],
                 op_type,
             )
         depth = _depth(selections)
         if depth > limits.max_depth:
             raise _RequestError(
-                [_error(f"The operation is {depth} levels deep (at most {limits.max_depth}).", "MAX_DEPTH_EXCEEDED")],
+                [
+                    _error(
+                        f"The operation is {depth} levels deep (at most {limits.max_depth}).",
+                        "MAX_DEPTH_EXCEEDED",
+                    )
+                ],
                 op_type,
             )
         cost = self._cost(selections, root_type)
         if cost > limits.max_cost:
             raise _RequestError(
-                [_error(f"The operation costs {cost} (at most {limits.max_cost}).", "MAX_COST_EXCEEDED")],
+                [
+                    _error(
+                        f"The operation costs {cost} (at most {limits.max_cost}).",
+                        "MAX_COST_EXCEEDED",
+                    )
+                ],
                 op_type,
             )
 
@@ -197,7 +242,9 @@ class Gateway:
         total = 0
         for sel in selections:
             if isinstance(sel, Fragment):
-                condition = self.schema.get_type(sel.type_condition) if sel.type_condition else parent
+                condition = (
+                    self.schema.get_type(sel.type_condition) if sel.type_condition else parent
+                )
                 total += self._cost(sel.selections, condition or parent)
                 continue
             if sel.name.startswith("__"):
@@ -216,7 +263,9 @@ class Gateway:
 
     def _list_size(self, sel: Field) -> int:
         for arg in sel.arguments:
-            if arg.name.value in {"first", "last", "limit"} and isinstance(arg.value, ast.IntValueNode):
+            if arg.name.value in {"first", "last", "limit"} and isinstance(
+                arg.value, ast.IntValueNode
+            ):
                 return max(1, int(arg.value.value))
         return self.limits.default_list_size
 
@@ -231,10 +280,14 @@ class Gateway:
             return query
         digest = persisted.get("sha256Hash")
         if persisted.get("version") != 1 or not isinstance(digest, str):
-            raise _RequestError([_error("Unsupported persisted query version.", "PERSISTED_QUERY_NOT_SUPPORTED")])
+            raise _RequestError(
+                [_error("Unsupported persisted query version.", "PERSISTED_QUERY_NOT_SUPPORTED")]
+            )
         if query:
             if hashlib.sha256(query.encode()).hexdigest() != digest:
-                raise _RequestError([_error("provided sha does not match query", "INVALID_SHA256_HASH")])
+                raise _RequestError(
+                    [_error("provided sha does not match query", "INVALID_SHA256_HASH")]
+                )
             self.persisted.put(digest, query)
             return query
         stored = self.persisted.get(digest)
@@ -242,9 +295,13 @@ class Gateway:
             raise _RequestError([_error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")])
         return stored  # type: ignore[no-any-return]
 
-    def coerce_variables(self, prepared: Prepared, variables: Mapping[str, Any] | None) -> dict[str, Any]:
+    def coerce_variables(
+        self, prepared: Prepared, variables: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
         raw = dict(variables or {})
-        coerced = get_variable_values(self.schema, prepared.operation.variable_definitions or (), raw)
+        coerced = get_variable_values(
+            self.schema, prepared.operation.variable_definitions or (), raw
+        )
         if isinstance(coerced, list):
             raise _RequestError(
                 [_located(e, "BAD_USER_INPUT") for e in coerced], prepared.operation.operation.value
@@ -267,22 +324,38 @@ class Gateway:
             op_type = prepared.operation.operation.value
             if allowed_operations is not None and op_type not in allowed_operations:
                 raise _RequestError(
-                    [_error(f"{op_type} operations are not allowed here.", "OPERATION_NOT_ALLOWED")],
+                    [
+                        _error(
+                            f"{op_type} operations are not allowed here.", "OPERATION_NOT_ALLOWED"
+                        )
+                    ],
                     op_type,
                 )
             if op_type == "subscription":
                 raise _RequestError(
-                    [_error("Subscriptions need a WebSocket or an SSE stream.", "OPERATION_NOT_ALLOWED")],
+                    [
+                        _error(
+                            "Subscriptions need a WebSocket or an SSE stream.",
+                            "OPERATION_NOT_ALLOWED",
+                        )
+                    ],
                     op_type,
                 )
             raw_variables = self.coerce_variables(prepared, variables)
         except _RequestError as exc:
-            return GatewayResponse({"errors": exc.errors}, request_error=True, operation_type=exc.operation_type)
+            return GatewayResponse(
+                {"errors": exc.errors}, request_error=True, operation_type=exc.operation_type
+            )
         payload = await self._run(prepared, raw_variables, context)
         return GatewayResponse(payload, operation_type=op_type)
 
     async def _run(
-        self, prepared: Prepared, variables: dict[str, Any], context: RequestContext, initial: dict[str, Any] | None = None, skip_root: bool = False
+        self,
+        prepared: Prepared,
+        variables: dict[str, Any],
+        context: RequestContext,
+        initial: dict[str, Any] | None = None,
+        skip_root: bool = False,
     ) -> dict[str, Any]:
         plan = prepared.plan
         data: dict[str, Any] = initial if initial is not None else {}
@@ -293,7 +366,9 @@ class Gateway:
                 data.update(result.data)  # type: ignore[union-attr]
             errors += [e.formatted for e in result.errors or ()]  # type: ignore[union-attr]
         fetches = [f for f in plan.fetches if not (skip_root and f.kind == "root")]
-        data, fetch_errors = await self.executor.run(plan, variables, context, initial=data, only=fetches)
+        data, fetch_errors = await self.executor.run(
+            plan, variables, context, initial=data, only=fetches
+        )
         errors += fetch_errors
         shaped = self.executor.shape(plan, data, variables, errors)
         payload: dict[str, Any] = {}
@@ -325,13 +400,21 @@ class Gateway:
         plan = prepared.plan
         roots = [f for f in plan.fetches if f.kind == "root"]
         if len(roots) != 1:
-            yield {"errors": [_error("A subscription selects exactly one root field.", "BAD_REQUEST")]}
+            yield {
+                "errors": [_error("A subscription selects exactly one root field.", "BAD_REQUEST")]
+            }
             return
         root = roots[0]
         transport = self.executor.transport_for(root.graph)
         subscribe = getattr(transport, "subscribe", None)
         if subscribe is None:
-            yield {"errors": [_error("This subgraph's transport cannot subscribe.", "SUBSCRIPTION_UNSUPPORTED")]}
+            yield {
+                "errors": [
+                    _error(
+                        "This subgraph's transport cannot subscribe.", "SUBSCRIPTION_UNSUPPORTED"
+                    )
+                ]
+            }
             return
         graph = self.supergraph.graphs[root.graph]
         op_variables = {k: raw_variables[k] for k in root.variable_names if k in raw_variables}
@@ -339,7 +422,9 @@ class Gateway:
             if event.get("data") is None:
                 yield {"data": None, "errors": event.get("errors") or []}
                 continue
-            payload = await self._run(prepared, raw_variables, context, initial=dict(event["data"]), skip_root=True)
+            payload = await self._run(
+                prepared, raw_variables, context, initial=dict(event["data"]), skip_root=True
+            )
             if event.get("errors"):
                 payload["errors"] = [*event["errors"], *payload.get("errors", [])]
                 payload = {"errors": payload["errors"], "data": payload.get("data")}

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import orjson
 from graphql import (
     GraphQLEnumType,
     GraphQLList,
@@ -173,7 +174,9 @@ class Executor:
             for dependency in fetch.depends:
                 if dependency.id in tasks:
                     await tasks[dependency.id]
-            if fetch.kind == "root" and any(d.id in failed for d in fetch.depends if d.kind == "root"):
+            if fetch.kind == "root" and any(
+                d.id in failed for d in fetch.depends if d.kind == "root"
+            ):
                 failed.add(fetch.id)
                 return  # a mutation after a failed one does not run
             ok = await self._run_fetch(fetch, data, variables, context, errors)
@@ -190,7 +193,9 @@ class Executor:
         self, fetch: Fetch, variables: dict[str, Any], context: RequestContext
     ) -> dict[str, Any]:
         graph = self.sg.graphs[fetch.graph]
-        return await self.transport_for(fetch.graph).execute(graph, fetch.document, variables, context)
+        return await self.transport_for(fetch.graph).execute(
+            graph, fetch.document, variables, context
+        )
 
     async def _run_fetch(
         self,
@@ -225,13 +230,13 @@ class Executor:
         if not targets:
             return True
         reps: list[dict[str, Any]] = []
-        index: dict[str, int] = {}
+        index: dict[bytes, int] = {}
         owners: list[list[tuple[dict[str, Any], list[Any]]]] = []
         for obj, at in targets:
             rep = _representation(obj, fetch.requires, fetch.rep_typename)
             if rep is None:
                 continue
-            fingerprint = json.dumps(rep, sort_keys=True, default=str)
+            fingerprint = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
             position = index.get(fingerprint)
             if position is None:
                 position = index[fingerprint] = len(reps)
@@ -274,17 +279,24 @@ class Executor:
     ) -> dict[str, Any] | None:
         root = self.schema.get_root_type(_operation_type(plan.operation))
         assert root is not None
-        shaper = _Shaper(self.schema, variables, errors)
+        shaper = _Shaper(self.schema, variables, errors, plan.shape_cache)
         try:
-            return shaper.selection_set(plan.root_selections, root, data, [])
+            return shaper.selection_set(plan.root_selections, root, data, None)
         except _Null:
             return None
 
 
 def _operation_type(operation: str) -> Any:
+    return _OPERATION_TYPES[operation]
+
+
+def _operation_types() -> dict[str, Any]:
     from graphql import OperationType
 
-    return OperationType(operation)
+    return {t.value: t for t in OperationType}
+
+
+_OPERATION_TYPES = _operation_types()
 
 
 def _unavailable(subgraph: str, exc: Exception, path: list[Any] | None) -> dict[str, Any]:
@@ -311,19 +323,53 @@ def _subgraph_error(
     return out
 
 
+# How a field's value is completed, decided once per plan (see _Shaper.compile).
+_LEAF, _ENUM, _OBJECT, _ABSTRACT = 0, 1, 2, 3
+
+
+def _materialize(path: Any) -> list[Any]:
+    """Paths are built as (parent, key) pairs while shaping, a list only when needed."""
+    out: list[Any] = []
+    while path is not None:
+        path, key = path
+        out.append(key)
+    out.reverse()
+    return out
+
+
 class _Shaper:
-    def __init__(self, schema: GraphQLSchema, variables: dict[str, Any], errors: list[dict[str, Any]]):
+    """Completes merged data along the client's selections (GraphQL spec "CompleteValue").
+
+    The field list of a selection set on a concrete type is compiled once per plan and
+    cached on it (``plan.shape_cache``), unless it has @skip/@include, which depend on
+    the variables of each request.
+    """
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        variables: dict[str, Any],
+        errors: list[dict[str, Any]],
+        cache: dict[Any, Any] | None = None,
+    ):
         self.schema = schema
         self.variables = variables
         self.errors = errors
+        self.cache = cache if cache is not None else {}
 
     def included(self, directives: tuple[ast.DirectiveNode, ...]) -> bool:
         for directive in directives:
             name = directive.name.value
             if name not in {"skip", "include"}:
                 continue
-            condition = next((a.value for a in directive.arguments or () if a.name.value == "if"), None)
-            value = value_from_ast(condition, GraphQLNonNull(_BOOLEAN), self.variables) if condition else None
+            condition = next(
+                (a.value for a in directive.arguments or () if a.name.value == "if"), None
+            )
+            value = (
+                value_from_ast(condition, GraphQLNonNull(_BOOLEAN), self.variables)
+                if condition
+                else None
+            )
             if name == "skip" and value is True:
                 return False
             if name == "include" and value is not True:
@@ -341,18 +387,55 @@ class _Shaper:
         return False
 
     def collect(
-        self, selections: list[Field | Fragment], object_type: GraphQLObjectType, into: dict[str, list[Field]]
+        self,
+        selections: list[Field | Fragment],
+        object_type: GraphQLObjectType,
+        into: dict[str, list[Field]],
+        conditional: list[bool],
     ) -> dict[str, list[Field]]:
         for sel in selections:
-            if not self.included(sel.directives):
-                continue
+            if sel.directives and any(d.name.value in {"skip", "include"} for d in sel.directives):
+                conditional[0] = True
+                if not self.included(sel.directives):
+                    continue
             if isinstance(sel, Field):
                 if sel.internal:
                     continue
                 into.setdefault(sel.key, []).append(sel)
             elif self.applies(sel.type_condition, object_type):
-                self.collect(sel.selections, object_type, into)
+                self.collect(sel.selections, object_type, into, conditional)
         return into
+
+    def compile(
+        self, selections: list[Field | Fragment], object_type: GraphQLObjectType
+    ) -> list[tuple[Any, ...]]:
+        key = (id(selections), object_type.name)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        conditional = [False]
+        collected = self.collect(selections, object_type, {}, conditional)
+        compiled = []
+        for response_key, fields in collected.items():
+            first = fields[0]
+            if first.name == "__typename":
+                compiled.append((response_key, None, None, None, None, None))
+                continue
+            fdef = object_type.fields.get(first.name)
+            if fdef is None:
+                # __schema / __type: answered by local introspection, already shaped.
+                compiled.append((response_key, "", None, None, None, None))
+                continue
+            sub: list[Field | Fragment] = []
+            for f in fields:
+                if f.selections:
+                    sub.extend(f.selections)
+            compiled.append(
+                (response_key, first.name, fdef.type, sub, f"{object_type.name}.{first.name}", None)
+            )
+        if not conditional[0]:
+            self.cache[key] = compiled
+        return compiled
 
     def has_error_under(self, path: list[Any]) -> bool:
         n = len(path)
@@ -369,74 +452,92 @@ class _Shaper:
         selections: list[Field | Fragment],
         object_type: GraphQLObjectType,
         obj: dict[str, Any],
-        path: list[Any],
+        path: Any,
     ) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for key, fields in self.collect(selections, object_type, {}).items():
-            first = fields[0]
-            if first.name == "__typename":
-                out[key] = object_type.name
-                continue
-            fdef = object_type.fields.get(first.name)
-            if fdef is None:
-                if first.name in {"__schema", "__type"}:
-                    out[key] = obj.get(key)
-                    continue
-                out[key] = None
-                continue
-            value = obj.get(key)
-            sub: list[Field | Fragment] = []
-            for f in fields:
-                if f.selections:
-                    sub.extend(f.selections)
-            out[key] = self.value(fdef.type, sub, value, [*path, key], f"{object_type.name}.{first.name}")
+        for response_key, name, gtype, sub, coordinate, _ in self.compile(selections, object_type):
+            if name is None:
+                out[response_key] = object_type.name
+            elif not name:
+                out[response_key] = obj.get(response_key)
+            else:
+                out[response_key] = self.value(
+                    gtype, sub, obj.get(response_key), (path, response_key), coordinate
+                )
         return out
 
-    def value(self, gtype: Any, sub: list[Field | Fragment], value: Any, path: list[Any], coordinate: str) -> Any:
+    def value(
+        self, gtype: Any, sub: list[Field | Fragment], value: Any, path: Any, coordinate: str
+    ) -> Any:
         if isinstance(gtype, GraphQLNonNull):
             result = self.value(gtype.of_type, sub, value, path, coordinate)
             if result is None:
-                if not self.has_error_under(path):
+                full = _materialize(path)
+                if not self.has_error_under(full):
                     self.errors.append(
                         {
                             "message": f"Cannot return null for non-nullable field {coordinate}.",
-                            "path": path,
+                            "path": full,
                         }
                     )
                 raise _Null()
             return result
+        if value is None:
+            return None
         try:
-            return self._nullable(gtype, sub, value, path, coordinate)
+            if isinstance(gtype, GraphQLList):
+                if not isinstance(value, list):
+                    return None
+                item_type = gtype.of_type
+                return [
+                    self.value(item_type, sub, item, (path, i), coordinate)
+                    for i, item in enumerate(value)
+                ]
+            kind = _kind(gtype)
+            if kind == _LEAF:
+                return value
+            if kind == _ENUM:
+                if value not in gtype.values:
+                    self.errors.append(
+                        {
+                            "message": f"Enum {gtype.name} cannot represent value: {json.dumps(value)}",
+                            "path": _materialize(path),
+                        }
+                    )
+                    return None
+                return value
+            if not isinstance(value, dict):
+                return None
+            object_type = gtype
+            if kind == _ABSTRACT:
+                typename = value.get("__typename")
+                resolved = self.schema.get_type(typename) if isinstance(typename, str) else None
+                if not isinstance(resolved, GraphQLObjectType) or not self.schema.is_sub_type(
+                    gtype, resolved
+                ):
+                    return None
+                object_type = resolved
+            return self.selection_set(sub, object_type, value, path)
         except _Null:
             return None
 
-    def _nullable(self, gtype: Any, sub: list[Field | Fragment], value: Any, path: list[Any], coordinate: str) -> Any:
-        if value is None:
-            return None
-        if isinstance(gtype, GraphQLList):
-            if not isinstance(value, list):
-                return None
-            return [self.value(gtype.of_type, sub, item, [*path, i], coordinate) for i, item in enumerate(value)]
-        if is_leaf_type(gtype):
-            if isinstance(gtype, GraphQLEnumType) and value not in gtype.values:
-                self.errors.append(
-                    {
-                        "message": f"Enum {gtype.name} cannot represent value: {json.dumps(value)}",
-                        "path": path,
-                    }
-                )
-                return None
-            return value
-        if not isinstance(value, dict):
-            return None
-        object_type = gtype
-        if is_abstract_type(gtype):
-            typename = value.get("__typename")
-            resolved = self.schema.get_type(typename) if isinstance(typename, str) else None
-            if not isinstance(resolved, GraphQLObjectType) or not self.schema.is_sub_type(gtype, resolved):
-                return None
-            object_type = resolved
-        return self.selection_set(sub, object_type, value, path)
+
+_KINDS: dict[int, int] = {}
+
+
+def _kind(gtype: Any) -> int:
+    kind = _KINDS.get(id(gtype))
+    if kind is None:
+        if isinstance(gtype, GraphQLEnumType):
+            kind = _ENUM
+        elif is_leaf_type(gtype):
+            kind = _LEAF
+        elif is_abstract_type(gtype):
+            kind = _ABSTRACT
+        else:
+            kind = _OBJECT
+        _KINDS[id(gtype)] = kind
+    return kind
 
 
 def _boolean() -> Any:
@@ -453,6 +554,8 @@ def introspection_document(fields: list[Field], operation: ast.OperationDefiniti
     from graphql import print_ast
 
     used = variables_used(fields)
-    defs = [print_ast(d) for d in operation.variable_definitions or () if d.variable.name.value in used]
+    defs = [
+        print_ast(d) for d in operation.variable_definitions or () if d.variable.name.value in used
+    ]
     head = "query" + (f"({', '.join(defs)})" if defs else "")
     return f"{head} {print_selections(fields)}"

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLInterfaceType
+from graphql import GraphQLInterfaceType, GraphQLList, GraphQLNonNull, GraphQLObjectType
 from graphql.language import ast
 
 from gateway.operation import (
@@ -69,6 +69,8 @@ class QueryPlan:
     root_selections: list[Field | Fragment]  # the client's, normalised (for shaping)
     root_type: str
     local_root_fields: list[Field] = field(default_factory=list)  # __schema, __type, __typename
+    # Compiled shapes of selection sets (see executor._Shaper), filled on first use.
+    shape_cache: dict[Any, Any] = field(default_factory=dict)
 
     def describe(self) -> str:
         lines = []
@@ -94,11 +96,7 @@ def _merge_into(target: list[Field | Fragment], additions: list[Field | Fragment
     for sel in additions:
         if isinstance(sel, Field):
             existing = next(
-                (
-                    t
-                    for t in target
-                    if isinstance(t, Field) and t.signature() == sel.signature()
-                ),
+                (t for t in target if isinstance(t, Field) and t.signature() == sel.signature()),
                 None,
             )
             if existing is not None:
@@ -109,7 +107,9 @@ def _merge_into(target: list[Field | Fragment], additions: list[Field | Fragment
                 if not sel.internal:
                     existing.internal = False
                 continue
-            target.append(sel.copy(selections=list(sel.selections) if sel.selections else sel.selections))
+            target.append(
+                sel.copy(selections=list(sel.selections) if sel.selections else sel.selections)
+            )
             if sel.selections is not None:
                 copy = target[-1]
                 assert isinstance(copy, Field)
@@ -145,13 +145,19 @@ class Planner:
     # --- entry ---------------------------------------------------------------------------
 
     def plan(
-        self, document: ast.DocumentNode, operation_name: str | None, root_selections: list[Field | Fragment], operation: str
+        self,
+        document: ast.DocumentNode,
+        operation_name: str | None,
+        root_selections: list[Field | Fragment],
+        operation: str,
     ) -> QueryPlan:
         run = _PlanRun(self, operation)
         root_type = self.sg.root_types.get(operation)
         if root_type is None:
             raise PlanningError(f"the schema has no {operation} type")
-        plan = QueryPlan(operation=operation, fetches=[], root_selections=root_selections, root_type=root_type)
+        plan = QueryPlan(
+            operation=operation, fetches=[], root_selections=root_selections, root_type=root_type
+        )
         fields = run.flatten(root_selections, root_type)
         remote: list[Field] = []
         for sel in fields:
@@ -219,7 +225,9 @@ class _PlanRun:
                 fetch = self.new_fetch(graph=graph, kind="root", operation="mutation")
                 # Top-level mutation fields run in order: wait for everything before.
                 fetch.depends = [f for f in self.fetches if f is not fetch]
-            _merge_into(fetch.selections, self.plan_object(graph, root_type, [sel], (), fetch, None))
+            _merge_into(
+                fetch.selections, self.plan_object(graph, root_type, [sel], (), fetch, None)
+            )
             previous = fetch
 
     # --- selections ----------------------------------------------------------------------
@@ -231,7 +239,9 @@ class _PlanRun:
         if meta is None:
             return False
         if meta.kind == "interface":
-            return type_condition in self.sg.interfaces_of.get(concrete, set()) or concrete in self.sg.possible_types(type_condition)
+            return type_condition in self.sg.interfaces_of.get(
+                concrete, set()
+            ) or concrete in self.sg.possible_types(type_condition)
         if meta.kind == "union":
             return concrete in self.sg.possible_types(type_condition)
         return False
@@ -268,7 +278,9 @@ class _PlanRun:
             raise PlanningError(f"{parent}.{name} does not exist")
         return fdef.type
 
-    def resolvable(self, graph: str, type_name: str, name: str, provided: ast.SelectionSetNode | None) -> bool:
+    def resolvable(
+        self, graph: str, type_name: str, name: str, provided: ast.SelectionSetNode | None
+    ) -> bool:
         if name == "__typename":
             return True
         if graph in self.sg.field_graphs(type_name, name):
@@ -296,7 +308,11 @@ class _PlanRun:
             return parse_field_set(entry.provides)
         if provided is not None:
             for node in provided.selections:
-                if isinstance(node, ast.FieldNode) and node.name.value == sel.name and node.selection_set:
+                if (
+                    isinstance(node, ast.FieldNode)
+                    and node.name.value == sel.name
+                    and node.selection_set
+                ):
                     return node.selection_set
         return None
 
@@ -340,7 +356,9 @@ class _PlanRun:
             inner = self.flatten(selections, concrete)
             if not inner:
                 continue
-            planned = self._plan_concrete(graph, concrete, inner, path, fetch, provided, narrowed=True)
+            planned = self._plan_concrete(
+                graph, concrete, inner, path, fetch, provided, narrowed=True
+            )
             if planned:
                 result.append(Fragment(type_condition=concrete, selections=planned))
         return result
@@ -373,7 +391,9 @@ class _PlanRun:
         for sel in items:
             if isinstance(sel, Fragment):
                 # A conditional fragment (@skip/@include): plan inside, keep the condition.
-                inner = self._plan_concrete(graph, type_name, sel.selections, path, fetch, provided, narrowed=True)
+                inner = self._plan_concrete(
+                    graph, type_name, sel.selections, path, fetch, provided, narrowed=True
+                )
                 if inner:
                     local.append(
                         Fragment(
@@ -398,8 +418,12 @@ class _PlanRun:
                     continue
                 child_type, lists = _unwrap(self.field_type(type_name, sel.name))
                 child_path = path + (sel.key,) + (LIST,) * lists
-                child_provided = self._provided_below(graph, type_name, sel, provided, child_type.name)
-                child = self.plan_object(graph, child_type.name, sel.selections, child_path, fetch, child_provided)
+                child_provided = self._provided_below(
+                    graph, type_name, sel, provided, child_type.name
+                )
+                child = self.plan_object(
+                    graph, child_type.name, sel.selections, child_path, fetch, child_provided
+                )
                 local.append(sel.copy(selections=child))
             else:
                 remote.append(sel)
@@ -409,13 +433,19 @@ class _PlanRun:
 
     # --- entity jumps --------------------------------------------------------------------
 
-    def _candidates(self, graph: str, type_name: str, sel: Field | Fragment) -> list[tuple[str, str]]:
+    def _candidates(
+        self, graph: str, type_name: str, sel: Field | Fragment
+    ) -> list[tuple[str, str]]:
         """(target graph, type to address it as) pairs that can resolve ``sel``."""
         found: list[tuple[str, str]] = []
         meta = self.sg.types[type_name]
         if isinstance(sel, Fragment) or sel.name == "__typename":
             for other in self.sg.graphs:
-                if other != graph and other not in meta.interface_object_graphs and self.sg.resolvable_keys(type_name, other):
+                if (
+                    other != graph
+                    and other not in meta.interface_object_graphs
+                    and self.sg.resolvable_keys(type_name, other)
+                ):
                     found.append((other, type_name))
             return found
         for other in self.sg.field_graphs(type_name, sel.name):
@@ -427,7 +457,11 @@ class _PlanRun:
             if imeta is None:
                 continue
             for other in imeta.interface_object_graphs:
-                if other != graph and other in self.sg.field_graphs(iface, sel.name) and self.sg.resolvable_keys(iface, other):
+                if (
+                    other != graph
+                    and other in self.sg.field_graphs(iface, sel.name)
+                    and self.sg.resolvable_keys(iface, other)
+                ):
                     found.append((other, iface))
         return found
 
@@ -457,7 +491,9 @@ class _PlanRun:
                     options.setdefault(option, []).append(sel)
             if not options:
                 names = ", ".join(
-                    f"{type_name}.{s.name}" if isinstance(s, Field) else f"... on {s.type_condition}"
+                    f"{type_name}.{s.name}"
+                    if isinstance(s, Field)
+                    else f"... on {s.type_condition}"
                     for s in remaining
                 )
                 raise PlanningError(
@@ -465,7 +501,9 @@ class _PlanRun:
                     "no subgraph that resolves it has a key this data can supply"
                 )
 
-            def score(option: tuple[str, str]) -> tuple[int, int, int]:
+            def score(
+                option: tuple[str, str], options: dict[Any, list[Any]] = options
+            ) -> tuple[int, int, int]:
                 target, as_type = option
                 keys = self.sg.resolvable_keys(as_type, target)
                 direct = any(self._key_available(graph, type_name, k) for k in keys)
@@ -498,7 +536,9 @@ class _PlanRun:
                 for f in requires
                 if not (isinstance(f, Field) and (f in missing or f.name == "__typename"))
             ]
-            planned_present = self._plan_concrete(graph, type_name, present, path, fetch, None, narrowed=True)
+            planned_present = self._plan_concrete(
+                graph, type_name, present, path, fetch, None, narrowed=True
+            )
             # __typename comes from this subgraph as it is (the interface's name, for an
             # @interfaceObject subgraph: which is what the representation must carry).
             _merge_into(local, [Field(name="__typename", internal=True), *planned_present])
@@ -551,11 +591,15 @@ class _PlanRun:
                 fetch.document = f"{head} {print_selections(fetch.selections)}"
             else:
                 head = "query(" + ", ".join(["$representations: [_Any!]!", *var_defs]) + ")"
-                body = print_selections([Fragment(type_condition=fetch.entity_type, selections=fetch.selections)])
+                body = print_selections(
+                    [Fragment(type_condition=fetch.entity_type, selections=fetch.selections)]
+                )
                 fetch.document = f"{head} {{ _entities(representations: $representations) {body} }}"
 
 
-def _find_operation(document: ast.DocumentNode, operation_name: str | None) -> ast.OperationDefinitionNode:
+def _find_operation(
+    document: ast.DocumentNode, operation_name: str | None
+) -> ast.OperationDefinitionNode:
     operations = [d for d in document.definitions if isinstance(d, ast.OperationDefinitionNode)]
     if operation_name is None:
         if len(operations) != 1:

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+import orjson
+
 from gateway.engine import Gateway, GatewayResponse
 from gateway.executor import RequestContext
 
@@ -74,7 +76,7 @@ def _accepts(accept: str, media: str) -> bool:
 
 
 def _dumps(payload: Any) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return orjson.dumps(payload)
 
 
 class GatewayApp:
@@ -125,7 +127,12 @@ class GatewayApp:
     # --- HTTP ----------------------------------------------------------------------------
 
     async def _respond(
-        self, send: Any, status: int, body: bytes, content_type: str, headers: list[tuple[bytes, bytes]] | None = None
+        self,
+        send: Any,
+        status: int,
+        body: bytes,
+        content_type: str,
+        headers: list[tuple[bytes, bytes]] | None = None,
     ) -> None:
         await send(
             {
@@ -141,7 +148,15 @@ class GatewayApp:
         )
         await send({"type": "http.response.body", "body": body})
 
-    async def _error(self, send: Any, status: int, message: str, code: str, media: str = JSON, headers: Any = None) -> None:
+    async def _error(
+        self,
+        send: Any,
+        status: int,
+        message: str,
+        code: str,
+        media: str = JSON,
+        headers: Any = None,
+    ) -> None:
         body = _dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
         await self._respond(send, status, body, f"{media}; charset=utf-8", headers)
 
@@ -173,29 +188,55 @@ class GatewayApp:
         media = GRAPHQL_RESPONSE if (not accept or _accepts(accept, GRAPHQL_RESPONSE)) else JSON
         if accept and not _accepts(accept, GRAPHQL_RESPONSE) and _accepts(accept, JSON):
             media = JSON
-        if method == "GET" and "text/html" in accept and not scope.get("query_string") and self.graphiql_html:
+        if (
+            method == "GET"
+            and "text/html" in accept
+            and not scope.get("query_string")
+            and self.graphiql_html
+        ):
             html = self.graphiql_html(self.path).encode()
             await self._respond(send, 200, html, "text/html; charset=utf-8")
             return
         if method not in {"GET", "POST"}:
-            await self._error(send, 405, "Use GET or POST.", "METHOD_NOT_ALLOWED", media, [(b"allow", b"GET, POST")])
+            await self._error(
+                send,
+                405,
+                "Use GET or POST.",
+                "METHOD_NOT_ALLOWED",
+                media,
+                [(b"allow", b"GET, POST")],
+            )
             return
         if method == "POST":
             content_type = headers.get("content-type", "").split(";")[0].strip().lower()
             if content_type not in {JSON, GRAPHQL_RESPONSE, ""}:
-                await self._error(send, 415, "Send application/json.", "UNSUPPORTED_MEDIA_TYPE", media)
+                await self._error(
+                    send, 415, "Send application/json.", "UNSUPPORTED_MEDIA_TYPE", media
+                )
                 return
             body = await self._read_body(receive)
             if body is None:
-                await self._error(send, 413, f"The request body exceeds {self.max_body_bytes} bytes.", "PAYLOAD_TOO_LARGE", media)
+                await self._error(
+                    send,
+                    413,
+                    f"The request body exceeds {self.max_body_bytes} bytes.",
+                    "PAYLOAD_TOO_LARGE",
+                    media,
+                )
                 return
             try:
-                params = json.loads(body or b"null")
-            except (ValueError, UnicodeDecodeError):
+                params = orjson.loads(body or b"null")
+            except orjson.JSONDecodeError:
                 await self._error(send, 400, "The body is not valid JSON.", "BAD_REQUEST", media)
                 return
             if not isinstance(params, dict):
-                await self._error(send, 400, "Batched or non-object bodies are not supported.", "BAD_REQUEST", media)
+                await self._error(
+                    send,
+                    400,
+                    "Batched or non-object bodies are not supported.",
+                    "BAD_REQUEST",
+                    media,
+                )
                 return
         else:
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
@@ -205,7 +246,9 @@ class GatewayApp:
                     try:
                         params[name] = json.loads(params[name])
                     except ValueError:
-                        await self._error(send, 400, f"{name} is not valid JSON.", "BAD_REQUEST", media)
+                        await self._error(
+                            send, 400, f"{name} is not valid JSON.", "BAD_REQUEST", media
+                        )
                         return
         query_text = params.get("query")
         variables = params.get("variables")
@@ -217,7 +260,13 @@ class GatewayApp:
             or (operation_name is not None and not isinstance(operation_name, str))
             or (extensions is not None and not isinstance(extensions, dict))
         ):
-            await self._error(send, 400, "query, variables, operationName or extensions have the wrong type.", "BAD_REQUEST", media)
+            await self._error(
+                send,
+                400,
+                "query, variables, operationName or extensions have the wrong type.",
+                "BAD_REQUEST",
+                media,
+            )
             return
         request = IncomingRequest(scope=scope, method=method, headers=headers)
         try:
@@ -228,7 +277,11 @@ class GatewayApp:
         except Forbidden as exc:
             await self._error(send, 403, str(exc) or "Forbidden", "FORBIDDEN", media)
             return
-        if method == "POST" and _accepts(accept, "text/event-stream") and not _accepts(accept, JSON):
+        if (
+            method == "POST"
+            and _accepts(accept, "text/event-stream")
+            and not _accepts(accept, JSON)
+        ):
             await self._sse(send, query_text, variables, operation_name, extensions, context)
             return
         allowed = frozenset({"query"}) if method == "GET" else None
@@ -243,7 +296,11 @@ class GatewayApp:
         if not result.request_error:
             return 200
         codes = {e.get("extensions", {}).get("code") for e in result.payload.get("errors", [])}
-        if method == "GET" and "OPERATION_NOT_ALLOWED" in codes and result.operation_type == "mutation":
+        if (
+            method == "GET"
+            and "OPERATION_NOT_ALLOWED" in codes
+            and result.operation_type == "mutation"
+        ):
             return 405
         if "PERSISTED_QUERY_NOT_FOUND" in codes:
             return 200  # clients (Apollo's APQ link) expect 200 and then resend the query
@@ -252,7 +309,13 @@ class GatewayApp:
     # --- SSE -----------------------------------------------------------------------------
 
     async def _sse(
-        self, send: Any, query: Any, variables: Any, operation_name: Any, extensions: Any, context: RequestContext
+        self,
+        send: Any,
+        query: Any,
+        variables: Any,
+        operation_name: Any,
+        extensions: Any,
+        context: RequestContext,
     ) -> None:
         await send(
             {
@@ -274,10 +337,14 @@ class GatewayApp:
         try:
             prepared_type = self._operation_type(query, operation_name, extensions)
             if prepared_type == "subscription":
-                async for payload in self.gateway.subscribe(query, variables, operation_name, context, extensions):
+                async for payload in self.gateway.subscribe(
+                    query, variables, operation_name, context, extensions
+                ):
                     await event("next", payload)
             else:
-                result = await self.gateway.execute(query, variables, operation_name, context, extensions)
+                result = await self.gateway.execute(
+                    query, variables, operation_name, context, extensions
+                )
                 await event("next", result.payload)
             await event("complete", None)
         finally:
@@ -321,7 +388,9 @@ class _WsSession:
         if self.closed:
             return
         async with self.lock:
-            await self._send({"type": "websocket.send", "text": json.dumps(message, ensure_ascii=False)})
+            await self._send(
+                {"type": "websocket.send", "text": json.dumps(message, ensure_ascii=False)}
+            )
 
     async def close(self, code: int, reason: str = "") -> None:
         if not self.closed:
@@ -341,7 +410,9 @@ class _WsSession:
                     break
                 if message["type"] != "websocket.receive":
                     continue
-                raw = message.get("text") or (message.get("bytes") or b"").decode("utf-8", "replace")
+                raw = message.get("text") or (message.get("bytes") or b"").decode(
+                    "utf-8", "replace"
+                )
                 try:
                     data = json.loads(raw)
                     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
@@ -368,7 +439,10 @@ class _WsSession:
                 return
             payload = data.get("payload") if isinstance(data.get("payload"), dict) else {}
             request = IncomingRequest(
-                scope=self.scope, method="GET", headers=_headers(self.scope), init_payload=payload or {}
+                scope=self.scope,
+                method="GET",
+                headers=_headers(self.scope),
+                init_payload=payload or {},
             )
             try:
                 self.context = await self.app.authenticate(request)
@@ -416,15 +490,21 @@ class _WsSession:
                 await self.send({"id": op_id, "type": "error", "payload": errors})
                 return
             if op_type == "subscription":
-                async for event in gateway.subscribe(query, variables, operation_name, self.context, extensions):
+                async for event in gateway.subscribe(
+                    query, variables, operation_name, self.context, extensions
+                ):
                     if "data" not in event and event.get("errors"):
                         await self.send({"id": op_id, "type": "error", "payload": event["errors"]})
                         return
                     await self.send({"id": op_id, "type": "next", "payload": event})
             else:
-                result = await gateway.execute(query, variables, operation_name, self.context, extensions)
+                result = await gateway.execute(
+                    query, variables, operation_name, self.context, extensions
+                )
                 if result.request_error:
-                    await self.send({"id": op_id, "type": "error", "payload": result.payload["errors"]})
+                    await self.send(
+                        {"id": op_id, "type": "error", "payload": result.payload["errors"]}
+                    )
                     return
                 await self.send({"id": op_id, "type": "next", "payload": result.payload})
             await self.send({"id": op_id, "type": "complete"})

@@ -307,7 +307,8 @@ class Supergraph:
         if meta.kind == "union":
             if graph is None:
                 return sorted({m for ms in meta.members.values() for m in ms}) or [
-                    t.name for t in self.schema.get_possible_types(self.schema.type_map[type_name])  # type: ignore[arg-type]
+                    t.name
+                    for t in self.schema.get_possible_types(self.schema.type_map[type_name])  # type: ignore[arg-type]
                 ]
             return sorted(meta.members.get(graph, set()))
         if meta.kind == "interface":
@@ -380,7 +381,9 @@ class Supergraph:
                 key: getattr(definition, key) for key in definition.keys if key != "loc"
             }
             kwargs["directives"] = tuple(filter(keep_directive, definition.directives or ()))
-            if isinstance(definition, ast.ObjectTypeDefinitionNode | ast.InterfaceTypeDefinitionNode):
+            if isinstance(
+                definition, ast.ObjectTypeDefinitionNode | ast.InterfaceTypeDefinitionNode
+            ):
                 fields = []
                 for fdef in definition.fields or ():
                     if inaccessible(fdef) or not visible_type(fdef.type):

@@ -7,9 +7,10 @@ import json
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
-import httpx
+import orjson
 
 from gateway.executor import RequestContext, SubgraphUnavailable
+from gateway.http_client import HttpClient, HttpError
 from gateway.supergraph import Graph
 
 
@@ -46,7 +47,9 @@ class InProcessTransport:
         self, graph: Graph, document: str, variables: dict[str, Any], context: RequestContext
     ) -> AsyncIterator[dict[str, Any]]:
         ctx = self.context_factory(context) if self.context_factory else None
-        results = await self.schema.subscribe(document, variable_values=variables, context_value=ctx)
+        results = await self.schema.subscribe(
+            document, variable_values=variables, context_value=ctx
+        )
         if not hasattr(results, "__aiter__"):
             response: dict[str, Any] = {"data": results.data}
             if results.errors:
@@ -72,28 +75,16 @@ class HttpTransport:
         url: str | None = None,
         *,
         timeout: float = 10.0,
-        client: httpx.AsyncClient | None = None,
+        client: HttpClient | None = None,
         headers_factory: Callable[[RequestContext], Mapping[str, str]] | None = None,
-        max_connections: int = 100,
     ):
         self.url = url
         self.timeout = timeout
         self.headers_factory = headers_factory
-        self._client = client
-        self._limits = httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
-        )
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.timeout, limits=self._limits)
-        return self._client
+        self.client = client or HttpClient(timeout=timeout)
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self.client.aclose()
 
     async def execute(
         self, graph: Graph, document: str, variables: dict[str, Any], context: RequestContext
@@ -102,21 +93,19 @@ class HttpTransport:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if self.headers_factory:
             headers.update(self.headers_factory(context))
-        body = json.dumps({"query": document, "variables": variables}, separators=(",", ":"))
+        body = orjson.dumps({"query": document, "variables": variables})
         try:
-            response = await self.client.post(url, content=body, headers=headers)
-        except httpx.TimeoutException as exc:
+            status, raw = await self.client.post(url, body, headers)
+        except TimeoutError as exc:
             raise SubgraphUnavailable(f"timed out after {self.timeout:g} s") from exc
-        except httpx.HTTPError as exc:
-            raise SubgraphUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        except HttpError as exc:
+            raise SubgraphUnavailable(str(exc)) from exc
         try:
-            payload = response.json()
-        except ValueError as exc:
-            raise SubgraphUnavailable(f"HTTP {response.status_code}, not a GraphQL response") from exc
+            payload = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise SubgraphUnavailable(f"HTTP {status}, not a GraphQL response") from exc
         if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
-            raise SubgraphUnavailable(f"HTTP {response.status_code}, not a GraphQL response")
-        if response.status_code >= 500 and payload.get("data") is None and not payload.get("errors"):
-            raise SubgraphUnavailable(f"HTTP {response.status_code}")
+            raise SubgraphUnavailable(f"HTTP {status}, not a GraphQL response")
         return payload
 
     async def subscribe(
@@ -129,7 +118,9 @@ class HttpTransport:
         headers = dict(self.headers_factory(context)) if self.headers_factory else {}
         try:
             socket = await websockets.connect(
-                url, subprotocols=["graphql-transport-ws"], additional_headers=headers  # type: ignore[list-item]
+                url,
+                subprotocols=["graphql-transport-ws"],
+                additional_headers=headers,  # type: ignore[list-item]
             )
         except (OSError, websockets.exceptions.WebSocketException) as exc:
             raise SubgraphUnavailable(f"WebSocket: {exc}") from exc
@@ -140,7 +131,11 @@ class HttpTransport:
                 raise SubgraphUnavailable(f"WebSocket: no connection_ack ({ack.get('type')})")
             await socket.send(
                 json.dumps(
-                    {"id": "1", "type": "subscribe", "payload": {"query": document, "variables": variables}}
+                    {
+                        "id": "1",
+                        "type": "subscribe",
+                        "payload": {"query": document, "variables": variables},
+                    }
                 )
             )
             async for raw in socket:
