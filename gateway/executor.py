@@ -171,6 +171,11 @@ class Executor:
         failed: set[int] = set()
 
         async def run_fetch(fetch: Fetch) -> None:
+            if fetch.batched_into is not None:
+                # Run as part of its batch (one request for several entity fetches).
+                if fetch.batched_into.id in tasks:
+                    await tasks[fetch.batched_into.id]
+                return
             for dependency in fetch.depends:
                 if dependency.id in tasks:
                     await tasks[dependency.id]
@@ -221,18 +226,62 @@ class Executor:
             for error in response.get("errors") or ():
                 errors.append(_subgraph_error(error, subgraph, None))
             return isinstance(result, dict)
-        # entity fetch
-        targets = [
-            (obj, at)
-            for obj, at in _objects_at(data, fetch.path, [])
-            if obj.get("__typename") in fetch.match_types
-        ]
-        if not targets:
+        members = fetch.batch or [fetch]
+        collected = [self._representations(member, data) for member in members]
+        if not any(reps for reps, _ in collected):
             return True
+        if fetch.batch:
+            call_variables = dict(op_variables)
+            for i, (reps, _) in enumerate(collected):
+                call_variables[f"r{i}"] = reps
+            document, fields = fetch.batch_document, [f"_{i}" for i in range(len(members))]
+        else:
+            call_variables = {**op_variables, "representations": collected[0][0]}
+            document, fields = fetch.document, ["_entities"]
+        graph = self.sg.graphs[fetch.graph]
+        try:
+            response = await self.transport_for(fetch.graph).execute(
+                graph, document, call_variables, context
+            )
+        except SubgraphUnavailable as exc:
+            first = next(owners for reps, owners in collected if reps)
+            errors.append(_unavailable(subgraph, exc, first[0][0][1]))
+            return False
+        result = response.get("data") or {}
+        by_field = {}
+        for field_name, (_, owners) in zip(fields, collected, strict=True):
+            by_field[field_name] = owners
+            entities = result.get(field_name)
+            if isinstance(entities, list):
+                for position, entity in enumerate(entities[: len(owners)]):
+                    if isinstance(entity, dict):
+                        for obj, _ in owners[position]:
+                            _deep_merge(obj, entity)
+        for error in response.get("errors") or ():
+            path = error.get("path")
+            mapped = None
+            owners = by_field.get(path[0]) if isinstance(path, list) and path else None
+            if owners is not None and len(path) >= 2:
+                position = path[1]
+                if isinstance(position, int) and position < len(owners):
+                    mapped = [*owners[position][0][1], *path[2:]]
+            if mapped is None:
+                first = next((o for o in by_field.values() if o), None)
+                mapped = first[0][0][1] if first else None
+            errors.append(_subgraph_error(error, subgraph, mapped))
+        return True
+
+    def _representations(
+        self, fetch: Fetch, data: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], list[list[tuple[dict[str, Any], list[Any]]]]]:
+        """The deduplicated representations of an entity fetch, and the objects (with their
+        response paths) each one answers for."""
         reps: list[dict[str, Any]] = []
         index: dict[bytes, int] = {}
         owners: list[list[tuple[dict[str, Any], list[Any]]]] = []
-        for obj, at in targets:
+        for obj, at in _objects_at(data, fetch.path, []):
+            if obj.get("__typename") not in fetch.match_types:
+                continue
             rep = _representation(obj, fetch.requires, fetch.rep_typename)
             if rep is None:
                 continue
@@ -243,30 +292,7 @@ class Executor:
                 reps.append(rep)
                 owners.append([])
             owners[position].append((obj, at))
-        if not reps:
-            return True
-        try:
-            response = await self._call(fetch, {**op_variables, "representations": reps}, context)
-        except SubgraphUnavailable as exc:
-            errors.append(_unavailable(subgraph, exc, owners[0][0][1]))
-            return False
-        entities = (response.get("data") or {}).get("_entities")
-        if isinstance(entities, list):
-            for position, entity in enumerate(entities[: len(owners)]):
-                if isinstance(entity, dict):
-                    for obj, _ in owners[position]:
-                        _deep_merge(obj, entity)
-        for error in response.get("errors") or ():
-            path = error.get("path")
-            mapped = None
-            if isinstance(path, list) and len(path) >= 2 and path[0] == "_entities":
-                position = path[1]
-                if isinstance(position, int) and position < len(owners):
-                    mapped = [*owners[position][0][1], *path[2:]]
-            elif owners:
-                mapped = owners[0][0][1]
-            errors.append(_subgraph_error(error, subgraph, mapped))
-        return True
+        return reps, owners
 
     # --- shaping -------------------------------------------------------------------------
 

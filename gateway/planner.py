@@ -55,6 +55,11 @@ class Fetch:
     depends: list[Fetch] = field(default_factory=list)
     document: str = ""
     variable_names: tuple[str, ...] = ()
+    # Entity fetches to one subgraph that wait for the same fetches are sent together:
+    # the first carries the batch and its document, the others point to it.
+    batch: list[Fetch] | None = None
+    batch_document: str = ""
+    batched_into: Fetch | None = None
 
     def describe(self) -> str:
         where = "/".join(self.path) or "<root>"
@@ -77,7 +82,10 @@ class QueryPlan:
         for fetch in self.fetches:
             deps = ", ".join(f"#{d.id}" for d in fetch.depends)
             lines.append(fetch.describe() + (f" after {deps}" if deps else ""))
-            lines.append("    " + fetch.document)
+            if fetch.batched_into is not None:
+                lines.append(f"    (sent with #{fetch.batched_into.id})")
+            else:
+                lines.append("    " + (fetch.batch_document or fetch.document))
         return "\n".join(lines)
 
 
@@ -595,6 +603,36 @@ class _PlanRun:
                     [Fragment(type_condition=fetch.entity_type, selections=fetch.selections)]
                 )
                 fetch.document = f"{head} {{ _entities(representations: $representations) {body} }}"
+        self._batch_entity_fetches(definitions)
+
+    def _batch_entity_fetches(self, definitions: dict[str, ast.VariableDefinitionNode]) -> None:
+        """One request per subgraph per plan step: entity fetches for one subgraph that
+        become ready together are sent as aliased ``_entities`` fields of one operation."""
+        from graphql import print_ast
+
+        groups: dict[tuple[Any, ...], list[Fetch]] = {}
+        for fetch in self.fetches:
+            if fetch.kind == "entity":
+                ready_after = tuple(sorted(d.id for d in fetch.depends))
+                groups.setdefault((fetch.graph, ready_after), []).append(fetch)
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            leader = members[0]
+            leader.batch = members
+            used: set[str] = set()
+            fields = []
+            for i, member in enumerate(members):
+                member.batched_into = leader if member is not leader else None
+                used |= set(member.variable_names)
+                body = print_selections(
+                    [Fragment(type_condition=member.entity_type, selections=member.selections)]
+                )
+                fields.append(f"_{i}: _entities(representations: $r{i}) {body}")
+            leader.variable_names = tuple(sorted(used))
+            defs = [f"$r{i}: [_Any!]!" for i in range(len(members))]
+            defs += [print_ast(definitions[n]) for n in sorted(used) if n in definitions]
+            leader.batch_document = f"query({', '.join(defs)}) {{ {' '.join(fields)} }}"
 
 
 def _find_operation(

@@ -8,7 +8,8 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponse
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+    # GraphiQL's stylesheet embeds its fonts as data: URLs.
+    "default-src 'self'; img-src 'self' data:; font-src 'self' data:; object-src 'none'; "
     "base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 )
 

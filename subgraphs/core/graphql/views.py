@@ -67,7 +67,22 @@ class SubgraphView(AsyncGraphQLView):
                     status=403,
                 )
         request.yui_principal = principal  # type: ignore[attr-defined]
-        return await super().dispatch(request, *args, **kwargs)
+        response = await super().dispatch(request, *args, **kwargs)
+        if response.status_code >= 400 and response.get("Content-Type", "").startswith("text/plain"):
+            # Strawberry answers malformed requests (bad JSON, wrong method) in plain text;
+            # clients of a GraphQL API expect a GraphQL error document.
+            return JsonResponse(
+                {
+                    "errors": [
+                        {
+                            "message": response.content.decode("utf-8", "replace"),
+                            "extensions": {"code": "BAD_REQUEST"},
+                        }
+                    ]
+                },
+                status=response.status_code,
+            )
+        return response
 
     def _wants_ide(self, request: HttpRequest) -> bool:
         return (
