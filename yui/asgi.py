@@ -1,4 +1,5 @@
-"""The ASGI application `yui serve` runs (HTTP now; WebSocket routes come with the gateway)."""
+"""The ASGI application `yui serve` runs: the federated /graphql (HTTP, WebSocket, SSE)
+through the embedded gateway, everything else through Django."""
 
 from __future__ import annotations
 
@@ -6,7 +7,25 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yui.settings")
 
-from channels.routing import ProtocolTypeRouter
-from django.core.asgi import get_asgi_application
+from django.core.asgi import get_asgi_application  # noqa: E402
 
-application = ProtocolTypeRouter({"http": get_asgi_application()})
+django_app = get_asgi_application()
+
+from yui.federation import GRAPHQL_PATH, embedded_app  # noqa: E402
+from yui.middleware import CONTENT_SECURITY_POLICY  # noqa: E402
+
+gateway_app = embedded_app()
+gateway_app.extra_headers += [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+async def application(scope, receive, send):  # type: ignore[no-untyped-def]
+    if scope["type"] in {"http", "websocket"} and scope["path"].rstrip("/") == GRAPHQL_PATH:
+        await gateway_app(scope, receive, send)
+    elif scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 4404})
+    else:
+        await django_app(scope, receive, send)

@@ -7,6 +7,7 @@ from typing import Any
 
 SUBGRAPHS: dict[str, str] = {
     "people": "subgraphs.people.graphql.schema:schema",
+    "presence": "subgraphs.presence.graphql.schema:schema",
 }
 
 

@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "strawberry_django",
     "subgraphs.core",
     "subgraphs.people",
+    "subgraphs.presence",
     "yui",
 ]
 

@@ -14,6 +14,7 @@ from subgraphs.core.graphql.views import SubgraphView
 from subgraphs.people import views as people_views
 from subgraphs.people.auth import authenticate_request
 from subgraphs.people.graphql.schema import schema as people_schema
+from subgraphs.presence.graphql.schema import schema as presence_schema
 from yui import views
 
 urlpatterns = [
@@ -34,6 +35,18 @@ urlpatterns = [
             )
         ),
         name="people-graphql",
+    ),
+    path(
+        "subgraphs/presence/graphql",
+        csrf_exempt(
+            SubgraphView.as_view(
+                schema=presence_schema,
+                trust="edge",
+                authenticate=authenticate_request,
+                title="presence subgraph",
+            )
+        ),
+        name="presence-graphql",
     ),
     re_path(r"^static/vendor/(?P<name>[\w.\-]+)$", views.vendor_asset),
     re_path(r"^static/(?P<path>yui/[\w.\-/]+)$", views.own_asset),

@@ -1,6 +1,7 @@
 """``yui demo``: migrate and load two demo municipalities from the sample CSV files.
 
-Safe to run again: tenants are reused, CSV imports upsert, demo passwords are reset.
+Safe to run again: tenants are reused, CSV imports upsert, demo passwords are reset,
+demo presence is set only for staff who have none yet (what they set since is kept).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from subgraphs.core.principal import ROLE_TENANT_ADMIN, Principal
 from subgraphs.people import actions
 from subgraphs.people.csv_io import do_import_csv
 from subgraphs.people.models import Person, RoleAssignment, Tenant
+from subgraphs.presence.actions import do_set_presence
+from subgraphs.presence.models import PresenceStatus
 
 DEMO_DATA = Path(__file__).resolve().parents[3] / "subgraphs" / "people" / "demo_data"
 COUNCIL = "福岡県南部自治体クラウド協議会"
@@ -24,6 +27,8 @@ ADMIN_PASSWORD = "yui-demo-admin"  # noqa: S105 - demo data, printed on purpose
 STAFF_PASSWORD = "yui-demo-staff"  # noqa: S105
 DEMO_STAFF_PER_TENANT = 3
 DEMO_GROUP = "DX推進プロジェクト"
+# (status, message) for the first demo staff of each tenant, in the order they are printed.
+DEMO_PRESENCE = [("MEETING", "第1会議室 15時まで"), ("OUT", "現地調査（市内巡回）")]
 
 
 class Command(BaseCommand):
@@ -50,6 +55,7 @@ class Command(BaseCommand):
                     f"={report.unchanged}"
                 )
             lines += self._accounts(tenant)
+            self._presence(tenant)
         self.stdout.write("\nDemo accounts (sign in at /auth/login):")
         for line in lines:
             self.stdout.write("  " + line)
@@ -94,3 +100,22 @@ class Command(BaseCommand):
             [str(p.id) for p in [admin, *staff]],
         )
         return lines
+
+    def _presence(self, tenant: Tenant) -> None:
+        staff = (
+            Person.objects.filter(tenant=tenant, is_active=True)
+            .exclude(login_id="admin")
+            .order_by("sort_order", "login_id")
+        )
+        added = 0
+        for person, (status, message) in zip(
+            staff[: len(DEMO_PRESENCE)], DEMO_PRESENCE, strict=False
+        ):
+            if PresenceStatus.objects.filter(tenant_id=tenant.id, person_id=person.id).exists():
+                continue
+            me = Principal(tenant_id=tenant.id, person_id=person.id, via="cli")
+            outcome = do_set_presence(me, status, message)
+            if not outcome.ok:
+                raise CommandError("; ".join(e.message for e in outcome.errors))
+            added += 1
+        self.stdout.write(f"{tenant.code} {tenant.name}: presence +{added}")

@@ -1,5 +1,6 @@
-"""``yui schema``: write the committed SDL of each subgraph to schema/ (``--check``: only
-compare, exit 1 on drift). The SDL is a build artifact reviewed with every API change."""
+"""``yui schema``: write the committed SDL of each subgraph and the composed supergraph to
+schema/ (``--check``: only compare, exit 1 on drift). The SDL is a build artifact reviewed
+with every API change; the supergraph names the default ``yui subgraph`` URLs."""
 
 from __future__ import annotations
 
@@ -13,18 +14,28 @@ from yui.registry import SUBGRAPHS, subgraph_sdl
 
 
 class Command(BaseCommand):
-    help = "Write (or --check) schema/<subgraph>.graphql from the code."
+    help = "Write (or --check) schema/<subgraph>.graphql and schema/supergraph.graphql."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--check", action="store_true", help="fail if a file is stale")
         parser.add_argument("--out", default=str(Path(settings.BASE_DIR) / "schema"))
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from gateway.composition import CompositionFailed
+        from yui.federation import supergraph_sdl
+
         out = Path(options["out"])
         stale = []
-        for name in SUBGRAPHS:
-            path = out / f"{name}.graphql"
-            sdl = subgraph_sdl(name)
+        try:
+            supergraph = supergraph_sdl()
+        except CompositionFailed as exc:
+            raise CommandError(
+                "composition failed:\n" + "\n".join(f"  {e.message}" for e in exc.errors)
+            ) from exc
+        artifacts = [(f"{name}.graphql", subgraph_sdl(name)) for name in SUBGRAPHS]
+        artifacts.append(("supergraph.graphql", supergraph))
+        for filename, sdl in artifacts:
+            path = out / filename
             current = path.read_text(encoding="utf-8") if path.exists() else None
             if current == sdl:
                 self.stdout.write(f"{path}: up to date")

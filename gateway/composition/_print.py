@@ -1,0 +1,159 @@
+"""Printing the merged supergraph as SDL, laid out the way Apollo's composition does."""
+
+from __future__ import annotations
+
+from graphql import print_ast
+from graphql.language import ast
+
+from ._merge import MergedType, Supergraph
+
+LINK_URL = "https://specs.apollo.dev/link/v1.0"
+JOIN_URL = "https://specs.apollo.dev/join/v0.5"
+TAG_URL = "https://specs.apollo.dev/tag/v0.3"
+INACCESSIBLE_URL = "https://specs.apollo.dev/inaccessible/v0.2"
+
+_LOCATIONS = (
+    "FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM"
+    " | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION"
+)
+
+# The definitions the join v0.5 and link v1.0 specifications ask a supergraph to carry.
+SPEC_DIRECTIVES = {
+    "join__directive": (
+        "directive @join__directive(graphs: [join__Graph!], name: String!,"
+        " args: join__DirectiveArguments) repeatable on SCHEMA | OBJECT | INTERFACE"
+        " | FIELD_DEFINITION"
+    ),
+    "join__enumValue": ("directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE"),
+    "join__field": (
+        "directive @join__field(graph: join__Graph, requires: join__FieldSet,"
+        " provides: join__FieldSet, type: String, external: Boolean, override: String,"
+        " usedOverridden: Boolean, overrideLabel: String,"
+        " contextArguments: [join__ContextArgument!]) repeatable on FIELD_DEFINITION"
+        " | INPUT_FIELD_DEFINITION"
+    ),
+    "join__graph": "directive @join__graph(name: String!, url: String!) on ENUM_VALUE",
+    "join__implements": (
+        "directive @join__implements(graph: join__Graph!, interface: String!) repeatable"
+        " on OBJECT | INTERFACE"
+    ),
+    "join__type": (
+        "directive @join__type(graph: join__Graph!, key: join__FieldSet,"
+        " extension: Boolean! = false, resolvable: Boolean! = true,"
+        " isInterfaceObject: Boolean! = false) repeatable on OBJECT | INTERFACE | UNION"
+        " | ENUM | INPUT_OBJECT | SCALAR"
+    ),
+    "join__unionMember": (
+        "directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION"
+    ),
+    "link": (
+        "directive @link(url: String, as: String, for: link__Purpose,"
+        " import: [link__Import]) repeatable on SCHEMA"
+    ),
+}
+INACCESSIBLE_DIRECTIVE = f"directive @inaccessible on {_LOCATIONS}"
+TAG_DIRECTIVE = f"directive @tag(name: String!) repeatable on {_LOCATIONS} | SCHEMA"
+
+SPEC_TYPES = {
+    "join__ContextArgument": (
+        "input join__ContextArgument {\n  name: String!\n  type: String!\n"
+        "  context: String!\n  selection: join__FieldValue!\n}"
+    ),
+    "join__DirectiveArguments": "scalar join__DirectiveArguments",
+    "join__FieldSet": "scalar join__FieldSet",
+    "join__FieldValue": "scalar join__FieldValue",
+    "link__Import": "scalar link__Import",
+    "link__Purpose": (
+        "enum link__Purpose {\n"
+        '  """\n  `SECURITY` features provide metadata necessary to securely resolve fields.\n'
+        '  """\n  SECURITY\n\n'
+        '  """\n  `EXECUTION` features provide metadata necessary for operation execution.\n'
+        '  """\n  EXECUTION\n}'
+    ),
+}
+
+_KEYWORDS = {
+    "OBJECT": "type",
+    "INTERFACE": "interface",
+    "UNION": "union",
+    "ENUM": "enum",
+    "INPUT_OBJECT": "input",
+    "SCALAR": "scalar",
+}
+
+
+def _sort_key(name: str) -> tuple[str, str]:
+    return (name.lower(), name)
+
+
+def _indent(text: str) -> str:
+    return "\n".join(("  " + line) if line else line for line in text.split("\n"))
+
+
+def _description(value: str | None) -> str:
+    if value is None:
+        return ""
+    return print_ast(ast.StringValueNode(value=value, block=True)) + "\n"
+
+
+def _body(items: list[ast.Node]) -> str:
+    lines: list[str] = []
+    for index, item in enumerate(items):
+        text = print_ast(item)
+        if index and getattr(item, "description", None) is not None:
+            lines.append("")
+        lines.append(_indent(text))
+    return "{\n" + "\n".join(lines) + "\n}"
+
+
+def print_type(merged: MergedType) -> str:
+    header = f"{_KEYWORDS[merged.kind]} {merged.name}"
+    if merged.interfaces:
+        header += " implements " + " & ".join(merged.interfaces)
+    directives = [print_ast(d) for d in merged.directives]
+    text = _description(merged.description) + header
+    if directives:
+        text += "".join("\n  " + d for d in directives)
+    if merged.kind == "UNION":
+        if merged.members:
+            text += ("\n" if directives else " ") + "= " + " | ".join(merged.members)
+        return text
+    if merged.kind == "SCALAR":
+        return text
+    items: list[ast.Node] = (
+        list(merged.values) if merged.kind == "ENUM" else list(merged.fields.values())
+    )
+    return text + ("\n" if directives else " ") + _body(items)
+
+
+def print_supergraph(supergraph: Supergraph) -> str:
+    links = [f'@link(url: "{LINK_URL}")', f'@link(url: "{JOIN_URL}", for: EXECUTION)']
+    if supergraph.uses_tag:
+        links.append(f'@link(url: "{TAG_URL}")')
+    if supergraph.uses_inaccessible:
+        links.append(f'@link(url: "{INACCESSIBLE_URL}", for: SECURITY)')
+    roots = "".join(f"  {op}: {name}\n" for op, name in supergraph.roots.items())
+    blocks = ["schema\n" + "".join(f"  {link}\n" for link in links) + "{\n" + roots + "}"]
+
+    directives = dict(SPEC_DIRECTIVES)
+    if supergraph.uses_inaccessible:
+        directives["inaccessible"] = INACCESSIBLE_DIRECTIVE
+    if supergraph.uses_tag:
+        directives["tag"] = TAG_DIRECTIVE
+    for definition in supergraph.directive_definitions:
+        directives[definition.name.value] = print_ast(definition)
+    blocks.extend(directives[name] for name in sorted(directives, key=_sort_key))
+
+    types = {name: print_type(merged) for name, merged in supergraph.types.items()}
+    types.update(SPEC_TYPES)
+    graph_values = "".join(
+        f'  {s.graph} @join__graph(name: "{_escape(s.name)}", url: "{_escape(s.url)}")\n'
+        for s in sorted(supergraph.subgraphs, key=lambda s: s.graph)
+    )
+    types["join__Graph"] = "enum join__Graph {\n" + graph_values + "}"
+    blocks.extend(types[name] for name in sorted(types, key=_sort_key))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _escape(value: str) -> str:
+    return print_ast(ast.StringValueNode(value=value))[1:-1]

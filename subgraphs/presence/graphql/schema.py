@@ -1,0 +1,22 @@
+"""The presence subgraph's federation schema (Federation version pinned)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import strawberry
+
+from subgraphs.presence.graphql.mutations import Mutation
+from subgraphs.presence.graphql.queries import Query
+from subgraphs.presence.graphql.subscriptions import Subscription
+from subgraphs.presence.graphql.types import PersonType
+
+FEDERATION_VERSION: Final = "2.11"
+
+schema = strawberry.federation.Schema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    types=[PersonType],
+    federation_version=FEDERATION_VERSION,
+)

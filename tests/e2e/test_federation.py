@@ -1,0 +1,294 @@
+"""The federated API at /graphql, as real processes: embedded (`yui serve`, subgraphs
+in-process) and distributed (`yui subgraph` per subgraph behind `yui gateway`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import websockets
+
+from tests.e2e.conftest import (
+    ROOT,
+    YuiServer,
+    _free_port,
+    _stop,
+    yui_command,
+)
+from tests.e2e.test_server import SignIn
+
+JOIN = """{
+  me { name department { name } presence { status label } }
+  people(first: 3) { edges { node { name presence { label } } } }
+}"""
+SUBSCRIBE = "subscription { presenceChanged { label message person { name department { name } } } }"
+SET = 'mutation($m: String!) { setMyPresence(input: {status: OUT, message: $m}) { presence { label } errors { message } } }'
+
+
+def gateway_post(client, query: str, variables: dict | None = None) -> dict:
+    response = client.http.post(
+        "/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers={"X-CSRFToken": client.csrf_token() or ""},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def create_token(client) -> str:
+    body = gateway_post(client, 'mutation { createAccessToken(name: "e2e") { token } }')
+    return body["data"]["createAccessToken"]["token"]
+
+
+def test_one_request_joins_people_and_presence(sign_in: SignIn) -> None:
+    staff = sign_in("402125", "0669950")
+    body = gateway_post(staff, JOIN)
+    assert "errors" not in body, body
+    me = body["data"]["me"]
+    assert me["name"] == "中村 聡太郎"
+    assert me["department"] == {"name": "庶務係"}
+    assert me["presence"]["label"] in {"在席", "会議中", "外出", "離席", "出張", "休暇", "在宅勤務"}
+    assert all(e["node"]["presence"]["label"] for e in body["data"]["people"]["edges"])
+
+
+def test_graphql_over_get_and_csrf_on_the_gateway(sign_in: SignIn) -> None:
+    staff = sign_in("402125", "0669950")
+    got = staff.http.get("/graphql", params={"query": "{ me { name } }"})
+    assert got.json() == {"data": {"me": {"name": "中村 聡太郎"}}}
+    refused = staff.http.post("/graphql", json={"query": "{ me { name } }"})
+    assert refused.status_code == 403
+
+
+async def _ws_events(url: str, headers: dict, init: dict, count: int, trigger) -> list[dict]:
+    ws_url = url.replace("http://", "ws://") + "/graphql"
+    async with websockets.connect(
+        ws_url, subprotocols=["graphql-transport-ws"], additional_headers=headers
+    ) as socket:
+        await socket.send(json.dumps({"type": "connection_init", "payload": init}))
+        ack = json.loads(await asyncio.wait_for(socket.recv(), 10))
+        assert ack["type"] == "connection_ack", ack
+        await socket.send(json.dumps({"id": "s1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
+        await asyncio.sleep(0.5)  # let the subscription join its channel group
+        await trigger()
+        events = []
+        while len(events) < count:
+            message = json.loads(await asyncio.wait_for(socket.recv(), 15))
+            assert message["type"] == "next", message
+            events.append(message["payload"])
+        return events
+
+
+def _cookie_header(client) -> str:
+    return "; ".join(f"{k}={v}" for k, v in client.http.cookies.items())
+
+
+async def test_subscription_over_websocket_carries_fields_of_another_subgraph(
+    sign_in: SignIn, yui_server: YuiServer
+) -> None:
+    staff = sign_in("402125", "0520529")
+
+    async def trigger() -> None:
+        await asyncio.to_thread(gateway_post, staff, SET, {"m": "本庁舎 2F 会議"})
+
+    headers = {"Cookie": _cookie_header(staff), "Origin": yui_server.url}
+    events = await _ws_events(yui_server.url, headers, {}, 1, trigger)
+    change = events[0]["data"]["presenceChanged"]
+    assert change["label"] == "外出" and change["message"] == "本庁舎 2F 会議"
+    # name and department come from the people subgraph, resolved per event by the gateway
+    assert change["person"] == {"name": "加藤 和也", "department": {"name": "庶務係"}}
+
+
+async def test_cookie_websocket_from_a_foreign_page_is_refused(
+    sign_in: SignIn, yui_server: YuiServer
+) -> None:
+    staff = sign_in("402125", "0669950")
+    ws_url = yui_server.url.replace("http://", "ws://") + "/graphql"
+    async with websockets.connect(
+        ws_url,
+        subprotocols=["graphql-transport-ws"],
+        additional_headers={"Cookie": _cookie_header(staff), "Origin": "https://evil.example"},
+    ) as socket:
+        await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+        with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+            await asyncio.wait_for(socket.recv(), 10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def test_subscription_over_sse(sign_in: SignIn, yui_server: YuiServer) -> None:
+    staff = sign_in("402125", "0260495")
+    token = create_token(staff)
+    async with httpx.AsyncClient(base_url=yui_server.url, timeout=20, trust_env=False) as http:
+        async with http.stream(
+            "POST",
+            "/graphql",
+            json={"query": SUBSCRIBE},
+            headers={"Authorization": f"Bearer {token}", "Accept": "text/event-stream"},
+        ) as stream:
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            await asyncio.sleep(0.5)
+            mutated = await http.post(
+                "/graphql",
+                json={"query": SET, "variables": {"m": "SSE で確認"}},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert mutated.json()["data"]["setMyPresence"]["errors"] == []
+            buffer = ""
+            async for chunk in stream.aiter_text():
+                buffer += chunk
+                if "\n\n" in buffer:
+                    break
+    event, data = buffer.split("\n\n")[0].split("\n", 1)
+    assert event == "event: next"
+    payload = json.loads(data.removeprefix("data: "))
+    change = payload["data"]["presenceChanged"]
+    assert change["message"] == "SSE で確認"
+    assert change["person"]["name"] == "鈴木 くみ子"
+
+
+# --- distributed -------------------------------------------------------------------------
+
+
+@dataclass
+class Distributed:
+    gateway: str
+    subgraphs: dict[str, str]
+    processes: dict[str, subprocess.Popen[bytes]]
+    env: dict[str, str]
+    logs: Path
+
+
+def _wait_port(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    import time
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{url} exited:\n{log.read_text()}", pytrace=False)
+        try:
+            httpx.post(url, json={"query": "{ __typename }"}, timeout=2, trust_env=False)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    pytest.fail(f"{url} did not start:\n{log.read_text()}", pytrace=False)
+
+
+def _start(name: str, args: list[str], env: dict[str, str], logs: Path, url: str) -> subprocess.Popen[bytes]:
+    log = logs / f"{name}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - our own console script
+            yui_command(*args), cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT
+        )
+    _wait_port(url, process, log)
+    return process
+
+
+@pytest.fixture(scope="module")
+def distributed(yui_server: YuiServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Distributed]:
+    """Each subgraph as its own process on the e2e database, and `yui gateway` in front."""
+    logs = tmp_path_factory.mktemp("distributed")
+    ports = {"people": _free_port(), "presence": _free_port(), "gateway": _free_port()}
+    urls = {name: f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()}
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for name in ("people", "presence"):
+            processes[name] = _start(
+                name, ["subgraph", name, "--port", str(ports[name])], yui_server.env, logs, urls[name]
+            )
+        args = ["gateway", "--supergraph", str(ROOT / "schema" / "supergraph.graphql"), "--port", str(ports["gateway"])]
+        for name in ("people", "presence"):
+            args += ["--subgraph", f"{name}={urls[name]}"]
+        processes["gateway"] = _start("gateway", args, yui_server.env, logs, urls["gateway"])
+        yield Distributed(
+            gateway=f"http://127.0.0.1:{ports['gateway']}",
+            subgraphs={n: urls[n] for n in ("people", "presence")},
+            processes=processes,
+            env=yui_server.env,
+            logs=logs,
+        )
+    finally:
+        for process in processes.values():
+            _stop(process)
+
+
+def test_distributed_gateway_answers_the_same_join(distributed: Distributed, sign_in: SignIn) -> None:
+    token = create_token(sign_in("406210", "0139154"))
+    response = httpx.post(
+        distributed.gateway + "/graphql",
+        json={"query": JOIN},
+        headers={"Authorization": f"Bearer {token}"},
+        trust_env=False,
+        timeout=20,
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    assert body["data"]["me"]["name"] == "清水 七夏"
+    assert body["data"]["me"]["presence"]["label"]
+    anonymous = httpx.post(distributed.gateway + "/graphql", json={"query": "{ me { name } }"}, trust_env=False)
+    assert anonymous.json() == {"data": {"me": None}}
+
+
+def test_subgraph_services_refuse_requests_not_signed_by_the_gateway(
+    distributed: Distributed, sign_in: SignIn
+) -> None:
+    token = create_token(sign_in("406210", "0139154"))
+    for url in distributed.subgraphs.values():
+        direct = httpx.post(
+            url, json={"query": "{ _service { sdl } }"}, headers={"Authorization": f"Bearer {token}"}, trust_env=False
+        )
+        assert direct.status_code == 401
+        forged = httpx.post(
+            url,
+            json={"query": "{ _service { sdl } }"},
+            headers={"X-Yui-Principal": "v1.9999999999.e30.AAAA"},
+            trust_env=False,
+        )
+        assert forged.status_code == 401
+
+
+async def test_distributed_subscription_resolves_people_fields_per_event(
+    distributed: Distributed, sign_in: SignIn
+) -> None:
+    staff = sign_in("406210", "0343724")
+    token = create_token(staff)
+
+    async def trigger() -> None:
+        async with httpx.AsyncClient(trust_env=False, timeout=20) as http:
+            response = await http.post(
+                distributed.gateway + "/graphql",
+                json={"query": SET, "variables": {"m": "分散構成"}},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert response.json()["data"]["setMyPresence"]["errors"] == []
+
+    events = await _ws_events(distributed.gateway, {}, {"authorization": f"Bearer {token}"}, 1, trigger)
+    change = events[0]["data"]["presenceChanged"]
+    assert change["message"] == "分散構成"
+    assert change["person"]["name"] == "近藤 明美"
+
+
+def test_a_stopped_subgraph_gives_partial_data_and_the_gateway_recovers(
+    distributed: Distributed, sign_in: SignIn
+) -> None:
+    token = create_token(sign_in("406210", "0139154"))
+    headers = {"Authorization": f"Bearer {token}"}
+    query = "{ me { name } myPresence { label } }"
+    _stop(distributed.processes["presence"])
+    try:
+        body = httpx.post(distributed.gateway + "/graphql", json={"query": query}, headers=headers, trust_env=False, timeout=20).json()
+        assert body["data"]["me"] == {"name": "清水 七夏"}
+        assert body["data"]["myPresence"] is None
+        assert body["errors"][0]["extensions"]["serviceName"] == "presence"
+    finally:
+        port = distributed.subgraphs["presence"].rsplit(":", 1)[1].split("/")[0]
+        distributed.processes["presence"] = _start(
+            "presence-again", ["subgraph", "presence", "--port", port], distributed.env, distributed.logs,
+            distributed.subgraphs["presence"],
+        )
+    healed = httpx.post(distributed.gateway + "/graphql", json={"query": query}, headers=headers, trust_env=False, timeout=20).json()
+    assert "errors" not in healed and healed["data"]["myPresence"]["label"]

@@ -1,0 +1,94 @@
+"""The edge of a Yui deployment: who is asking, for the gateway (DESIGN rule 4).
+
+The gateway authenticates a session cookie or a personal access token into a Principal,
+checks CSRF for cookie-authenticated writes and the Origin of cookie-authenticated
+WebSockets, then hands the principal to subgraphs: in-process as an object, over the
+network as the short-lived signed header. Requests without credentials go through as the
+anonymous principal (Yui's subgraphs then show nothing private).
+"""
+
+from __future__ import annotations
+
+import io
+from importlib import import_module
+from typing import Any
+from urllib.parse import urlsplit
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+
+from gateway.executor import RequestContext
+from gateway.server import Forbidden, IncomingRequest, Unauthorized
+from subgraphs.core import signing
+from subgraphs.core.graphql.context import YuiContext
+from subgraphs.core.principal import ANONYMOUS, AuthenticationFailed, Principal
+from subgraphs.people.auth import authenticate_request
+
+_csrf = CsrfViewMiddleware(lambda request: HttpResponse())
+
+
+def _django_request(incoming: IncomingRequest) -> ASGIRequest:
+    scope = dict(incoming.scope)
+    scope.setdefault("method", incoming.method)
+    request = ASGIRequest(scope, io.BytesIO(b""))
+    engine = import_module(settings.SESSION_ENGINE)
+    request.session = engine.SessionStore(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+    return request
+
+
+def _bearer_from_init(payload: dict[str, Any]) -> str | None:
+    """WebSocket clients cannot set headers in browsers: accept the token in connection_init."""
+    for key in ("authorization", "Authorization"):
+        value = payload.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _authenticate_sync(incoming: IncomingRequest) -> Principal:
+    request = _django_request(incoming)
+    init_authorization = _bearer_from_init(incoming.init_payload)
+    if init_authorization and "HTTP_AUTHORIZATION" not in request.META:
+        request.META["HTTP_AUTHORIZATION"] = init_authorization
+    try:
+        principal = authenticate_request(request)
+    except AuthenticationFailed as exc:
+        raise Unauthorized(str(exc)) from exc
+    if principal.via != "session":
+        return principal
+    if incoming.is_websocket:
+        # Cross-site WebSocket hijacking: a cookie rides along from any page, so the page
+        # must come from this deployment.
+        origin = incoming.headers.get("origin")
+        host = incoming.headers.get("host", "")
+        if origin is None or urlsplit(origin).netloc != host:
+            raise Forbidden("This WebSocket must be opened from Yui's own pages.")
+    elif incoming.method not in {"GET", "HEAD", "OPTIONS"}:
+        refusal = _csrf.process_view(request, None, (), {})  # type: ignore[arg-type]
+        if refusal is not None:
+            raise Forbidden("CSRF check failed: send the X-CSRFToken header.")
+    return principal
+
+
+async def authenticate(incoming: IncomingRequest) -> RequestContext:
+    """The gateway's ``authenticate`` hook for Yui."""
+    has_credentials = (
+        "authorization" in incoming.headers
+        or settings.SESSION_COOKIE_NAME in incoming.headers.get("cookie", "")
+        or _bearer_from_init(incoming.init_payload)
+    )
+    principal = await sync_to_async(_authenticate_sync)(incoming) if has_credentials else ANONYMOUS
+    return RequestContext(principal=principal)
+
+
+def subgraph_context(request_context: RequestContext) -> YuiContext:
+    """In-process transports build each subgraph call's context from the principal object."""
+    return YuiContext(principal=request_context.principal or ANONYMOUS)
+
+
+def signed_principal_headers(request_context: RequestContext) -> dict[str, str]:
+    """HTTP/WebSocket transports carry the principal as the short-lived signed header."""
+    return {signing.HEADER: signing.sign_principal(request_context.principal or ANONYMOUS)}

@@ -1,0 +1,51 @@
+"""``yui gateway --supergraph FILE``: the federation gateway as its own process.
+
+It serves whatever subgraphs the supergraph's ``join__graph(url:)`` names (``--subgraph
+NAME=URL`` overrides one), Yui's or not: requests without credentials go through as the
+anonymous principal, so no Yui database is needed to federate another supergraph.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from django.core.management.base import BaseCommand, CommandError
+
+from gateway.supergraph import SupergraphError
+from yui.federation import distributed_app
+
+
+class Command(BaseCommand):
+    help = "Serve the federated GraphQL API over HTTP, WebSocket and SSE from a supergraph file."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--supergraph", required=True, help="supergraph SDL file")
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=4000)
+        parser.add_argument(
+            "--subgraph", action="append", default=[], metavar="NAME=URL", help="override a subgraph URL"
+        )
+        parser.add_argument("--timeout", type=float, default=10.0, help="subgraph request timeout (s)")
+        parser.add_argument("--log-level", default="warning")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["supergraph"])
+        if not path.exists():
+            raise CommandError(f"no such file: {path}")
+        overrides = {}
+        for item in options["subgraph"]:
+            name, sep, url = item.partition("=")
+            if not sep or not url:
+                raise CommandError(f"--subgraph wants NAME=URL, not {item!r}")
+            overrides[name] = url
+        try:
+            app = distributed_app(path.read_text(encoding="utf-8"), overrides, options["timeout"])
+        except SupergraphError as exc:
+            raise CommandError(f"{path}: {exc}") from exc
+        names = ", ".join(
+            f"{g.name}={overrides.get(g.name, g.url)}" for g in app.gateway.supergraph.graphs.values()
+        )
+        self.stdout.write(f"gateway on http://{options['host']}:{options['port']}/graphql -> {names}")
+        uvicorn.run(app, host=options["host"], port=options["port"], log_level=options["log_level"])
