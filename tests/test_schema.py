@@ -32,3 +32,21 @@ def test_schema_check_fails_on_drift(tmp_path, capsys):
     (tmp_path / "people.graphql").write_text("type Query { stale: Int }\n")
     with pytest.raises(CommandError, match="schema drift"):
         call_command("schema", "--check", out=str(tmp_path))
+
+
+def test_committed_supergraph_matches_the_composition_of_the_code():
+    from yui.federation import supergraph_sdl
+
+    committed = (SCHEMA_DIR / "supergraph.graphql").read_text(encoding="utf-8")
+    assert committed == supergraph_sdl(), "schema/supergraph.graphql is stale: run `yui schema`"
+
+
+def test_the_supergraph_is_one_our_gateway_serves():
+    from gateway.supergraph import Supergraph
+
+    supergraph = Supergraph((SCHEMA_DIR / "supergraph.graphql").read_text(encoding="utf-8"))
+    assert {g.name for g in supergraph.graphs.values()} == set(SUBGRAPHS)
+    assert supergraph.field_graphs("Person", "name") == ["PEOPLE"]
+    assert supergraph.field_graphs("Person", "presence") == ["PRESENCE"]
+    api = supergraph.api_sdl
+    assert "join__" not in api and "_entities" not in api and "_service" not in api
