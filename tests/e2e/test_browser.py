@@ -158,13 +158,14 @@ def test_sign_in_through_the_form_lands_on_home(
     watch.assert_clean()
 
 
+@pytest.mark.parametrize("endpoint", ["/graphql", "/subgraphs/people/graphql"])
 def test_graphiql_runs_the_default_query_as_the_signed_in_person(
-    page_and_watch: tuple[Any, Watch], yui_server: YuiServer, tmp_path: Path
+    page_and_watch: tuple[Any, Watch], yui_server: YuiServer, tmp_path: Path, endpoint: str
 ) -> None:
     page, watch = page_and_watch
     name = _sign_in_through_the_form(page, yui_server, "406210", "0139154")
 
-    page.goto(f"{yui_server.url}/subgraphs/people/graphql")
+    page.goto(f"{yui_server.url}{endpoint}")
     execute = page.locator(".graphiql-execute-button")
     execute.wait_for(state="visible")
     editor = page.locator(".graphiql-query-editor")
@@ -182,6 +183,6 @@ def test_graphiql_runs_the_default_query_as_the_signed_in_person(
     assert screenshot.stat().st_size > 0
     print(f"GraphiQL screenshot: {screenshot}")  # shown with -s, and on failure
 
-    graphql_posts = [u for u in watch.requests if urlsplit(u).path == "/subgraphs/people/graphql"]
+    graphql_posts = [u for u in watch.requests if urlsplit(u).path == endpoint]
     assert graphql_posts, watch.requests
     watch.assert_clean()
