@@ -249,12 +249,16 @@ class Executor:
             return False
         result = response.get("data") or {}
         by_field = {}
-        for field_name, (_, owners) in zip(fields, collected, strict=True):
+        for member, field_name, (_, owners) in zip(members, fields, collected, strict=True):
             by_field[field_name] = owners
             entities = result.get(field_name)
             if isinstance(entities, list):
                 for position, entity in enumerate(entities[: len(owners)]):
                     if isinstance(entity, dict):
+                        if member.rep_typename is not None:
+                            # An @interfaceObject subgraph answers with the interface's
+                            # name; the object keeps its concrete type.
+                            entity.pop("__typename", None)
                         for obj, _ in owners[position]:
                             _deep_merge(obj, entity)
         for error in response.get("errors") or ():
@@ -538,6 +542,10 @@ class _Shaper:
             if kind == _ABSTRACT:
                 typename = value.get("__typename")
                 resolved = self.schema.get_type(typename) if isinstance(typename, str) else None
+                if resolved is gtype:
+                    # From an @interfaceObject subgraph, which knows only the interface: the
+                    # planner fetched the concrete type wherever the selection needs it.
+                    return self.selection_set(sub, gtype, value, path)
                 if not isinstance(resolved, GraphQLObjectType) or not self.schema.is_sub_type(
                     gtype, resolved
                 ):

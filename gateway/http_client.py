@@ -42,6 +42,7 @@ class HttpClient:
         self.timeout = timeout
         self.max_idle = max_idle_per_origin
         self._idle: dict[_Origin, deque[_Connection]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._ssl = ssl.create_default_context()
 
     async def aclose(self) -> None:
@@ -83,6 +84,12 @@ class HttpClient:
             raise TimeoutError(f"no answer within {self.timeout:g} s") from exc
 
     async def _exchange(self, origin: _Origin, request: bytes) -> tuple[int, bytes]:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            # Connections belong to the event loop that opened them (tests run one loop
+            # per test; a server has one for its lifetime).
+            self._idle = {}
+            self._loop = loop
         pool = self._idle.setdefault(origin, deque())
         while pool:
             connection = pool.pop()

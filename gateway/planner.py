@@ -387,6 +387,8 @@ class _PlanRun:
         if interface_object and not narrowed:
             # This subgraph knows the interface as an object type: fragments on the
             # interface's implementations are answered by a subgraph that knows them.
+            # Its __typename (the interface's name) tells the shaper what it got.
+            local.append(Field(name="__typename", internal=True))
             items = []
             for sel in selections:
                 if isinstance(sel, Fragment) and sel.type_condition not in (None, type_name):

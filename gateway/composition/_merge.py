@@ -231,7 +231,7 @@ class Merger:
 
     def _collect_relations(self, names: list[str]) -> None:
         for name in names:
-            for subgraph, stype in self.sources(name):
+            for _, stype in self.sources(name):
                 self.implements.setdefault(name, set()).update(stype.interfaces)
                 self.members.setdefault(name, set()).update(stype.members)
                 if stype.kind == "INPUT_OBJECT":
@@ -246,7 +246,6 @@ class Merger:
                             )
                 if stype.interface_object:
                     self.interface_object_fields.setdefault(name, set()).update(stype.fields)
-                del subgraph
 
     # -- object and interface types ------------------------------------------------------
 

@@ -202,7 +202,7 @@ class Checker:
     # -- the walk ------------------------------------------------------------------------
 
     def check(self) -> None:
-        for operation, root in self.supergraph.roots.items():
+        for root in self.supergraph.roots.values():
             merged = self.supergraph.types[root]
             for field_name, node in merged.fields.items():
                 if _hidden(node.directives):
@@ -215,7 +215,6 @@ class Checker:
                 base = TypeRef.from_ast(node.type).base
                 if options:
                     self.explore(base, options, [field_name])
-            del operation
 
     def _all_graphs(self) -> set[str]:
         return set(self.graph_names)

@@ -19,7 +19,7 @@ from graphql import GraphQLError, GraphQLSyntaxError, build_ast_schema, parse, v
 from graphql.language import ast
 from graphql.validation.validate import validate_sdl
 
-from ._errors import ErrorCollector, quoted
+from ._errors import ErrorCollector
 from ._fieldset import (
     FieldInfo,
     FieldSetContext,
@@ -997,6 +997,5 @@ __all__ = [
     "SType",
     "Subgraph",
     "graph_enum_names",
-    "quoted",
     "read_subgraph",
 ]
