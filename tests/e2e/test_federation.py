@@ -28,7 +28,7 @@ JOIN = """{
   people(first: 3) { edges { node { name presence { label } } } }
 }"""
 SUBSCRIBE = "subscription { presenceChanged { label message person { name department { name } } } }"
-SET = 'mutation($m: String!) { setMyPresence(input: {status: OUT, message: $m}) { presence { label } errors { message } } }'
+SET = "mutation($m: String!) { setMyPresence(input: {status: OUT, message: $m}) { presence { label } errors { message } } }"
 
 
 def gateway_post(client, query: str, variables: dict | None = None) -> dict:
@@ -73,7 +73,9 @@ async def _ws_events(url: str, headers: dict, init: dict, count: int, trigger) -
         await socket.send(json.dumps({"type": "connection_init", "payload": init}))
         ack = json.loads(await asyncio.wait_for(socket.recv(), 10))
         assert ack["type"] == "connection_ack", ack
-        await socket.send(json.dumps({"id": "s1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
+        await socket.send(
+            json.dumps({"id": "s1", "type": "subscribe", "payload": {"query": SUBSCRIBE}})
+        )
         await asyncio.sleep(0.5)  # let the subscription join its channel group
         await trigger()
         events = []
@@ -178,18 +180,27 @@ def _wait_port(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     pytest.fail(f"{url} did not start:\n{log.read_text()}", pytrace=False)
 
 
-def _start(name: str, args: list[str], env: dict[str, str], logs: Path, url: str) -> subprocess.Popen[bytes]:
+def _start(
+    name: str, args: list[str], env: dict[str, str], logs: Path, url: str
+) -> subprocess.Popen[bytes]:
     log = logs / f"{name}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own console script
-            yui_command(*args), cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT
+            yui_command(*args),
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     _wait_port(url, process, log)
     return process
 
 
 @pytest.fixture(scope="module")
-def distributed(yui_server: YuiServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Distributed]:
+def distributed(
+    yui_server: YuiServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Distributed]:
     """Each subgraph as its own process on the e2e database, and `yui gateway` in front."""
     logs = tmp_path_factory.mktemp("distributed")
     ports = {"people": _free_port(), "presence": _free_port(), "gateway": _free_port()}
@@ -198,9 +209,19 @@ def distributed(yui_server: YuiServer, tmp_path_factory: pytest.TempPathFactory)
     try:
         for name in ("people", "presence"):
             processes[name] = _start(
-                name, ["subgraph", name, "--port", str(ports[name])], yui_server.env, logs, urls[name]
+                name,
+                ["subgraph", name, "--port", str(ports[name])],
+                yui_server.env,
+                logs,
+                urls[name],
             )
-        args = ["gateway", "--supergraph", str(ROOT / "schema" / "supergraph.graphql"), "--port", str(ports["gateway"])]
+        args = [
+            "gateway",
+            "--supergraph",
+            str(ROOT / "schema" / "supergraph.graphql"),
+            "--port",
+            str(ports["gateway"]),
+        ]
         for name in ("people", "presence"):
             args += ["--subgraph", f"{name}={urls[name]}"]
         processes["gateway"] = _start("gateway", args, yui_server.env, logs, urls["gateway"])
@@ -216,7 +237,9 @@ def distributed(yui_server: YuiServer, tmp_path_factory: pytest.TempPathFactory)
             _stop(process)
 
 
-def test_distributed_gateway_answers_the_same_join(distributed: Distributed, sign_in: SignIn) -> None:
+def test_distributed_gateway_answers_the_same_join(
+    distributed: Distributed, sign_in: SignIn
+) -> None:
     token = create_token(sign_in("406210", "0139154"))
     response = httpx.post(
         distributed.gateway + "/graphql",
@@ -229,7 +252,9 @@ def test_distributed_gateway_answers_the_same_join(distributed: Distributed, sig
     assert "errors" not in body, body
     assert body["data"]["me"]["name"] == "清水 七夏"
     assert body["data"]["me"]["presence"]["label"]
-    anonymous = httpx.post(distributed.gateway + "/graphql", json={"query": "{ me { name } }"}, trust_env=False)
+    anonymous = httpx.post(
+        distributed.gateway + "/graphql", json={"query": "{ me { name } }"}, trust_env=False
+    )
     assert anonymous.json() == {"data": {"me": None}}
 
 
@@ -239,7 +264,10 @@ def test_subgraph_services_refuse_requests_not_signed_by_the_gateway(
     token = create_token(sign_in("406210", "0139154"))
     for url in distributed.subgraphs.values():
         direct = httpx.post(
-            url, json={"query": "{ _service { sdl } }"}, headers={"Authorization": f"Bearer {token}"}, trust_env=False
+            url,
+            json={"query": "{ _service { sdl } }"},
+            headers={"Authorization": f"Bearer {token}"},
+            trust_env=False,
         )
         assert direct.status_code == 401
         forged = httpx.post(
@@ -266,7 +294,9 @@ async def test_distributed_subscription_resolves_people_fields_per_event(
             )
             assert response.json()["data"]["setMyPresence"]["errors"] == []
 
-    events = await _ws_events(distributed.gateway, {}, {"authorization": f"Bearer {token}"}, 1, trigger)
+    events = await _ws_events(
+        distributed.gateway, {}, {"authorization": f"Bearer {token}"}, 1, trigger
+    )
     change = events[0]["data"]["presenceChanged"]
     assert change["message"] == "分散構成"
     assert change["person"]["name"] == "近藤 明美"
@@ -280,15 +310,30 @@ def test_a_stopped_subgraph_gives_partial_data_and_the_gateway_recovers(
     query = "{ me { name } myPresence { label } }"
     _stop(distributed.processes["presence"])
     try:
-        body = httpx.post(distributed.gateway + "/graphql", json={"query": query}, headers=headers, trust_env=False, timeout=20).json()
+        body = httpx.post(
+            distributed.gateway + "/graphql",
+            json={"query": query},
+            headers=headers,
+            trust_env=False,
+            timeout=20,
+        ).json()
         assert body["data"]["me"] == {"name": "清水 七夏"}
         assert body["data"]["myPresence"] is None
         assert body["errors"][0]["extensions"]["serviceName"] == "presence"
     finally:
         port = distributed.subgraphs["presence"].rsplit(":", 1)[1].split("/")[0]
         distributed.processes["presence"] = _start(
-            "presence-again", ["subgraph", "presence", "--port", port], distributed.env, distributed.logs,
+            "presence-again",
+            ["subgraph", "presence", "--port", port],
+            distributed.env,
+            distributed.logs,
             distributed.subgraphs["presence"],
         )
-    healed = httpx.post(distributed.gateway + "/graphql", json={"query": query}, headers=headers, trust_env=False, timeout=20).json()
+    healed = httpx.post(
+        distributed.gateway + "/graphql",
+        json={"query": query},
+        headers=headers,
+        trust_env=False,
+        timeout=20,
+    ).json()
     assert "errors" not in healed and healed["data"]["myPresence"]["label"]

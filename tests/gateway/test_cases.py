@@ -45,9 +45,7 @@ def in_process_gateway(suite: str) -> Gateway:
 async def test_case_in_process(suite, case):
     gateway = in_process_gateway(suite)
     body = case.request_body()
-    result = await gateway.execute(
-        body["query"], body.get("variables"), body.get("operationName")
-    )
+    result = await gateway.execute(body["query"], body.get("variables"), body.get("operationName"))
     assert_response_matches(result.payload, case)
 
 

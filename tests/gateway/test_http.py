@@ -74,7 +74,9 @@ async def test_get_serves_queries_and_refuses_mutations(shop):
 async def test_media_types_decide_the_status_of_request_errors(shop):
     client, _, _ = shop
     invalid = {"query": "{ nope }"}
-    modern = await client.post("/graphql", json=invalid, headers={"accept": "application/graphql-response+json"})
+    modern = await client.post(
+        "/graphql", json=invalid, headers={"accept": "application/graphql-response+json"}
+    )
     assert modern.status_code == 400
     assert modern.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     legacy = await client.post("/graphql", json=invalid, headers={"accept": "application/json"})
@@ -84,9 +86,15 @@ async def test_media_types_decide_the_status_of_request_errors(shop):
 
 async def test_malformed_requests_get_clear_errors_not_500(shop):
     client, _, _ = shop
-    bad_json = await client.post("/graphql", content=b"{", headers={"content-type": "application/json"})
-    assert bad_json.status_code == 400 and "not valid JSON" in bad_json.json()["errors"][0]["message"]
-    wrong_type = await client.post("/graphql", content=b"query=1", headers={"content-type": "text/plain"})
+    bad_json = await client.post(
+        "/graphql", content=b"{", headers={"content-type": "application/json"}
+    )
+    assert (
+        bad_json.status_code == 400 and "not valid JSON" in bad_json.json()["errors"][0]["message"]
+    )
+    wrong_type = await client.post(
+        "/graphql", content=b"query=1", headers={"content-type": "text/plain"}
+    )
     assert wrong_type.status_code == 415
     too_big = await client.post("/graphql", json={"query": "{ " + "a " * 20_000 + "}"})
     assert too_big.status_code == 413
@@ -97,7 +105,10 @@ async def test_malformed_requests_get_clear_errors_not_500(shop):
     assert syntax.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
     wrong_variable = await client.post(
         "/graphql",
-        json={"query": "query($n: Int!) { topProducts(first: $n) { upc } }", "variables": {"n": "two"}},
+        json={
+            "query": "query($n: Int!) { topProducts(first: $n) { upc } }",
+            "variables": {"n": "two"},
+        },
     )
     assert wrong_variable.status_code == 400
     assert wrong_variable.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
@@ -108,10 +119,14 @@ async def test_inaccessible_fields_are_refused_and_absent_from_introspection(sho
     refused = await client.post("/graphql", json={"query": "{ topProducts { costPrice } }"})
     assert refused.status_code == 400
     assert "costPrice" in refused.json()["errors"][0]["message"]
-    schema = (await client.post(
-        "/graphql",
-        json={"query": '{ __schema { types { name } } __type(name: "Product") { fields { name } } }'},
-    )).json()["data"]
+    schema = (
+        await client.post(
+            "/graphql",
+            json={
+                "query": '{ __schema { types { name } } __type(name: "Product") { fields { name } } }'
+            },
+        )
+    ).json()["data"]
     names = {t["name"] for t in schema["__schema"]["types"]}
     assert "Product" in names
     assert not {n for n in names if n.startswith(("join__", "link__", "_"))} - {
@@ -125,10 +140,26 @@ async def test_inaccessible_fields_are_refused_and_absent_from_introspection(sho
 @pytest.mark.parametrize(
     ("limits", "query", "code"),
     [
-        (Limits(max_depth=3), "{ topProducts { reviews { author { reviews { body } } } } }", "MAX_DEPTH_EXCEEDED"),
-        (Limits(max_aliases=2), "{ a: users { id } b: users { id } c: users { id } }", "MAX_ALIASES_EXCEEDED"),
-        (Limits(max_root_fields=2), "{ users { id } me { id } topProducts { upc } }", "MAX_ROOT_FIELDS_EXCEEDED"),
-        (Limits(max_cost=50), "{ topProducts(first: 100) { reviews { author { name } } } }", "MAX_COST_EXCEEDED"),
+        (
+            Limits(max_depth=3),
+            "{ topProducts { reviews { author { reviews { body } } } } }",
+            "MAX_DEPTH_EXCEEDED",
+        ),
+        (
+            Limits(max_aliases=2),
+            "{ a: users { id } b: users { id } c: users { id } }",
+            "MAX_ALIASES_EXCEEDED",
+        ),
+        (
+            Limits(max_root_fields=2),
+            "{ users { id } me { id } topProducts { upc } }",
+            "MAX_ROOT_FIELDS_EXCEEDED",
+        ),
+        (
+            Limits(max_cost=50),
+            "{ topProducts(first: 100) { reviews { author { name } } } }",
+            "MAX_COST_EXCEEDED",
+        ),
     ],
 )
 async def test_limits_refuse_expensive_operations_before_any_subgraph_call(limits, query, code):
@@ -193,7 +224,11 @@ async def test_a_subgraph_that_is_down_gives_partial_data_then_recovers(shop):
     assert partial["errors"][0]["extensions"]["code"] == "SUBREQUEST_HTTP_ERROR"
     assert partial["errors"][0]["extensions"]["serviceName"] == "reviews"
     # Nullable fields from the missing subgraph are null, the rest is there.
-    nullable = (await client.post("/graphql", json={"query": "{ topProducts(first: 1) { name shippingEstimate } }"})).json()
+    nullable = (
+        await client.post(
+            "/graphql", json={"query": "{ topProducts(first: 1) { name shippingEstimate } }"}
+        )
+    ).json()
     assert nullable["data"]["topProducts"][0]["name"] == "Table"
     transports["reviews"].down = False
     healed = (await client.post("/graphql", json={"query": query})).json()
@@ -204,7 +239,9 @@ async def test_a_subgraph_that_is_down_gives_partial_data_then_recovers(shop):
 async def test_sse_streams_a_query_result_then_completes(shop):
     client, _, _ = shop
     response = await client.post(
-        "/graphql", json={"query": "{ topProducts(first: 1) { name } }"}, headers={"accept": "text/event-stream"}
+        "/graphql",
+        json={"query": "{ topProducts(first: 1) { name } }"},
+        headers={"accept": "text/event-stream"},
     )
     assert response.headers["content-type"].startswith("text/event-stream")
     events = [block for block in response.text.split("\n\n") if block]
@@ -215,8 +252,10 @@ async def test_sse_streams_a_query_result_then_completes(shop):
 async def test_health_and_graphiql(shop):
     client, _, _ = shop
     assert (await client.get("/health")).json() == {"status": "ok"}
-    app = GatewayApp(make_gateway()[0], graphiql_html=lambda path: f"<html>GraphiQL at {path}</html>")
-    page = await httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw").get(
-        "/graphql", headers={"accept": "text/html"}
+    app = GatewayApp(
+        make_gateway()[0], graphiql_html=lambda path: f"<html>GraphiQL at {path}</html>"
     )
+    page = await httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://gw"
+    ).get("/graphql", headers={"accept": "text/html"})
     assert page.text == "<html>GraphiQL at /graphql</html>"
