@@ -100,6 +100,27 @@ def _objects_at(
     return _objects_at(data.get(head), rest, [*at, head])
 
 
+def _restore_keys(value: Any, selections: list[Field | Fragment]) -> None:
+    """Put values the planner fetched under an internal alias back under their key."""
+    if isinstance(value, list):
+        for item in value:
+            _restore_keys(item, selections)
+        return
+    if not isinstance(value, dict):
+        return
+    for sel in selections:
+        if isinstance(sel, Fragment):
+            _restore_keys(value, sel.selections)
+            continue
+        if sel.original_key is not None and sel.key in value:
+            value[sel.original_key] = value.pop(sel.key)
+            target = value[sel.original_key]
+        else:
+            target = value.get(sel.key)
+        if sel.selections:
+            _restore_keys(target, sel.selections)
+
+
 def _representation(
     obj: dict[str, Any], selections: list[Field | Fragment], typename: str | None
 ) -> dict[str, Any] | None:
@@ -222,6 +243,8 @@ class Executor:
                 return False
             result = response.get("data")
             if isinstance(result, dict):
+                if fetch.renamed:
+                    _restore_keys(result, fetch.selections)
                 _deep_merge(data, result)
             for error in response.get("errors") or ():
                 errors.append(_subgraph_error(error, subgraph, None))
@@ -255,6 +278,8 @@ class Executor:
             if isinstance(entities, list):
                 for position, entity in enumerate(entities[: len(owners)]):
                     if isinstance(entity, dict):
+                        if member.renamed:
+                            _restore_keys(entity, member.selections)
                         if member.rep_typename is not None:
                             # An @interfaceObject subgraph answers with the interface's
                             # name; the object keeps its concrete type.

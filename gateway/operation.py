@@ -28,6 +28,9 @@ class Field:
     directives_text: str = ""
     variables: frozenset[str] = frozenset()
     internal: bool = False  # added by the planner (keys, requirements), never shown
+    # Set when the planner renamed the field in a subgraph document to avoid a conflict;
+    # the executor puts the value back under this key.
+    original_key: str | None = None
 
     @property
     def key(self) -> str:

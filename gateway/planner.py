@@ -60,6 +60,8 @@ class Fetch:
     batch: list[Fetch] | None = None
     batch_document: str = ""
     batched_into: Fetch | None = None
+    # Some fields carry an internal alias (see _PlanRun.separate_conflicts).
+    renamed: bool = False
 
     def describe(self) -> str:
         where = "/".join(self.path) or "<root>"
@@ -591,6 +593,10 @@ class _PlanRun:
         from graphql import print_ast
 
         for fetch in self.fetches:
+            parent = (
+                fetch.entity_type if fetch.kind == "entity" else self.sg.root_types[fetch.operation]
+            )
+            fetch.renamed = self.separate_conflicts(fetch.selections, parent or "", fetch.graph)
             used = sorted(variables_used(fetch.selections))
             fetch.variable_names = tuple(used)
             var_defs = [print_ast(definitions[name]) for name in used if name in definitions]
@@ -606,6 +612,65 @@ class _PlanRun:
                 )
                 fetch.document = f"{head} {{ _entities(representations: $representations) {body} }}"
         self._batch_entity_fetches(definitions)
+
+    def _graph_field_type(self, type_name: str, name: str, graph: str) -> str:
+        meta = self.sg.types.get(type_name)
+        entry = meta.fields[name].entry(graph) if meta and name in meta.fields else None
+        if entry is not None and entry.type:
+            return entry.type
+        gtype = self.schema.type_map.get(type_name)
+        fdef = getattr(gtype, "fields", {}).get(name)
+        return str(fdef.type) if fdef is not None else "?"
+
+    def separate_conflicts(
+        self, selections: list[Field | Fragment], parent: str, graph: str
+    ) -> bool:
+        """Fields of one response key under different type conditions may differ in type
+        in the subgraph (``ID!`` on one implementation, ``ID`` on another), which GraphQL
+        validation refuses in one selection set: give the odd ones an internal alias."""
+        groups: dict[str, list[tuple[Field, str]]] = {}
+
+        def gather(items: list[Field | Fragment], scope: str) -> None:
+            for item in items:
+                if isinstance(item, Field):
+                    groups.setdefault(item.key, []).append((item, scope))
+                else:
+                    gather(item.selections, item.type_condition or scope)
+
+        gather(selections, parent)
+        renamed = False
+        for key, items in groups.items():
+            if len(items) < 2 or key == "__typename":
+                continue
+
+            def signature(entry: tuple[Field, str]) -> tuple[str, str, str]:
+                f, scope = entry
+                return (f.name, f.args_text, self._graph_field_type(scope, f.name, graph))
+
+            first = signature(items[0])
+            for index, item in enumerate(items[1:], start=1):
+                if signature(item) != first and item[1] != items[0][1]:
+                    field_ = item[0]
+                    field_.original_key = key
+                    field_.alias = f"_{key}_{index}"
+                    renamed = True
+        for item_list in groups.values():
+            for field_, scope in item_list:
+                if field_.selections:
+                    child = self._named_type_name(scope, field_.name)
+                    if child is not None and self.separate_conflicts(
+                        field_.selections, child, graph
+                    ):
+                        renamed = True
+        return renamed
+
+    def _named_type_name(self, parent: str, name: str) -> str | None:
+        gtype = self.schema.type_map.get(parent)
+        fdef = getattr(gtype, "fields", {}).get(name)
+        if fdef is None:
+            return None
+        named, _ = _unwrap(fdef.type)
+        return str(named.name)
 
     def _batch_entity_fetches(self, definitions: dict[str, ast.VariableDefinitionNode]) -> None:
         """One request per subgraph per plan step: entity fetches for one subgraph that

@@ -1,0 +1,90 @@
+"""Planner cases beyond the test bed: response-key conflicts inside one subgraph."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from gateway.composition import SubgraphSource, compose
+from gateway.engine import Gateway
+from gateway.transports import InProcessTransport
+
+
+@strawberry.federation.type(keys=["id"])
+class User:
+    id: strawberry.ID
+    # Non-null here, nullable in `profiles`: the API type is the nullable one.
+    name: str = strawberry.federation.field(shareable=True)
+
+
+@strawberry.federation.type(keys=["id"])
+class Admin:
+    id: strawberry.ID
+    name: str | None
+
+
+Account = Annotated[User | Admin, strawberry.union("Account")]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def accounts(self) -> list[Account]:
+        return [
+            User(id=strawberry.ID("u1"), name="u1-name"),
+            Admin(id=strawberry.ID("a1"), name="a1-name"),
+        ]
+
+
+accounts = strawberry.federation.Schema(query=Query, federation_version="2.7")
+
+
+@strawberry.federation.type(keys=["id"], name="User")
+class ProfileUser:
+    id: strawberry.ID
+    name: str | None = strawberry.federation.field(shareable=True)
+    nickname: str | None = None
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> ProfileUser:  # noqa: A002
+        return ProfileUser(id=id, name=f"{id}-name", nickname=f"{id}-nick")
+
+
+@strawberry.type
+class ProfileQuery:
+    @strawberry.field
+    def profile_count(self) -> int:
+        return 1
+
+
+profiles = strawberry.federation.Schema(
+    query=ProfileQuery, types=[ProfileUser], federation_version="2.7"
+)
+
+
+def _sdl(schema) -> str:
+    return schema.execute_sync("{ _service { sdl } }").data["_service"]["sdl"]
+
+
+async def test_fields_of_one_response_key_with_different_subgraph_types_get_internal_aliases():
+    supergraph = compose(
+        [
+            SubgraphSource("accounts", "http://accounts.invalid/graphql", _sdl(accounts)),
+            SubgraphSource("profiles", "http://profiles.invalid/graphql", _sdl(profiles)),
+        ]
+    )
+    gateway = Gateway(
+        supergraph,
+        {"accounts": InProcessTransport(accounts), "profiles": InProcessTransport(profiles)},
+    )
+    query = "{ accounts { ... on User { name nickname } ... on Admin { name } } }"
+    plan = gateway.prepare(query, None).plan
+    assert "_name_" in plan.fetches[0].document  # the subgraph sees an internal alias
+    result = await gateway.execute(query)
+    assert result.payload == {
+        "data": {"accounts": [{"name": "u1-name", "nickname": "u1-nick"}, {"name": "a1-name"}]}
+    }
+    # The subgraph itself refuses the document without the alias:
+    direct = await accounts.execute("{ accounts { ... on User { name } ... on Admin { name } } }")
+    assert direct.errors
