@@ -70,9 +70,8 @@ def _error(message: str, code: str, **extra: Any) -> dict[str, Any]:
 
 
 def _located(error: GraphQLError, code: str) -> dict[str, Any]:
-    formatted = dict(error.formatted)
-    formatted.setdefault("extensions", {})
-    formatted["extensions"] = {**formatted["extensions"], "code": code}
+    formatted: dict[str, Any] = dict(error.formatted)
+    formatted["extensions"] = {**(formatted.get("extensions") or {}), "code": code}
     return formatted
 
 
@@ -364,7 +363,7 @@ class Gateway:
             result = graphql_execute(self.schema, prepared.introspection, variable_values=variables)
             if result.data:  # type: ignore[union-attr]
                 data.update(result.data)  # type: ignore[union-attr]
-            errors += [e.formatted for e in result.errors or ()]  # type: ignore[union-attr]
+            errors += [dict(e.formatted) for e in result.errors or ()]  # type: ignore[union-attr]
         fetches = [f for f in plan.fetches if not (skip_root and f.kind == "root")]
         data, fetch_errors = await self.executor.run(
             plan, variables, context, initial=data, only=fetches

@@ -289,14 +289,14 @@ class Executor:
         for error in response.get("errors") or ():
             path = error.get("path")
             mapped = None
-            owners = by_field.get(path[0]) if isinstance(path, list) and path else None
-            if owners is not None and len(path) >= 2:
+            error_owners = by_field.get(path[0]) if isinstance(path, list) and path else None
+            if error_owners is not None and isinstance(path, list) and len(path) >= 2:
                 position = path[1]
-                if isinstance(position, int) and position < len(owners):
-                    mapped = [*owners[position][0][1], *path[2:]]
+                if isinstance(position, int) and position < len(error_owners):
+                    mapped = [*error_owners[position][0][1], *path[2:]]
             if mapped is None:
-                first = next((o for o in by_field.values() if o), None)
-                mapped = first[0][0][1] if first else None
+                first_owners = [o for o in by_field.values() if o]
+                mapped = first_owners[0][0][0][1] if first_owners else None
             errors.append(_subgraph_error(error, subgraph, mapped))
         return True
 
@@ -470,7 +470,7 @@ class _Shaper:
             return cached  # type: ignore[no-any-return]
         conditional = [False]
         collected = self.collect(selections, object_type, {}, conditional)
-        compiled = []
+        compiled: list[tuple[Any, ...]] = []
         for response_key, fields in collected.items():
             first = fields[0]
             if first.name == "__typename":
@@ -555,7 +555,9 @@ class _Shaper:
                 if value not in gtype.values:
                     self.errors.append(
                         {
-                            "message": f"Enum {gtype.name} cannot represent value: {json.dumps(value)}",
+                            "message": (
+                                f"Enum {gtype.name} cannot represent value: {json.dumps(value)}"
+                            ),
                             "path": _materialize(path),
                         }
                     )
@@ -570,7 +572,7 @@ class _Shaper:
                 if resolved is gtype:
                     # From an @interfaceObject subgraph, which knows only the interface: the
                     # planner fetched the concrete type wherever the selection needs it.
-                    return self.selection_set(sub, gtype, value, path)
+                    return self.selection_set(sub, gtype, value, path)  # type: ignore[arg-type]
                 if not isinstance(resolved, GraphQLObjectType) or not self.schema.is_sub_type(
                     gtype, resolved
                 ):

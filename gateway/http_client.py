@@ -163,7 +163,7 @@ class HttpClient:
         return status, body
 
     async def _read_chunked(self, reader: asyncio.StreamReader) -> bytes:
-        parts = []
+        parts: list[bytes] = []
         while True:
             size_line = await reader.readuntil(b"\r\n")
             size = int(size_line.split(b";", 1)[0].strip(), 16)

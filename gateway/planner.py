@@ -218,7 +218,9 @@ class _PlanRun:
                     coverage[graph] = coverage.get(graph, 0) + 1
             order = list(self.sg.graphs)
             graph = max(coverage, key=lambda g: (coverage[g], -order.index(g)))
-            chosen = [s for s in remaining if graph in self._root_graphs(root_type, s)]
+            chosen: list[Field | Fragment] = [
+                s for s in remaining if graph in self._root_graphs(root_type, s)
+            ]
             fetch = self.new_fetch(graph=graph, kind="root", operation=self.operation)
             fetch.selections = self.plan_object(graph, root_type, chosen, (), fetch, None)
             remaining = [s for s in remaining if s not in chosen]
@@ -299,14 +301,15 @@ class _PlanRun:
             for sel in provided.selections:
                 if isinstance(sel, ast.FieldNode) and sel.name.value == name:
                     return True
-                if isinstance(sel, ast.InlineFragmentNode) and (
-                    sel.type_condition is None or sel.type_condition.name.value == type_name
-                ):
-                    if any(
+                if (
+                    isinstance(sel, ast.InlineFragmentNode)
+                    and (sel.type_condition is None or sel.type_condition.name.value == type_name)
+                    and any(
                         isinstance(s, ast.FieldNode) and s.name.value == name
                         for s in sel.selection_set.selections
-                    ):
-                        return True
+                    )
+                ):
+                    return True
         return False
 
     def _provided_below(
@@ -555,7 +558,9 @@ class _PlanRun:
             # @interfaceObject subgraph: which is what the representation must carry).
             _merge_into(local, [Field(name="__typename", internal=True), *planned_present])
             if missing:
-                depends += self.plan_entity_jumps(graph, type_name, missing, path, fetch, local)
+                depends += self.plan_entity_jumps(
+                    graph, type_name, list[Field | Fragment](missing), path, fetch, local
+                )
             cache_key = (target, as_type, type_name, path, fetch.id, key.fields)
             entity = self._entity_fetches.get(cache_key)
             if entity is None:

@@ -331,7 +331,8 @@ class GatewayApp:
         )
 
         async def event(kind: str, data: Any) -> None:
-            body = f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False) if data is not None else ''}\n\n"
+            text = json.dumps(data, ensure_ascii=False) if data is not None else ""
+            body = f"event: {kind}\ndata: {text}\n\n"
             await send({"type": "http.response.body", "body": body.encode(), "more_body": True})
 
         try:

@@ -119,8 +119,8 @@ class HttpTransport:
         try:
             socket = await websockets.connect(
                 url,
-                subprotocols=["graphql-transport-ws"],
-                additional_headers=headers,  # type: ignore[list-item]
+                subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                additional_headers=headers,
             )
         except (OSError, websockets.exceptions.WebSocketException) as exc:
             raise SubgraphUnavailable(f"WebSocket: {exc}") from exc

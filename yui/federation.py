@@ -34,7 +34,9 @@ def supergraph_sdl(urls: Mapping[str, str] | None = None) -> str:
     urls = urls or {}
     return compose(
         [
-            SubgraphSource(name=name, url=urls.get(name) or default_url(name), sdl=subgraph_sdl(name))
+            SubgraphSource(
+                name=name, url=urls.get(name) or default_url(name), sdl=subgraph_sdl(name)
+            )
             for name in SUBGRAPHS
         ]
     )
@@ -55,7 +57,9 @@ def embedded_app() -> GatewayApp:
     )
 
 
-def distributed_app(supergraph: str, url_overrides: Mapping[str, str] | None = None, timeout: float = 10.0) -> GatewayApp:
+def distributed_app(
+    supergraph: str, url_overrides: Mapping[str, str] | None = None, timeout: float = 10.0
+) -> GatewayApp:
     gateway = Gateway(supergraph, {})
     transports = {}
     for graph in gateway.supergraph.graphs.values():

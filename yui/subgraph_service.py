@@ -26,7 +26,9 @@ class SignedSubgraphConsumer(GraphQLWSConsumer):
     principal: Any = None
 
     async def connect(self) -> None:
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in self.scope["headers"]}
+        headers = {
+            k.decode("latin-1").lower(): v.decode("latin-1") for k, v in self.scope["headers"]
+        }
         try:
             self.principal = signing.verify_principal(headers.get(signing.HEADER.lower()))
         except signing.InvalidSignature:

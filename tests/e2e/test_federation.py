@@ -125,26 +125,28 @@ async def test_cookie_websocket_from_a_foreign_page_is_refused(
 async def test_subscription_over_sse(sign_in: SignIn, yui_server: YuiServer) -> None:
     staff = sign_in("402125", "0260495")
     token = create_token(staff)
-    async with httpx.AsyncClient(base_url=yui_server.url, timeout=20, trust_env=False) as http:
-        async with http.stream(
+    async with (
+        httpx.AsyncClient(base_url=yui_server.url, timeout=20, trust_env=False) as http,
+        http.stream(
             "POST",
             "/graphql",
             json={"query": SUBSCRIBE},
             headers={"Authorization": f"Bearer {token}", "Accept": "text/event-stream"},
-        ) as stream:
-            assert stream.headers["content-type"].startswith("text/event-stream")
-            await asyncio.sleep(0.5)
-            mutated = await http.post(
-                "/graphql",
-                json={"query": SET, "variables": {"m": "SSE で確認"}},
-                headers={"Authorization": f"Bearer {token}"},
-            )
-            assert mutated.json()["data"]["setMyPresence"]["errors"] == []
-            buffer = ""
-            async for chunk in stream.aiter_text():
-                buffer += chunk
-                if "\n\n" in buffer:
-                    break
+        ) as stream,
+    ):
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        await asyncio.sleep(0.5)
+        mutated = await http.post(
+            "/graphql",
+            json={"query": SET, "variables": {"m": "SSE で確認"}},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert mutated.json()["data"]["setMyPresence"]["errors"] == []
+        buffer = ""
+        async for chunk in stream.aiter_text():
+            buffer += chunk
+            if "\n\n" in buffer:
+                break
     event, data = buffer.split("\n\n")[0].split("\n", 1)
     assert event == "event: next"
     payload = json.loads(data.removeprefix("data: "))

@@ -163,7 +163,7 @@ async def test_inaccessible_fields_are_refused_and_absent_from_introspection(sho
     ],
 )
 async def test_limits_refuse_expensive_operations_before_any_subgraph_call(limits, query, code):
-    gateway, transports = make_gateway(limits)
+    gateway, _ = make_gateway(limits)
     Switchable.calls = 0
     result = await gateway.execute(query)
     assert result.request_error

@@ -47,7 +47,7 @@ class ProfileUser:
     nickname: str | None = None
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> ProfileUser:  # noqa: A002
+    def resolve_reference(cls, id: strawberry.ID) -> ProfileUser:
         return ProfileUser(id=id, name=f"{id}-name", nickname=f"{id}-nick")
 
 

@@ -68,14 +68,16 @@ class SubgraphView(AsyncGraphQLView):
                 )
         request.yui_principal = principal  # type: ignore[attr-defined]
         response = await super().dispatch(request, *args, **kwargs)
-        if response.status_code >= 400 and response.get("Content-Type", "").startswith("text/plain"):
+        if response.status_code >= 400 and response.get("Content-Type", "").startswith(
+            "text/plain"
+        ):
             # Strawberry answers malformed requests (bad JSON, wrong method) in plain text;
             # clients of a GraphQL API expect a GraphQL error document.
             return JsonResponse(
                 {
                     "errors": [
                         {
-                            "message": response.content.decode("utf-8", "replace"),
+                            "message": getattr(response, "content", b"").decode("utf-8", "replace"),
                             "extensions": {"code": "BAD_REQUEST"},
                         }
                     ]

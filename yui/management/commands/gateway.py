@@ -25,9 +25,15 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=4000)
         parser.add_argument(
-            "--subgraph", action="append", default=[], metavar="NAME=URL", help="override a subgraph URL"
+            "--subgraph",
+            action="append",
+            default=[],
+            metavar="NAME=URL",
+            help="override a subgraph URL",
         )
-        parser.add_argument("--timeout", type=float, default=10.0, help="subgraph request timeout (s)")
+        parser.add_argument(
+            "--timeout", type=float, default=10.0, help="subgraph request timeout (s)"
+        )
         parser.add_argument("--log-level", default="warning")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -45,7 +51,10 @@ class Command(BaseCommand):
         except SupergraphError as exc:
             raise CommandError(f"{path}: {exc}") from exc
         names = ", ".join(
-            f"{g.name}={overrides.get(g.name, g.url)}" for g in app.gateway.supergraph.graphs.values()
+            f"{g.name}={overrides.get(g.name, g.url)}"
+            for g in app.gateway.supergraph.graphs.values()
         )
-        self.stdout.write(f"gateway on http://{options['host']}:{options['port']}/graphql -> {names}")
+        self.stdout.write(
+            f"gateway on http://{options['host']}:{options['port']}/graphql -> {names}"
+        )
         uvicorn.run(app, host=options["host"], port=options["port"], log_level=options["log_level"])

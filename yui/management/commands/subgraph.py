@@ -26,7 +26,13 @@ class Command(BaseCommand):
         if name not in SUBGRAPHS:
             raise CommandError(f"unknown subgraph {name}")
         port = options["port"] or DEFAULT_PORTS[name]
-        self.stdout.write(f"subgraph {name} on http://{options['host']}:{port}/graphql (signed requests only)")
+        self.stdout.write(
+            f"subgraph {name} on http://{options['host']}:{port}/graphql (signed requests only)"
+        )
         uvicorn.run(
-            application(name), host=options["host"], port=port, log_level=options["log_level"], lifespan="off"
+            application(name),
+            host=options["host"],
+            port=port,
+            log_level=options["log_level"],
+            lifespan="off",
         )
