@@ -74,30 +74,35 @@ def _deep_merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
             target[key] = value
 
 
-def _objects_at(
-    data: Any, path: tuple[str, ...], at: list[Any]
-) -> list[tuple[dict[str, Any], list[Any]]]:
-    """The objects at a plan path (``@`` walks into lists), with their response paths."""
-    if data is None:
-        return []
-    if not path:
-        if isinstance(data, list):
-            found: list[tuple[dict[str, Any], list[Any]]] = []
-            for i, item in enumerate(data):
-                found += _objects_at(item, path, [*at, i])
-            return found
-        return [(data, at)] if isinstance(data, dict) else []
-    head, rest = path[0], path[1:]
-    if head == LIST:
-        if not isinstance(data, list):
-            return []
-        found = []
-        for i, item in enumerate(data):
-            found += _objects_at(item, rest, [*at, i])
-        return found
-    if not isinstance(data, dict):
-        return []
-    return _objects_at(data.get(head), rest, [*at, head])
+def _objects_at(data: Any, path: tuple[str, ...]) -> list[tuple[dict[str, Any], Any]]:
+    """The objects at a plan path (``@`` walks into lists). Each comes with its response
+    path as a (parent, key) chain, turned into a list only when an error needs it."""
+    level: list[tuple[Any, Any]] = [(data, None)]
+    for head in path:
+        following: list[tuple[Any, Any]] = []
+        if head == LIST:
+            for value, at in level:
+                if isinstance(value, list):
+                    following.extend((item, (at, i)) for i, item in enumerate(value))
+        else:
+            for value, at in level:
+                if isinstance(value, dict):
+                    child = value.get(head)
+                    if child is not None:
+                        following.append((child, (at, head)))
+        level = following
+    found: list[tuple[dict[str, Any], Any]] = []
+
+    def collect(value: Any, at: Any) -> None:
+        if isinstance(value, dict):
+            found.append((value, at))
+        elif isinstance(value, list):  # a list at the path's end (paths normally end in @)
+            for i, item in enumerate(value):
+                collect(item, (at, i))
+
+    for value, at in level:
+        collect(value, at)
+    return found
 
 
 def _restore_keys(value: Any, selections: list[Field | Fragment]) -> None:
@@ -268,7 +273,7 @@ class Executor:
             )
         except SubgraphUnavailable as exc:
             first = next(owners for reps, owners in collected if reps)
-            errors.append(_unavailable(subgraph, exc, first[0][0][1]))
+            errors.append(_unavailable(subgraph, exc, _materialize(first[0][0][1])))
             return False
         result = response.get("data") or {}
         by_field = {}
@@ -293,22 +298,22 @@ class Executor:
             if error_owners is not None and isinstance(path, list) and len(path) >= 2:
                 position = path[1]
                 if isinstance(position, int) and position < len(error_owners):
-                    mapped = [*error_owners[position][0][1], *path[2:]]
+                    mapped = [*_materialize(error_owners[position][0][1]), *path[2:]]
             if mapped is None:
                 first_owners = [o for o in by_field.values() if o]
-                mapped = first_owners[0][0][0][1] if first_owners else None
+                mapped = _materialize(first_owners[0][0][0][1]) if first_owners else None
             errors.append(_subgraph_error(error, subgraph, mapped))
         return True
 
     def _representations(
         self, fetch: Fetch, data: dict[str, Any]
-    ) -> tuple[list[dict[str, Any]], list[list[tuple[dict[str, Any], list[Any]]]]]:
+    ) -> tuple[list[dict[str, Any]], list[list[tuple[dict[str, Any], Any]]]]:
         """The deduplicated representations of an entity fetch, and the objects (with their
         response paths) each one answers for."""
         reps: list[dict[str, Any]] = []
         index: dict[bytes, int] = {}
-        owners: list[list[tuple[dict[str, Any], list[Any]]]] = []
-        for obj, at in _objects_at(data, fetch.path, []):
+        owners: list[list[tuple[dict[str, Any], Any]]] = []
+        for obj, at in _objects_at(data, fetch.path):
             if obj.get("__typename") not in fetch.match_types:
                 continue
             rep = _representation(obj, fetch.requires, fetch.rep_typename)
