@@ -12,8 +12,10 @@ from functools import lru_cache
 
 from django.template.loader import render_to_string
 
-from gateway.engine import Gateway
+from gateway.engine import Gateway, Limits
+from gateway.executor import Transport
 from gateway.server import GatewayApp
+from gateway.supergraph import Supergraph
 from gateway.transports import HttpTransport, InProcessTransport
 from yui import edge
 from yui.registry import SUBGRAPHS, subgraph_schema, subgraph_sdl
@@ -58,17 +60,26 @@ def embedded_app() -> GatewayApp:
 
 
 def distributed_app(
-    supergraph: str, url_overrides: Mapping[str, str] | None = None, timeout: float = 10.0
+    supergraph: str,
+    url_overrides: Mapping[str, str] | None = None,
+    timeout: float = 10.0,
+    limits: Limits | None = None,
+    max_body_bytes: int = 1_000_000,
 ) -> GatewayApp:
-    gateway = Gateway(supergraph, {})
-    transports = {}
-    for graph in gateway.supergraph.graphs.values():
-        url = (url_overrides or {}).get(graph.name) or graph.url
-        transports[graph.name] = HttpTransport(
-            url, timeout=timeout, headers_factory=edge.signed_principal_headers
+    parsed = Supergraph(supergraph)
+    transports: dict[str, Transport] = {
+        graph.name: HttpTransport(
+            (url_overrides or {}).get(graph.name) or graph.url,
+            timeout=timeout,
+            headers_factory=edge.signed_principal_headers,
         )
-    gateway.executor.transports = transports
-    gateway.transports = transports
+        for graph in parsed.graphs.values()
+    }
+    gateway = Gateway(parsed, transports, limits=limits)
     return GatewayApp(
-        gateway, path=GRAPHQL_PATH, authenticate=edge.authenticate, graphiql_html=graphiql_html
+        gateway,
+        path=GRAPHQL_PATH,
+        authenticate=edge.authenticate,
+        graphiql_html=graphiql_html,
+        max_body_bytes=max_body_bytes,
     )

@@ -13,6 +13,7 @@ from typing import Any
 import uvicorn
 from django.core.management.base import BaseCommand, CommandError
 
+from gateway.engine import Limits
 from gateway.supergraph import SupergraphError
 from yui.federation import distributed_app
 
@@ -35,6 +36,12 @@ class Command(BaseCommand):
             "--timeout", type=float, default=10.0, help="subgraph request timeout (s)"
         )
         parser.add_argument("--log-level", default="warning")
+        defaults = Limits()
+        parser.add_argument("--max-depth", type=int, default=defaults.max_depth)
+        parser.add_argument("--max-aliases", type=int, default=defaults.max_aliases)
+        parser.add_argument("--max-root-fields", type=int, default=defaults.max_root_fields)
+        parser.add_argument("--max-cost", type=int, default=defaults.max_cost)
+        parser.add_argument("--max-body-bytes", type=int, default=1_000_000)
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["supergraph"])
@@ -47,7 +54,19 @@ class Command(BaseCommand):
                 raise CommandError(f"--subgraph wants NAME=URL, not {item!r}")
             overrides[name] = url
         try:
-            app = distributed_app(path.read_text(encoding="utf-8"), overrides, options["timeout"])
+            limits = Limits(
+                max_depth=options["max_depth"],
+                max_aliases=options["max_aliases"],
+                max_root_fields=options["max_root_fields"],
+                max_cost=options["max_cost"],
+            )
+            app = distributed_app(
+                path.read_text(encoding="utf-8"),
+                overrides,
+                options["timeout"],
+                limits=limits,
+                max_body_bytes=options["max_body_bytes"],
+            )
         except SupergraphError as exc:
             raise CommandError(f"{path}: {exc}") from exc
         names = ", ".join(
