@@ -17,6 +17,7 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     parse,
+    print_ast,
     validate,
 )
 from graphql import (
@@ -117,27 +118,35 @@ class Gateway:
     # --- preparing -----------------------------------------------------------------------
 
     def prepare(self, query: str, operation_name: str | None) -> Prepared:
-        """Parse, validate, check limits and plan; cached by document text and name."""
+        """Parse, validate, check limits and plan, cached.
+
+        The cache is keyed by the document's text (a repeated request costs one dictionary
+        lookup) and, on a miss, by its normalised form (the printed AST), so the same
+        operation sent with other whitespace or comments reuses the plan after one parse.
+        """
         key = (query, operation_name)
         cached = self.plans.get(key)
-        if cached is not None:
-            if isinstance(cached, _RequestError):
-                raise cached
-            return cached  # type: ignore[no-any-return]
-        try:
-            prepared = self._prepare(query, operation_name)
-        except _RequestError as exc:
+        if cached is None:
+            try:
+                document = parse(query)
+            except GraphQLError as exc:
+                cached = _RequestError([_located(exc, "GRAPHQL_PARSE_FAILED")])
+            else:
+                normalised = (print_ast(document), operation_name)
+                cached = self.plans.get(normalised)
+                if cached is None:
+                    try:
+                        cached = self._prepare(document, operation_name)
+                    except _RequestError as exc:
+                        cached = exc
+                    self.plans.put(normalised, cached)
             # Invalid documents are cached too: a client retrying one costs a lookup.
-            self.plans.put(key, exc)
-            raise
-        self.plans.put(key, prepared)
-        return prepared
+            self.plans.put(key, cached)
+        if isinstance(cached, _RequestError):
+            raise cached
+        return cached  # type: ignore[no-any-return]
 
-    def _prepare(self, query: str, operation_name: str | None) -> Prepared:
-        try:
-            document = parse(query)
-        except GraphQLError as exc:
-            raise _RequestError([_located(exc, "GRAPHQL_PARSE_FAILED")]) from exc
+    def _prepare(self, document: ast.DocumentNode, operation_name: str | None) -> Prepared:
         operations = [d for d in document.definitions if isinstance(d, ast.OperationDefinitionNode)]
         if operation_name is None and len(operations) > 1:
             raise _RequestError(

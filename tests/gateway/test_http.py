@@ -259,3 +259,16 @@ async def test_health_and_graphiql(shop):
         transport=httpx.ASGITransport(app=app), base_url="http://gw"
     ).get("/graphql", headers={"accept": "text/html"})
     assert page.text == "<html>GraphiQL at /graphql</html>"
+
+
+async def test_the_same_operation_with_other_whitespace_reuses_the_plan(monkeypatch):
+    gateway, _ = make_gateway()
+    planned = []
+    real_plan = gateway.planner.plan
+    monkeypatch.setattr(
+        gateway.planner, "plan", lambda *a, **k: planned.append(1) or real_plan(*a, **k)
+    )
+    first = await gateway.execute("{ topProducts(first: 1) { name } }")
+    second = await gateway.execute("query {\n  topProducts(first: 1) {\n    name # comment\n  }\n}")
+    assert first.payload == second.payload == {"data": {"topProducts": [{"name": "Table"}]}}
+    assert planned == [1]
