@@ -19,6 +19,7 @@ from graphql import (
     parse,
     print_ast,
     validate,
+    value_from_ast_untyped,
 )
 from graphql import (
     execute as graphql_execute,
@@ -314,6 +315,11 @@ class Gateway:
             raise _RequestError(
                 [_located(e, "BAD_USER_INPUT") for e in coerced], prepared.operation.operation.value
             )
+        # Defaults count as given: @skip/@include and subgraph calls see the same values.
+        for definition in prepared.operation.variable_definitions or ():
+            name = definition.variable.name.value
+            if name not in raw and definition.default_value is not None:
+                raw[name] = value_from_ast_untyped(definition.default_value)
         return raw
 
     async def execute(

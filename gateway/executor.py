@@ -197,6 +197,8 @@ class Executor:
         failed: set[int] = set()
 
         async def run_fetch(fetch: Fetch) -> None:
+            if fetch.conditions and not _included(fetch.conditions, variables):
+                return  # the fields it serves are skipped for these variables
             if fetch.batched_into is not None:
                 # Run as part of its batch (one request for several entity fetches).
                 if fetch.batched_into.id in tasks:
@@ -387,6 +389,23 @@ def _subgraph_error(
 _LEAF, _ENUM, _OBJECT, _ABSTRACT = 0, 1, 2, 3
 
 
+def _included(directives: tuple[ast.DirectiveNode, ...], variables: dict[str, Any]) -> bool:
+    """Whether @skip/@include let a selection (or a fetch serving it) through."""
+    for directive in directives:
+        name = directive.name.value
+        if name not in {"skip", "include"}:
+            continue
+        condition = next((a.value for a in directive.arguments or () if a.name.value == "if"), None)
+        value = (
+            value_from_ast(condition, GraphQLNonNull(_BOOLEAN), variables) if condition else None
+        )
+        if name == "skip" and value is True:
+            return False
+        if name == "include" and value is not True:
+            return False
+    return True
+
+
 def _materialize(path: Any) -> list[Any]:
     """Paths are built as (parent, key) pairs while shaping, a list only when needed."""
     out: list[Any] = []
@@ -418,23 +437,7 @@ class _Shaper:
         self.cache = cache if cache is not None else {}
 
     def included(self, directives: tuple[ast.DirectiveNode, ...]) -> bool:
-        for directive in directives:
-            name = directive.name.value
-            if name not in {"skip", "include"}:
-                continue
-            condition = next(
-                (a.value for a in directive.arguments or () if a.name.value == "if"), None
-            )
-            value = (
-                value_from_ast(condition, GraphQLNonNull(_BOOLEAN), self.variables)
-                if condition
-                else None
-            )
-            if name == "skip" and value is True:
-                return False
-            if name == "include" and value is not True:
-                return False
-        return True
+        return _included(directives, self.variables)
 
     def applies(self, type_condition: str | None, object_type: GraphQLObjectType) -> bool:
         if type_condition is None or type_condition == object_type.name:

@@ -66,7 +66,7 @@ class Fragment:
     variables: frozenset[str] = frozenset()
 
 
-def _variables_in(nodes: Iterable[ast.Node]) -> frozenset[str]:
+def variables_in(nodes: Iterable[ast.Node]) -> frozenset[str]:
     found: set[str] = set()
 
     def walk(node: Any) -> None:
@@ -117,7 +117,7 @@ def normalize_selections(
                         "(" + ", ".join(print_ast(a) for a in arguments) + ")" if arguments else ""
                     ),
                     directives_text=_directives_text(directives),
-                    variables=_variables_in((*arguments, *directives)),
+                    variables=variables_in((*arguments, *directives)),
                 )
             )
         elif isinstance(node, ast.InlineFragmentNode):
@@ -128,7 +128,7 @@ def normalize_selections(
                     directives=directives,
                     selections=normalize_selections(node.selection_set, fragments),
                     directives_text=_directives_text(directives),
-                    variables=_variables_in(directives),
+                    variables=variables_in(directives),
                 )
             )
         elif isinstance(node, ast.FragmentSpreadNode):
@@ -140,7 +140,7 @@ def normalize_selections(
                     directives=directives,
                     selections=normalize_selections(definition.selection_set, fragments),
                     directives_text=_directives_text(directives),
-                    variables=_variables_in(directives),
+                    variables=variables_in(directives),
                 )
             )
     return result

@@ -24,6 +24,7 @@ from graphql.language import ast
 from gateway.operation import (
     Field,
     Fragment,
+    variables_in,
     field_set_selections,
     print_selections,
     variables_used,
@@ -62,6 +63,8 @@ class Fetch:
     batched_into: Fetch | None = None
     # Some fields carry an internal alias (see _PlanRun.separate_conflicts).
     renamed: bool = False
+    # @skip/@include that decide at run time whether this fetch happens at all.
+    conditions: tuple[ast.DirectiveNode, ...] = ()
 
     def describe(self) -> str:
         where = "/".join(self.path) or "<root>"
@@ -537,23 +540,48 @@ class _PlanRun:
                 if entry is not None and entry.requires:
                     _merge_into(requires, field_set_selections(parse_field_set(entry.requires)))
             depends = [fetch]
+            # Fields that all carry the same @skip/@include make the whole fetch (and the
+            # fetches that bring its requirements) conditional: when the variables exclude
+            # them, nothing is asked of the subgraphs at all.
+            condition = _common_condition(chosen)
             # Bring the representation's fields: from this subgraph where it can resolve
             # them, else through further entity fetches that the new fetch waits for.
             missing = [
-                f
+                (
+                    f.copy(
+                        directives=condition,
+                        directives_text=_directives_text(condition),
+                        variables=f.variables | variables_in(condition),
+                    )
+                    if condition
+                    else f
+                )
                 for f in requires
                 if isinstance(f, Field)
                 and f.name != "__typename"
                 and not self.resolvable(graph, type_name, f.name, None)
             ]
+            missing_names = {f.name for f in missing if isinstance(f, Field)}
             present = [
                 f
                 for f in requires
-                if not (isinstance(f, Field) and (f in missing or f.name == "__typename"))
+                if not (
+                    isinstance(f, Field) and (f.name in missing_names or f.name == "__typename")
+                )
             ]
             planned_present = self._plan_concrete(
                 graph, type_name, present, path, fetch, None, narrowed=True
             )
+            if condition and planned_present:
+                planned_present = [
+                    Fragment(
+                        type_condition=None,
+                        directives=condition,
+                        directives_text=_directives_text(condition),
+                        variables=variables_in(condition),
+                        selections=planned_present,
+                    )
+                ]
             # __typename comes from this subgraph as it is (the interface's name, for an
             # @interfaceObject subgraph: which is what the representation must carry).
             _merge_into(local, [Field(name="__typename", internal=True), *planned_present])
@@ -561,7 +589,15 @@ class _PlanRun:
                 depends += self.plan_entity_jumps(
                     graph, type_name, list[Field | Fragment](missing), path, fetch, local
                 )
-            cache_key = (target, as_type, type_name, path, fetch.id, key.fields)
+            cache_key = (
+                target,
+                as_type,
+                type_name,
+                path,
+                fetch.id,
+                key.fields,
+                _directives_text(condition),
+            )
             entity = self._entity_fetches.get(cache_key)
             if entity is None:
                 entity = self.new_fetch(
@@ -573,6 +609,7 @@ class _PlanRun:
                     rep_typename=as_type if as_type != type_name else None,
                     match_types=frozenset({type_name}),
                     depends=depends,
+                    conditions=condition,
                 )
                 self._entity_fetches[cache_key] = entity
             else:
@@ -705,6 +742,24 @@ class _PlanRun:
             defs = [f"$r{i}: [_Any!]!" for i in range(len(members))]
             defs += [print_ast(definitions[n]) for n in sorted(used) if n in definitions]
             leader.batch_document = f"query({', '.join(defs)}) {{ {' '.join(fields)} }}"
+
+
+def _common_condition(selections: list[Field | Fragment]) -> tuple[ast.DirectiveNode, ...]:
+    """The @skip/@include directives every selection carries alike (empty if none)."""
+    found: tuple[ast.DirectiveNode, ...] | None = None
+    for sel in selections:
+        mine = tuple(d for d in sel.directives if d.name.value in {"skip", "include"})
+        if found is None:
+            found = mine
+        elif _directives_text(mine) != _directives_text(found):
+            return ()
+    return found or ()
+
+
+def _directives_text(directives: tuple[ast.DirectiveNode, ...]) -> str:
+    from graphql import print_ast
+
+    return "".join(" " + print_ast(d) for d in directives)
 
 
 def _find_operation(

@@ -88,3 +88,32 @@ async def test_fields_of_one_response_key_with_different_subgraph_types_get_inte
     # The subgraph itself refuses the document without the alias:
     direct = await accounts.execute("{ accounts { ... on User { name } ... on Admin { name } } }")
     assert direct.errors
+
+
+async def test_a_skipped_remote_field_sends_no_entity_fetch_at_all():
+    import importlib
+
+    from tests.gateway.fixtures.suites import SUITES, supergraph_path
+
+    calls: list[str] = []
+
+    class Counting(InProcessTransport):
+        async def execute(self, graph, document, variables, context):
+            calls.append(graph.name)
+            return await super().execute(graph, document, variables, context)
+
+    transports = {
+        s.name: Counting(importlib.import_module(s.module).schema) for s in SUITES["shop"]
+    }
+    gateway = Gateway(supergraph_path("shop").read_text(encoding="utf-8"), transports)
+    query = (
+        'query($with: Boolean = false) { product(upc: "1") { name '
+        "shippingEstimate @include(if: $with) } }"
+    )
+    skipped = await gateway.execute(query)
+    assert skipped.payload == {"data": {"product": {"name": "Table"}}}
+    assert calls == ["products"]  # inventory, which owns shippingEstimate, is not asked
+    calls.clear()
+    included = await gateway.execute(query, {"with": True})
+    assert isinstance(included.payload["data"]["product"]["shippingEstimate"], int)
+    assert calls == ["products", "inventory"]
