@@ -24,9 +24,9 @@ from graphql.language import ast
 from gateway.operation import (
     Field,
     Fragment,
-    variables_in,
     field_set_selections,
     print_selections,
+    variables_in,
     variables_used,
 )
 from gateway.supergraph import Key, Supergraph, parse_field_set
