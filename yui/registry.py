@@ -8,6 +8,8 @@ from typing import Any
 SUBGRAPHS: dict[str, str] = {
     "people": "subgraphs.people.graphql.schema:schema",
     "presence": "subgraphs.presence.graphql.schema:schema",
+    "calendar": "subgraphs.calendar.graphql.schema:schema",
+    "facilities": "subgraphs.facilities.graphql.schema:schema",
 }
 
 

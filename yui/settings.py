@@ -21,6 +21,8 @@ INSTALLED_APPS = [
     "subgraphs.core",
     "subgraphs.people",
     "subgraphs.presence",
+    "subgraphs.calendar",
+    "subgraphs.facilities",
     "yui",
 ]
 

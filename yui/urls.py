@@ -10,7 +10,9 @@ from __future__ import annotations
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
+from subgraphs.calendar.graphql.schema import schema as calendar_schema
 from subgraphs.core.graphql.views import SubgraphView
+from subgraphs.facilities.graphql.schema import schema as facilities_schema
 from subgraphs.people import views as people_views
 from subgraphs.people.auth import authenticate_request
 from subgraphs.people.graphql.schema import schema as people_schema
@@ -47,6 +49,30 @@ urlpatterns = [
             )
         ),
         name="presence-graphql",
+    ),
+    path(
+        "subgraphs/facilities/graphql",
+        csrf_exempt(
+            SubgraphView.as_view(
+                schema=facilities_schema,
+                trust="edge",
+                authenticate=authenticate_request,
+                title="facilities subgraph",
+            )
+        ),
+        name="facilities-graphql",
+    ),
+    path(
+        "subgraphs/calendar/graphql",
+        csrf_exempt(
+            SubgraphView.as_view(
+                schema=calendar_schema,
+                trust="edge",
+                authenticate=authenticate_request,
+                title="calendar subgraph",
+            )
+        ),
+        name="calendar-graphql",
     ),
     re_path(r"^static/vendor/(?P<name>[\w.\-]+)$", views.vendor_asset),
     re_path(r"^static/(?P<path>yui/[\w.\-/]+)$", views.own_asset),

@@ -1,19 +1,26 @@
 """``yui demo``: migrate and load two demo municipalities from the sample CSV files.
 
 Safe to run again: tenants are reused, CSV imports upsert, demo passwords are reset,
-demo presence is set only for staff who have none yet (what they set since is kept).
+demo presence is set only for staff who have none yet (what they set since is kept),
+demo calendar entries are added only where their organizer has none of that title.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
+from subgraphs.calendar.actions import do_create_event
+from subgraphs.calendar.models import Event
 from subgraphs.core.principal import ROLE_TENANT_ADMIN, Principal
+from subgraphs.facilities.demo import load_demo_facilities
 from subgraphs.people import actions
 from subgraphs.people.csv_io import do_import_csv
 from subgraphs.people.models import Person, RoleAssignment, Tenant
@@ -56,9 +63,18 @@ class Command(BaseCommand):
                 )
             lines += self._accounts(tenant)
             self._presence(tenant)
+            self._calendar(tenant)
+            self._facilities(tenant)
         self.stdout.write("\nDemo accounts (sign in at /auth/login):")
         for line in lines:
             self.stdout.write("  " + line)
+
+    def _facilities(self, tenant: Tenant) -> None:
+        people = Person.objects.filter(tenant=tenant, is_active=True).order_by("sort_order")
+        admin = people.get(login_id="admin")
+        staff = people.exclude(id=admin.id).values_list("id", flat=True)
+        added = load_demo_facilities(tenant.id, admin.id, list(staff[:DEMO_STAFF_PER_TENANT]))
+        self.stdout.write(f"{tenant.code} {tenant.name}: reservations +{added}")
 
     @transaction.atomic
     def _accounts(self, tenant: Tenant) -> list[str]:
@@ -119,3 +135,62 @@ class Command(BaseCommand):
                 raise CommandError("; ".join(e.message for e in outcome.errors))
             added += 1
         self.stdout.write(f"{tenant.code} {tenant.name}: presence +{added}")
+
+    def _calendar(self, tenant: Tenant) -> None:
+        """A weekly 課内会議 of the demo staff, an all-day 出張 and a private 通院."""
+        staff = list(
+            Person.objects.filter(tenant=tenant, is_active=True)
+            .exclude(login_id="admin")
+            .order_by("sort_order", "login_id")[:DEMO_STAFF_PER_TENANT]
+        )
+        if not staff:
+            return
+        today = timezone.localdate()
+        monday = today - timedelta(days=today.weekday())
+        at = partial(datetime.combine, tzinfo=timezone.get_current_timezone())
+        entries = [
+            (
+                staff[0],
+                {
+                    "title": "課内会議",
+                    "location": "第1会議室",
+                    "category": "会議",
+                    "starts_at": at(monday, time(10)),
+                    "ends_at": at(monday, time(11)),
+                    "rrule": "FREQ=WEEKLY;BYDAY=MO",
+                    "attendee_ids": [p.id for p in staff[1:]],
+                },
+            ),
+            (
+                staff[1 % len(staff)],
+                {
+                    "title": "出張（県庁）",
+                    "category": "出張",
+                    "all_day": True,
+                    "start_date": monday + timedelta(days=2),
+                    "end_date": monday + timedelta(days=3),
+                },
+            ),
+            (
+                staff[2 % len(staff)],
+                {
+                    "title": "通院",
+                    "visibility": Event.Visibility.PRIVATE,
+                    "starts_at": at(monday + timedelta(days=3), time(9)),
+                    "ends_at": at(monday + timedelta(days=3), time(10, 30)),
+                },
+            ),
+        ]
+        added = 0
+        for organizer, data in entries:
+            exists = Event.objects.filter(
+                tenant_id=tenant.id, organizer_id=organizer.id, title=data["title"]
+            ).exists()
+            if exists:
+                continue
+            me = Principal(tenant_id=tenant.id, person_id=organizer.id, via="cli")
+            outcome = do_create_event(me, data)
+            if not outcome.ok:
+                raise CommandError("; ".join(e.message for e in outcome.errors))
+            added += 1
+        self.stdout.write(f"{tenant.code} {tenant.name}: calendar +{added}")

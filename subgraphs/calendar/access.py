@@ -1,0 +1,72 @@
+"""Who may see and change calendar entries, and the audited way to fetch one.
+
+Every read is scoped to the principal's tenant; an ID of another tenant (or not an ID)
+finds nothing, so callers cannot probe other municipalities. Within a tenant:
+- the organizer and the attendees see everything of an event;
+- colleagues see a PUBLIC event whole, a BUSY one as 予定あり with who takes part, and a
+  PRIVATE one only as busy time (予定あり, no people, no details);
+- a tenant administrator may change any event but, like any colleague, does not read
+  the details of a BUSY or PRIVATE one (a 通院 stays private).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from subgraphs.calendar.models import Event
+from subgraphs.core.principal import Principal
+
+BUSY_TITLE = "予定あり"
+
+
+def as_uuid(value: object) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def attendee_ids(event: Event) -> set[uuid.UUID]:
+    """Person IDs invited (uses prefetched attendees when the loader fetched them)."""
+    return {a.person_id for a in event.attendees.all()}
+
+
+def takes_part(principal: Principal, event: Event) -> bool:
+    return principal.person_id is not None and (
+        principal.person_id == event.organizer_id or principal.person_id in attendee_ids(event)
+    )
+
+
+def can_see_details(principal: Principal, event: Event) -> bool:
+    if principal.tenant_id != event.tenant_id:
+        return False
+    return event.visibility == Event.Visibility.PUBLIC or takes_part(principal, event)
+
+
+def can_see_people(principal: Principal, event: Event) -> bool:
+    """Organizer and attendees are shown for PUBLIC and BUSY events."""
+    if principal.tenant_id != event.tenant_id:
+        return False
+    return event.visibility != Event.Visibility.PRIVATE or takes_part(principal, event)
+
+
+def can_change(principal: Principal, event: Event) -> bool:
+    return principal.tenant_id == event.tenant_id and (
+        principal.person_id == event.organizer_id or principal.is_tenant_admin
+    )
+
+
+def access_event_by_id(
+    principal: Principal, event_id: object, *, for_update: bool = False
+) -> Event | None:
+    """The event ``event_id`` of the principal's tenant (cancelled ones too), or None.
+
+    ``for_update`` locks the row until the surrounding transaction ends (inside atomic only).
+    """
+    pk = as_uuid(event_id)
+    if pk is None:
+        return None
+    rows = Event.objects.for_principal(principal).filter(pk=pk)
+    if for_update:
+        rows = rows.select_for_update()
+    return rows.first()

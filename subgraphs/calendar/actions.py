@@ -1,0 +1,553 @@
+"""Service functions of the calendar subgraph: check_* validate, do_* change.
+
+Each do_* owns its transaction and publishes ``calendar.changed`` on the tenant's
+channel-layer group only after commit (DESIGN rule 3), with IDs and the version only
+(rule 6). Expected failures come back as ``CalendarError`` values (rule 5); changing an
+event one may not change raises ``NotPermitted``, which the GraphQL layer turns into a
+FORBIDDEN error.
+
+Input to the do_* functions is a dict of model field names (plus ``attendee_ids``); a key
+left out keeps what the event has.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import partial
+from typing import Any
+
+import nh3
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+
+from subgraphs.calendar import recurrence
+from subgraphs.calendar.access import access_event_by_id, as_uuid, can_change
+from subgraphs.calendar.models import (
+    CATEGORY_MAX_LENGTH,
+    DESCRIPTION_MAX_LENGTH,
+    LOCATION_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    ClosedDay,
+    Event,
+    EventAttendee,
+    EventOverride,
+)
+from subgraphs.core.principal import Principal
+
+EVENT_TYPE = "calendar.changed"
+MAX_LENGTH = timedelta(days=366)  # one entry (or one occurrence) lasts at most a year
+MAX_ATTENDEES = 500
+# Rich text a description may keep; everything else (scripts, styles, handlers) goes.
+DESCRIPTION_TAGS = {"b", "i", "u", "br", "p", "ul", "ol", "li", "a"}
+DESCRIPTION_ATTRIBUTES = {"a": {"href"}}
+DESCRIPTION_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+class Kind:
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    CANCELLED = "CANCELLED"
+    RESPONDED = "RESPONDED"
+
+
+@dataclass(frozen=True)
+class CalendarError:
+    """An expected failure, shown to the user next to ``field`` (None: the whole form)."""
+
+    code: str
+    message: str
+    field: str | None = None
+
+
+@dataclass
+class Outcome:
+    obj: Any = None
+    errors: list[CalendarError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class NotPermitted(Exception):
+    """The principal may not change this event (only its organizer or a tenant admin)."""
+
+
+def calendar_group(tenant_id: uuid.UUID) -> str:
+    """The channel-layer group of one tenant's calendar changes."""
+    return f"calendar.{tenant_id.hex}"
+
+
+def sanitise_description(text: str) -> str:
+    return nh3.clean(
+        text or "",
+        tags=DESCRIPTION_TAGS,
+        attributes=DESCRIPTION_ATTRIBUTES,
+        url_schemes=DESCRIPTION_URL_SCHEMES,
+    ).strip()
+
+
+# --- validation ----------------------------------------------------------------------
+
+TIMING_FIELDS = ("all_day", "starts_at", "ends_at", "start_date", "end_date")
+VALUE_FIELDS = (
+    "title",
+    "description",
+    "location",
+    "category",
+    "visibility",
+    "owner_department_id",
+    *TIMING_FIELDS,
+    "rrule",
+    "exdates",
+)
+
+
+def values_of(event: Event) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in VALUE_FIELDS}
+
+
+def check_event_values(
+    data: Mapping[str, Any], base: Mapping[str, Any] | None = None
+) -> tuple[list[CalendarError], dict[str, Any]]:
+    """Validate ``data`` laid over ``base`` (an event's values); the normalised result."""
+    v: dict[str, Any] = {
+        "title": "",
+        "description": "",
+        "location": "",
+        "category": "",
+        "visibility": Event.Visibility.PUBLIC,
+        "owner_department_id": None,
+        "all_day": False,
+        "starts_at": None,
+        "ends_at": None,
+        "start_date": None,
+        "end_date": None,
+        "rrule": "",
+        "exdates": [],
+    }
+    v.update(base or {})
+    v.update({k: val for k, val in data.items() if k in VALUE_FIELDS})
+    errors: list[CalendarError] = []
+
+    def err(code: str, message: str, at: str) -> None:
+        errors.append(CalendarError(code, message, at))
+
+    v["title"] = " ".join((v["title"] or "").split())
+    if not v["title"]:
+        err("REQUIRED", "Give the event a title.", "title")
+    elif len(v["title"]) > TITLE_MAX_LENGTH:
+        err("TOO_LONG", f"Keep the title to {TITLE_MAX_LENGTH} characters.", "title")
+    v["description"] = sanitise_description(v["description"] or "")
+    if len(v["description"]) > DESCRIPTION_MAX_LENGTH:
+        err("TOO_LONG", "The description is too long.", "description")
+    for name, limit in (("location", LOCATION_MAX_LENGTH), ("category", CATEGORY_MAX_LENGTH)):
+        v[name] = " ".join((v[name] or "").split())
+        if len(v[name]) > limit:
+            err("TOO_LONG", f"Keep it to {limit} characters.", name)
+    if v["visibility"] not in Event.Visibility.values:
+        err("INVALID", f"Unknown visibility {v['visibility']!r}.", "visibility")
+    if v["owner_department_id"] is not None:
+        v["owner_department_id"] = as_uuid(v["owner_department_id"])
+        if v["owner_department_id"] is None:
+            err("INVALID", "Not a department ID.", "ownerDepartmentId")
+    v["all_day"] = bool(v["all_day"])
+    if v["all_day"]:
+        v["starts_at"] = v["ends_at"] = None
+        if not isinstance(v["start_date"], date) or not isinstance(v["end_date"], date):
+            err("REQUIRED", "An all-day entry needs a start and an end date.", "startDate")
+        elif v["end_date"] <= v["start_date"]:
+            err("END_BEFORE_START", "The end date (exclusive) must follow the start.", "endDate")
+        elif v["end_date"] - v["start_date"] > MAX_LENGTH:
+            err("TOO_LONG", "An entry lasts at most a year.", "endDate")
+    else:
+        v["start_date"] = v["end_date"] = None
+        if not isinstance(v["starts_at"], datetime) or not isinstance(v["ends_at"], datetime):
+            err("REQUIRED", "Give a start and an end time.", "start")
+        else:
+            v["starts_at"] = recurrence.as_utc(v["starts_at"])
+            v["ends_at"] = recurrence.as_utc(v["ends_at"])
+            if v["ends_at"] <= v["starts_at"]:
+                err("END_BEFORE_START", "The end must come after the start.", "end")
+            elif v["ends_at"] - v["starts_at"] > MAX_LENGTH:
+                err("TOO_LONG", "An entry lasts at most a year.", "end")
+    v["rrule"] = (v["rrule"] or "").strip()
+    if v["rrule"] and not errors:
+        start = recurrence.local_midnight(v["start_date"]) if v["all_day"] else v["starts_at"]
+        try:
+            v["rrule"] = recurrence.normalise_rrule(v["rrule"], start)
+        except recurrence.InvalidRule as exc:
+            err("INVALID_RRULE", str(exc), "rrule")
+    exdates = []
+    for value in v["exdates"] or []:
+        try:
+            moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            err("INVALID", f"Not a time: {value!r}.", "exdates")
+            continue
+        exdates.append(recurrence.as_utc(moment).isoformat())
+    v["exdates"] = sorted(set(exdates))
+    return errors, v
+
+
+def check_attendees(raw: Iterable[object] | None) -> tuple[list[CalendarError], list[uuid.UUID]]:
+    """Person IDs of attendees, once each, in the order given.
+
+    Whether an ID is a colleague is the people subgraph's to know: an ID of no person in
+    this tenant stays an attendee nobody sees (the people subgraph resolves it to null).
+    """
+    ids: list[uuid.UUID] = []
+    for value in raw or []:
+        pk = as_uuid(value)
+        if pk is None:
+            return [CalendarError("INVALID", f"Not a person ID: {value}.", "attendeeIds")], []
+        if pk not in ids:
+            ids.append(pk)
+    if len(ids) > MAX_ATTENDEES:
+        return [
+            CalendarError("TOO_MANY", f"Invite at most {MAX_ATTENDEES} people.", "attendeeIds")
+        ], []
+    return [], ids
+
+
+# --- writes ----------------------------------------------------------------------------
+
+
+def _refresh_span(event: Event) -> None:
+    overrides = list(event.overrides.all()) if event.pk and not event._state.adding else []
+    event.range_start, event.range_end = recurrence.span(event, overrides)
+
+
+def _people_of(event: Event) -> set[uuid.UUID]:
+    return {
+        event.organizer_id,
+        *EventAttendee.objects.filter(event=event).values_list("person_id", flat=True),
+    }
+
+
+def _publish_on_commit(event: Event, kind: str, people: Iterable[uuid.UUID]) -> None:
+    message = {
+        "type": EVENT_TYPE,
+        "event_id": str(event.id),
+        "kind": kind,
+        "version": event.version,
+        # Whose calendars show it (before and after the change), so a department week
+        # hears of an attendee removed too. IDs only: receivers re-read with their principal.
+        "person_ids": sorted(str(p) for p in people),
+    }
+    transaction.on_commit(partial(_publish, calendar_group(event.tenant_id), message), robust=True)
+
+
+def _publish(group: str, message: dict[str, object]) -> None:
+    async_to_sync(get_channel_layer().group_send)(group, message)  # type: ignore[union-attr]
+
+
+def _set_attendees(event: Event, ids: list[uuid.UUID]) -> None:
+    """Invite exactly ``ids``: new ones are PENDING, those still invited keep their answer."""
+    current = set(EventAttendee.objects.filter(event=event).values_list("person_id", flat=True))
+    EventAttendee.objects.filter(event=event).exclude(person_id__in=ids).delete()
+    EventAttendee.objects.bulk_create(
+        [
+            EventAttendee(tenant_id=event.tenant_id, event=event, person_id=pk)
+            for pk in ids
+            if pk not in current
+        ]
+    )
+
+
+def _locked_for_change(principal: Principal, event_id: object) -> tuple[Event | None, Outcome]:
+    event = access_event_by_id(principal, event_id, for_update=True)
+    if event is None:
+        return None, Outcome(errors=[CalendarError("NOT_FOUND", "No such event.")])
+    if not can_change(principal, event):
+        raise NotPermitted("Only the organizer may change this event.")
+    if event.cancelled:
+        return None, Outcome(errors=[CalendarError("CANCELLED", "The event has been cancelled.")])
+    return event, Outcome(obj=event)
+
+
+@transaction.atomic
+def do_create_event(principal: Principal, data: Mapping[str, Any]) -> Outcome:
+    """Create an event organised by the principal, inviting ``data['attendee_ids']``."""
+    assert principal.tenant_id is not None and principal.person_id is not None
+    errors, values = check_event_values(data)
+    attendee_errors, attendees = check_attendees(data.get("attendee_ids"))
+    errors += attendee_errors
+    if errors:
+        return Outcome(errors=errors)
+    return Outcome(obj=_create(principal.tenant_id, principal.person_id, values, attendees))
+
+
+def _create(
+    tenant_id: uuid.UUID,
+    organizer_id: uuid.UUID,
+    values: dict[str, Any],
+    attendees: list[uuid.UUID] | list[EventAttendee],
+) -> Event:
+    event = Event(tenant_id=tenant_id, organizer_id=organizer_id, version=1, **values)
+    event.range_start, event.range_end = recurrence.span(event)
+    event.save()
+    EventAttendee.objects.bulk_create(
+        [
+            EventAttendee(
+                tenant_id=tenant_id,
+                event=event,
+                person_id=a.person_id if isinstance(a, EventAttendee) else a,
+                response=a.response if isinstance(a, EventAttendee) else "PENDING",
+                responded_at=a.responded_at if isinstance(a, EventAttendee) else None,
+            )
+            for a in attendees
+        ]
+    )
+    _publish_on_commit(event, Kind.CREATED, _people_of(event))
+    return event
+
+
+@transaction.atomic
+def do_update_event(
+    principal: Principal,
+    event_id: object,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> Outcome:
+    """Change the whole event (every occurrence of a series); attendees if given."""
+    event, outcome = _locked_for_change(principal, event_id)
+    if event is None:
+        return outcome
+    if expected_version is not None and expected_version != event.version:
+        return Outcome(
+            errors=[
+                CalendarError(
+                    "CONFLICT", "Someone changed the event meanwhile: reload and try again."
+                )
+            ]
+        )
+    errors, values = check_event_values(data, values_of(event))
+    attendees: list[uuid.UUID] | None = None
+    if "attendee_ids" in data and data["attendee_ids"] is not None:
+        attendee_errors, attendees = check_attendees(data["attendee_ids"])
+        errors += attendee_errors
+    if errors:
+        return Outcome(errors=errors)
+    before = _people_of(event)
+    for name, value in values.items():
+        setattr(event, name, value)
+    if attendees is not None:
+        _set_attendees(event, attendees)
+    _refresh_span(event)
+    event.version += 1
+    event.save()
+    _publish_on_commit(event, Kind.UPDATED, before | _people_of(event))
+    return Outcome(obj=event)
+
+
+@transaction.atomic
+def do_cancel_event(principal: Principal, event_id: object) -> Outcome:
+    """Cancel the event, every occurrence of a series included."""
+    event, outcome = _locked_for_change(principal, event_id)
+    if event is None:
+        return outcome
+    event.cancelled = True
+    event.version += 1
+    event.save()
+    _publish_on_commit(event, Kind.CANCELLED, _people_of(event))
+    return Outcome(obj=event)
+
+
+def _occurrence_error(event: Event, recurrence_id: datetime) -> CalendarError | None:
+    if not recurrence.is_occurrence(event, recurrence_id):
+        return CalendarError(
+            "NOT_AN_OCCURRENCE", "The series has no occurrence at that time.", "recurrenceId"
+        )
+    return None
+
+
+def _override(event: Event, recurrence_id: datetime) -> EventOverride:
+    rid = recurrence.as_utc(recurrence_id)
+    override = EventOverride.objects.filter(event=event, recurrence_id=rid).first()
+    return override or EventOverride(tenant_id=event.tenant_id, event=event, recurrence_id=rid)
+
+
+@transaction.atomic
+def do_cancel_occurrence(
+    principal: Principal, event_id: object, recurrence_id: datetime
+) -> Outcome:
+    """Take one occurrence out of a series; a single event is cancelled whole."""
+    event, outcome = _locked_for_change(principal, event_id)
+    if event is None:
+        return outcome
+    if not event.is_recurring:
+        return do_cancel_event(principal, event.id)
+    if (error := _occurrence_error(event, recurrence_id)) is not None:
+        return Outcome(errors=[error])
+    override = _override(event, recurrence_id)
+    override.cancelled = True
+    override.save()
+    _refresh_span(event)
+    event.version += 1
+    event.save()
+    _publish_on_commit(event, Kind.UPDATED, _people_of(event))
+    return Outcome(obj=event)
+
+
+def check_move(start: datetime, end: datetime) -> list[CalendarError]:
+    if end <= start:
+        return [CalendarError("END_BEFORE_START", "The end must come after the start.", "end")]
+    if end - start > MAX_LENGTH:
+        return [CalendarError("TOO_LONG", "An entry lasts at most a year.", "end")]
+    return []
+
+
+@transaction.atomic
+def do_move_occurrence(
+    principal: Principal,
+    event_id: object,
+    recurrence_id: datetime | None,
+    start: datetime,
+    end: datetime,
+) -> Outcome:
+    """Drag & drop: one occurrence of a series moves (an override); a single event moves.
+
+    An all-day entry moves by whole days in Japan: the dates of ``start`` and ``end``.
+    """
+    start, end = recurrence.as_utc(start), recurrence.as_utc(end)
+    event, outcome = _locked_for_change(principal, event_id)
+    if event is None:
+        return outcome
+    if errors := check_move(start, end):
+        return Outcome(errors=errors)
+    if event.all_day:
+        first = start.astimezone(recurrence.TOKYO).date()
+        last = end.astimezone(recurrence.TOKYO).date()
+        start = recurrence.local_midnight(first)
+        end = recurrence.local_midnight(max(last, first + timedelta(days=1)))
+    if not event.is_recurring:
+        data: dict[str, Any] = (
+            {
+                "start_date": start.astimezone(recurrence.TOKYO).date(),
+                "end_date": end.astimezone(recurrence.TOKYO).date(),
+            }
+            if event.all_day
+            else {"starts_at": start, "ends_at": end}
+        )
+        return do_update_event(principal, event.id, data)
+    if recurrence_id is None:
+        return Outcome(
+            errors=[CalendarError("REQUIRED", "Say which occurrence moves.", "recurrenceId")]
+        )
+    if (error := _occurrence_error(event, recurrence_id)) is not None:
+        return Outcome(errors=[error])
+    override = _override(event, recurrence_id)
+    override.cancelled = False
+    override.starts_at, override.ends_at = start, end
+    override.save()
+    _refresh_span(event)
+    event.version += 1
+    event.save()
+    _publish_on_commit(event, Kind.UPDATED, _people_of(event))
+    return Outcome(obj=event)
+
+
+@transaction.atomic
+def do_edit_following(
+    principal: Principal, event_id: object, recurrence_id: datetime, data: Mapping[str, Any]
+) -> Outcome:
+    """ "This and following": the series ends before ``recurrence_id`` and a new series,
+    with ``data`` applied, starts there. Returns the new series.
+
+    Changed occurrences and exdates from ``recurrence_id`` on go with the new series; a
+    COUNT is shared between the two. From the first occurrence this is a whole-series edit.
+    """
+    event, outcome = _locked_for_change(principal, event_id)
+    if event is None:
+        return outcome
+    if not event.is_recurring:
+        return Outcome(errors=[CalendarError("NOT_RECURRING", "This is a single event.")])
+    if (error := _occurrence_error(event, recurrence_id)) is not None:
+        return Outcome(errors=[error])
+    rid = recurrence.as_utc(recurrence_id)
+    before = recurrence.occurrences_before(event, rid)
+    if before == 0:
+        return do_update_event(principal, event.id, data)
+    # The new series' first occurrence is the one split at, with the series' duration.
+    base = values_of(event)
+    length = recurrence.duration(event)
+    if event.all_day:
+        day = rid.astimezone(recurrence.TOKYO).date()
+        base.update(start_date=day, end_date=day + length)
+    else:
+        base.update(starts_at=rid, ends_at=rid + length)
+    count = recurrence.rule_count(event.rrule)
+    if count is not None:
+        base["rrule"] = recurrence.with_count(event.rrule, count - before)
+    base["exdates"] = [t for t in event.exdates if datetime.fromisoformat(t) >= rid]
+    errors, values = check_event_values(data, base)
+    attendees: list[uuid.UUID] | list[EventAttendee] = list(event.attendees.all())
+    if data.get("attendee_ids") is not None:
+        attendee_errors, attendees = check_attendees(data["attendee_ids"])
+        errors += attendee_errors
+    if errors:
+        return Outcome(errors=errors)
+    people_before = _people_of(event)
+    event.rrule = recurrence.with_until(event.rrule, rid - timedelta(seconds=1))
+    event.exdates = [t for t in event.exdates if datetime.fromisoformat(t) < rid]
+    moving = event.overrides.filter(recurrence_id__gte=rid)
+    new = _create(event.tenant_id, event.organizer_id, values, attendees)
+    if (
+        values["rrule"] == base["rrule"]
+        and values["starts_at"] == base["starts_at"]
+        and (values["start_date"] == base["start_date"])
+    ):
+        # Same timing: the changed occurrences are still occurrences of the new series.
+        moving.update(event=new)
+    else:
+        moving.delete()
+    _refresh_span(new)
+    new.save()
+    _refresh_span(event)
+    event.version += 1
+    event.save()
+    _publish_on_commit(event, Kind.UPDATED, people_before)
+    return Outcome(obj=new)
+
+
+@transaction.atomic
+def do_respond_to_event(principal: Principal, event_id: object, response: str) -> Outcome:
+    """An attendee answers ACCEPTED, DECLINED (or back to PENDING)."""
+    assert principal.person_id is not None
+    if response not in EventAttendee.Response.values:
+        return Outcome(errors=[CalendarError("INVALID", "Unknown response.", "response")])
+    event = access_event_by_id(principal, event_id, for_update=True)
+    if event is None:
+        return Outcome(errors=[CalendarError("NOT_FOUND", "No such event.")])
+    if event.cancelled:
+        return Outcome(errors=[CalendarError("CANCELLED", "The event has been cancelled.")])
+    attendee = EventAttendee.objects.filter(event=event, person_id=principal.person_id).first()
+    if attendee is None:
+        return Outcome(errors=[CalendarError("NOT_INVITED", "You are not invited to this.")])
+    if attendee.response != response:
+        attendee.response = response
+        attendee.responded_at = timezone.now()
+        attendee.save()
+        event.version += 1
+        event.save(update_fields=["version", "updated_at"])
+        _publish_on_commit(event, Kind.RESPONDED, _people_of(event))
+    return Outcome(obj=event)
+
+
+@transaction.atomic
+def do_set_closed_day(principal: Principal, day: date, name: str) -> Outcome:
+    """Mark ``day`` closed (年末年始, 開庁日の振替 ...) for the principal's tenant."""
+    assert principal.tenant_id is not None
+    name = " ".join((name or "").split())
+    if not name:
+        return Outcome(errors=[CalendarError("REQUIRED", "Name the closed day.", "name")])
+    row, _ = ClosedDay.objects.update_or_create(
+        tenant_id=principal.tenant_id, date=day, defaults={"name": name[:100]}
+    )
+    return Outcome(obj=row)

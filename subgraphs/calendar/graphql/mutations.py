@@ -1,0 +1,137 @@
+"""Write side of the calendar subgraph: parse input, call one do_*, shape the result.
+
+Expected failures come back in ``errors`` (CalendarError); changing an event you do not
+organise (unless a tenant admin) is a FORBIDDEN GraphQL error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+from asgiref.sync import sync_to_async
+from strawberry.types import Info
+
+from subgraphs.calendar import actions
+from subgraphs.calendar.graphql.inputs import CreateEventInput, UpdateEventInput
+from subgraphs.calendar.graphql.loaders import events_for
+from subgraphs.calendar.graphql.types import (
+    AttendeeResponse,
+    CalendarErrorType,
+    EventType,
+    HolidayKind,
+    HolidayType,
+)
+from subgraphs.core.graphql.context import principal_of
+from subgraphs.core.graphql.errors import Forbidden, require_authenticated, require_tenant_admin
+from subgraphs.core.principal import Principal
+
+
+@strawberry.type(name="CalendarEventPayload")
+class CalendarEventPayload:
+    event: EventType | None = strawberry.field(
+        description="The event as it now is (for editFollowing: the new series); null when "
+        "errors say why nothing changed."
+    )
+    errors: list[CalendarErrorType]
+
+
+@strawberry.type(name="ClosedDayPayload")
+class ClosedDayPayload:
+    closed_day: HolidayType | None
+    errors: list[CalendarErrorType]
+
+
+def _errors(outcome: actions.Outcome) -> list[CalendarErrorType]:
+    return [
+        CalendarErrorType(code=e.code, message=e.message, field=e.field) for e in outcome.errors
+    ]
+
+
+async def _run(
+    info: Info, action: Callable[..., actions.Outcome], *args: Any
+) -> CalendarEventPayload:
+    principal = require_authenticated(principal_of(info))
+
+    def run() -> CalendarEventPayload:
+        try:
+            outcome = action(principal, *args)
+        except actions.NotPermitted as exc:
+            raise Forbidden(str(exc)) from exc
+        if not outcome.ok:
+            return CalendarEventPayload(event=None, errors=_errors(outcome))
+        # Read back with attendees and overrides, as every reader sees events.
+        event = events_for(principal).get(pk=outcome.obj.pk)
+        return CalendarEventPayload(event=EventType.of(event), errors=[])
+
+    return await sync_to_async(run)()
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Create an event you organise; attendees are person IDs.")
+    async def create_event(self, info: Info, input: CreateEventInput) -> CalendarEventPayload:
+        return await _run(info, actions.do_create_event, input.to_data())
+
+    @strawberry.mutation(
+        description="Change an event (every occurrence of a series). Give `version` to be "
+        "told CONFLICT if someone changed it since you read it."
+    )
+    async def update_event(
+        self, info: Info, id: strawberry.ID, input: UpdateEventInput, version: int | None = None
+    ) -> CalendarEventPayload:
+        return await _run(info, actions.do_update_event, id, input.to_data(), version)
+
+    @strawberry.mutation(description="Cancel an event, every occurrence of a series.")
+    async def cancel_event(self, info: Info, id: strawberry.ID) -> CalendarEventPayload:
+        return await _run(info, actions.do_cancel_event, id)
+
+    @strawberry.mutation(
+        description="Cancel one occurrence of a series (a single event: the event)."
+    )
+    async def cancel_occurrence(
+        self, info: Info, event_id: strawberry.ID, recurrence_id: datetime
+    ) -> CalendarEventPayload:
+        return await _run(info, actions.do_cancel_occurrence, event_id, recurrence_id)
+
+    @strawberry.mutation(
+        description="Drag & drop: move one occurrence of a series, or a single event."
+    )
+    async def move_occurrence(
+        self,
+        info: Info,
+        event_id: strawberry.ID,
+        start: datetime,
+        end: datetime,
+        recurrence_id: datetime | None = None,
+    ) -> CalendarEventPayload:
+        return await _run(info, actions.do_move_occurrence, event_id, recurrence_id, start, end)
+
+    @strawberry.mutation(
+        description="Change this and the following occurrences: the series ends before "
+        "`recurrenceId` and a new one starts there; returns the new series."
+    )
+    async def edit_following(
+        self, info: Info, event_id: strawberry.ID, recurrence_id: datetime, input: UpdateEventInput
+    ) -> CalendarEventPayload:
+        return await _run(info, actions.do_edit_following, event_id, recurrence_id, input.to_data())
+
+    @strawberry.mutation(description="Answer an invitation.")
+    async def respond_to_event(
+        self, info: Info, event_id: strawberry.ID, response: AttendeeResponse
+    ) -> CalendarEventPayload:
+        return await _run(info, actions.do_respond_to_event, event_id, response.value)
+
+    @strawberry.mutation(description="Mark a day closed for your municipality (admins only).")
+    async def set_closed_day(self, info: Info, day: date, name: str) -> ClosedDayPayload:
+        principal: Principal = require_tenant_admin(principal_of(info))
+        outcome = await sync_to_async(actions.do_set_closed_day)(principal, day, name)
+        if not outcome.ok:
+            return ClosedDayPayload(closed_day=None, errors=_errors(outcome))
+        row = outcome.obj
+        return ClosedDayPayload(
+            closed_day=HolidayType(date=row.date, name=row.name, kind=HolidayKind.CLOSED),
+            errors=[],
+        )

@@ -1,0 +1,22 @@
+"""The calendar subgraph's federation schema (Federation version pinned)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import strawberry
+
+from subgraphs.calendar.graphql.mutations import Mutation
+from subgraphs.calendar.graphql.queries import Query
+from subgraphs.calendar.graphql.subscriptions import Subscription
+from subgraphs.calendar.graphql.types import EventType, OrganizationType, PersonType
+
+FEDERATION_VERSION: Final = "2.11"
+
+schema = strawberry.federation.Schema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    types=[PersonType, OrganizationType, EventType],
+    federation_version=FEDERATION_VERSION,
+)

@@ -1,0 +1,125 @@
+"""Live calendars: changes touching given people, as they commit.
+
+Events on the channel layer carry only IDs, a kind and a version (DESIGN rule 6). Each
+change is read again through a DataLoader built for that event (a subscription's context
+lives as long as its WebSocket, so a loader kept there would serve stale data), and what
+the subscriber may see of it follows the event's visibility like every other read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncGenerator
+from enum import Enum
+
+import strawberry
+from asgiref.sync import sync_to_async
+from channels.layers import BaseChannelLayer, get_channel_layer
+from django.db import close_old_connections
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from subgraphs.calendar.access import as_uuid
+from subgraphs.calendar.actions import EVENT_TYPE, calendar_group
+from subgraphs.calendar.graphql.loaders import EventByIdLoader
+from subgraphs.calendar.graphql.types import EventType
+from subgraphs.core.graphql.context import YuiContext, principal_of
+from subgraphs.core.graphql.errors import require_authenticated
+from subgraphs.core.principal import Principal
+
+logger = logging.getLogger(__name__)
+
+REJOIN_SECONDS = 60 * 60  # channel layers forget group members after a day
+MAX_PERSON_IDS = 500
+
+
+@strawberry.enum(name="CalendarChangeKind")
+class CalendarChangeKind(Enum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    CANCELLED = "CANCELLED"
+    RESPONDED = "RESPONDED"
+
+
+@strawberry.type(name="CalendarChange", description="An event changed: re-read what you show.")
+class CalendarChangeType:
+    event_id: strawberry.ID
+    kind: CalendarChangeKind
+    version: int
+    event: EventType | None = strawberry.field(
+        description="The event as it is now, read for you when the change arrived."
+    )
+
+
+async def calendar_changes(
+    principal: Principal, person_ids: set[uuid.UUID]
+) -> AsyncGenerator[CalendarChangeType, None]:
+    """Changes of the principal's tenant touching ``person_ids``; each version at most once."""
+    assert principal.tenant_id is not None
+    layer = get_channel_layer()
+    assert layer is not None, "CHANNEL_LAYERS is configured in settings"
+    group = calendar_group(principal.tenant_id)
+    channel = await layer.new_channel()
+    await layer.group_add(group, channel)
+    renewal = asyncio.ensure_future(_stay_in_group(layer, group, channel))
+    shown: dict[uuid.UUID, int] = {}
+    try:
+        while True:
+            message = await layer.receive(channel)
+            event_id = as_uuid(message.get("event_id"))
+            version = message.get("version")
+            kind = message.get("kind")
+            touched = {as_uuid(p) for p in message.get("person_ids") or []}
+            if (
+                message.get("type") != EVENT_TYPE
+                or event_id is None
+                or not isinstance(version, int)
+                or kind not in CalendarChangeKind.__members__
+                or not touched & person_ids
+                or version <= shown.get(event_id, 0)
+            ):
+                continue
+            loader = YuiContext(principal=principal).loader(EventByIdLoader)
+            event = await loader.load(event_id)
+            await sync_to_async(close_old_connections)()
+            if event is None:  # not of this tenant: nothing to tell
+                continue
+            shown[event_id] = version
+            yield CalendarChangeType(
+                event_id=strawberry.ID(str(event_id)),
+                kind=CalendarChangeKind[kind],
+                version=version,
+                event=EventType.of(event),
+            )
+    finally:
+        renewal.cancel()
+        await layer.group_discard(group, channel)
+
+
+async def _stay_in_group(layer: BaseChannelLayer, group: str, channel: str) -> None:
+    while True:
+        await asyncio.sleep(REJOIN_SECONDS)
+        try:
+            await layer.group_add(group, channel)
+        except Exception:  # a Redis hiccup must not end the subscription; retry next time
+            logger.warning("could not renew %s in %s", channel, group, exc_info=True)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Changes to events of these people (organiser or attendee), as they "
+        "happen. Events are hints: after a reconnect, query the week again."
+    )
+    def calendar_changed(
+        self, info: Info, person_ids: list[strawberry.ID]
+    ) -> AsyncGenerator[CalendarChangeType, None]:
+        principal = require_authenticated(principal_of(info))
+        ids = {as_uuid(p) for p in person_ids}
+        if None in ids or len(ids) > MAX_PERSON_IDS:
+            raise GraphQLError(
+                f"Give up to {MAX_PERSON_IDS} person IDs.", extensions={"code": "BAD_USER_INPUT"}
+            )
+        return calendar_changes(principal, ids)  # type: ignore[arg-type,return-value]

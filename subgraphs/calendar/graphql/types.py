@@ -1,0 +1,337 @@
+"""GraphQL types of the calendar subgraph.
+
+``Person`` and ``Organization`` are the people subgraph's entities, of which this subgraph
+knows only the key: it adds ``events`` to each. ``Event`` is this subgraph's entity. What a
+viewer may read of an event (access.py) is applied in the field resolvers here, so every
+read path (queries, ``_entities``, Person.events, subscriptions) shows the same.
+Times are stored in UTC and shown with Japan's offset (+09:00), the same instants.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from enum import Enum
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from subgraphs.calendar import access, recurrence
+from subgraphs.calendar.graphql.loaders import (
+    EventByIdLoader,
+    OccurrencesByOrganizationLoader,
+    OccurrencesByPersonLoader,
+)
+from subgraphs.calendar.models import Event
+from subgraphs.core.graphql.context import context_of, principal_of
+from subgraphs.core.graphql.errors import require_authenticated
+
+MAX_WINDOW = timedelta(days=366)  # a year view
+
+
+def check_window(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """The window as UTC; a BAD_USER_INPUT error for an empty or too long one."""
+    start, end = recurrence.as_utc(start), recurrence.as_utc(end)
+    if end <= start or end - start > MAX_WINDOW:
+        raise GraphQLError(
+            "end must follow start, at most a year later.", extensions={"code": "BAD_USER_INPUT"}
+        )
+    return start, end
+
+
+@strawberry.enum(name="EventVisibility", description="What colleagues see of an event.")
+class EventVisibility(Enum):
+    PUBLIC = strawberry.enum_value("PUBLIC", description="Everything.")
+    BUSY = strawberry.enum_value("BUSY", description="予定あり, with who takes part.")
+    PRIVATE = strawberry.enum_value("PRIVATE", description="Only the busy time.")
+
+
+@strawberry.enum(name="AttendeeResponse", description="An attendee's answer.")
+class AttendeeResponse(Enum):
+    PENDING = strawberry.enum_value("PENDING", description="未回答")
+    ACCEPTED = strawberry.enum_value("ACCEPTED", description="出席")
+    DECLINED = strawberry.enum_value("DECLINED", description="欠席")
+
+
+@strawberry.enum(name="HolidayKind")
+class HolidayKind(Enum):
+    NATIONAL = strawberry.enum_value("NATIONAL", description="国民の祝日・振替休日")
+    CLOSED = strawberry.enum_value("CLOSED", description="The municipality's closed day.")
+
+
+async def _occurrences(
+    info: Info, loader_factory: type, owner: strawberry.ID, start: datetime, end: datetime
+) -> list[OccurrenceType]:
+    require_authenticated(principal_of(info))
+    start, end = check_window(start, end)
+    pk = access.as_uuid(owner)
+    if pk is None:
+        return []
+    found = await context_of(info).loader(loader_factory).load((pk, start, end))
+    return [OccurrenceType(occurrence=o) for o in found]
+
+
+@strawberry.federation.type(name="Person", keys=["id"])
+class PersonType:
+    """The people subgraph's staff member, by key only; the calendar adds ``events``.
+
+    No GraphQL description: the owning subgraph's one is what the supergraph shows.
+    """
+
+    id: strawberry.ID
+
+    @classmethod
+    def resolve_reference(cls, info: Info, id: strawberry.ID) -> PersonType | None:
+        # Nothing to look up: the tenant scope applies where the data is, in `events`.
+        return cls(id=id) if access.as_uuid(id) is not None else None
+
+    @strawberry.field(
+        description="Occurrences they organise or are invited to overlapping [start, end) "
+        "(at most a year), by start. Details follow the event's visibility."
+    )
+    async def events(self, info: Info, start: datetime, end: datetime) -> list[OccurrenceType]:
+        return await _occurrences(info, OccurrencesByPersonLoader, self.id, start, end)
+
+
+@strawberry.federation.type(name="Organization", keys=["id"])
+class OrganizationType:
+    """The people subgraph's department, by key only; the calendar adds ``events``."""
+
+    id: strawberry.ID
+
+    @classmethod
+    def resolve_reference(cls, info: Info, id: strawberry.ID) -> OrganizationType | None:
+        return cls(id=id) if access.as_uuid(id) is not None else None
+
+    @strawberry.field(
+        description="The department's own entries (課の予定) overlapping [start, end), by start."
+    )
+    async def events(self, info: Info, start: datetime, end: datetime) -> list[OccurrenceType]:
+        return await _occurrences(info, OccurrencesByOrganizationLoader, self.id, start, end)
+
+
+@strawberry.type(name="EventAttendee", description="Someone invited, and their answer.")
+class AttendeeType:
+    person: PersonType
+    response: AttendeeResponse
+
+    @classmethod
+    def list_for(cls, info: Info, event: Event) -> list[AttendeeType]:
+        if not access.can_see_people(principal_of(info), event):
+            return []
+        return [
+            cls(
+                person=PersonType(id=strawberry.ID(str(a.person_id))),
+                response=AttendeeResponse(a.response),
+            )
+            for a in sorted(event.attendees.all(), key=lambda a: a.pk)
+        ]
+
+
+def _shown(info: Info, event: Event, value: str | None) -> str | None:
+    return value if access.can_see_details(principal_of(info), event) else None
+
+
+def _organizer(info: Info, event: Event) -> PersonType | None:
+    if not access.can_see_people(principal_of(info), event):
+        return None
+    return PersonType(id=strawberry.ID(str(event.organizer_id)))
+
+
+@strawberry.type(
+    name="Occurrence",
+    description="One appearance of an event on a calendar: a single event, or one "
+    "occurrence of a series (moved ones where they moved to).",
+)
+class OccurrenceType:
+    occurrence: strawberry.Private[recurrence.Occurrence]
+
+    @strawberry.field
+    def event_id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.occurrence.event.id))
+
+    @strawberry.field(
+        description="The original start of this occurrence of a series (RECURRENCE-ID); "
+        "null for a single event. Pass it to cancelOccurrence, moveOccurrence, editFollowing."
+    )
+    def recurrence_id(self) -> datetime | None:
+        rid = self.occurrence.recurrence_id
+        return rid.astimezone(recurrence.TOKYO) if rid else None
+
+    @strawberry.field(description="Start; for an all-day entry midnight in Japan.")
+    def start(self) -> datetime:
+        return self.occurrence.start.astimezone(recurrence.TOKYO)
+
+    @strawberry.field(description="End (exclusive); for an all-day entry midnight in Japan.")
+    def end(self) -> datetime:
+        return self.occurrence.end.astimezone(recurrence.TOKYO)
+
+    @strawberry.field
+    def all_day(self) -> bool:
+        return self.occurrence.all_day
+
+    @strawberry.field(description="First day of an all-day entry; null otherwise.")
+    def start_date(self) -> date | None:
+        return self.occurrence.start_date
+
+    @strawberry.field(description="Day after the last of an all-day entry; null otherwise.")
+    def end_date(self) -> date | None:
+        return self.occurrence.end_date
+
+    @strawberry.field(description="予定あり when you may not see what it is.")
+    def title(self, info: Info) -> str:
+        return _shown(info, self.occurrence.event, self.occurrence.title) or access.BUSY_TITLE
+
+    @strawberry.field(description="Null when you may not see it.")
+    def location(self, info: Info) -> str | None:
+        return _shown(info, self.occurrence.event, self.occurrence.location)
+
+    @strawberry.field(description="Sanitised HTML; null when you may not see it.")
+    def description(self, info: Info) -> str | None:
+        return _shown(info, self.occurrence.event, self.occurrence.event.description)
+
+    @strawberry.field(description="Null when you may not see it.")
+    def category(self, info: Info) -> str | None:
+        return _shown(info, self.occurrence.event, self.occurrence.event.category)
+
+    @strawberry.field
+    def visibility(self) -> EventVisibility:
+        return EventVisibility(self.occurrence.event.visibility)
+
+    @strawberry.field
+    def is_recurring(self) -> bool:
+        return self.occurrence.event.is_recurring
+
+    @strawberry.field(description="Whether this occurrence was moved from its usual time.")
+    def is_moved(self) -> bool:
+        return self.occurrence.moved
+
+    @strawberry.field(description="Null for a PRIVATE event of someone else.")
+    def organizer(self, info: Info) -> PersonType | None:
+        return _organizer(info, self.occurrence.event)
+
+    @strawberry.field(description="Empty for a PRIVATE event of someone else.")
+    def attendees(self, info: Info) -> list[AttendeeType]:
+        return AttendeeType.list_for(info, self.occurrence.event)
+
+    @strawberry.field
+    def event(self) -> EventType:
+        return EventType(id=strawberry.ID(str(self.occurrence.event.id)), obj=self.occurrence.event)
+
+
+@strawberry.federation.type(name="Event", keys=["id"], description="A calendar entry or series.")
+class EventType:
+    id: strawberry.ID
+    obj: strawberry.Private[Event]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> EventType | None:
+        require_authenticated(principal_of(info))
+        event = await context_of(info).loader(EventByIdLoader).load(id)
+        return cls(id=strawberry.ID(str(event.id)), obj=event) if event else None
+
+    @classmethod
+    def of(cls, event: Event) -> EventType:
+        return cls(id=strawberry.ID(str(event.id)), obj=event)
+
+    @strawberry.field(description="予定あり when you may not see what it is.")
+    def title(self, info: Info) -> str:
+        return _shown(info, self.obj, self.obj.title) or access.BUSY_TITLE
+
+    @strawberry.field
+    def location(self, info: Info) -> str | None:
+        return _shown(info, self.obj, self.obj.location)
+
+    @strawberry.field
+    def description(self, info: Info) -> str | None:
+        return _shown(info, self.obj, self.obj.description)
+
+    @strawberry.field
+    def category(self, info: Info) -> str | None:
+        return _shown(info, self.obj, self.obj.category)
+
+    @strawberry.field
+    def visibility(self) -> EventVisibility:
+        return EventVisibility(self.obj.visibility)
+
+    @strawberry.field
+    def all_day(self) -> bool:
+        return self.obj.all_day
+
+    @strawberry.field(description="Start of the (first) occurrence.")
+    def start(self) -> datetime:
+        return recurrence.series_start(self.obj).astimezone(recurrence.TOKYO)
+
+    @strawberry.field(description="End of the (first) occurrence.")
+    def end(self) -> datetime:
+        end = recurrence.series_start(self.obj) + recurrence.duration(self.obj)
+        return end.astimezone(recurrence.TOKYO)
+
+    @strawberry.field
+    def start_date(self) -> date | None:
+        return self.obj.start_date
+
+    @strawberry.field(description="Exclusive.")
+    def end_date(self) -> date | None:
+        return self.obj.end_date
+
+    @strawberry.field(description="RFC 5545 RRULE (UNTIL in UTC); null for a single event.")
+    def rrule(self, info: Info) -> str | None:
+        return self.obj.rrule or None
+
+    @strawberry.field(description="Starts of occurrences taken out of the series.")
+    def exdates(self) -> list[datetime]:
+        return [d.astimezone(recurrence.TOKYO) for d in sorted(recurrence.exdate_set(self.obj))]
+
+    @strawberry.field
+    def is_recurring(self) -> bool:
+        return self.obj.is_recurring
+
+    @strawberry.field
+    def cancelled(self) -> bool:
+        return self.obj.cancelled
+
+    @strawberry.field(description="One more with every change.")
+    def version(self) -> int:
+        return self.obj.version
+
+    @strawberry.field(description="Null for a PRIVATE event of someone else.")
+    def organizer(self, info: Info) -> PersonType | None:
+        return _organizer(info, self.obj)
+
+    @strawberry.field(description="The department whose own entry this is, if any.")
+    def owner_department(self, info: Info) -> OrganizationType | None:
+        if self.obj.owner_department_id is None:
+            return None
+        return OrganizationType(id=strawberry.ID(str(self.obj.owner_department_id)))
+
+    @strawberry.field
+    def attendees(self, info: Info) -> list[AttendeeType]:
+        return AttendeeType.list_for(info, self.obj)
+
+    @strawberry.field(description="Whether you may change it (organizer or tenant admin).")
+    def can_edit(self, info: Info) -> bool:
+        return access.can_change(principal_of(info), self.obj)
+
+    @strawberry.field(description="Occurrences overlapping [start, end), at most a year.")
+    def occurrences(self, start: datetime, end: datetime) -> list[OccurrenceType]:
+        start, end = check_window(start, end)
+        found = recurrence.occurrences(self.obj, start, end, self.obj.overrides.all())
+        return [OccurrenceType(occurrence=o) for o in found]
+
+
+@strawberry.type(name="Holiday", description="A day offices are closed.")
+class HolidayType:
+    date: date
+    name: str
+    kind: HolidayKind
+
+
+@strawberry.type(name="CalendarError", description="Why a calendar mutation changed nothing.")
+class CalendarErrorType:
+    code: str = strawberry.field(
+        description="REQUIRED, INVALID, INVALID_RRULE, END_BEFORE_START, TOO_LONG, NOT_FOUND, "
+        "CANCELLED, CONFLICT, NOT_RECURRING, NOT_AN_OCCURRENCE, NOT_INVITED ..."
+    )
+    message: str
+    field: str | None = strawberry.field(description="The input field at fault, if one.")

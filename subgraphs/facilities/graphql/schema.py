@@ -1,0 +1,22 @@
+"""The facilities subgraph's federation schema (Federation version pinned)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import strawberry
+
+from subgraphs.facilities.graphql.mutations import Mutation
+from subgraphs.facilities.graphql.queries import Query
+from subgraphs.facilities.graphql.subscriptions import Subscription
+from subgraphs.facilities.graphql.types import PersonType, ReservationType
+
+FEDERATION_VERSION: Final = "2.11"
+
+schema = strawberry.federation.Schema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    types=[PersonType, ReservationType],
+    federation_version=FEDERATION_VERSION,
+)

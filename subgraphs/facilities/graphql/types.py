@@ -1,0 +1,365 @@
+"""GraphQL types of the facilities subgraph.
+
+``Reservation`` is an entity keyed by ``id`` whose ``resolve_reference`` batches through a
+tenant-scoped DataLoader. ``Person`` is the people subgraph's entity, of which this
+subgraph knows only the key: it adds ``reservations``, and ``Reservation.requester`` hands
+back the bare key so the gateway fetches the name from people (DESIGN rule 1).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from subgraphs.core.graphql.context import context_of, principal_of
+from subgraphs.core.graphql.errors import require_authenticated
+from subgraphs.facilities import actions
+from subgraphs.facilities.access import as_uuid, may_see_purpose
+from subgraphs.facilities.graphql import loaders
+from subgraphs.facilities.graphql.window import check_window
+from subgraphs.facilities.models import Facility, FacilityGroup, PurposeOption, Reservation
+
+Status = Reservation.Status
+
+
+@strawberry.enum(name="ReservationStatus", description="Where a reservation stands.")
+class ReservationStatus(Enum):
+    PENDING = strawberry.enum_value(Status.PENDING.value, description="仮予約: awaits approval")
+    CONFIRMED = strawberry.enum_value(Status.CONFIRMED.value, description="本予約")
+    CANCELLED = strawberry.enum_value(Status.CANCELLED.value, description="取消")
+    REJECTED = strawberry.enum_value(Status.REJECTED.value, description="却下")
+
+
+@strawberry.federation.type(name="Person", keys=["id"])
+class PersonType:
+    """The people subgraph's staff member, by key only; facilities adds ``reservations``."""
+
+    id: strawberry.ID
+
+    @classmethod
+    def resolve_reference(cls, info: Info, id: strawberry.ID) -> PersonType | None:
+        # Nothing to look up: the tenant scope applies where there is data (the loader).
+        return cls(id=id) if as_uuid(id) is not None else None
+
+    @strawberry.field(
+        description="Their active reservations (仮予約 and 本予約) overlapping [start, end)."
+    )
+    async def reservations(
+        self, info: Info, start: datetime, end: datetime
+    ) -> list[ReservationType]:
+        require_authenticated(principal_of(info))
+        start, end = check_window(start, end)
+        person_id = as_uuid(self.id)
+        assert person_id is not None
+        loader = context_of(info).loader(loaders.ReservationsByRequesterLoader)
+        return await loader.load((person_id, start, end))  # type: ignore[return-value]
+
+
+@strawberry.type(name="FacilityGroup", description="A kind of facility: 会議室, 公用車, 貸出PC.")
+class FacilityGroupType:
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, FacilityGroup | cls)
+
+    @strawberry.field
+    def id(self, root: FacilityGroup) -> strawberry.ID:
+        return strawberry.ID(str(root.id))
+
+    @strawberry.field
+    def name(self, root: FacilityGroup) -> str:
+        return root.name
+
+    @strawberry.field
+    def sort_order(self, root: FacilityGroup) -> int:
+        return root.sort_order
+
+    @strawberry.field(description="Its bookable facilities, in display order.")
+    async def facilities(self, root: FacilityGroup, info: Info) -> list[FacilityType]:
+        loader = context_of(info).loader(loaders.FacilitiesByGroupIdLoader)
+        return await loader.load(root.id)  # type: ignore[return-value]
+
+
+@strawberry.type(
+    name="Facility", description="A room, an official car (公用車) or a pool of items."
+)
+class FacilityType:
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, Facility | cls)
+
+    @strawberry.field
+    def id(self, root: Facility) -> strawberry.ID:
+        return strawberry.ID(str(root.id))
+
+    @strawberry.field
+    def name(self, root: Facility) -> str:
+        return root.name
+
+    @strawberry.field
+    async def group(self, root: Facility, info: Info) -> FacilityGroupType:
+        if Facility.group.is_cached(root):  # type: ignore[attr-defined]
+            return root.group  # type: ignore[return-value]
+        return await context_of(info).loader(loaders.FacilityGroupByIdLoader).load(root.group_id)  # type: ignore[return-value]
+
+    @strawberry.field(description="How many people it seats; 0 when that means nothing.")
+    def capacity(self, root: Facility) -> int:
+        return root.capacity
+
+    @strawberry.field
+    def notes(self, root: Facility) -> str:
+        return root.notes
+
+    @strawberry.field(description="The department that looks after it (an Organization ID).")
+    def owning_department_id(self, root: Facility) -> strawberry.ID | None:
+        return strawberry.ID(str(root.owning_department_id)) if root.owning_department_id else None
+
+    @strawberry.field(description="1: a single room or car; N: N interchangeable items.")
+    def pool_size(self, root: Facility) -> int:
+        return root.pool_size
+
+    @strawberry.field
+    def sort_order(self, root: Facility) -> int:
+        return root.sort_order
+
+    @strawberry.field
+    def is_active(self, root: Facility) -> bool:
+        return root.is_active
+
+    @strawberry.field(description="Earliest start of a booking (Japan time); null: any.")
+    def open_time(self, root: Facility) -> time | None:
+        return root.open_time
+
+    @strawberry.field(description="Latest end of a booking (Japan time); null: any.")
+    def close_time(self, root: Facility) -> time | None:
+        return root.close_time
+
+    @strawberry.field(description="Bookable days, 0 = Monday … 6 = Sunday; empty: every day.")
+    def bookable_weekdays(self, root: Facility) -> list[int]:
+        return list(root.bookable_weekdays)
+
+    @strawberry.field(description="How many days ahead it may be booked; null: no limit.")
+    def max_days_ahead(self, root: Facility) -> int | None:
+        return root.max_days_ahead
+
+    @strawberry.field
+    def min_minutes(self, root: Facility) -> int | None:
+        return root.min_minutes
+
+    @strawberry.field
+    def max_minutes(self, root: Facility) -> int | None:
+        return root.max_minutes
+
+    @strawberry.field(description="Departments whose staff may book it; empty: everyone.")
+    def allowed_department_ids(self, root: Facility) -> list[strawberry.ID]:
+        return [strawberry.ID(str(d)) for d in root.allowed_department_ids]
+
+    @strawberry.field(description="Bookings start as 仮予約 until an administrator approves.")
+    def needs_approval(self, root: Facility) -> bool:
+        return root.needs_approval
+
+    @strawberry.field(description="Active reservations overlapping [start, end).")
+    async def reservations(
+        self, root: Facility, info: Info, start: datetime, end: datetime
+    ) -> list[ReservationType]:
+        start, end = check_window(start, end)
+        loader = context_of(info).loader(loaders.ReservationsByFacilityLoader)
+        return await loader.load((root.id, start, end))  # type: ignore[return-value]
+
+
+@strawberry.federation.type(name="Reservation", keys=["id"], description="A booking of a facility.")
+class ReservationType:
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, Reservation | cls)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Any:
+        if not principal_of(info).is_authenticated:
+            return None
+        return await context_of(info).loader(loaders.ReservationByIdLoader).load(id)
+
+    @strawberry.field
+    def id(self, root: Reservation) -> strawberry.ID:
+        return strawberry.ID(str(root.id))
+
+    @strawberry.field
+    async def facility(self, root: Reservation, info: Info) -> FacilityType:
+        if Reservation.facility.is_cached(root):  # type: ignore[attr-defined]
+            return root.facility  # type: ignore[return-value]
+        return await context_of(info).loader(loaders.FacilityByIdLoader).load(root.facility_id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Start (inclusive).")
+    def start(self, root: Reservation) -> datetime:
+        return root.starts_at
+
+    @strawberry.field(description="End (exclusive): [10:00, 11:00) and [11:00, 12:00) fit.")
+    def end(self, root: Reservation) -> datetime:
+        return root.ends_at
+
+    @strawberry.field
+    def status(self, root: Reservation) -> ReservationStatus:
+        return ReservationStatus(root.status)
+
+    @strawberry.field(description="The status in Japanese, e.g. 仮予約.")
+    def status_label(self, root: Reservation) -> str:
+        return str(Status(root.status).label)
+
+    @strawberry.field(
+        description="Why it is booked; null unless you booked it or are an administrator."
+    )
+    def purpose(self, root: Reservation, info: Info) -> str | None:
+        return root.purpose if may_see_purpose(principal_of(info), root) else None
+
+    @strawberry.field(description="Who booked it: name and department come from people.")
+    def requester(self, root: Reservation) -> PersonType:
+        return PersonType(id=strawberry.ID(str(root.requester_id)))
+
+    @strawberry.field(description="Whether you booked it.")
+    def mine(self, root: Reservation, info: Info) -> bool:
+        return root.requester_id == principal_of(info).person_id
+
+    @strawberry.field(description="The calendar event it belongs to, if any (an event ID).")
+    def event_id(self, root: Reservation) -> strawberry.ID | None:
+        return strawberry.ID(str(root.event_id)) if root.event_id else None
+
+    @strawberry.field(description="Shared by the reservations of one recurring booking.")
+    def recurrence_id(self, root: Reservation) -> strawberry.ID | None:
+        return strawberry.ID(str(root.recurrence_id)) if root.recurrence_id else None
+
+    @strawberry.field(description="The administrator who approved or rejected it.")
+    def decided_by(self, root: Reservation) -> PersonType | None:
+        return PersonType(id=strawberry.ID(str(root.approved_by))) if root.approved_by else None
+
+    @strawberry.field
+    def decided_at(self, root: Reservation) -> datetime | None:
+        return root.decided_at
+
+    @strawberry.field(description="One more with every change.")
+    def version(self, root: Reservation) -> int:
+        return root.version
+
+
+@strawberry.type(name="PurposeOption", description="An entry of the purpose list (利用目的).")
+class PurposeOptionType:
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, PurposeOption | cls)
+
+    @strawberry.field
+    def id(self, root: PurposeOption) -> strawberry.ID:
+        return strawberry.ID(str(root.id))
+
+    @strawberry.field
+    def label(self, root: PurposeOption) -> str:
+        return root.label
+
+    @strawberry.field
+    def sort_order(self, root: PurposeOption) -> int:
+        return root.sort_order
+
+    @strawberry.field
+    def is_active(self, root: PurposeOption) -> bool:
+        return root.is_active
+
+
+@strawberry.type(name="FacilityScheduleRow", description="A facility and its bookings in a window.")
+class FacilityScheduleRowType:
+    facility: FacilityType
+    reservations: list[ReservationType]
+
+
+@strawberry.type(name="FacilityError", description="Why a facilities change was refused.")
+class FacilityErrorType:
+    code: str = strawberry.field(
+        description="e.g. NOT_FOUND, OUTSIDE_HOURS, CLOSED_WEEKDAY, TOO_FAR_AHEAD, TOO_SHORT, "
+        "TOO_LONG, DEPARTMENT_NOT_ALLOWED, IN_THE_PAST, NOT_YOURS, NOT_PENDING."
+    )
+    message: str = strawberry.field(description="Japanese / English.")
+    field: str | None = strawberry.field(description="The input field at fault, if one.")
+
+    @classmethod
+    def of(cls, e: actions.FacilityError) -> FacilityErrorType:
+        return cls(code=e.code, message=e.message, field=e.field)
+
+
+@strawberry.type(name="ReservationPayload", description="The reservation as it now is.")
+class ReservationPayload:
+    reservation: ReservationType
+
+
+@strawberry.type(name="ReservationRefused", description="Nothing changed, for these reasons.")
+class ReservationRefused:
+    errors: list[FacilityErrorType]
+
+
+@strawberry.type(
+    name="ReservationConflict",
+    description="The period is taken: nothing was booked. `conflicts` are the bookings in "
+    "the way, with their period and who made them.",
+)
+class ReservationConflict:
+    message: str
+    conflicts: list[ReservationType]
+
+
+CONFLICT_MESSAGE = "その時間は既に予約されています。 / The facility is booked for that time."
+
+ReservationResult = Annotated[
+    ReservationPayload | ReservationRefused | ReservationConflict,
+    strawberry.union("ReservationResult"),
+]
+
+
+@strawberry.type(name="RecurringDateProblem", description="Why one date of a series failed.")
+class RecurringDateProblemType:
+    date: date = strawberry.field(description="The date in Japan.")
+    start: datetime
+    end: datetime
+    errors: list[FacilityErrorType]
+    conflicts: list[ReservationType]
+
+    @classmethod
+    def of(cls, p: actions.DateProblem) -> RecurringDateProblemType:
+        return cls(
+            date=p.day,
+            start=p.starts_at,
+            end=p.ends_at,
+            errors=[FacilityErrorType.of(e) for e in p.errors],
+            conflicts=p.conflicts,  # type: ignore[arg-type]
+        )
+
+
+@strawberry.type(
+    name="RecurringReservationPayload",
+    description="The booked dates; `skipped` the dates left out (bookFreeDatesOnly).",
+)
+class RecurringReservationPayload:
+    reservations: list[ReservationType]
+    skipped: list[RecurringDateProblemType]
+
+
+@strawberry.type(
+    name="RecurringReservationConflict",
+    description="Some dates cannot be booked, so none was (or no date was free).",
+)
+class RecurringReservationConflict:
+    message: str
+    problems: list[RecurringDateProblemType]
+
+
+RecurringReservationResult = Annotated[
+    RecurringReservationPayload | ReservationRefused | RecurringReservationConflict,
+    strawberry.union("RecurringReservationResult"),
+]
+
+
+def reservation_result(outcome: actions.Outcome) -> Any:
+    if outcome.errors:
+        return ReservationRefused(errors=[FacilityErrorType.of(e) for e in outcome.errors])
+    if outcome.conflicts or outcome.obj is None:
+        return ReservationConflict(message=CONFLICT_MESSAGE, conflicts=outcome.conflicts)  # type: ignore[arg-type]
+    return ReservationPayload(reservation=outcome.obj)
