@@ -339,3 +339,93 @@ def test_a_stopped_subgraph_gives_partial_data_and_the_gateway_recovers(
         timeout=20,
     ).json()
     assert "errors" not in healed and healed["data"]["myPresence"]["label"]
+
+
+# --- calendar and facilities through the gateway ------------------------------------------
+
+
+def test_department_week_in_one_round_trip(sign_in: SignIn) -> None:
+    import datetime as dt
+
+    staff = sign_in("402125", "0669950")
+    monday = dt.date.today() + dt.timedelta(days=7 - dt.date.today().weekday())
+    department = gateway_post(staff, "{ me { department { id } } }")["data"]["me"]["department"]
+    week = gateway_post(
+        staff,
+        """query($d: ID!, $s: DateTime!, $e: DateTime!) {
+          organization(id: $d) {
+            name
+            members { name presence { label } events(start: $s, end: $e) { title start } }
+          }
+          holidays(start: "2026-05-01", end: "2026-05-08") { date name }
+        }""",
+        {
+            "d": department["id"],
+            "s": f"{monday.isoformat()}T00:00:00+09:00",
+            "e": f"{(monday + dt.timedelta(days=7)).isoformat()}T00:00:00+09:00",
+        },
+    )
+    assert "errors" not in week, week
+    members = week["data"]["organization"]["members"]
+    assert any(m["name"] == "中村 聡太郎" for m in members)
+    # the demo's weekly 課内会議 (Mondays 10:00) is in the demo staff's week
+    mine = next(m for m in members if m["name"] == "中村 聡太郎")
+    assert any(e["title"] == "課内会議" for e in mine["events"]), mine
+    assert {"date": "2026-05-06", "name": "憲法記念日 振替休日"} in week["data"]["holidays"]
+
+
+def test_fifty_concurrent_bookings_of_one_car_through_the_gateway(sign_in: SignIn) -> None:
+    """Exactly one wins; the others get the typed conflict naming the winner's period.
+    On PostgreSQL (CI's second pass) the exclusion constraint decides races."""
+    import concurrent.futures
+    import datetime as dt
+
+    staff = sign_in("402125", "0669950")
+    token = create_token(staff)
+    groups = gateway_post(staff, "{ facilityGroups { name facilities { id name } } }")
+    cars = next(g for g in groups["data"]["facilityGroups"] if g["name"] == "公用車")
+    car = cars["facilities"][-1]["id"]
+    day = dt.date.today() + dt.timedelta(days=9)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    start = f"{day.isoformat()}T13:00:00+09:00"
+    mutation = """mutation($f: ID!, $s: DateTime!, $e: DateTime!, $p: String!) {
+      createReservation(input: {facilityId: $f, start: $s, end: $e, purpose: $p}) {
+        __typename
+        ... on ReservationPayload { reservation { id status } }
+        ... on ReservationConflict { conflicts { start end requester { name } } }
+        ... on ReservationRefused { errors { message } }
+      }
+    }"""
+
+    def attempt(i: int) -> dict:
+        response = httpx.post(
+            staff.server.url + "/graphql",
+            json={
+                "query": mutation,
+                "variables": {
+                    "f": car,
+                    "s": start,
+                    "e": f"{day.isoformat()}T14:{i % 30:02d}:00+09:00",
+                    "p": f"試験 {i}",
+                },
+            },
+            headers={"Authorization": f"Bearer {token}"},
+            trust_env=False,
+            timeout=60,
+        )
+        return response.json()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=50) as pool:
+        results = list(pool.map(attempt, range(50)))
+    kinds = [r["data"]["createReservation"]["__typename"] for r in results if "data" in r]
+    assert len(kinds) == 50, [r for r in results if "data" not in r][:3]
+    assert kinds.count("ReservationPayload") == 1, kinds
+    assert kinds.count("ReservationConflict") == 49, kinds
+    conflict = next(
+        r for r in results if r["data"]["createReservation"]["__typename"] == "ReservationConflict"
+    )
+    # the owner's name comes from the people subgraph through the gateway
+    assert (
+        conflict["data"]["createReservation"]["conflicts"][0]["requester"]["name"] == "中村 聡太郎"
+    )
