@@ -12,31 +12,32 @@ left out keeps what the event has.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import partial
 from typing import Any
 
 import nh3
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
-from subgraphs.calendar import recurrence
+from subgraphs.calendar import ical, recurrence
 from subgraphs.calendar.access import access_event_by_id, as_uuid, can_change
 from subgraphs.calendar.models import (
     CATEGORY_MAX_LENGTH,
     DESCRIPTION_MAX_LENGTH,
     LOCATION_MAX_LENGTH,
     TITLE_MAX_LENGTH,
+    CalendarFeedToken,
     ClosedDay,
     Event,
     EventAttendee,
     EventOverride,
 )
+from subgraphs.core.events import publish_on_commit
 from subgraphs.core.principal import Principal
 
 EVENT_TYPE = "calendar.changed"
@@ -68,6 +69,7 @@ class CalendarError:
 class Outcome:
     obj: Any = None
     errors: list[CalendarError] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -240,11 +242,7 @@ def _publish_on_commit(event: Event, kind: str, people: Iterable[uuid.UUID]) -> 
         # hears of an attendee removed too. IDs only: receivers re-read with their principal.
         "person_ids": sorted(str(p) for p in people),
     }
-    transaction.on_commit(partial(_publish, calendar_group(event.tenant_id), message), robust=True)
-
-
-def _publish(group: str, message: dict[str, object]) -> None:
-    async_to_sync(get_channel_layer().group_send)(group, message)  # type: ignore[union-attr]
+    publish_on_commit(calendar_group(event.tenant_id), message)
 
 
 def _set_attendees(event: Event, ids: list[uuid.UUID]) -> None:
@@ -288,8 +286,11 @@ def _create(
     organizer_id: uuid.UUID,
     values: dict[str, Any],
     attendees: list[uuid.UUID] | list[EventAttendee],
+    ical_uid: str = "",
 ) -> Event:
-    event = Event(tenant_id=tenant_id, organizer_id=organizer_id, version=1, **values)
+    event = Event(
+        tenant_id=tenant_id, organizer_id=organizer_id, version=1, ical_uid=ical_uid, **values
+    )
     event.range_start, event.range_end = recurrence.span(event)
     event.save()
     EventAttendee.objects.bulk_create(
@@ -551,3 +552,153 @@ def do_set_closed_day(principal: Principal, day: date, name: str) -> Outcome:
         tenant_id=principal.tenant_id, date=day, defaults={"name": name[:100]}
     )
     return Outcome(obj=row)
+
+
+# --- iCalendar feeds and import ----------------------------------------------------------
+
+MAX_ACTIVE_FEEDS = 10
+FEED_PATH = "/calendar/feed/{token}.ics"
+
+
+def hash_feed_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def feed_principal(token: str) -> Principal | None:
+    """Whose calendar a feed URL shows (from its token row alone), or None when revoked
+    or unknown. The principal is a plain staff member: a feed never carries admin rights."""
+    row = CalendarFeedToken.objects.filter(
+        token_hash=hash_feed_token(token), revoked_at__isnull=True
+    ).first()
+    if row is None:
+        return None
+    return Principal(
+        tenant_id=row.tenant_id, person_id=row.person_id, roles=frozenset({"staff"}), via="feed"
+    )
+
+
+@transaction.atomic
+def do_create_calendar_feed(principal: Principal) -> Outcome:
+    """A new private feed URL of the principal's calendar; ``extra['url']`` is shown once."""
+    assert principal.tenant_id is not None and principal.person_id is not None
+    active = CalendarFeedToken.objects.for_principal(principal).filter(
+        person_id=principal.person_id, revoked_at__isnull=True
+    )
+    if active.count() >= MAX_ACTIVE_FEEDS:
+        return Outcome(
+            errors=[
+                CalendarError(
+                    "TOO_MANY", f"Revoke a feed first: at most {MAX_ACTIVE_FEEDS} at once."
+                )
+            ]
+        )
+    token = secrets.token_urlsafe(32)
+    row = CalendarFeedToken.objects.create(
+        tenant_id=principal.tenant_id,
+        person_id=principal.person_id,
+        token_hash=hash_feed_token(token),
+    )
+    return Outcome(obj=row, extra={"url": FEED_PATH.format(token=token)})
+
+
+@transaction.atomic
+def do_revoke_calendar_feed(principal: Principal, feed_id: object) -> Outcome:
+    """Stop one of the principal's own feeds; revoking twice is harmless."""
+    pk = as_uuid(feed_id)
+    row = (
+        CalendarFeedToken.objects.for_principal(principal)
+        .filter(pk=pk, person_id=principal.person_id)
+        .select_for_update()
+        .first()
+        if pk is not None
+        else None
+    )
+    if row is None:
+        return Outcome(errors=[CalendarError("NOT_FOUND", "No such feed.")])
+    if row.revoked_at is None:
+        row.revoked_at = timezone.now()
+        row.save(update_fields=["revoked_at"])
+    return Outcome(obj=row)
+
+
+@dataclass
+class ImportOutcome:
+    """Events made by an import, how many VEVENTs were already there, or why none were."""
+
+    created: list[Event] = field(default_factory=list)
+    skipped: int = 0
+    errors: list[ical.IcsProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _known_uids(principal: Principal) -> set[str]:
+    """UIDs already in the principal's calendar: imported ones, and our own exported ones."""
+    assert principal.person_id is not None
+    mine = Event.objects.for_principal(principal).filter(organizer_id=principal.person_id)
+    known = set(mine.exclude(ical_uid="").values_list("ical_uid", flat=True))
+    invited = EventAttendee.objects.for_principal(principal).filter(person_id=principal.person_id)
+    ids = {*mine.values_list("id", flat=True), *invited.values_list("event_id", flat=True)}
+    known |= {f"{pk}@{ical.UID_DOMAIN}" for pk in ids}
+    return known
+
+
+@transaction.atomic
+def do_import_ics(principal: Principal, text: str) -> ImportOutcome:
+    """Each VEVENT of ``text`` becomes an event the principal organises, all or nothing.
+
+    RRULE and EXDATE are kept and RECURRENCE-ID occurrences become changed or cancelled
+    occurrences; a UID imported before (or an event already in the calendar) is skipped.
+    """
+    assert principal.tenant_id is not None and principal.person_id is not None
+    parsed, problems = ical.parse_ics(text)
+    if problems:
+        return ImportOutcome(errors=problems)
+    known = _known_uids(principal)
+    todo = [p for p in parsed if p.uid not in known]
+    checked: list[tuple[ical.ParsedEvent, dict[str, Any]]] = []
+    for item in todo:
+        errors, values = check_event_values(item.data)
+        problems += [
+            ical.IcsProblem(e.code, e.message, item.line_of_field(text, e.field), item.uid)
+            for e in errors
+        ]
+        checked.append((item, values))
+    if problems:
+        return ImportOutcome(errors=problems)
+    created = [
+        _import_one(principal.tenant_id, principal.person_id, item, values)
+        for item, values in checked
+    ]
+    return ImportOutcome(created=created, skipped=len(parsed) - len(todo))
+
+
+def _import_one(
+    tenant_id: uuid.UUID, organizer_id: uuid.UUID, item: ical.ParsedEvent, values: dict[str, Any]
+) -> Event:
+    event = _create(tenant_id, organizer_id, values, [], ical_uid=item.uid)
+    if not event.is_recurring or not item.overrides:
+        return event
+    for parsed in item.overrides:
+        rid = parsed.recurrence_id
+        # Occurrences the series does not have (RFC 5545 counts a DTSTART off the rule,
+        # which we do not) are left out rather than failing the whole import.
+        if not recurrence.is_occurrence(event, rid):
+            continue
+        override = _override(event, rid)
+        override.cancelled = parsed.cancelled
+        if (
+            not parsed.cancelled
+            and parsed.starts_at
+            and parsed.ends_at
+            and not check_move(parsed.starts_at, parsed.ends_at)
+        ):
+            override.starts_at, override.ends_at = parsed.starts_at, parsed.ends_at
+        override.title = parsed.title
+        override.location = parsed.location
+        override.save()
+    _refresh_span(event)
+    event.save()
+    return event

@@ -56,6 +56,9 @@ class Event(models.Model):
     # Span of every occurrence including moved ones; range_end is null for an endless series.
     range_start = models.DateTimeField()
     range_end = models.DateTimeField(null=True, blank=True)
+    # The UID of the iCalendar VEVENT this was imported from ("" if made here), so that
+    # importing the same file again creates nothing new.
+    ical_uid = models.CharField(max_length=255, blank=True, default="")
     # One more with every change (series, occurrence or response): subscribers compare it.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -68,6 +71,7 @@ class Event(models.Model):
             models.Index(fields=["tenant_id", "organizer_id", "range_start"]),
             models.Index(fields=["tenant_id", "owner_department_id", "range_start"]),
             models.Index(fields=["tenant_id", "range_start"]),
+            models.Index(fields=["tenant_id", "organizer_id", "ical_uid"]),
         ]
 
     def __str__(self) -> str:
@@ -154,3 +158,27 @@ class ClosedDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+class CalendarFeedToken(models.Model):
+    """A private, revocable iCalendar feed URL of one person's calendar.
+
+    Only the SHA-256 of the token is kept: the URL is shown once, when made. The feed view
+    reads tenant and person from this row alone (calendar apps fetch it without a session).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant_id = models.UUIDField()
+    person_id = models.UUIDField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["tenant_id", "person_id"])]
+
+    def __str__(self) -> str:
+        return f"feed {self.id} of {self.person_id}"

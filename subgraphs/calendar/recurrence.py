@@ -331,3 +331,22 @@ def span(event: Event, overrides: Sequence[EventOverride] = ()) -> tuple[datetim
         if end is not None:
             end = max(end, moved_end)
     return first, end
+
+
+def first_start(event: Event) -> datetime:
+    """The start of the first occurrence the rule yields (aware UTC).
+
+    RFC 5545 always counts DTSTART as an occurrence while we (as dateutil) do not when it
+    does not match the rule, so an export starts the series here to mean the same.
+    """
+    rule = build_rule(event)
+    first = next(iter(rule), None) if rule is not None else None  # type: ignore[call-overload]
+    return first.astimezone(UTC) if first is not None else series_start(event)
+
+
+def changed_occurrence(event: Event, override: EventOverride) -> Occurrence | None:
+    """Where a moved or edited occurrence now is; None when cancelled or not in the series."""
+    rid = as_utc(override.recurrence_id)
+    if override.cancelled or rid in exdate_set(event) or not is_occurrence(event, rid):
+        return None
+    return _moved(event, rid, override, duration(event))

@@ -22,15 +22,13 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import partial
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from dateutil.rrule import rrulestr
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from subgraphs.core.events import publish_on_commit
 from subgraphs.core.principal import Principal
 from subgraphs.facilities.access import (
     access_facility_by_id,
@@ -819,9 +817,4 @@ def _publish_on_commit(row: Reservation) -> None:
         "reservation_id": str(row.id),
         "version": row.version,
     }
-    # robust: the booking is committed whatever happens to the hint (DESIGN rule 6).
-    transaction.on_commit(partial(_publish, facilities_group(row.tenant_id), event), robust=True)
-
-
-def _publish(group: str, event: dict[str, object]) -> None:
-    async_to_sync(get_channel_layer().group_send)(group, event)  # type: ignore[union-attr]
+    publish_on_commit(facilities_group(row.tenant_id), event)

@@ -11,13 +11,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from subgraphs.core.events import publish_on_commit
 from subgraphs.core.principal import Principal
 from subgraphs.presence.access import access_presence_by_person_id
 from subgraphs.presence.models import MESSAGE_MAX_LENGTH, PresenceStatus
@@ -135,12 +133,4 @@ def do_set_presence(
 
 def _publish_on_commit(row: PresenceStatus) -> None:
     event = {"type": EVENT_TYPE, "person_id": str(row.person_id), "version": row.version}
-    # robust: the change is committed whatever happens to the hint; a channel layer that is
-    # down is logged, not reported to the user as a failed change.
-    transaction.on_commit(partial(_publish, presence_group(row.tenant_id), event), robust=True)
-
-
-def _publish(group: str, event: dict[str, object]) -> None:
-    # Only IDs and the version: subscribers re-read the row with their own principal, so
-    # an event carries nothing a receiver could not read anyway (DESIGN rule 6).
-    async_to_sync(get_channel_layer().group_send)(group, event)  # type: ignore[union-attr]
+    publish_on_commit(presence_group(row.tenant_id), event)

@@ -103,3 +103,9 @@ class UpdateEventInput:
                 value = value.value
             data[name] = value
         return data
+
+
+@strawberry.input(name="WorkingHoursInput", description="Japan time, HH:MM.")
+class WorkingHoursInput:
+    start: str = "08:30"
+    end: str = "17:15"

@@ -20,9 +20,11 @@ from subgraphs.calendar.graphql.loaders import events_for
 from subgraphs.calendar.graphql.types import (
     AttendeeResponse,
     CalendarErrorType,
+    CalendarFeedType,
     EventType,
     HolidayKind,
     HolidayType,
+    IcsImportErrorType,
 )
 from subgraphs.core.graphql.context import principal_of
 from subgraphs.core.graphql.errors import Forbidden, require_authenticated, require_tenant_admin
@@ -42,6 +44,33 @@ class CalendarEventPayload:
 class ClosedDayPayload:
     closed_day: HolidayType | None
     errors: list[CalendarErrorType]
+
+
+@strawberry.type(name="CreateCalendarFeedPayload")
+class CreateCalendarFeedPayload:
+    feed: CalendarFeedType | None
+    url: str | None = strawberry.field(
+        description="Path of the feed (/calendar/feed/<token>.ics) on this server: shown "
+        "only now, give it to your calendar app with the server's address in front."
+    )
+    errors: list[CalendarErrorType]
+
+
+@strawberry.type(name="CalendarFeedPayload")
+class CalendarFeedPayload:
+    feed: CalendarFeedType | None
+    errors: list[CalendarErrorType]
+
+
+@strawberry.type(name="ImportIcsPayload")
+class ImportIcsPayload:
+    events: list[EventType] = strawberry.field(description="The events the import made.")
+    skipped: int = strawberry.field(
+        description="VEVENTs already in your calendar (same UID), left as they are."
+    )
+    errors: list[IcsImportErrorType] = strawberry.field(
+        description="Why nothing was imported; empty on success."
+    )
 
 
 def _errors(outcome: actions.Outcome) -> list[CalendarErrorType]:
@@ -135,3 +164,49 @@ class Mutation:
             closed_day=HolidayType(date=row.date, name=row.name, kind=HolidayKind.CLOSED),
             errors=[],
         )
+
+    @strawberry.mutation(
+        description="A private URL of your calendar for calendar apps; the URL is shown once."
+    )
+    async def create_calendar_feed(self, info: Info) -> CreateCalendarFeedPayload:
+        principal = require_authenticated(principal_of(info))
+        outcome = await sync_to_async(actions.do_create_calendar_feed)(principal)
+        if not outcome.ok:
+            return CreateCalendarFeedPayload(feed=None, url=None, errors=_errors(outcome))
+        return CreateCalendarFeedPayload(
+            feed=CalendarFeedType.of(outcome.obj), url=outcome.extra["url"], errors=[]
+        )
+
+    @strawberry.mutation(description="Stop one of your feed URLs for good.")
+    async def revoke_calendar_feed(self, info: Info, id: strawberry.ID) -> CalendarFeedPayload:
+        principal = require_authenticated(principal_of(info))
+        outcome = await sync_to_async(actions.do_revoke_calendar_feed)(principal, id)
+        if not outcome.ok:
+            return CalendarFeedPayload(feed=None, errors=_errors(outcome))
+        return CalendarFeedPayload(feed=CalendarFeedType.of(outcome.obj), errors=[])
+
+    @strawberry.mutation(
+        description="Import an .ics file into your calendar, all or nothing: each VEVENT "
+        "becomes an event you organise (RRULE, EXDATE and changed occurrences kept); UIDs "
+        "imported before are skipped."
+    )
+    async def import_ics(self, info: Info, text: str) -> ImportIcsPayload:
+        principal = require_authenticated(principal_of(info))
+
+        def run() -> ImportIcsPayload:
+            outcome = actions.do_import_ics(principal, text)
+            if not outcome.ok:
+                errors = [
+                    IcsImportErrorType(code=e.code, message=e.message, line=e.line, uid=e.uid)
+                    for e in outcome.errors
+                ]
+                return ImportIcsPayload(events=[], skipped=0, errors=errors)
+            ids = [e.pk for e in outcome.created]
+            events = {e.pk: e for e in events_for(principal).filter(pk__in=ids)}
+            return ImportIcsPayload(
+                events=[EventType.of(events[pk]) for pk in ids],
+                skipped=outcome.skipped,
+                errors=[],
+            )
+
+        return await sync_to_async(run)()

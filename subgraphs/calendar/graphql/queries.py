@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import jpholiday
 import strawberry
@@ -10,20 +10,29 @@ from asgiref.sync import sync_to_async
 from graphql import GraphQLError
 from strawberry.types import Info
 
+from subgraphs.calendar import access, availability, ical
+from subgraphs.calendar.graphql.inputs import WorkingHoursInput
 from subgraphs.calendar.graphql.loaders import EventByIdLoader, OccurrencesByPersonLoader
 from subgraphs.calendar.graphql.types import (
+    CalendarFeedType,
     EventType,
     HolidayKind,
     HolidayType,
     OccurrenceType,
+    PersonFreeBusyType,
+    PersonType,
+    SlotType,
+    TimeIntervalType,
     check_window,
 )
-from subgraphs.calendar.models import ClosedDay
-from subgraphs.core.graphql.context import context_of, principal_of
+from subgraphs.calendar.models import CalendarFeedToken, ClosedDay
+from subgraphs.calendar.recurrence import TOKYO
+from subgraphs.core.graphql.context import YuiContext, context_of, principal_of
 from subgraphs.core.graphql.errors import require_authenticated
 from subgraphs.core.principal import Principal
 
 MAX_HOLIDAY_DAYS = 3 * 366
+DEFAULT_WORKING_HOURS = WorkingHoursInput(start="08:30", end="17:15")
 
 
 def holidays_between(principal: Principal, start: date, end: date) -> list[HolidayType]:
@@ -69,3 +78,110 @@ class Query:
                 extensions={"code": "BAD_USER_INPUT"},
             )
         return await sync_to_async(holidays_between)(principal, start, end)
+
+    @strawberry.field(
+        description="Your calendar as iCalendar (RFC 5545) text: every event you organise or "
+        "are invited to, series with their changed and cancelled occurrences."
+    )
+    async def my_calendar_ics(self, info: Info) -> str:
+        principal = require_authenticated(principal_of(info))
+        return await sync_to_async(ical.export_person)(principal)
+
+    @strawberry.field(description="Your iCalendar feed URLs, revoked ones too (no tokens).")
+    async def calendar_feeds(self, info: Info) -> list[CalendarFeedType]:
+        principal = require_authenticated(principal_of(info))
+
+        def read() -> list[CalendarFeedType]:
+            rows = CalendarFeedToken.objects.for_principal(principal).filter(
+                person_id=principal.person_id
+            )
+            return [CalendarFeedType.of(row) for row in rows]
+
+        return await sync_to_async(read)()
+
+    @strawberry.field(
+        description="When colleagues are busy in [start, end) (at most a year), merged, "
+        "without titles; in order of personIds. An ID of no colleague has no busy time."
+    )
+    async def free_busy(
+        self, info: Info, person_ids: list[strawberry.ID], start: datetime, end: datetime
+    ) -> list[PersonFreeBusyType]:
+        require_authenticated(principal_of(info))
+        start, end = check_window(start, end)
+        busy = await _busy(context_of(info), person_ids, start, end)
+        return [
+            PersonFreeBusyType(
+                person=PersonType(id=pid),
+                busy=[TimeIntervalType(start=_jst(s), end=_jst(e)) for s, e in intervals],
+            )
+            for pid, intervals in zip(person_ids, busy, strict=True)
+        ]
+
+    @strawberry.field(
+        description="Up to 10 times of durationMinutes in [start, end) (at most 92 days) when "
+        "everybody is free, within working hours (Japan time) on weekdays, starting on a "
+        "quarter hour; proposals do not overlap. skipHolidays leaves out national holidays "
+        "and your municipality's closed days."
+    )
+    async def find_free_slots(
+        self,
+        info: Info,
+        person_ids: list[strawberry.ID],
+        start: datetime,
+        end: datetime,
+        duration_minutes: int,
+        working_hours: WorkingHoursInput = DEFAULT_WORKING_HOURS,
+        skip_holidays: bool = True,
+    ) -> list[SlotType]:
+        principal = require_authenticated(principal_of(info))
+        start, end = check_window(start, end)
+        if end - start > availability.MAX_SEARCH:
+            raise _bad_input("Search at most 92 days at once.")
+        if not 15 <= duration_minutes <= 24 * 60:
+            raise _bad_input("durationMinutes must be 15 to 1440.")
+        opens, closes = _hours(working_hours)
+        busy = await _busy(context_of(info), person_ids, start, end)
+        first = start.astimezone(TOKYO).date()
+        last = end.astimezone(TOKYO).date()
+        days = await sync_to_async(availability.working_days)(principal, first, last, skip_holidays)
+        slots = availability.free_slots(
+            [i for person in busy for i in person],
+            start,
+            end,
+            timedelta(minutes=duration_minutes),
+            opens,
+            closes,
+            days,
+        )
+        return [SlotType(start=_jst(s), end=_jst(e)) for s, e in slots]
+
+
+def _bad_input(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+def _jst(moment: datetime) -> datetime:
+    return moment.astimezone(TOKYO)
+
+
+def _hours(hours: WorkingHoursInput) -> tuple[time, time]:
+    try:
+        opens, closes = time.fromisoformat(hours.start), time.fromisoformat(hours.end)
+    except ValueError as exc:
+        raise _bad_input("Working hours are HH:MM, e.g. 08:30.") from exc
+    if closes <= opens:
+        raise _bad_input("Working hours must end after they start.")
+    return opens, closes
+
+
+async def _busy(
+    context: YuiContext, person_ids: list[strawberry.ID], start: datetime, end: datetime
+) -> list[list[availability.Interval]]:
+    """Busy intervals of each of ``person_ids`` (one batch of queries for all of them)."""
+    if len(person_ids) > availability.MAX_PEOPLE:
+        raise _bad_input(f"Ask for at most {availability.MAX_PEOPLE} people at once.")
+    ids = [access.as_uuid(pid) for pid in person_ids]
+    loader = context.loader(OccurrencesByPersonLoader)
+    found = await loader.load_many([(pk, start, end) for pk in ids if pk is not None])
+    by_id = dict(zip([pk for pk in ids if pk is not None], found, strict=True))
+    return [availability.busy_of(pk, by_id[pk], start, end) if pk is not None else [] for pk in ids]

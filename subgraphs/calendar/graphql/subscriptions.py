@@ -8,16 +8,11 @@ the subscriber may see of it follows the event's visibility like every other rea
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import uuid
 from collections.abc import AsyncGenerator
 from enum import Enum
 
 import strawberry
-from asgiref.sync import sync_to_async
-from channels.layers import BaseChannelLayer, get_channel_layer
-from django.db import close_old_connections
 from graphql import GraphQLError
 from strawberry.types import Info
 
@@ -25,13 +20,11 @@ from subgraphs.calendar.access import as_uuid
 from subgraphs.calendar.actions import EVENT_TYPE, calendar_group
 from subgraphs.calendar.graphql.loaders import EventByIdLoader
 from subgraphs.calendar.graphql.types import EventType
+from subgraphs.core.events import group_messages
 from subgraphs.core.graphql.context import YuiContext, principal_of
 from subgraphs.core.graphql.errors import require_authenticated
 from subgraphs.core.principal import Principal
 
-logger = logging.getLogger(__name__)
-
-REJOIN_SECONDS = 60 * 60  # channel layers forget group members after a day
 MAX_PERSON_IDS = 500
 
 
@@ -58,53 +51,32 @@ async def calendar_changes(
 ) -> AsyncGenerator[CalendarChangeType, None]:
     """Changes of the principal's tenant touching ``person_ids``; each version at most once."""
     assert principal.tenant_id is not None
-    layer = get_channel_layer()
-    assert layer is not None, "CHANNEL_LAYERS is configured in settings"
-    group = calendar_group(principal.tenant_id)
-    channel = await layer.new_channel()
-    await layer.group_add(group, channel)
-    renewal = asyncio.ensure_future(_stay_in_group(layer, group, channel))
     shown: dict[uuid.UUID, int] = {}
-    try:
-        while True:
-            message = await layer.receive(channel)
-            event_id = as_uuid(message.get("event_id"))
-            version = message.get("version")
-            kind = message.get("kind")
-            touched = {as_uuid(p) for p in message.get("person_ids") or []}
-            if (
-                message.get("type") != EVENT_TYPE
-                or event_id is None
-                or not isinstance(version, int)
-                or kind not in CalendarChangeKind.__members__
-                or not touched & person_ids
-                or version <= shown.get(event_id, 0)
-            ):
-                continue
-            loader = YuiContext(principal=principal).loader(EventByIdLoader)
-            event = await loader.load(event_id)
-            await sync_to_async(close_old_connections)()
-            if event is None:  # not of this tenant: nothing to tell
-                continue
-            shown[event_id] = version
-            yield CalendarChangeType(
-                event_id=strawberry.ID(str(event_id)),
-                kind=CalendarChangeKind[kind],
-                version=version,
-                event=EventType.of(event),
-            )
-    finally:
-        renewal.cancel()
-        await layer.group_discard(group, channel)
-
-
-async def _stay_in_group(layer: BaseChannelLayer, group: str, channel: str) -> None:
-    while True:
-        await asyncio.sleep(REJOIN_SECONDS)
-        try:
-            await layer.group_add(group, channel)
-        except Exception:  # a Redis hiccup must not end the subscription; retry next time
-            logger.warning("could not renew %s in %s", channel, group, exc_info=True)
+    async for message in group_messages(calendar_group(principal.tenant_id)):
+        event_id = as_uuid(message.get("event_id"))
+        version = message.get("version")
+        kind = message.get("kind")
+        touched = {as_uuid(p) for p in message.get("person_ids") or []}
+        if (
+            message.get("type") != EVENT_TYPE
+            or event_id is None
+            or not isinstance(version, int)
+            or kind not in CalendarChangeKind.__members__
+            or not touched & person_ids
+            or version <= shown.get(event_id, 0)
+        ):
+            continue
+        loader = YuiContext(principal=principal).loader(EventByIdLoader)
+        event = await loader.load(event_id)
+        if event is None:  # not of this tenant: nothing to tell
+            continue
+        shown[event_id] = version
+        yield CalendarChangeType(
+            event_id=strawberry.ID(str(event_id)),
+            kind=CalendarChangeKind[str(kind)],
+            version=version,
+            event=EventType.of(event),
+        )
 
 
 @strawberry.type

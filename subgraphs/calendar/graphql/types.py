@@ -22,7 +22,7 @@ from subgraphs.calendar.graphql.loaders import (
     OccurrencesByOrganizationLoader,
     OccurrencesByPersonLoader,
 )
-from subgraphs.calendar.models import Event
+from subgraphs.calendar.models import CalendarFeedToken, Event
 from subgraphs.core.graphql.context import context_of, principal_of
 from subgraphs.core.graphql.errors import require_authenticated
 
@@ -335,3 +335,44 @@ class CalendarErrorType:
     )
     message: str
     field: str | None = strawberry.field(description="The input field at fault, if one.")
+
+
+@strawberry.type(name="CalendarFeed", description="A private iCalendar feed URL of yours.")
+class CalendarFeedType:
+    id: strawberry.ID
+    created_at: datetime
+    revoked_at: datetime | None = strawberry.field(description="Null while the feed works.")
+
+    @classmethod
+    def of(cls, row: CalendarFeedToken) -> CalendarFeedType:
+        return cls(
+            id=strawberry.ID(str(row.id)), created_at=row.created_at, revoked_at=row.revoked_at
+        )
+
+
+@strawberry.type(name="IcsImportError", description="Why an .ics file was not imported.")
+class IcsImportErrorType:
+    code: str = strawberry.field(
+        description="UNPARSABLE, UNSUPPORTED, REQUIRED, TOO_LARGE, or a CalendarError code."
+    )
+    message: str
+    line: int | None = strawberry.field(description="Line of the file, when known.")
+    uid: str | None = strawberry.field(description="UID of the VEVENT at fault, when known.")
+
+
+@strawberry.type(name="TimeInterval", description="From start to end (exclusive).")
+class TimeIntervalType:
+    start: datetime
+    end: datetime
+
+
+@strawberry.type(name="PersonFreeBusy", description="When someone is busy; never what with.")
+class PersonFreeBusyType:
+    person: PersonType
+    busy: list[TimeIntervalType] = strawberry.field(description="Merged, by start.")
+
+
+@strawberry.type(name="Slot", description="A proposed time when everybody asked is free.")
+class SlotType:
+    start: datetime
+    end: datetime

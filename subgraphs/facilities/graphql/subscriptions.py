@@ -7,18 +7,15 @@ long as its WebSocket, so a loader kept there would serve the first state foreve
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import uuid
 from collections.abc import AsyncGenerator
 
 import strawberry
 from asgiref.sync import sync_to_async
-from channels.layers import BaseChannelLayer, get_channel_layer
-from django.db import close_old_connections
 from graphql import GraphQLError
 from strawberry.types import Info
 
+from subgraphs.core.events import group_messages
 from subgraphs.core.graphql.context import YuiContext, principal_of
 from subgraphs.core.graphql.errors import require_authenticated
 from subgraphs.core.principal import Principal
@@ -28,57 +25,30 @@ from subgraphs.facilities.graphql.loaders import ReservationByIdLoader
 from subgraphs.facilities.graphql.types import ReservationType
 from subgraphs.facilities.models import Reservation
 
-logger = logging.getLogger(__name__)
-REJOIN_SECONDS = 60 * 60  # channel layers drop group members after a day by default
-
 
 async def group_changes(
     principal: Principal, group_id: uuid.UUID
 ) -> AsyncGenerator[Reservation, None]:
     """Reservations of one facility group as they change; each version at most once."""
     assert principal.tenant_id is not None
-    layer = get_channel_layer()
-    assert layer is not None, "CHANNEL_LAYERS is configured in settings"
-    channel_group = facilities_group(principal.tenant_id)
-    channel = await layer.new_channel()
-    await layer.group_add(channel_group, channel)
-    renewal = asyncio.ensure_future(_stay_in_group(layer, channel_group, channel))
     shown: dict[uuid.UUID, int] = {}
-    try:
-        while True:
-            event = await layer.receive(channel)
-            reservation_id = as_uuid(event.get("reservation_id"))
-            version = event.get("version")
-            if (
-                event.get("type") != EVENT_TYPE
-                or as_uuid(event.get("group_id")) != group_id
-                or reservation_id is None
-                or not isinstance(version, int)
-                or version <= shown.get(reservation_id, 0)
-            ):
-                continue
-            row = (
-                await YuiContext(principal=principal)
-                .loader(ReservationByIdLoader)
-                .load(reservation_id)
-            )
-            await sync_to_async(close_old_connections)()
-            if row is None or row.version <= shown.get(reservation_id, 0):
-                continue
-            shown[reservation_id] = row.version
-            yield row
-    finally:
-        renewal.cancel()
-        await layer.group_discard(channel_group, channel)
-
-
-async def _stay_in_group(layer: BaseChannelLayer, group: str, channel: str) -> None:
-    while True:
-        await asyncio.sleep(REJOIN_SECONDS)
-        try:
-            await layer.group_add(group, channel)
-        except Exception:  # a Redis hiccup must not end the subscription; retry next time
-            logger.warning("could not renew %s in %s", channel, group, exc_info=True)
+    async for event in group_messages(facilities_group(principal.tenant_id)):
+        reservation_id = as_uuid(event.get("reservation_id"))
+        version = event.get("version")
+        if (
+            event.get("type") != EVENT_TYPE
+            or as_uuid(event.get("group_id")) != group_id
+            or reservation_id is None
+            or not isinstance(version, int)
+            or version <= shown.get(reservation_id, 0)
+        ):
+            continue
+        loader = YuiContext(principal=principal).loader(ReservationByIdLoader)
+        row = await loader.load(reservation_id)
+        if row is None or row.version <= shown.get(reservation_id, 0):
+            continue
+        shown[reservation_id] = row.version
+        yield row
 
 
 @strawberry.type

@@ -8,17 +8,13 @@ there would keep answering with the first state it read.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import uuid
 from collections.abc import AsyncGenerator
 
 import strawberry
-from asgiref.sync import sync_to_async
-from channels.layers import BaseChannelLayer, get_channel_layer
-from django.db import close_old_connections
 from strawberry.types import Info
 
+from subgraphs.core.events import group_messages
 from subgraphs.core.graphql.context import YuiContext, principal_of
 from subgraphs.core.graphql.errors import require_authenticated
 from subgraphs.core.principal import Principal
@@ -28,55 +24,25 @@ from subgraphs.presence.graphql.loaders import PresenceByPersonIdLoader
 from subgraphs.presence.graphql.types import PresenceType
 from subgraphs.presence.models import PresenceStatus
 
-logger = logging.getLogger(__name__)
-
-# Channel layers drop a group member after `group_expiry` (a day by default); a board on
-# a wall display stays subscribed for longer, so the subscription renews its membership.
-REJOIN_SECONDS = 60 * 60
-
 
 async def presence_changes(principal: Principal) -> AsyncGenerator[PresenceStatus, None]:
     """Rows of the principal's tenant as they change; each version at most once."""
     assert principal.tenant_id is not None
-    layer = get_channel_layer()
-    assert layer is not None, "CHANNEL_LAYERS is configured in settings"
-    group = presence_group(principal.tenant_id)
-    channel = await layer.new_channel()
-    await layer.group_add(group, channel)
-    renewal = asyncio.ensure_future(_stay_in_group(layer, group, channel))
     shown: dict[uuid.UUID, int] = {}
-    try:
-        while True:
-            event = await layer.receive(channel)
-            person_id = as_uuid(event.get("person_id"))
-            version = event.get("version")
-            if event.get("type") != EVENT_TYPE or person_id is None or not isinstance(version, int):
-                continue
-            if version <= shown.get(person_id, 0):
-                continue  # a late or repeated hint about a state shown already
-            loader = YuiContext(principal=principal).loader(PresenceByPersonIdLoader)
-            row = await loader.load(person_id)
-            # Django closes connections when a request finishes; a subscription is no
-            # request, so it drops the ones past CONN_MAX_AGE or broken itself, like
-            # Channels' consumers, or one database restart would end every live board.
-            await sync_to_async(close_old_connections)()
-            # Version 0 is "no row in this tenant": nothing to show.
-            if row.version <= shown.get(person_id, 0):
-                continue
-            shown[person_id] = row.version
-            yield row
-    finally:
-        renewal.cancel()
-        await layer.group_discard(group, channel)
-
-
-async def _stay_in_group(layer: BaseChannelLayer, group: str, channel: str) -> None:
-    while True:
-        await asyncio.sleep(REJOIN_SECONDS)
-        try:
-            await layer.group_add(group, channel)
-        except Exception:  # a Redis hiccup must not end the subscription; retry next time
-            logger.warning("could not renew %s in %s", channel, group, exc_info=True)
+    async for event in group_messages(presence_group(principal.tenant_id)):
+        person_id = as_uuid(event.get("person_id"))
+        version = event.get("version")
+        if event.get("type") != EVENT_TYPE or person_id is None or not isinstance(version, int):
+            continue
+        if version <= shown.get(person_id, 0):
+            continue  # a late or repeated hint about a state shown already
+        loader = YuiContext(principal=principal).loader(PresenceByPersonIdLoader)
+        row = await loader.load(person_id)
+        # Version 0 is "no row in this tenant": nothing to show.
+        if row.version <= shown.get(person_id, 0):
+            continue
+        shown[person_id] = row.version
+        yield row
 
 
 @strawberry.type

@@ -1,0 +1,69 @@
+"""Events between processes (DESIGN rule 6: events are hints).
+
+A change publishes a small message (IDs and a version) on a channel-layer group after its
+transaction commits; subscriptions listen on the group and re-read what changed with
+their own principal, so a message carries nothing a receiver could not read anyway.
+Channel-layer groups are at-most-once and drop messages over capacity: clients re-query
+after a reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator
+from functools import partial
+from typing import Any
+
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import BaseChannelLayer, get_channel_layer
+from django.db import close_old_connections, transaction
+
+logger = logging.getLogger(__name__)
+
+# Channel layers drop a group member after `group_expiry` (a day by default); a board on a
+# wall display stays subscribed for longer, so listeners renew their membership.
+REJOIN_SECONDS = 60 * 60
+
+
+def publish_on_commit(group: str, message: dict[str, Any]) -> None:
+    """Send ``message`` to ``group`` once the current transaction commits.
+
+    robust: the change is committed whatever happens to the hint; a channel layer that is
+    down is logged, not reported to the user as a failed change.
+    """
+    transaction.on_commit(partial(_send, group, message), robust=True)
+
+
+def _send(group: str, message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    assert layer is not None, "CHANNEL_LAYERS is configured in settings"
+    async_to_sync(layer.group_send)(group, message)
+
+
+async def group_messages(group: str) -> AsyncGenerator[dict[str, Any], None]:
+    """Every message sent to ``group`` from now on, until the consumer stops."""
+    layer = get_channel_layer()
+    assert layer is not None, "CHANNEL_LAYERS is configured in settings"
+    channel = await layer.new_channel()
+    await layer.group_add(group, channel)
+    renewal = asyncio.ensure_future(_stay_in_group(layer, group, channel))
+    try:
+        while True:
+            yield await layer.receive(channel)
+            # Django closes connections when a request finishes; a subscription is no
+            # request, so it drops the ones past CONN_MAX_AGE or broken itself, like
+            # Channels' consumers, or one database restart would end every live view.
+            await sync_to_async(close_old_connections)()
+    finally:
+        renewal.cancel()
+        await layer.group_discard(group, channel)
+
+
+async def _stay_in_group(layer: BaseChannelLayer, group: str, channel: str) -> None:
+    while True:
+        await asyncio.sleep(REJOIN_SECONDS)
+        try:
+            await layer.group_add(group, channel)
+        except Exception:  # a Redis hiccup must not end the subscription; retry next time
+            logger.warning("could not renew %s in %s", channel, group, exc_info=True)

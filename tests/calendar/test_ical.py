@@ -1,0 +1,278 @@
+"""iCalendar: my calendar exported (and read back by other iCalendar software the same
+way we read it), the private feed URL a calendar app polls, and importing a file."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import icalendar
+import pytest
+from django.test import Client
+
+from subgraphs.calendar import actions, ical, recurrence
+from subgraphs.calendar.models import Event
+from tests.calendar import calendar_api, create_event, jst, principal_of, week
+
+ICS = "{ myCalendarIcs }"
+CREATE_FEED = "mutation { createCalendarFeed { url feed { id revokedAt } errors { code } } }"
+REVOKE_FEED = """mutation($id: ID!) { revokeCalendarFeed(id: $id) { feed { id revokedAt }
+  errors { code } } }"""
+IMPORT = """mutation($text: String!) { importIcs(text: $text) { events { id title rrule }
+  skipped errors { code message line uid } } }"""
+
+
+def _weekly_with_changes(okawa) -> Event:
+    """課内会議 on Mondays 10:00 from 6 April 2026: the 13th moved to Wednesday 15th 14:00,
+    the 20th cancelled; and an all-day trip 8–9 April."""
+    kacho = okawa.people["kacho"]
+    meeting = create_event(
+        kacho,
+        title="課内会議",
+        location="第1会議室",
+        description="<p>議題は<b>予算</b>&amp;人事</p><p>資料は前日まで</p>",
+        starts_at=jst(2026, 4, 6, 10),
+        ends_at=jst(2026, 4, 6, 11),
+        rrule="FREQ=WEEKLY;BYDAY=MO",
+        attendee_ids=[okawa.people["shuji"].id],
+    )
+    boss = principal_of(kacho)
+    assert actions.do_move_occurrence(
+        boss, meeting.id, jst(2026, 4, 13, 10), jst(2026, 4, 15, 14), jst(2026, 4, 15, 15)
+    ).ok
+    assert actions.do_cancel_occurrence(boss, meeting.id, jst(2026, 4, 20, 10)).ok
+    create_event(
+        kacho,
+        title="出張（県庁）",
+        all_day=True,
+        start_date=date(2026, 4, 8),
+        end_date=date(2026, 4, 10),
+    )
+    return meeting
+
+
+@pytest.mark.django_db
+def test_export_has_rrule_exdate_recurrence_id_tzid_and_dates(okawa):
+    meeting = _weekly_with_changes(okawa)
+    text = calendar_api(okawa, "kacho").data(ICS)["myCalendarIcs"]
+    calendar = icalendar.Calendar.from_ical(text)
+    assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Asia/Tokyo"]
+    events = calendar.walk("VEVENT")
+    series = next(e for e in events if "RRULE" in e)
+    moved = next(e for e in events if "RECURRENCE-ID" in e)
+    trip = next(e for e in events if e["SUMMARY"] == "出張（県庁）")
+    assert str(series["UID"]) == f"{meeting.id}@yui.calendar" == str(moved["UID"])
+    assert "DTSTAMP" in series and "DTSTAMP" in moved
+    assert series["RRULE"].to_ical() == b"FREQ=WEEKLY;BYDAY=MO"
+    assert series["DTSTART"].params["TZID"] == "Asia/Tokyo"
+    assert series.decoded("DTSTART") == jst(2026, 4, 6, 10)
+    assert series.decoded("DTEND") == jst(2026, 4, 6, 11)
+    assert [d.dt for d in series["EXDATE"].dts] == [jst(2026, 4, 20, 10)]
+    assert series["EXDATE"].params["TZID"] == "Asia/Tokyo"
+    assert moved.decoded("RECURRENCE-ID") == jst(2026, 4, 13, 10)
+    assert moved.decoded("DTSTART") == jst(2026, 4, 15, 14)
+    assert str(series["LOCATION"]) == "第1会議室"
+    assert str(series["DESCRIPTION"]) == "議題は予算&人事\n資料は前日まで"
+    assert trip["DTSTART"].params["VALUE"] == "DATE"
+    assert (trip.decoded("DTSTART"), trip.decoded("DTEND")) == (date(2026, 4, 8), date(2026, 4, 10))
+    assert "DTSTART;TZID=Asia/Tokyo:20260406T100000" in text
+    assert "DTSTART;VALUE=DATE:20260408" in text
+
+
+@pytest.mark.django_db
+def test_other_software_expands_the_export_as_we_do(okawa):
+    recurring_ical_events = pytest.importorskip("recurring_ical_events")
+    _weekly_with_changes(okawa)
+    create_event(  # a monthly series whose start is not on its rule, with an all-day UNTIL
+        okawa.people["kacho"],
+        title="部長会議",
+        starts_at=jst(2026, 4, 1, 13, 30),
+        ends_at=jst(2026, 4, 1, 15),
+        rrule="FREQ=MONTHLY;BYDAY=2TU;UNTIL=20260630",
+    )
+    create_event(
+        okawa.people["kacho"],
+        title="当番",
+        all_day=True,
+        start_date=date(2026, 4, 3),
+        end_date=date(2026, 4, 4),
+        rrule="FREQ=WEEKLY;BYDAY=FR;UNTIL=20260424",
+    )
+    start, end = jst(2026, 4, 1), jst(2026, 7, 1)
+    text = calendar_api(okawa, "kacho").data(ICS)["myCalendarIcs"]
+    theirs = recurring_ical_events.of(icalendar.Calendar.from_ical(text)).between(start, end)
+    ours = week(calendar_api(okawa, "kacho"), start, end)
+
+    def moment(value: date | datetime) -> datetime:
+        return value if isinstance(value, datetime) else recurrence.local_midnight(value)
+
+    assert sorted((moment(e.decoded("DTSTART")), str(e["SUMMARY"])) for e in theirs) == sorted(
+        (datetime.fromisoformat(o["start"]), o["title"]) for o in ours
+    )
+    assert len(ours) == 13 + 3 + 4  # weekly Mondays less one, 2nd Tuesdays, Fridays
+
+
+@pytest.mark.django_db
+def test_an_event_seen_only_as_busy_is_exported_without_details(okawa):
+    kakari = okawa.people["kakari"]
+    event = create_event(
+        kakari,
+        title="通院",
+        location="病院",
+        visibility="BUSY",
+        starts_at=jst(2026, 4, 7, 9),
+        ends_at=jst(2026, 4, 7, 10),
+    )
+    event = Event.objects.prefetch_related("attendees", "overrides").get(pk=event.pk)
+    outsider = principal_of(okawa.people["shuji"])
+    [vevent] = icalendar.Calendar.from_ical(ical.export_calendar(outsider, [event])).walk("VEVENT")
+    assert str(vevent["SUMMARY"]) == "予定あり"
+    assert "LOCATION" not in vevent and "DESCRIPTION" not in vevent
+    own = ical.export_calendar(principal_of(kakari), [event])
+    assert "通院" in own and "病院" in own
+
+
+@pytest.mark.django_db
+def test_feed_url_works_without_a_session_until_revoked(okawa, kanda):
+    _weekly_with_changes(okawa)
+    create_event(
+        kanda.people["kacho"],
+        title="神田の会議",
+        starts_at=jst(2026, 4, 6, 10),
+        ends_at=jst(2026, 4, 6, 11),
+    )
+    api = calendar_api(okawa, "kacho")
+    made = api.data(CREATE_FEED)["createCalendarFeed"]
+    assert made["errors"] == [] and made["url"].startswith("/calendar/feed/")
+    anonymous = Client()
+    response = anonymous.get(made["url"])
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    text = response.content.decode()
+    assert "課内会議" in text and "神田の会議" not in text
+    feeds = api.data("{ calendarFeeds { id revokedAt } }")["calendarFeeds"]
+    assert feeds == [{"id": made["feed"]["id"], "revokedAt": None}]
+    # Someone else cannot revoke it; the owner can.
+    other = calendar_api(okawa, "shuji").data(REVOKE_FEED, {"id": made["feed"]["id"]})
+    assert other["revokeCalendarFeed"]["errors"] == [{"code": "NOT_FOUND"}]
+    assert anonymous.get(made["url"]).status_code == 200
+    revoked = api.data(REVOKE_FEED, {"id": made["feed"]["id"]})["revokeCalendarFeed"]
+    assert revoked["feed"]["revokedAt"] is not None
+    assert anonymous.get(made["url"]).status_code == 404
+    assert anonymous.get("/calendar/feed/not-a-token.ics").status_code == 404
+
+
+@pytest.mark.django_db
+def test_feed_of_another_municipality_shows_only_its_own_calendar(okawa, kanda):
+    _weekly_with_changes(okawa)
+    create_event(
+        kanda.people["kacho"],
+        title="神田の会議",
+        starts_at=jst(2026, 4, 6, 10),
+        ends_at=jst(2026, 4, 6, 11),
+    )
+    url = calendar_api(kanda, "kacho").data(CREATE_FEED)["createCalendarFeed"]["url"]
+    text = Client().get(url).content.decode()
+    assert "神田の会議" in text and "課内会議" not in text and "出張" not in text
+
+
+@pytest.mark.django_db
+def test_import_round_trip_gives_the_same_occurrences_and_only_once(okawa):
+    _weekly_with_changes(okawa)
+    text = calendar_api(okawa, "kacho").data(ICS)["myCalendarIcs"]
+    api = calendar_api(okawa, "kakari")
+    result = api.data(IMPORT, {"text": text})["importIcs"]
+    assert result["errors"] == [] and result["skipped"] == 0
+    assert sorted(e["title"] for e in result["events"]) == ["出張（県庁）", "課内会議"]
+    start, end = jst(2026, 4, 1), jst(2026, 5, 1)
+
+    def seen(person: str) -> list[tuple[str, str, str, str | None]]:
+        found = week(calendar_api(okawa, person), start, end)
+        return [(o["start"], o["end"], o["title"], o["location"]) for o in found]
+
+    assert seen("kakari") == seen("kacho")
+    assert len(seen("kakari")) == 3 + 1  # Mondays 6, 13 (moved to 15), 27; the trip
+    again = api.data(IMPORT, {"text": text})["importIcs"]
+    assert again == {"events": [], "skipped": 2, "errors": []}
+    assert Event.objects.filter(organizer_id=okawa.people["kakari"].id).count() == 2
+    # Importing my own export into my own calendar duplicates nothing either.
+    mine = calendar_api(okawa, "kacho").data(IMPORT, {"text": text})["importIcs"]
+    assert mine["skipped"] == 2 and mine["events"] == []
+
+
+FOREIGN = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Example//EN
+BEGIN:VEVENT
+UID:abc-1@example.com
+DTSTAMP:20260301T000000Z
+DTSTART;TZID=Asia/Tokyo:20260302T090000
+DTEND;TZID=Asia/Tokyo:20260302T093000
+RRULE:FREQ=DAILY;COUNT=5
+EXDATE;TZID=Asia/Tokyo:20260303T090000
+SUMMARY:朝礼
+END:VEVENT
+BEGIN:VEVENT
+UID:abc-1@example.com
+DTSTAMP:20260301T000000Z
+RECURRENCE-ID;TZID=Asia/Tokyo:20260304T090000
+DTSTART;TZID=Asia/Tokyo:20260304T100000
+DTEND;TZID=Asia/Tokyo:20260304T103000
+SUMMARY:朝礼（時間変更）
+END:VEVENT
+BEGIN:VEVENT
+UID:abc-2@example.com
+DTSTAMP:20260301T000000Z
+DTSTART;VALUE=DATE:20260310
+SUMMARY:健康診断
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+@pytest.mark.django_db
+def test_import_of_a_foreign_file_keeps_rules_and_changed_occurrences(okawa):
+    api = calendar_api(okawa, "shuji")
+    result = api.data(IMPORT, {"text": FOREIGN})["importIcs"]
+    assert result["errors"] == []
+    found = week(api, jst(2026, 3, 1), jst(2026, 3, 15))
+    assert [(o["start"], o["title"]) for o in found] == [
+        (jst(2026, 3, 2, 9).isoformat(), "朝礼"),
+        (jst(2026, 3, 4, 10).isoformat(), "朝礼（時間変更）"),
+        (jst(2026, 3, 5, 9).isoformat(), "朝礼"),
+        (jst(2026, 3, 6, 9).isoformat(), "朝礼"),
+        (jst(2026, 3, 10).isoformat(), "健康診断"),
+    ]
+    assert found[-1]["allDay"] is True
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("text", "code", "line"),
+    [
+        ("this is not a calendar", "UNPARSABLE", 1),
+        (
+            FOREIGN.replace("DTSTART;VALUE=DATE:20260310", "DTSTART;VALUE=DATE:2026XX10"),
+            "UNPARSABLE",
+            24,  # the all-day VEVENT's DTSTART, not the first VEVENT's
+        ),
+        (FOREIGN.replace("RRULE:FREQ=DAILY;COUNT=5", "RRULE:FREQ=HOURLY"), "INVALID_RRULE", 9),
+        (
+            FOREIGN.replace("EXDATE;TZID=Asia/Tokyo:20260303T090000", "RDATE:20260320T090000"),
+            "UNSUPPORTED",
+            10,
+        ),
+    ],
+)
+def test_import_of_a_broken_file_imports_nothing_and_says_where(okawa, text, code, line):
+    api = calendar_api(okawa, "shuji")
+    result = api.data(IMPORT, {"text": text})["importIcs"]
+    assert result["events"] == []
+    assert [(e["code"], e["line"]) for e in result["errors"]] == [(code, line)], result
+    assert not Event.objects.filter(organizer_id=okawa.people["shuji"].id).exists()
+    assert week(api, jst(2026, 3, 1), jst(2026, 3, 15)) == []
+
+
+def test_plain_text_of_a_description():
+    html = '<p>一行目<br>二行目</p><ul><li>a &lt; b</li></ul><a href="https://x.jp">リンク</a>'
+    assert ical.plain_text(html) == "一行目\n二行目\na < b\nリンク"
+    assert ical.html_of_text("a < b\nc") == "a &lt; b<br>c"
