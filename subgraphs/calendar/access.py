@@ -28,7 +28,7 @@ def as_uuid(value: object) -> uuid.UUID | None:
 
 def attendee_ids(event: Event) -> set[uuid.UUID]:
     """Person IDs invited (uses prefetched attendees when the loader fetched them)."""
-    return {a.person_id for a in event.attendees.all()}
+    return {a.person_id for a in event.attendee_rows()}
 
 
 def takes_part(principal: Principal, event: Event) -> bool:

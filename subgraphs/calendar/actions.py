@@ -58,11 +58,20 @@ class Kind:
 
 @dataclass(frozen=True)
 class CalendarError:
-    """An expected failure, shown to the user next to ``field`` (None: the whole form)."""
+    """An expected failure, shown to the user next to ``field`` (None: the whole form).
+
+    A room that cannot follow the event (see ``bookings``) also names the facility and the
+    period asked for, and for a conflict the booking in the way (``reservation_id``).
+    """
 
     code: str
     message: str
     field: str | None = None
+    facility_id: str | None = None
+    facility_name: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    reservation_id: str | None = None
 
 
 @dataclass
@@ -270,15 +279,23 @@ def _locked_for_change(principal: Principal, event_id: object) -> tuple[Event | 
 
 
 @transaction.atomic
-def do_create_event(principal: Principal, data: Mapping[str, Any]) -> Outcome:
-    """Create an event organised by the principal, inviting ``data['attendee_ids']``."""
+def do_create_event(
+    principal: Principal, data: Mapping[str, Any], *, event_id: uuid.UUID | None = None
+) -> Outcome:
+    """Create an event organised by the principal, inviting ``data['attendee_ids']``.
+
+    ``event_id`` is the ID to give it: rooms are booked for an event before it is saved
+    (``bookings.create_event_with_rooms``), so their bookings already carry its ID.
+    """
     assert principal.tenant_id is not None and principal.person_id is not None
     errors, values = check_event_values(data)
     attendee_errors, attendees = check_attendees(data.get("attendee_ids"))
     errors += attendee_errors
     if errors:
         return Outcome(errors=errors)
-    return Outcome(obj=_create(principal.tenant_id, principal.person_id, values, attendees))
+    return Outcome(
+        obj=_create(principal.tenant_id, principal.person_id, values, attendees, event_id=event_id)
+    )
 
 
 def _create(
@@ -287,10 +304,13 @@ def _create(
     values: dict[str, Any],
     attendees: list[uuid.UUID] | list[EventAttendee],
     ical_uid: str = "",
+    event_id: uuid.UUID | None = None,
 ) -> Event:
     event = Event(
         tenant_id=tenant_id, organizer_id=organizer_id, version=1, ical_uid=ical_uid, **values
     )
+    if event_id is not None:
+        event.id = event_id
     event.range_start, event.range_end = recurrence.span(event)
     event.save()
     EventAttendee.objects.bulk_create(
@@ -452,6 +472,108 @@ def do_move_occurrence(
     event.save()
     _publish_on_commit(event, Kind.UPDATED, _people_of(event))
     return Outcome(obj=event)
+
+
+# --- where the bookings of an event go (see bookings.py) ------------------------------------
+
+
+@dataclass(frozen=True)
+class BookingMove:
+    """The period the bookings of an event (or of one occurrence) move from and to.
+
+    ``occurrence_start`` None: every booking of a single event; else the bookings of the
+    occurrence of a series that now starts then.
+    """
+
+    occurrence_start: datetime | None
+    old_start: datetime
+    old_end: datetime
+    new_start: datetime
+    new_end: datetime
+
+
+def _changeable_timed(principal: Principal, event_id: object) -> Event | None:
+    event = access_event_by_id(principal, event_id)
+    if event is None or event.cancelled or event.all_day or not can_change(principal, event):
+        return None
+    return event
+
+
+def current_occurrence(event: Event, recurrence_id: datetime) -> tuple[datetime, datetime] | None:
+    """Where the timed occurrence ``recurrence_id`` of a series is now (moved or not)."""
+    if not recurrence.is_occurrence(event, recurrence_id):
+        return None
+    rid = recurrence.as_utc(recurrence_id)
+    override = EventOverride.objects.filter(event=event, recurrence_id=rid).first()
+    if override is not None and override.cancelled:
+        return None
+    if override is not None and override.starts_at and override.ends_at:
+        return override.starts_at, override.ends_at
+    return rid, rid + recurrence.duration(event)
+
+
+def plan_move_bookings(
+    principal: Principal,
+    event_id: object,
+    recurrence_id: datetime | None,
+    start: datetime,
+    end: datetime,
+) -> BookingMove | None:
+    """Where ``do_move_occurrence`` will take the bookings, or None when they stay.
+
+    Only timed entries carry bookings. None also when the move would fail anyway: the
+    write reports why, with nothing moved.
+    """
+    event = _changeable_timed(principal, event_id)
+    start, end = recurrence.as_utc(start), recurrence.as_utc(end)
+    if event is None or check_move(start, end):
+        return None
+    if not event.is_recurring:
+        assert event.starts_at is not None and event.ends_at is not None
+        old: tuple[datetime, datetime] | None = (event.starts_at, event.ends_at)
+        occurrence_start = None
+    else:
+        old = current_occurrence(event, recurrence_id) if recurrence_id else None
+        occurrence_start = old[0] if old else None
+    if old is None or old == (start, end):
+        return None
+    return BookingMove(occurrence_start, old[0], old[1], start, end)
+
+
+def plan_update_bookings(
+    principal: Principal, event_id: object, data: Mapping[str, Any]
+) -> BookingMove | None:
+    """Where ``do_update_event`` will take the bookings of a single timed event, or None.
+
+    A change to a series (or to or from all-day) leaves its bookings where they are.
+    """
+    event = _changeable_timed(principal, event_id)
+    if event is None or event.is_recurring:
+        return None
+    errors, values = check_event_values(data, values_of(event))
+    if errors or values["all_day"] or values["rrule"]:
+        return None
+    old = (event.starts_at, event.ends_at)
+    new = (values["starts_at"], values["ends_at"])
+    if old == new:
+        return None
+    return BookingMove(None, old[0], old[1], new[0], new[1])  # type: ignore[arg-type]
+
+
+def plan_cancel_bookings(
+    principal: Principal, event_id: object, recurrence_id: datetime | None
+) -> tuple[bool, datetime | None]:
+    """Which bookings a cancellation frees: (whether any, the occurrence's start or None
+    for all of them). A series cancelled whole, or a single event, frees all."""
+    event = access_event_by_id(principal, event_id)
+    if event is None or event.cancelled or not can_change(principal, event):
+        return False, None
+    if recurrence_id is None or not event.is_recurring:
+        return True, None
+    if event.all_day:
+        return False, None
+    now = current_occurrence(event, recurrence_id)
+    return (now is not None), (now[0] if now else None)
 
 
 @transaction.atomic

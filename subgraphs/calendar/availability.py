@@ -32,7 +32,7 @@ def takes_up_time(person_id: uuid.UUID, occurrence: recurrence.Occurrence) -> bo
         return True
     return not any(
         a.person_id == person_id and a.response == EventAttendee.Response.DECLINED
-        for a in event.attendees.all()
+        for a in event.attendee_rows()
     )
 
 

@@ -31,6 +31,7 @@ from subgraphs.calendar.models import (
     TITLE_MAX_LENGTH,
     Event,
     EventAttendee,
+    with_rows,
 )
 from subgraphs.core.principal import Principal
 
@@ -90,10 +91,9 @@ def events_of_person(principal: Principal) -> list[Event]:
     """The principal's own calendar: events they organise or are invited to, not cancelled."""
     invited = EventAttendee.objects.for_principal(principal).filter(person_id=principal.person_id)
     return list(
-        Event.objects.for_principal(principal)
+        with_rows(Event.objects.for_principal(principal))
         .filter(Q(organizer_id=principal.person_id) | Q(id__in=invited.values("event_id")))
         .filter(cancelled=False)
-        .prefetch_related("attendees", "overrides")
         .order_by("range_start", "id")
     )
 
@@ -134,7 +134,7 @@ def _components(principal: Principal, event: Event) -> list[icalendar.Event]:
         return found
     master.add("rrule", icalendar.vRecur.from_ical(_rrule_text(event)))
     excluded = recurrence.exdate_set(event)
-    for override in event.overrides.all():
+    for override in event.override_rows():
         if override.cancelled:
             excluded.add(recurrence.as_utc(override.recurrence_id))
             continue

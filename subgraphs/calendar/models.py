@@ -77,6 +77,16 @@ class Event(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    # Readers (loaders, exports) fetch attendees and overrides with Prefetch(to_attr=...):
+    # plain lists, so each visibility check reads a list instead of cloning a queryset.
+    def attendee_rows(self) -> list[EventAttendee]:
+        rows = getattr(self, "prefetched_attendees", None)
+        return rows if rows is not None else list(self.attendees.all())
+
+    def override_rows(self) -> list[EventOverride]:
+        rows = getattr(self, "prefetched_overrides", None)
+        return rows if rows is not None else list(self.overrides.all())
+
     @property
     def is_recurring(self) -> bool:
         return bool(self.rrule)
@@ -182,3 +192,12 @@ class CalendarFeedToken(models.Model):
 
     def __str__(self) -> str:
         return f"feed {self.id} of {self.person_id}"
+
+
+def with_rows(events: models.QuerySet[Event]) -> models.QuerySet[Event]:
+    """Attendees and overrides fetched as plain lists (``Event.attendee_rows`` and
+    ``override_rows``): one query each for all events, no queryset per event."""
+    return events.prefetch_related(
+        models.Prefetch("attendees", to_attr="prefetched_attendees"),
+        models.Prefetch("overrides", to_attr="prefetched_overrides"),
+    )

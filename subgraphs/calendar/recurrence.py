@@ -14,6 +14,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -173,7 +174,14 @@ def build_rule(event: Event) -> rrule | None:
     """The series' dateutil rule in Japan time, or None for a single event."""
     if not event.rrule:
         return None
-    return rrulestr(event.rrule, dtstart=series_start(event).astimezone(TOKYO))  # type: ignore[return-value]
+    return _parsed_rule(event.rrule, series_start(event).astimezone(TOKYO))
+
+
+@lru_cache(maxsize=4096)
+def _parsed_rule(text: str, dtstart: datetime) -> rrule:
+    # Parsing is the costly part and rules are read-only once built (no cache=True), so a
+    # department week shares one parse per series instead of several per occurrence.
+    return rrulestr(text, dtstart=dtstart)  # type: ignore[return-value]
 
 
 def exdate_set(event: Event) -> set[datetime]:

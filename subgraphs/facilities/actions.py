@@ -420,6 +420,124 @@ def do_move_reservation(
         return Outcome(obj=row)
 
 
+# --- bookings that follow a calendar event -------------------------------------------------
+#
+# The calendar subgraph calls these (through this subgraph's GraphQL schema) when an event
+# with rooms moves or is cancelled. "The event's bookings" are the active reservations
+# linked to ``event_id`` that the caller made; a tenant administrator acts on every active
+# reservation linked to it. So a booking someone else linked to your event is theirs and
+# never blocks or follows your event, and another tenant's rows are never seen at all.
+# ``occurrence_start`` narrows them to one occurrence of a series: the bookings starting
+# at that occurrence's current start.
+
+
+def _event_reservations(
+    principal: Principal, event: uuid.UUID, occurrence_start: datetime | None
+) -> list[Reservation]:
+    rows = (
+        Reservation.objects.for_principal(principal)
+        .filter(event_id=event, status__in=Reservation.ACTIVE)
+        .select_related("facility")
+        .select_for_update(of=("self",))
+        .order_by("starts_at", "id")
+    )
+    if not principal.is_tenant_admin:
+        rows = rows.filter(requester_id=principal.person_id)
+    if occurrence_start is not None:
+        rows = rows.filter(starts_at=aware_utc(occurrence_start))
+    return list(rows)
+
+
+INVALID_EVENT = error("INVALID_EVENT", "予定のIDが不正です。", "Not an event ID.", "eventId")
+
+
+def do_move_event_reservations(
+    principal: Principal,
+    event_id: object,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    occurrence_start: datetime | None = None,
+    department_ids: frozenset[uuid.UUID] | None = None,
+) -> Outcome:
+    """Move every booking of an event to [starts_at, ends_at): all of them or none.
+
+    Each booking's facility rules and overlaps are checked for the new period first; any
+    broken rule comes back in ``errors``, every booking in the way in ``conflicts``, and
+    then nothing moved. An event with no bookings moves nothing and succeeds (``rows``
+    empty). As with ``do_move_reservation``, a move by a non-administrator at a facility
+    that needs approval asks again (PENDING).
+    """
+    event = as_uuid(event_id)
+    if event is None:
+        return Outcome(errors=[INVALID_EVENT])
+    starts_at, ends_at = aware_utc(starts_at), aware_utc(ends_at)
+    with transaction.atomic():
+        rows = _event_reservations(principal, event, occurrence_start)
+        moving = {row.id for row in rows}
+        errors: list[FacilityError] = []
+        conflicts: list[Reservation] = []
+        facilities: dict[uuid.UUID, Facility] = {}
+        for row in rows:
+            facility = _facility_for_booking(principal, row.facility_id)
+            assert facility is not None
+            facilities[row.id] = facility
+            errors += check_reservation(facility, principal, starts_at, ends_at, department_ids)
+            conflicts += [
+                r
+                for r in clashes(facility, starts_at, ends_at, exclude_id=row.id)
+                if r.id not in moving
+            ]
+        if errors or conflicts:
+            return Outcome(errors=list(dict.fromkeys(errors)), conflicts=conflicts)
+        for row in rows:
+            facility = facilities[row.id]
+            row.starts_at, row.ends_at = starts_at, ends_at
+            row.exclusive = facility.pool_size == 1
+            if facility.needs_approval and not principal.is_tenant_admin:
+                row.status, row.approved_by, row.decided_at = Status.PENDING, None, None
+            row.version += 1
+        try:
+            with transaction.atomic():
+                for row in rows:
+                    row.save()
+        except IntegrityError as exc:
+            if not _is_exclusion_violation(exc):
+                raise
+            # Someone booked the new period between our check and our write.
+            lost = [
+                r
+                for row in rows
+                for r in clashes(facilities[row.id], starts_at, ends_at, exclude_id=row.id)
+                if r.id not in moving
+            ]
+            marker = _planned_marker(rows[0].facility, starts_at, ends_at)
+            return Outcome(conflicts=lost or [marker])
+        for row in rows:
+            _publish_on_commit(row)
+        return Outcome(rows=rows)
+
+
+def do_cancel_event_reservations(
+    principal: Principal, event_id: object, *, occurrence_start: datetime | None = None
+) -> Outcome:
+    """Cancel every booking of an event (or of one occurrence): frees the rooms.
+
+    Nothing to cancel is a success with ``rows`` empty, so cancelling twice is harmless.
+    """
+    event = as_uuid(event_id)
+    if event is None:
+        return Outcome(errors=[INVALID_EVENT])
+    with transaction.atomic():
+        rows = _event_reservations(principal, event, occurrence_start)
+        for row in rows:
+            row.status = Status.CANCELLED
+            row.version += 1
+            row.save()
+            _publish_on_commit(row)
+        return Outcome(rows=rows)
+
+
 def _refuse_change(principal: Principal, row: Reservation | None) -> FacilityError | None:
     if row is None:
         return error("NOT_FOUND", "予約が見つかりません。", "No such reservation.", "id")

@@ -36,6 +36,10 @@ class CreateEventInput:
     owner_department_id: strawberry.ID | None = strawberry.field(
         default=None, description="Makes it the department's own entry (課の予定)."
     )
+    facility_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="Rooms to book for the event (single timed events): all or no event.",
+    )
 
     def to_data(self) -> dict[str, Any]:
         return {

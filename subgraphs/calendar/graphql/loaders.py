@@ -19,7 +19,7 @@ from strawberry.dataloader import DataLoader
 
 from subgraphs.calendar import recurrence
 from subgraphs.calendar.access import as_uuid
-from subgraphs.calendar.models import Event, EventAttendee
+from subgraphs.calendar.models import Event, EventAttendee, with_rows
 from subgraphs.core.graphql.context import YuiContext
 from subgraphs.core.principal import Principal
 
@@ -28,7 +28,7 @@ Window = tuple[uuid.UUID, datetime, datetime]
 
 def events_for(principal: Principal) -> QuerySet[Event]:
     """The tenant's events with what every reader needs, prefetched (2 more queries)."""
-    return Event.objects.for_principal(principal).prefetch_related("attendees", "overrides")
+    return with_rows(Event.objects.for_principal(principal))
 
 
 class EventByIdLoader(DataLoader[object, Event | None]):
@@ -65,7 +65,7 @@ def _windowed_loader(
                 range_start__lt=end,
             )
             for event in events:
-                expanded = recurrence.occurrences(event, start, end, event.overrides.all())
+                expanded = recurrence.occurrences(event, start, end, event.override_rows())
                 for owner in owners(event) & ids:
                     found[(owner, start, end)].extend(expanded)
         for occurrences in found.values():
@@ -81,7 +81,7 @@ def _by_person(principal: Principal, ids: set[uuid.UUID]) -> Q:
 
 
 def _people(event: Event) -> set[uuid.UUID]:
-    return {event.organizer_id, *(a.person_id for a in event.attendees.all())}
+    return {event.organizer_id, *(a.person_id for a in event.attendee_rows())}
 
 
 class OccurrencesByPersonLoader(DataLoader[Window, list[recurrence.Occurrence]]):

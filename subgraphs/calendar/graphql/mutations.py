@@ -14,7 +14,7 @@ import strawberry
 from asgiref.sync import sync_to_async
 from strawberry.types import Info
 
-from subgraphs.calendar import actions
+from subgraphs.calendar import actions, bookings
 from subgraphs.calendar.graphql.inputs import CreateEventInput, UpdateEventInput
 from subgraphs.calendar.graphql.loaders import events_for
 from subgraphs.calendar.graphql.types import (
@@ -74,35 +74,56 @@ class ImportIcsPayload:
 
 
 def _errors(outcome: actions.Outcome) -> list[CalendarErrorType]:
-    return [
-        CalendarErrorType(code=e.code, message=e.message, field=e.field) for e in outcome.errors
-    ]
+    return [CalendarErrorType.of(e) for e in outcome.errors]
+
+
+def _writer(
+    principal: Principal, action: Callable[..., actions.Outcome], *args: Any
+) -> Callable[[], actions.Outcome]:
+    """``action(principal, *args)`` to run in a thread; NotPermitted becomes FORBIDDEN."""
+
+    def write() -> actions.Outcome:
+        try:
+            return action(principal, *args)
+        except actions.NotPermitted as exc:
+            raise Forbidden(str(exc)) from exc
+
+    return write
+
+
+async def _payload(principal: Principal, outcome: actions.Outcome) -> CalendarEventPayload:
+    if not outcome.ok:
+        return CalendarEventPayload(event=None, errors=_errors(outcome))
+
+    def read() -> CalendarEventPayload:
+        # Read back with attendees and overrides, as every reader sees events.
+        event = events_for(principal).get(pk=outcome.obj.pk)
+        return CalendarEventPayload(event=EventType.of(event), errors=[])
+
+    return await sync_to_async(read)()
 
 
 async def _run(
     info: Info, action: Callable[..., actions.Outcome], *args: Any
 ) -> CalendarEventPayload:
     principal = require_authenticated(principal_of(info))
-
-    def run() -> CalendarEventPayload:
-        try:
-            outcome = action(principal, *args)
-        except actions.NotPermitted as exc:
-            raise Forbidden(str(exc)) from exc
-        if not outcome.ok:
-            return CalendarEventPayload(event=None, errors=_errors(outcome))
-        # Read back with attendees and overrides, as every reader sees events.
-        event = events_for(principal).get(pk=outcome.obj.pk)
-        return CalendarEventPayload(event=EventType.of(event), errors=[])
-
-    return await sync_to_async(run)()
+    outcome = await sync_to_async(_writer(principal, action, *args))()
+    return await _payload(principal, outcome)
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Create an event you organise; attendees are person IDs.")
+    @strawberry.mutation(
+        description="Create an event you organise; attendees are person IDs. With "
+        "facilityIds the rooms are booked for it: if one cannot be, no event is made and "
+        "errors name the facility and period (ROOM_CONFLICT or the facility's rule)."
+    )
     async def create_event(self, info: Info, input: CreateEventInput) -> CalendarEventPayload:
-        return await _run(info, actions.do_create_event, input.to_data())
+        principal = require_authenticated(principal_of(info))
+        outcome = await bookings.create_event_with_rooms(
+            principal, input.to_data(), [str(f) for f in input.facility_ids]
+        )
+        return await _payload(principal, outcome)
 
     @strawberry.mutation(
         description="Change an event (every occurrence of a series). Give `version` to be "
@@ -111,22 +132,37 @@ class Mutation:
     async def update_event(
         self, info: Info, id: strawberry.ID, input: UpdateEventInput, version: int | None = None
     ) -> CalendarEventPayload:
-        return await _run(info, actions.do_update_event, id, input.to_data(), version)
-
-    @strawberry.mutation(description="Cancel an event, every occurrence of a series.")
-    async def cancel_event(self, info: Info, id: strawberry.ID) -> CalendarEventPayload:
-        return await _run(info, actions.do_cancel_event, id)
+        principal = require_authenticated(principal_of(info))
+        data = input.to_data()
+        move = await sync_to_async(actions.plan_update_bookings)(principal, id, data)
+        write = _writer(principal, actions.do_update_event, id, data, version)
+        outcome = await bookings.write_with_bookings(principal, id, move, write)
+        return await _payload(principal, outcome)
 
     @strawberry.mutation(
-        description="Cancel one occurrence of a series (a single event: the event)."
+        description="Cancel an event, every occurrence of a series; frees its booked rooms."
+    )
+    async def cancel_event(self, info: Info, id: strawberry.ID) -> CalendarEventPayload:
+        principal = require_authenticated(principal_of(info))
+        write = _writer(principal, actions.do_cancel_event, id)
+        outcome = await bookings.cancel_with_bookings(principal, id, None, write)
+        return await _payload(principal, outcome)
+
+    @strawberry.mutation(
+        description="Cancel one occurrence of a series (a single event: the event); "
+        "frees the rooms booked for it."
     )
     async def cancel_occurrence(
         self, info: Info, event_id: strawberry.ID, recurrence_id: datetime
     ) -> CalendarEventPayload:
-        return await _run(info, actions.do_cancel_occurrence, event_id, recurrence_id)
+        principal = require_authenticated(principal_of(info))
+        write = _writer(principal, actions.do_cancel_occurrence, event_id, recurrence_id)
+        outcome = await bookings.cancel_with_bookings(principal, event_id, recurrence_id, write)
+        return await _payload(principal, outcome)
 
     @strawberry.mutation(
-        description="Drag & drop: move one occurrence of a series, or a single event."
+        description="Drag & drop: move one occurrence of a series, or a single event. "
+        "Its booked rooms move too, or errors say which is taken and nothing moves."
     )
     async def move_occurrence(
         self,
@@ -136,7 +172,13 @@ class Mutation:
         end: datetime,
         recurrence_id: datetime | None = None,
     ) -> CalendarEventPayload:
-        return await _run(info, actions.do_move_occurrence, event_id, recurrence_id, start, end)
+        principal = require_authenticated(principal_of(info))
+        move = await sync_to_async(actions.plan_move_bookings)(
+            principal, event_id, recurrence_id, start, end
+        )
+        write = _writer(principal, actions.do_move_occurrence, event_id, recurrence_id, start, end)
+        outcome = await bookings.write_with_bookings(principal, event_id, move, write)
+        return await _payload(principal, outcome)
 
     @strawberry.mutation(
         description="Change this and the following occurrences: the series ends before "

@@ -17,6 +17,7 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from subgraphs.calendar import access, recurrence
+from subgraphs.calendar.actions import CalendarError
 from subgraphs.calendar.graphql.loaders import (
     EventByIdLoader,
     OccurrencesByOrganizationLoader,
@@ -124,7 +125,7 @@ class AttendeeType:
                 person=PersonType(id=strawberry.ID(str(a.person_id))),
                 response=AttendeeResponse(a.response),
             )
-            for a in sorted(event.attendees.all(), key=lambda a: a.pk)
+            for a in sorted(event.attendee_rows(), key=lambda a: a.pk)
         ]
 
 
@@ -316,7 +317,7 @@ class EventType:
     @strawberry.field(description="Occurrences overlapping [start, end), at most a year.")
     def occurrences(self, start: datetime, end: datetime) -> list[OccurrenceType]:
         start, end = check_window(start, end)
-        found = recurrence.occurrences(self.obj, start, end, self.obj.overrides.all())
+        found = recurrence.occurrences(self.obj, start, end, self.obj.override_rows())
         return [OccurrenceType(occurrence=o) for o in found]
 
 
@@ -335,6 +336,33 @@ class CalendarErrorType:
     )
     message: str
     field: str | None = strawberry.field(description="The input field at fault, if one.")
+    facility_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A booked room that cannot follow the event."
+    )
+    facility_name: str | None = strawberry.field(default=None, description="Its name.")
+    start: datetime | None = strawberry.field(
+        default=None, description="The period the room was asked for."
+    )
+    end: datetime | None = None
+    reservation_id: strawberry.ID | None = strawberry.field(
+        default=None, description="ROOM_CONFLICT: the booking in the way."
+    )
+
+    @classmethod
+    def of(cls, e: CalendarError) -> CalendarErrorType:
+        def as_id(value: str | None) -> strawberry.ID | None:
+            return strawberry.ID(value) if value else None
+
+        return cls(
+            code=e.code,
+            message=e.message,
+            field=e.field,
+            facility_id=as_id(e.facility_id),
+            facility_name=e.facility_name,
+            start=e.start,
+            end=e.end,
+            reservation_id=as_id(e.reservation_id),
+        )
 
 
 @strawberry.type(name="CalendarFeed", description="A private iCalendar feed URL of yours.")

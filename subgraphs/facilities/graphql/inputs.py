@@ -26,6 +26,21 @@ class MoveReservationInput:
     end: datetime
 
 
+@strawberry.input(
+    name="MoveEventReservationsInput",
+    description="Move the bookings of a calendar event (yours; administrators: all) together.",
+)
+class MoveEventReservationsInput:
+    event_id: strawberry.ID
+    occurrence_start: datetime | None = strawberry.field(
+        default=None,
+        description="Only the bookings starting then (one occurrence of a series); null: "
+        "every booking of the event.",
+    )
+    start: datetime
+    end: datetime
+
+
 @strawberry.input(name="CreateRecurringReservationInput")
 class CreateRecurringReservationInput:
     facility_id: strawberry.ID

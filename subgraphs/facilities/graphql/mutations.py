@@ -7,6 +7,7 @@ with FORBIDDEN); moving or cancelling someone else's booking is refused as data.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -21,12 +22,14 @@ from subgraphs.facilities.directory import department_ids_of
 from subgraphs.facilities.graphql.inputs import (
     CreateRecurringReservationInput,
     CreateReservationInput,
+    MoveEventReservationsInput,
     MoveReservationInput,
     SaveFacilityGroupInput,
     SaveFacilityInput,
     SavePurposeOptionInput,
 )
 from subgraphs.facilities.graphql.types import (
+    EventReservationsResult,
     FacilityErrorType,
     FacilityGroupType,
     FacilityType,
@@ -37,6 +40,7 @@ from subgraphs.facilities.graphql.types import (
     RecurringReservationResult,
     ReservationRefused,
     ReservationResult,
+    event_reservations_result,
     reservation_result,
 )
 
@@ -118,6 +122,38 @@ class Mutation:
         principal = require_authenticated(principal_of(info))
         outcome = await sync_to_async(actions.do_cancel_reservation)(principal, id)
         return reservation_result(outcome)  # type: ignore[no-any-return]
+
+    @strawberry.mutation(
+        description="Move the bookings of a calendar event to its new period, all or none: "
+        "a taken period comes back as ReservationConflict and nothing moves. The bookings "
+        "are those you made for the event (administrators: all of them)."
+    )
+    async def move_event_reservations(
+        self, info: Info, input: MoveEventReservationsInput
+    ) -> EventReservationsResult:
+        principal = require_authenticated(principal_of(info))
+        outcome = await sync_to_async(actions.do_move_event_reservations)(
+            principal,
+            input.event_id,
+            input.start,
+            input.end,
+            occurrence_start=input.occurrence_start,
+            department_ids=await _departments(principal),
+        )
+        return event_reservations_result(outcome)  # type: ignore[no-any-return]
+
+    @strawberry.mutation(
+        description="Cancel the bookings of a calendar event (or of the occurrence starting "
+        "at occurrenceStart), freeing the rooms: yours, administrators all of them."
+    )
+    async def cancel_event_reservations(
+        self, info: Info, event_id: strawberry.ID, occurrence_start: datetime | None = None
+    ) -> EventReservationsResult:
+        principal = require_authenticated(principal_of(info))
+        outcome = await sync_to_async(actions.do_cancel_event_reservations)(
+            principal, event_id, occurrence_start=occurrence_start
+        )
+        return event_reservations_result(outcome)  # type: ignore[no-any-return]
 
     @strawberry.mutation(description="Turn a 仮予約 into a 本予約; administrators only.")
     async def approve_reservation(self, info: Info, id: strawberry.ID) -> ReservationResult:

@@ -314,6 +314,28 @@ ReservationResult = Annotated[
 ]
 
 
+@strawberry.type(
+    name="EventReservationsPayload",
+    description="The bookings of the event as they now are (empty: it had none).",
+)
+class EventReservationsPayload:
+    reservations: list[ReservationType]
+
+
+EventReservationsResult = Annotated[
+    EventReservationsPayload | ReservationRefused | ReservationConflict,
+    strawberry.union("EventReservationsResult"),
+]
+
+
+def event_reservations_result(outcome: actions.Outcome) -> Any:
+    if outcome.errors:
+        return ReservationRefused(errors=[FacilityErrorType.of(e) for e in outcome.errors])
+    if outcome.conflicts:
+        return ReservationConflict(message=CONFLICT_MESSAGE, conflicts=outcome.conflicts)  # type: ignore[arg-type]
+    return EventReservationsPayload(reservations=outcome.rows)  # type: ignore[arg-type]
+
+
 @strawberry.type(name="RecurringDateProblem", description="Why one date of a series failed.")
 class RecurringDateProblemType:
     date: date = strawberry.field(description="The date in Japan.")
