@@ -12,7 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 
 class Command(BaseCommand):
-    help = "Serve Yui embedded: sign-in, the people subgraph with GraphiQL, on one port."
+    help = "Serve Yui embedded on one port: sign-in, the federated /graphql, every subgraph."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -30,7 +30,7 @@ class Command(BaseCommand):
             f"channel layer: {'redis' if settings.REDIS_URL else 'in-memory'})"
         )
         self.stdout.write(f"  sign in:  http://{where}/auth/login")
-        self.stdout.write(f"  GraphiQL: http://{where}/subgraphs/people/graphql")
+        self.stdout.write(f"  GraphiQL: http://{where}/graphql  (the federated API)")
         uvicorn.run(
             "yui.asgi:application",
             host=options["host"],
