@@ -80,6 +80,25 @@ def redis_url() -> str | None:
     return url
 
 
+def subgraph_urls() -> dict[str, str]:
+    """``YUI_SUBGRAPH_URLS``: where other subgraphs run when this process serves one of them.
+
+    ``people=http://10.0.0.5:4001/graphql,facilities=http://10.0.0.6:4004/graphql``. A
+    subgraph that asks another one (calendar books rooms through facilities) calls the URL
+    with the signed principal header; a name not listed is called in-process (embedded).
+    """
+    raw = os.environ.get("YUI_SUBGRAPH_URLS", "").strip()
+    urls: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        name, sep, url = item.partition("=")
+        if not sep or not name.strip() or urlsplit(url.strip()).scheme not in {"http", "https"}:
+            raise ImproperlyConfigured(
+                f"YUI_SUBGRAPH_URLS: {item!r}: expected NAME=http://HOST:PORT/graphql"
+            )
+        urls[name.strip()] = url.strip()
+    return urls
+
+
 def secret_key() -> str:
     """``YUI_SECRET_KEY``, or a key generated once and kept in the data directory.
 

@@ -53,6 +53,8 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = config.redis_url()
+# Other subgraphs reached over HTTP (distributed); the rest are called in-process.
+SUBGRAPH_URLS = config.subgraph_urls()
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {

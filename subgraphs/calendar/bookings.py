@@ -4,8 +4,8 @@ The calendar and facilities subgraphs share no tables (DESIGN rule 1): a reserva
 its event only by ID (``Reservation.event_id``). The calendar coordinates by calling the
 facilities subgraph **through its GraphQL schema**, in-process, as the caller (their
 principal, so facilities applies its own tenancy, rules and "yours or an administrator's"
-check). The ``_facilities`` function is the one place to swap for an HTTP call with the
-signed principal header when facilities runs as its own service.
+check). ``subgraphs.core.peers`` makes that an HTTP call with the signed principal header
+when facilities runs as its own service (``YUI_SUBGRAPH_URLS``).
 
 What follows what (timed entries only; an all-day entry books no rooms):
 - ``createEvent(facilityIds)`` books each room for the event's period with the new
@@ -40,7 +40,7 @@ from asgiref.sync import sync_to_async
 
 from subgraphs.calendar import actions
 from subgraphs.calendar.actions import BookingMove, CalendarError, Outcome
-from subgraphs.core.graphql.context import YuiContext
+from subgraphs.core import peers
 from subgraphs.core.principal import Principal
 
 log = logging.getLogger(__name__)
@@ -60,21 +60,9 @@ CANCEL = f"""mutation($eventId: ID!, $occurrenceStart: DateTime) {{
     {EVENT_RESULT} }} }}"""
 
 
-class FacilitiesUnavailable(RuntimeError):
-    """The facilities subgraph answered with GraphQL errors (a bug or an auth failure)."""
-
-
 async def _facilities(principal: Principal, query: str, variables: dict[str, Any]) -> Any:
     """Run one operation on the facilities subgraph as ``principal``; its single field."""
-    from yui.registry import subgraph_schema
-
-    result = await subgraph_schema("facilities").execute(
-        query, variable_values=variables, context_value=YuiContext(principal=principal)
-    )
-    if result.errors:
-        raise FacilitiesUnavailable(f"facilities subgraph: {result.errors}")
-    data = result.data or {}
-    return next(iter(data.values()))
+    return await peers.ask_field("facilities", principal, query, variables)
 
 
 def _refusal(

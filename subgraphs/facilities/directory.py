@@ -3,14 +3,15 @@ the person booking, for facilities restricted to listed departments.
 
 Asked through the people subgraph's own GraphQL schema with the caller's principal, never
 from its tables (DESIGN rule 1). This is the one place to change when people moves to its
-own service: the same query over HTTP with the signed principal header.
+own service: ``subgraphs.core.peers`` sends the same query over HTTP with the signed
+principal header when ``YUI_SUBGRAPH_URLS`` names people.
 """
 
 from __future__ import annotations
 
 import uuid
 
-from subgraphs.core.graphql.context import YuiContext
+from subgraphs.core import peers
 from subgraphs.core.principal import Principal
 
 MY_DEPARTMENTS = "{ me { department { id } additionalDepartments { id } } }"
@@ -20,11 +21,6 @@ async def department_ids_of(principal: Principal) -> frozenset[uuid.UUID]:
     """The primary and additional (兼務) departments of the principal; empty if none."""
     if not principal.is_authenticated:
         return frozenset()
-    from subgraphs.people.graphql.schema import schema as people_schema
-
-    result = await people_schema.execute(MY_DEPARTMENTS, context_value=YuiContext(principal))
-    if result.errors:
-        raise RuntimeError(f"people subgraph: {result.errors}")
-    me = (result.data or {}).get("me") or {}
+    me = (await peers.ask("people", principal, MY_DEPARTMENTS)).get("me") or {}
     ids = [me.get("department"), *(me.get("additionalDepartments") or [])]
     return frozenset(uuid.UUID(d["id"]) for d in ids if d)
