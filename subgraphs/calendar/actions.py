@@ -474,111 +474,13 @@ def do_move_occurrence(
     return Outcome(obj=event)
 
 
-# --- where the bookings of an event go (see bookings.py) ------------------------------------
-
-
-@dataclass(frozen=True)
-class BookingMove:
-    """The period the bookings of an event (or of one occurrence) move from and to.
-
-    ``occurrence_start`` None: every booking of a single event; else the bookings of the
-    occurrence of a series that now starts then.
-    """
-
-    occurrence_start: datetime | None
-    old_start: datetime
-    old_end: datetime
-    new_start: datetime
-    new_end: datetime
-
-
-def _changeable_timed(principal: Principal, event_id: object) -> Event | None:
-    event = access_event_by_id(principal, event_id)
-    if event is None or event.cancelled or event.all_day or not can_change(principal, event):
-        return None
-    return event
-
-
-def current_occurrence(event: Event, recurrence_id: datetime) -> tuple[datetime, datetime] | None:
-    """Where the timed occurrence ``recurrence_id`` of a series is now (moved or not)."""
-    if not recurrence.is_occurrence(event, recurrence_id):
-        return None
-    rid = recurrence.as_utc(recurrence_id)
-    override = EventOverride.objects.filter(event=event, recurrence_id=rid).first()
-    if override is not None and override.cancelled:
-        return None
-    if override is not None and override.starts_at and override.ends_at:
-        return override.starts_at, override.ends_at
-    return rid, rid + recurrence.duration(event)
-
-
-def plan_move_bookings(
-    principal: Principal,
-    event_id: object,
-    recurrence_id: datetime | None,
-    start: datetime,
-    end: datetime,
-) -> BookingMove | None:
-    """Where ``do_move_occurrence`` will take the bookings, or None when they stay.
-
-    Only timed entries carry bookings. None also when the move would fail anyway: the
-    write reports why, with nothing moved.
-    """
-    event = _changeable_timed(principal, event_id)
-    start, end = recurrence.as_utc(start), recurrence.as_utc(end)
-    if event is None or check_move(start, end):
-        return None
-    if not event.is_recurring:
-        assert event.starts_at is not None and event.ends_at is not None
-        old: tuple[datetime, datetime] | None = (event.starts_at, event.ends_at)
-        occurrence_start = None
-    else:
-        old = current_occurrence(event, recurrence_id) if recurrence_id else None
-        occurrence_start = old[0] if old else None
-    if old is None or old == (start, end):
-        return None
-    return BookingMove(occurrence_start, old[0], old[1], start, end)
-
-
-def plan_update_bookings(
-    principal: Principal, event_id: object, data: Mapping[str, Any]
-) -> BookingMove | None:
-    """Where ``do_update_event`` will take the bookings of a single timed event, or None.
-
-    A change to a series (or to or from all-day) leaves its bookings where they are.
-    """
-    event = _changeable_timed(principal, event_id)
-    if event is None or event.is_recurring:
-        return None
-    errors, values = check_event_values(data, values_of(event))
-    if errors or values["all_day"] or values["rrule"]:
-        return None
-    old = (event.starts_at, event.ends_at)
-    new = (values["starts_at"], values["ends_at"])
-    if old == new:
-        return None
-    return BookingMove(None, old[0], old[1], new[0], new[1])  # type: ignore[arg-type]
-
-
-def plan_cancel_bookings(
-    principal: Principal, event_id: object, recurrence_id: datetime | None
-) -> tuple[bool, datetime | None]:
-    """Which bookings a cancellation frees: (whether any, the occurrence's start or None
-    for all of them). A series cancelled whole, or a single event, frees all."""
-    event = access_event_by_id(principal, event_id)
-    if event is None or event.cancelled or not can_change(principal, event):
-        return False, None
-    if recurrence_id is None or not event.is_recurring:
-        return True, None
-    if event.all_day:
-        return False, None
-    now = current_occurrence(event, recurrence_id)
-    return (now is not None), (now[0] if now else None)
-
-
 @transaction.atomic
 def do_edit_following(
-    principal: Principal, event_id: object, recurrence_id: datetime, data: Mapping[str, Any]
+    principal: Principal,
+    event_id: object,
+    recurrence_id: datetime,
+    data: Mapping[str, Any],
+    new_event_id: uuid.UUID | None = None,
 ) -> Outcome:
     """ "This and following": the series ends before ``recurrence_id`` and a new series,
     with ``data`` applied, starts there. Returns the new series.
@@ -620,7 +522,7 @@ def do_edit_following(
     event.rrule = recurrence.with_until(event.rrule, rid - timedelta(seconds=1))
     event.exdates = [t for t in event.exdates if datetime.fromisoformat(t) < rid]
     moving = event.overrides.filter(recurrence_id__gte=rid)
-    new = _create(event.tenant_id, event.organizer_id, values, attendees)
+    new = _create(event.tenant_id, event.organizer_id, values, attendees, event_id=new_event_id)
     if (
         values["rrule"] == base["rrule"]
         and values["starts_at"] == base["starts_at"]
@@ -637,6 +539,79 @@ def do_edit_following(
     event.save()
     _publish_on_commit(event, Kind.UPDATED, people_before)
     return Outcome(obj=new)
+
+
+def check_occurrence_values(data: Mapping[str, Any]) -> tuple[list[CalendarError], dict[str, Any]]:
+    """Title and location of one occurrence: None goes back to the series' value, a key
+    left out keeps what the occurrence has; "" is no location (a title is required)."""
+    errors: list[CalendarError] = []
+    values: dict[str, Any] = {}
+    for name, limit in (("title", TITLE_MAX_LENGTH), ("location", LOCATION_MAX_LENGTH)):
+        if name not in data:
+            continue
+        value = data[name]
+        if value is not None:
+            value = " ".join(str(value).split())
+            if name == "title" and not value:
+                errors.append(CalendarError("REQUIRED", "Give the occurrence a title.", name))
+            elif len(value) > limit:
+                errors.append(CalendarError("TOO_LONG", f"Keep it to {limit} characters.", name))
+        values[name] = value
+    return errors, values
+
+
+@transaction.atomic
+def do_edit_occurrence(
+    principal: Principal,
+    event_id: object,
+    recurrence_id: datetime,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> Outcome:
+    """Give one occurrence of a series its own title or location (RECURRENCE-ID).
+
+    Its times stay (``do_move_occurrence`` moves it, with its rooms); an occurrence that
+    ends up like the series again loses its override row.
+    """
+    event, outcome = _locked_for_change(principal, event_id)
+    if event is None:
+        return outcome
+    if expected_version is not None and expected_version != event.version:
+        return Outcome(
+            errors=[
+                CalendarError(
+                    "CONFLICT", "Someone changed the event meanwhile: reload and try again."
+                )
+            ]
+        )
+    if not event.is_recurring:
+        return Outcome(
+            errors=[CalendarError("NOT_RECURRING", "This is a single event: use updateEvent.")]
+        )
+    if (error := _occurrence_error(event, recurrence_id)) is not None:
+        return Outcome(errors=[error])
+    errors, values = check_occurrence_values(data)
+    if errors:
+        return Outcome(errors=errors)
+    override = _override(event, recurrence_id)
+    if override.cancelled:
+        return Outcome(
+            errors=[
+                CalendarError("CANCELLED", "That occurrence has been cancelled.", "recurrenceId")
+            ]
+        )
+    for name, value in values.items():
+        setattr(override, name, value)
+    plain = override.starts_at is None and override.ends_at is None
+    if plain and override.title is None and override.location is None:
+        if override.pk is not None:
+            override.delete()
+    else:
+        override.save()
+    event.version += 1
+    event.save()
+    _publish_on_commit(event, Kind.UPDATED, _people_of(event))
+    return Outcome(obj=event)
 
 
 @transaction.atomic

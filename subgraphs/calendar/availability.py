@@ -1,6 +1,8 @@
 """Free/busy and finding a time everybody is free.
 
 Pure functions over occurrences, except ``working_days`` (the tenant's closed days).
+Facilities come in as plain data (``directory.facility_times`` asks for them): when a
+facility is full (``full_times``) and when it may be booked (``within_hours``).
 Busy time carries no titles: colleagues of the same tenant may see anyone's. An invitation
 the person declined does not make them busy; an all-day entry (a trip, leave) does, for
 the whole day.
@@ -74,6 +76,41 @@ def working_days(principal: Principal, first: date, last: date, skip_holidays: b
     closed = ClosedDay.objects.for_principal(principal).filter(date__gte=first, date__lte=last)
     days -= set(closed.values_list("date", flat=True))
     return {d for d in days if not jpholiday.is_holiday(d)}
+
+
+def full_times(bookings: Iterable[Interval], pool_size: int) -> list[Interval]:
+    """When ``pool_size`` or more of ``bookings`` overlap: the facility has no room then.
+
+    A room or car (pool 1) is full whenever booked; a pool of 3 only where three bookings
+    overlap, as the facilities subgraph counts when it books. Touching bookings ([10:00,
+    11:00) and [11:00, 12:00)) do not overlap.
+    """
+    changes = sorted(
+        [(s, 1) for s, e in bookings if s < e] + [(e, -1) for s, e in bookings if s < e],
+        key=lambda change: (change[0], change[1]),  # an end before a start at one moment
+    )
+    full: list[Interval] = []
+    count = 0
+    since: datetime | None = None
+    for moment, step in changes:
+        count += step
+        if since is None and count >= max(pool_size, 1):
+            since = moment
+        elif since is not None and count < max(pool_size, 1):
+            if moment > since:
+                full.append((since, moment))
+            since = None
+    return merge(full)
+
+
+def within_hours(
+    day_start: time, day_end: time, opens: Iterable[time | None], closes: Iterable[time | None]
+) -> tuple[time, time] | None:
+    """Working hours narrowed to every facility's opening hours (None: no limit that
+    side); None when nothing is left."""
+    start = max([day_start, *(t for t in opens if t is not None)])
+    end = min([day_end, *(t for t in closes if t is not None)])
+    return (start, end) if start < end else None
 
 
 def _ceil_to_step(moment: datetime) -> datetime:

@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 
+from subgraphs.calendar.actions import MAX_ATTENDEES
 from subgraphs.calendar.graphql.types import EventVisibility
 
 
@@ -33,12 +34,26 @@ class CreateEventInput:
     )
     exdates: list[datetime] = strawberry.field(default_factory=list)
     attendee_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+    attendee_department_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="Invite everyone in these departments (課・係) as they are now: their "
+        "active staff whose main department it is (not 兼務 staff, not sub-departments, "
+        f"not you). Someone who joins later is not invited. At most {MAX_ATTENDEES} attendees "
+        "in all.",
+    )
+    attendee_group_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="Invite the active members of these groups (not you) as they are now; "
+        "someone who joins later is not invited.",
+    )
     owner_department_id: strawberry.ID | None = strawberry.field(
         default=None, description="Makes it the department's own entry (課の予定)."
     )
     facility_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list,
-        description="Rooms to book for the event (single timed events): all or no event.",
+        description="Rooms, cars or PCs to book for every occurrence from now on (a series "
+        "up to a year ahead, an all-day entry from midnight to midnight): all of them or no "
+        "event. They then follow every change of the event.",
     )
 
     def to_data(self) -> dict[str, Any]:
@@ -77,7 +92,20 @@ class UpdateEventInput:
     )
     exdates: list[datetime] | None = strawberry.UNSET
     attendee_ids: list[strawberry.ID] | None = strawberry.field(
-        default=strawberry.UNSET, description="The whole new list of attendees."
+        default=strawberry.UNSET,
+        description="The whole new list of attendees: with attendeeDepartmentIds or "
+        "attendeeGroupIds, together with their members (a list left out counts as empty).",
+    )
+    attendee_department_ids: list[strawberry.ID] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Invite everyone in these departments (課・係) as they are now (active "
+        "staff whose main department it is, not 兼務 staff); later joiners are not added. "
+        "Replaces the attendees, see attendeeIds.",
+    )
+    attendee_group_ids: list[strawberry.ID] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Invite the active members of these groups as they are now; later "
+        "joiners are not added. Replaces the attendees, see attendeeIds.",
     )
     owner_department_id: strawberry.ID | None = strawberry.UNSET
 
@@ -107,6 +135,32 @@ class UpdateEventInput:
                 value = value.value
             data[name] = value
         return data
+
+    def changes_attendees(self) -> bool:
+        """Whether any of the three attendee lists is given (not left out, not null)."""
+        return any(
+            value is not strawberry.UNSET and value is not None
+            for value in (self.attendee_ids, self.attendee_department_ids, self.attendee_group_ids)
+        )
+
+
+@strawberry.input(
+    name="EditOccurrenceInput",
+    description="What one occurrence of a series shows instead of the series' values. A "
+    "field left out stays as the occurrence has it; null goes back to the series' value.",
+)
+class EditOccurrenceInput:
+    title: str | None = strawberry.UNSET
+    location: str | None = strawberry.field(
+        default=strawberry.UNSET, description="An empty string: no location for this occurrence."
+    )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            name: getattr(self, name)
+            for name in ("title", "location")
+            if getattr(self, name) is not strawberry.UNSET
+        }
 
 
 @strawberry.input(name="WorkingHoursInput", description="Japan time, HH:MM.")

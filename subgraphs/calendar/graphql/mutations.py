@@ -6,6 +6,7 @@ organise (unless a tenant admin) is a FORBIDDEN GraphQL error.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -14,8 +15,13 @@ import strawberry
 from asgiref.sync import sync_to_async
 from strawberry.types import Info
 
-from subgraphs.calendar import actions, bookings
-from subgraphs.calendar.graphql.inputs import CreateEventInput, UpdateEventInput
+from subgraphs.calendar import actions, bookings, directory
+from subgraphs.calendar.access import access_event_by_id
+from subgraphs.calendar.graphql.inputs import (
+    CreateEventInput,
+    EditOccurrenceInput,
+    UpdateEventInput,
+)
 from subgraphs.calendar.graphql.loaders import events_for
 from subgraphs.calendar.graphql.types import (
     AttendeeResponse,
@@ -111,32 +117,72 @@ async def _run(
     return await _payload(principal, outcome)
 
 
+async def _update_data(
+    principal: Principal, event_id: strawberry.ID, input: UpdateEventInput
+) -> tuple[dict[str, Any], list[actions.CalendarError]]:
+    """``input`` as action data, departments and groups expanded into ``attendee_ids``.
+
+    Expanded before the (sync) write: the people subgraph is asked as the caller. The
+    organizer left out of the members is the event's, whoever edits it.
+    """
+    data = input.to_data()
+    if not input.changes_attendees():
+        return data, []
+
+    def organizer() -> Any:
+        event = access_event_by_id(principal, event_id)
+        return event.organizer_id if event is not None else None
+
+    expansion = await directory.expand_attendees(
+        principal,
+        input.attendee_ids or [],
+        input.attendee_department_ids or [],
+        input.attendee_group_ids or [],
+        await sync_to_async(organizer)(),
+    )
+    data["attendee_ids"] = expansion.attendee_ids
+    return data, expansion.errors
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
         description="Create an event you organise; attendees are person IDs. With "
-        "facilityIds the rooms are booked for it: if one cannot be, no event is made and "
-        "errors name the facility and period (ROOM_CONFLICT or the facility's rule)."
+        "facilityIds the rooms are booked for each occurrence: if one cannot be, no event is "
+        "made and errors name the facility and period (ROOM_CONFLICT or the facility's rule)."
     )
     async def create_event(self, info: Info, input: CreateEventInput) -> CalendarEventPayload:
         principal = require_authenticated(principal_of(info))
+        data = input.to_data()
+        expansion = await directory.expand_attendees(
+            principal,
+            input.attendee_ids,
+            input.attendee_department_ids,
+            input.attendee_group_ids,
+            principal.person_id,
+        )
+        if expansion.errors:
+            return await _payload(principal, actions.Outcome(errors=expansion.errors))
+        data["attendee_ids"] = expansion.attendee_ids
         outcome = await bookings.create_event_with_rooms(
-            principal, input.to_data(), [str(f) for f in input.facility_ids]
+            principal, data, [str(f) for f in input.facility_ids]
         )
         return await _payload(principal, outcome)
 
     @strawberry.mutation(
         description="Change an event (every occurrence of a series). Give `version` to be "
-        "told CONFLICT if someone changed it since you read it."
+        "told CONFLICT if someone changed it since you read it. Booked rooms follow the new "
+        "times, or errors name the date and room that is taken and nothing changes."
     )
     async def update_event(
         self, info: Info, id: strawberry.ID, input: UpdateEventInput, version: int | None = None
     ) -> CalendarEventPayload:
         principal = require_authenticated(principal_of(info))
-        data = input.to_data()
-        move = await sync_to_async(actions.plan_update_bookings)(principal, id, data)
+        data, errors = await _update_data(principal, id, input)
+        if errors:
+            return await _payload(principal, actions.Outcome(errors=errors))
         write = _writer(principal, actions.do_update_event, id, data, version)
-        outcome = await bookings.write_with_bookings(principal, id, move, write)
+        outcome = await bookings.write_with_rooms(principal, id, write)
         return await _payload(principal, outcome)
 
     @strawberry.mutation(
@@ -145,7 +191,7 @@ class Mutation:
     async def cancel_event(self, info: Info, id: strawberry.ID) -> CalendarEventPayload:
         principal = require_authenticated(principal_of(info))
         write = _writer(principal, actions.do_cancel_event, id)
-        outcome = await bookings.cancel_with_bookings(principal, id, None, write)
+        outcome = await bookings.cancel_with_bookings(principal, id, write)
         return await _payload(principal, outcome)
 
     @strawberry.mutation(
@@ -157,7 +203,7 @@ class Mutation:
     ) -> CalendarEventPayload:
         principal = require_authenticated(principal_of(info))
         write = _writer(principal, actions.do_cancel_occurrence, event_id, recurrence_id)
-        outcome = await bookings.cancel_with_bookings(principal, event_id, recurrence_id, write)
+        outcome = await bookings.write_with_rooms(principal, event_id, write)
         return await _payload(principal, outcome)
 
     @strawberry.mutation(
@@ -173,21 +219,45 @@ class Mutation:
         recurrence_id: datetime | None = None,
     ) -> CalendarEventPayload:
         principal = require_authenticated(principal_of(info))
-        move = await sync_to_async(actions.plan_move_bookings)(
-            principal, event_id, recurrence_id, start, end
-        )
         write = _writer(principal, actions.do_move_occurrence, event_id, recurrence_id, start, end)
-        outcome = await bookings.write_with_bookings(principal, event_id, move, write)
+        outcome = await bookings.write_with_rooms(principal, event_id, write)
         return await _payload(principal, outcome)
 
     @strawberry.mutation(
         description="Change this and the following occurrences: the series ends before "
-        "`recurrenceId` and a new one starts there; returns the new series."
+        "`recurrenceId` and a new one starts there, taking the rooms booked from then on "
+        "along; returns the new series."
     )
     async def edit_following(
         self, info: Info, event_id: strawberry.ID, recurrence_id: datetime, input: UpdateEventInput
     ) -> CalendarEventPayload:
-        return await _run(info, actions.do_edit_following, event_id, recurrence_id, input.to_data())
+        principal = require_authenticated(principal_of(info))
+        data, errors = await _update_data(principal, event_id, input)
+        if errors:
+            return await _payload(principal, actions.Outcome(errors=errors))
+        # The new series' ID is fixed now: the dry run and the write must make the same one.
+        write = _writer(
+            principal, actions.do_edit_following, event_id, recurrence_id, data, uuid.uuid4()
+        )
+        outcome = await bookings.write_with_rooms(principal, event_id, write)
+        return await _payload(principal, outcome)
+
+    @strawberry.mutation(
+        description="Give one occurrence of a series its own title or location; its time "
+        "stays (moveOccurrence moves it). Give `version` to be told CONFLICT if someone "
+        "changed the event since you read it."
+    )
+    async def edit_occurrence(
+        self,
+        info: Info,
+        event_id: strawberry.ID,
+        recurrence_id: datetime,
+        input: EditOccurrenceInput,
+        version: int | None = None,
+    ) -> CalendarEventPayload:
+        return await _run(
+            info, actions.do_edit_occurrence, event_id, recurrence_id, input.to_data(), version
+        )
 
     @strawberry.mutation(description="Answer an invitation.")
     async def respond_to_event(

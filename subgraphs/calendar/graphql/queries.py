@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Annotated
 
 import jpholiday
 import strawberry
@@ -10,7 +11,7 @@ from asgiref.sync import sync_to_async
 from graphql import GraphQLError
 from strawberry.types import Info
 
-from subgraphs.calendar import access, availability, ical
+from subgraphs.calendar import access, availability, directory, ical
 from subgraphs.calendar.graphql.inputs import WorkingHoursInput
 from subgraphs.calendar.graphql.loaders import EventByIdLoader, OccurrencesByPersonLoader
 from subgraphs.calendar.graphql.types import (
@@ -33,6 +34,7 @@ from subgraphs.core.principal import Principal
 
 MAX_HOLIDAY_DAYS = 3 * 366
 DEFAULT_WORKING_HOURS = WorkingHoursInput(start="08:30", end="17:15")
+NO_FACILITIES: list[strawberry.ID] = []  # never mutated: the argument's default
 
 
 def holidays_between(principal: Principal, start: date, end: date) -> list[HolidayType]:
@@ -121,7 +123,8 @@ class Query:
         description="Up to 10 times of durationMinutes in [start, end) (at most 92 days) when "
         "everybody is free, within working hours (Japan time) on weekdays, starting on a "
         "quarter hour; proposals do not overlap. skipHolidays leaves out national holidays "
-        "and your municipality's closed days."
+        "and your municipality's closed days. With facilityIds each of those rooms, cars "
+        "or pools can still be booked then too."
     )
     async def find_free_slots(
         self,
@@ -132,6 +135,15 @@ class Query:
         duration_minutes: int,
         working_hours: WorkingHoursInput = DEFAULT_WORKING_HOURS,
         skip_holidays: bool = True,
+        facility_ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(
+                description="Facilities (施設) that must be bookable for the slot too: "
+                "within their opening hours (Japan time) and bookable weekdays, and with "
+                "fewer bookings (仮予約 and 本予約) at once than their poolSize. An ID of "
+                "no facility of your municipality is an error."
+            ),
+        ] = NO_FACILITIES,
     ) -> list[SlotType]:
         principal = require_authenticated(principal_of(info))
         start, end = check_window(start, end)
@@ -141,17 +153,23 @@ class Query:
             raise _bad_input("durationMinutes must be 15 to 1440.")
         opens, closes = _hours(working_hours)
         busy = await _busy(context_of(info), person_ids, start, end)
+        facilities = await directory.facility_times(principal, facility_ids, start, end)
+        hours = availability.within_hours(
+            opens, closes, [f.open_time for f in facilities], [f.close_time for f in facilities]
+        )
+        if hours is None:
+            return []  # the facilities are closed for the whole of the working hours
         first = start.astimezone(TOKYO).date()
         last = end.astimezone(TOKYO).date()
         days = await sync_to_async(availability.working_days)(principal, first, last, skip_holidays)
+        for facility in facilities:
+            if facility.bookable_weekdays:
+                days = {d for d in days if d.weekday() in facility.bookable_weekdays}
+        blocked = [i for person in busy for i in person]
+        for facility in facilities:
+            blocked += availability.full_times(facility.bookings, facility.pool_size)
         slots = availability.free_slots(
-            [i for person in busy for i in person],
-            start,
-            end,
-            timedelta(minutes=duration_minutes),
-            opens,
-            closes,
-            days,
+            blocked, start, end, timedelta(minutes=duration_minutes), *hours, days
         )
         return [SlotType(start=_jst(s), end=_jst(e)) for s, e in slots]
 
