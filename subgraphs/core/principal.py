@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 ROLE_TENANT_ADMIN = "tenant_admin"
 ROLE_STAFF = "staff"
+# Decides 仮予約 at the facilities owned by their primary or additional (兼務) departments.
+ROLE_FACILITY_ADMIN = "facility_admin"
 
 
 @dataclass(frozen=True)

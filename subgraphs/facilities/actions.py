@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -37,10 +37,12 @@ from subgraphs.facilities.access import (
     access_reservation_by_id,
     as_uuid,
     may_change,
+    may_decide,
 )
 from subgraphs.facilities.models import Facility, FacilityGroup, PurposeOption, Reservation
 
 EVENT_TYPE = "facilities.reservation"
+PENDING_EVENT_TYPE = "facilities.pending"
 Status = Reservation.Status
 # A booking made "now" may reach us a little after its start; only clearly past ones fail.
 START_GRACE = timedelta(minutes=15)
@@ -68,6 +70,7 @@ class DateProblem:
     ends_at: datetime
     errors: list[FacilityError] = field(default_factory=list)
     conflicts: list[Reservation] = field(default_factory=list)
+    facility: Facility | None = None
 
 
 @dataclass
@@ -88,6 +91,17 @@ class Outcome:
 def facilities_group(tenant_id: uuid.UUID) -> str:
     """The channel-layer group of one tenant's facility changes."""
     return f"facilities.{tenant_id.hex}"
+
+
+def pending_tenant_group(tenant_id: uuid.UUID) -> str:
+    """The group of every approval change in a tenant: its tenant administrators listen."""
+    return f"facilities.pending.{tenant_id.hex}"
+
+
+def pending_department_group(tenant_id: uuid.UUID, department_id: uuid.UUID) -> str:
+    """The group of approval changes at the facilities one department owns: its facility
+    administrators listen."""
+    return f"facilities.pending.{tenant_id.hex}.{department_id.hex}"
 
 
 def error(code: str, ja: str, en: str, field_name: str | None = None) -> FacilityError:
@@ -248,9 +262,14 @@ def _check_purpose(
 
 
 def overlapping(
-    facility: Facility, starts_at: datetime, ends_at: datetime, exclude_id: uuid.UUID | None = None
+    facility: Facility,
+    starts_at: datetime,
+    ends_at: datetime,
+    exclude_id: uuid.UUID | None = None,
+    exclude_ids: Collection[uuid.UUID] = (),
 ) -> list[Reservation]:
-    """Active reservations of ``facility`` overlapping [starts_at, ends_at) (half-open)."""
+    """Active reservations of ``facility`` overlapping [starts_at, ends_at) (half-open),
+    leaving out ``exclude_id`` and ``exclude_ids`` (bookings that are about to move)."""
     rows = Reservation.objects.filter(
         tenant_id=facility.tenant_id,
         facility_id=facility.id,
@@ -260,6 +279,8 @@ def overlapping(
     ).select_related("purpose_option")
     if exclude_id is not None:
         rows = rows.exclude(id=exclude_id)
+    if exclude_ids:
+        rows = rows.exclude(id__in=list(exclude_ids))
     return list(rows)
 
 
@@ -282,6 +303,7 @@ def clashes(
     ends_at: datetime,
     exclude_id: uuid.UUID | None = None,
     planned: Iterable[tuple[datetime, datetime]] = (),
+    exclude_ids: Collection[uuid.UUID] = (),
 ) -> list[Reservation]:
     """The bookings in the way of [starts_at, ends_at); [] when it fits.
 
@@ -289,7 +311,7 @@ def clashes(
     (three bookings of a pool of 3 that do not overlap each other leave room for a fourth).
     ``planned`` are periods of the same request not saved yet (a recurring series).
     """
-    rows = overlapping(facility, starts_at, ends_at, exclude_id)
+    rows = overlapping(facility, starts_at, ends_at, exclude_id, exclude_ids)
     others = [
         (max(s, starts_at), min(e, ends_at))
         for s, e in [(r.starts_at, r.ends_at) for r in rows] + list(planned)
@@ -387,7 +409,8 @@ def do_move_reservation(
 ) -> Outcome:
     """Move a booking to another period of the same facility, with the same checks.
 
-    At a facility that needs approval, a move by anyone but an administrator asks again.
+    At a facility that needs approval, a move by anyone who may not decide its bookings
+    (``may_decide``) asks again.
     """
     starts_at, ends_at = aware_utc(starts_at), aware_utc(ends_at)
     with transaction.atomic():
@@ -406,7 +429,9 @@ def do_move_reservation(
             return Outcome(conflicts=in_the_way)
         row.starts_at, row.ends_at = starts_at, ends_at
         row.exclusive = facility.pool_size == 1
-        if facility.needs_approval and not principal.is_tenant_admin:
+        if facility.needs_approval and not may_decide(
+            principal, facility, department_ids or frozenset()
+        ):
             row.status, row.approved_by, row.decided_at = Status.PENDING, None, None
         row.version += 1
         try:
@@ -538,6 +563,156 @@ def do_cancel_event_reservations(
         return Outcome(rows=rows)
 
 
+def do_sync_event_reservations(
+    principal: Principal,
+    event_id: object,
+    periods: Iterable[tuple[datetime, datetime]],
+    *,
+    since: datetime,
+    facility_ids: Iterable[object] | None = None,
+    take_over_from: object | None = None,
+    department_ids: frozenset[uuid.UUID] | None = None,
+) -> Outcome:
+    """Make the event's bookings from ``since`` on match ``periods``: one booking per
+    period in each facility, all of them or none.
+
+    The calendar calls this after working out where the occurrences of an event (a series,
+    an all-day entry, a single meeting) will be. For each facility (``facility_ids``, or
+    the facilities the event already has bookings at) a booking already at a period stays
+    untouched; the others move to the remaining periods (keeping their IDs), bookings left
+    over are cancelled and periods left over are booked anew. Bookings that start before
+    ``since`` (the past) and periods starting before it are left alone. Bookings at a
+    facility not in ``facility_ids`` are cancelled. ``take_over_from``: the bookings of
+    that event from ``since`` on become this event's first (editing "this and following"
+    splits a series in two).
+
+    Every new or moved period is checked against the facility's rules and the bookings of
+    others; each failing date comes back in ``problems`` and then nothing changed. As
+    everywhere, "the event's bookings" are the caller's (administrators: everybody's).
+    """
+    assert principal.tenant_id is not None and principal.person_id is not None
+    event = as_uuid(event_id)
+    donor = as_uuid(take_over_from) if take_over_from else None
+    if event is None or (take_over_from and donor is None):
+        return Outcome(errors=[INVALID_EVENT])
+    since = aware_utc(since)
+    wanted = sorted({(aware_utc(s), aware_utc(e)) for s, e in periods if aware_utc(s) >= since})
+    if len(wanted) > MAX_OCCURRENCES:
+        return Outcome(
+            errors=[
+                error(
+                    "TOO_MANY_OCCURRENCES",
+                    f"施設の予約は{MAX_OCCURRENCES}回までです。",
+                    f"At most {MAX_OCCURRENCES} occurrences can have rooms booked.",
+                    "periods",
+                )
+            ]
+        )
+    with transaction.atomic():
+        rows = _event_reservations(principal, event, None)
+        if donor is not None:
+            rows += [r for r in _event_reservations(principal, donor, None) if r.starts_at >= since]
+        chosen = (
+            list(dict.fromkeys(as_uuid(f) for f in facility_ids))
+            if facility_ids is not None
+            else list(dict.fromkeys(r.facility_id for r in rows))
+        )
+        facilities: dict[uuid.UUID, Facility] = {}
+        for facility_id in chosen:
+            facility = _facility_for_booking(principal, facility_id) if facility_id else None
+            if facility is None:
+                return Outcome(errors=[NOT_FOUND])
+            facilities[facility.id] = facility
+        in_scope = [r for r in rows if r.starts_at >= since]
+        ours = {r.id for r in in_scope}
+        cancels = [r for r in in_scope if r.facility_id not in facilities]
+        moves: list[tuple[Reservation, tuple[datetime, datetime]]] = []
+        creates: list[tuple[Facility, tuple[datetime, datetime]]] = []
+        relinks: list[Reservation] = []
+        problems: list[DateProblem] = []
+        for facility in facilities.values():
+            there = [r for r in in_scope if r.facility_id == facility.id]
+            kept = [r for r in there if (r.starts_at, r.ends_at) in wanted]
+            kept = list({(r.starts_at, r.ends_at): r for r in reversed(kept)}.values())
+            kept_periods = {(r.starts_at, r.ends_at) for r in kept}
+            spare = [r for r in there if r not in kept]
+            todo = [p for p in wanted if p not in kept_periods]
+            moves += list(zip(spare, todo, strict=False))
+            creates += [(facility, p) for p in todo[len(spare) :]]
+            cancels += spare[len(todo) :]
+            relinks += [r for r in kept if r.event_id != event]
+            planned: list[tuple[datetime, datetime]] = sorted(kept_periods)
+            for s, e in todo:
+                errors = check_reservation(facility, principal, s, e, department_ids)
+                in_the_way = (
+                    [] if errors else clashes(facility, s, e, planned=planned, exclude_ids=ours)
+                )
+                if errors or in_the_way:
+                    problems.append(
+                        DateProblem(local(s).date(), s, e, errors, in_the_way, facility)
+                    )
+                planned.append((s, e))
+        if problems:
+            return Outcome(problems=problems)
+        changed: list[Reservation] = []
+        for row in cancels:
+            row.status = Status.CANCELLED
+            row.version += 1
+            row.save(update_fields=["status", "version", "updated_at"])
+            changed.append(row)
+        # Moving bookings may pass through each other's old periods (a weekly series one
+        # day later): take them out of the exclusion constraint first, then set each one.
+        for row, _ in moves:
+            row.exclusive = False
+            row.save(update_fields=["exclusive"])
+        new_rows = [
+            Reservation(
+                tenant_id=principal.tenant_id,
+                facility=facility,
+                starts_at=s,
+                ends_at=e,
+                purpose_text="",
+                requester_id=principal.person_id,
+                event_id=event,
+                status=Status.PENDING if facility.needs_approval else Status.CONFIRMED,
+                exclusive=facility.pool_size == 1,
+            )
+            for facility, (s, e) in creates
+        ]
+        try:
+            with transaction.atomic():
+                for row, (s, e) in moves:
+                    facility = facilities[row.facility_id]
+                    row.starts_at, row.ends_at, row.event_id = s, e, event
+                    row.exclusive = facility.pool_size == 1
+                    if facility.needs_approval and not principal.is_tenant_admin:
+                        row.status, row.approved_by, row.decided_at = Status.PENDING, None, None
+                    row.version += 1
+                    row.save()
+                for row in new_rows:
+                    row.save(force_insert=True)
+        except IntegrityError as exc:
+            if not _is_exclusion_violation(exc):
+                raise
+            # Someone booked one of the periods between our check and our write: report
+            # them, and undo the cancellations made above with everything else.
+            lost = [
+                DateProblem(local(s).date(), s, e, [], clashes(f, s, e, exclude_ids=ours), f)
+                for f, (s, e) in [(facilities[r.facility_id], p) for r, p in moves] + creates
+            ]
+            transaction.set_rollback(True)
+            return Outcome(problems=[p for p in lost if p.conflicts] or lost)
+        for row in relinks:
+            row.event_id = event
+            row.version += 1
+            row.save(update_fields=["event_id", "version", "updated_at"])
+        changed += [row for row, _ in moves] + new_rows + relinks
+        for row in changed:
+            _publish_on_commit(row)
+        now = _event_reservations(principal, event, None)
+        return Outcome(rows=[r for r in now if r.starts_at >= since])
+
+
 def _refuse_change(principal: Principal, row: Reservation | None) -> FacilityError | None:
     if row is None:
         return error("NOT_FOUND", "予約が見つかりません。", "No such reservation.", "id")
@@ -573,16 +748,33 @@ def do_cancel_reservation(principal: Principal, reservation_id: object) -> Outco
     return Outcome(obj=row)
 
 
+NOT_DECIDER = error(
+    "FORBIDDEN",
+    "この施設の予約を承認・却下する権限がありません。",
+    "Only a tenant administrator or a facility administrator of the owning department "
+    "may approve or reject this reservation.",
+    "id",
+)
+
+
 @transaction.atomic
-def do_decide_reservation(principal: Principal, reservation_id: object, approve: bool) -> Outcome:
-    """Approve (本予約) or reject a PENDING booking; tenant administrators only (the caller
-    checks the role). The slot was held while pending, so approving needs no new check."""
-    assert principal.is_tenant_admin
+def do_decide_reservation(
+    principal: Principal,
+    reservation_id: object,
+    approve: bool,
+    department_ids: frozenset[uuid.UUID] = frozenset(),
+) -> Outcome:
+    """Approve (本予約) or reject a PENDING booking, as whoever ``may_decide`` it (a tenant
+    administrator, or a facility administrator of the owning department: ``department_ids``
+    are the caller's). Refused with NOT_DECIDER otherwise, which the GraphQL layer turns
+    into FORBIDDEN. The slot was held while pending, so approving needs no new check."""
     row = access_reservation_by_id(principal, reservation_id, for_update=True)
     if row is None:
         return Outcome(
             errors=[error("NOT_FOUND", "予約が見つかりません。", "No such reservation.", "id")]
         )
+    if not may_decide(principal, row.facility, department_ids):
+        return Outcome(errors=[NOT_DECIDER])
     if row.status != Status.PENDING:
         return Outcome(
             errors=[
@@ -936,3 +1128,37 @@ def _publish_on_commit(row: Reservation) -> None:
         "version": row.version,
     }
     publish_on_commit(facilities_group(row.tenant_id), event)
+    _publish_pending_on_commit(row)
+
+
+def pending_change_kind(before: str | None, after: str) -> str | None:
+    """What a change from status ``before`` (None: a new booking) to ``after`` means to
+    those who decide: REQUESTED, MOVED, APPROVED, REJECTED, WITHDRAWN, or None (nothing)."""
+    if after == Status.PENDING:
+        return "MOVED" if before == Status.PENDING else "REQUESTED"
+    if before != Status.PENDING:
+        return None
+    return {
+        Status.CONFIRMED: "APPROVED",
+        Status.REJECTED: "REJECTED",
+        Status.CANCELLED: "WITHDRAWN",
+    }.get(Status(after))
+
+
+def _publish_pending_on_commit(row: Reservation) -> None:
+    # Every writer ends in _publish_on_commit, so the kind is worked out here from the status
+    # the row was read with, and no do_* function has to name it.
+    kind = pending_change_kind(row.loaded_status, row.status)
+    if kind is None:
+        return
+    event = {
+        "type": PENDING_EVENT_TYPE,
+        "kind": kind,
+        "facility_id": str(row.facility_id),
+        "reservation_id": str(row.id),
+        "version": row.version,
+    }
+    publish_on_commit(pending_tenant_group(row.tenant_id), event)
+    if row.facility.owning_department_id is not None:
+        group = pending_department_group(row.tenant_id, row.facility.owning_department_id)
+        publish_on_commit(group, event)

@@ -35,9 +35,15 @@ DEMO_FACILITIES: list[tuple[str, list[tuple[str, int, int, bool, dict[str, Any]]
 DEMO_PURPOSES = ["会議・打合せ", "来客対応", "研修", "現地調査", "その他"]
 
 
-def load_demo_facilities(tenant_id: Any, admin_id: Any, staff_ids: list[Any]) -> int:
+def load_demo_facilities(
+    tenant_id: Any, admin_id: Any, staff_ids: list[Any], approval_department_id: Any = None
+) -> int:
     """Create the demo groups, facilities and purposes once, and a few bookings next week
-    when the tenant has none yet. Returns how many reservations were added."""
+    when the tenant has none yet. Returns how many reservations were added.
+
+    The facilities that need approval belong to ``approval_department_id`` (when given), so
+    its facility administrators (施設管理者) decide their 仮予約, not only the tenant admin.
+    """
     admin = Principal(tenant_id=tenant_id, person_id=admin_id, roles=frozenset({ROLE_TENANT_ADMIN}))
     for order, label in enumerate(DEMO_PURPOSES, 1):
         if not PurposeOption.objects.filter(tenant_id=tenant_id, label=label).exists():
@@ -47,10 +53,17 @@ def load_demo_facilities(tenant_id: Any, admin_id: Any, staff_ids: list[Any]) ->
         if group is None:
             group = actions.do_save_facility_group(admin, None, group_name, order).obj
         for sort, (name, capacity, pool, approval, rules) in enumerate(facilities, 1):
-            if Facility.objects.filter(tenant_id=tenant_id, group=group, name=name).exists():
+            existing = Facility.objects.filter(tenant_id=tenant_id, group=group, name=name)
+            if existing.exists():
+                if approval and approval_department_id:  # a demo loaded before owners existed
+                    existing.filter(owning_department_id=None).update(
+                        owning_department_id=approval_department_id
+                    )
                 continue
             values = {"group_id": group.id, "name": name, "capacity": capacity, "pool_size": pool}
             values |= {"needs_approval": approval, "sort_order": sort, **rules}
+            if approval:
+                values["owning_department_id"] = approval_department_id
             outcome = actions.do_save_facility(admin, None, values)
             assert outcome.ok, outcome.errors
     if Reservation.objects.filter(tenant_id=tenant_id).exists() or not staff_ids:

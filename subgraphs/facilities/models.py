@@ -12,6 +12,8 @@ the facility (see ``actions.do_create_reservation``).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
+from typing import Any, Self
 
 from django.db import models
 from django.db.models import Q
@@ -166,6 +168,16 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.facility_id} {self.starts_at}–{self.ends_at} {self.status}"
+
+    # The status the row had when read (None: not saved yet), so the events published after
+    # a change can say what changed (e.g. PENDING -> CONFIRMED is an approval).
+    loaded_status: str | None = None
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any]) -> Self:
+        instance = super().from_db(db, field_names, values)
+        instance.loaded_status = instance.__dict__.get("status")
+        return instance
 
     @property
     def purpose(self) -> str:

@@ -20,7 +20,12 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from subgraphs.core.principal import ROLE_STAFF, ROLE_TENANT_ADMIN, Principal
+from subgraphs.core.principal import (
+    ROLE_FACILITY_ADMIN,
+    ROLE_STAFF,
+    ROLE_TENANT_ADMIN,
+    Principal,
+)
 from subgraphs.people.kana import normalize_kana
 from subgraphs.people.models import (
     AccessToken,
@@ -34,7 +39,7 @@ from subgraphs.people.models import (
     Tenant,
 )
 
-ASSIGNABLE_ROLES = {ROLE_TENANT_ADMIN}
+ASSIGNABLE_ROLES = {ROLE_TENANT_ADMIN, ROLE_FACILITY_ADMIN}
 
 
 @dataclass(frozen=True)

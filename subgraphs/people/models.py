@@ -12,7 +12,7 @@ import uuid
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 
-from subgraphs.core.principal import ROLE_STAFF, ROLE_TENANT_ADMIN
+from subgraphs.core.principal import ROLE_FACILITY_ADMIN, ROLE_STAFF, ROLE_TENANT_ADMIN
 from subgraphs.core.tenancy import TenantQuerySet
 from subgraphs.people.kana import search_key
 
@@ -232,7 +232,11 @@ class GroupMembership(models.Model):
 class RoleAssignment(models.Model):
     """A role held by a staff member beyond ordinary staff (which every active person has)."""
 
-    ROLE_CHOICES = [(ROLE_TENANT_ADMIN, "テナント管理者"), (ROLE_STAFF, "職員")]
+    ROLE_CHOICES = [
+        (ROLE_TENANT_ADMIN, "テナント管理者"),
+        (ROLE_FACILITY_ADMIN, "施設管理者"),
+        (ROLE_STAFF, "職員"),
+    ]
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="role_assignments")

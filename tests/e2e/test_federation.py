@@ -205,17 +205,23 @@ def distributed(
 ) -> Iterator[Distributed]:
     """Each subgraph as its own process on the e2e database, and `yui gateway` in front."""
     logs = tmp_path_factory.mktemp("distributed")
-    ports = {"people": _free_port(), "presence": _free_port(), "gateway": _free_port()}
+    names = ("people", "presence", "calendar", "facilities")
+    ports = {name: _free_port() for name in (*names, "gateway")}
     urls = {name: f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()}
+    # Subgraphs that ask others (calendar books rooms, facilities reads departments) reach
+    # them over HTTP with the signed principal, as in a real distributed deployment.
+    peers = {
+        "calendar": f"facilities={urls['facilities']},people={urls['people']}",
+        "facilities": f"people={urls['people']}",
+    }
     processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
-        for name in ("people", "presence"):
+        for name in names:
+            env = dict(yui_server.env)
+            if name in peers:
+                env["YUI_SUBGRAPH_URLS"] = peers[name]
             processes[name] = _start(
-                name,
-                ["subgraph", name, "--port", str(ports[name])],
-                yui_server.env,
-                logs,
-                urls[name],
+                name, ["subgraph", name, "--port", str(ports[name])], env, logs, urls[name]
             )
         args = [
             "gateway",
@@ -224,12 +230,12 @@ def distributed(
             "--port",
             str(ports["gateway"]),
         ]
-        for name in ("people", "presence"):
+        for name in names:
             args += ["--subgraph", f"{name}={urls[name]}"]
         processes["gateway"] = _start("gateway", args, yui_server.env, logs, urls["gateway"])
         yield Distributed(
             gateway=f"http://127.0.0.1:{ports['gateway']}",
-            subgraphs={n: urls[n] for n in ("people", "presence")},
+            subgraphs={n: urls[n] for n in names},
             processes=processes,
             env=yui_server.env,
             logs=logs,
@@ -258,6 +264,65 @@ def test_distributed_gateway_answers_the_same_join(
         distributed.gateway + "/graphql", json={"query": "{ me { name } }"}, trust_env=False
     )
     assert anonymous.json() == {"data": {"me": None}}
+
+
+def test_distributed_calendar_books_a_car_through_the_facilities_service(
+    distributed: Distributed, sign_in: SignIn
+) -> None:
+    """calendar → facilities → people over HTTP with the signed principal header."""
+    import datetime as dt
+
+    token = create_token(sign_in("402125", "0669950"))
+
+    def post(query: str, variables: dict | None = None) -> dict:
+        response = httpx.post(
+            distributed.gateway + "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {token}"},
+            trust_env=False,
+            timeout=30,
+        )
+        body = response.json()
+        assert "errors" not in body, body
+        return body["data"]  # type: ignore[no-any-return]
+
+    groups = post("{ facilityGroups { name facilities { id name } } }")["facilityGroups"]
+    car = next(g for g in groups if g["name"] == "公用車")["facilities"][0]
+    day = dt.date.today() + dt.timedelta(days=11)
+    window = {"s": f"{day}T00:00:00+09:00", "e": f"{day + dt.timedelta(days=1)}T00:00:00+09:00"}
+    made = post(
+        """mutation($input: CreateEventInput!) {
+          createEvent(input: $input) { event { id } errors { code message } } }""",
+        {
+            "input": {
+                "title": "現地調査",
+                "start": f"{day}T09:00:00+09:00",
+                "end": f"{day}T10:30:00+09:00",
+                "facilityIds": [car["id"]],
+            }
+        },
+    )["createEvent"]
+    assert made["errors"] == [], made
+    mine = post(
+        """query($s: DateTime!, $e: DateTime!) {
+          myReservations(start: $s, end: $e) { eventId start facility { name } requester { name } }
+        }""",
+        window,
+    )["myReservations"]
+    assert [(r["eventId"], r["facility"]["name"]) for r in mine] == [
+        (made["event"]["id"], car["name"])
+    ]
+    assert mine[0]["requester"]["name"] == "中村 聡太郎"
+    cancelled = post(
+        "mutation($id: ID!) { cancelEvent(id: $id) { errors { code } } }",
+        {"id": made["event"]["id"]},
+    )
+    assert cancelled["cancelEvent"]["errors"] == []
+    left = post(
+        "query($s: DateTime!, $e: DateTime!) { myReservations(start: $s, end: $e) { id } }",
+        window,
+    )
+    assert left["myReservations"] == []
 
 
 def test_subgraph_services_refuse_requests_not_signed_by_the_gateway(
@@ -429,3 +494,42 @@ def test_fifty_concurrent_bookings_of_one_car_through_the_gateway(sign_in: SignI
     assert (
         conflict["data"]["createReservation"]["conflicts"][0]["requester"]["name"] == "中村 聡太郎"
     )
+
+
+def test_twenty_concurrent_bookings_of_a_pool_of_five_through_the_gateway(
+    sign_in: SignIn,
+) -> None:
+    """A pool of 5 lending PCs: exactly five of twenty overlapping requests win."""
+    import concurrent.futures
+    import datetime as dt
+
+    staff = sign_in("402125", "0669950")
+    token = create_token(staff)
+    groups = gateway_post(staff, "{ facilityGroups { name facilities { id poolSize } } }")
+    [pcs] = next(g for g in groups["data"]["facilityGroups"] if g["name"] == "貸出PC")["facilities"]
+    assert pcs["poolSize"] == 5
+    day = dt.date.today() + dt.timedelta(days=12)
+    mutation = """mutation($f: ID!, $s: DateTime!, $e: DateTime!) {
+      createReservation(input: {facilityId: $f, start: $s, end: $e}) { __typename } }"""
+
+    def attempt(i: int) -> dict:
+        variables = {
+            "f": pcs["id"],
+            "s": f"{day}T10:{i:02d}:00+09:00",
+            "e": f"{day}T12:00:00+09:00",
+        }
+        response = httpx.post(
+            staff.server.url + "/graphql",
+            json={"query": mutation, "variables": variables},
+            headers={"Authorization": f"Bearer {token}"},
+            trust_env=False,
+            timeout=60,
+        )
+        return response.json()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(attempt, range(20)))
+    kinds = [r["data"]["createReservation"]["__typename"] for r in results if "data" in r]
+    assert len(kinds) == 20, results
+    assert kinds.count("ReservationPayload") == 5, kinds
+    assert kinds.count("ReservationConflict") == 15, kinds

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from subgraphs.calendar import actions
 from subgraphs.calendar.models import Event
 from subgraphs.facilities.models import Reservation
 from tests.calendar import calendar_api
@@ -155,17 +156,43 @@ def test_a_refused_room_makes_no_event_and_keeps_no_booking(okawa):
 
 
 @pytest.mark.django_db
-def test_a_failed_calendar_write_moves_the_bookings_back(okawa):
+def test_a_refused_calendar_write_moves_no_booking(okawa):
     rooms, day = make_rooms(okawa), next_weekday()
     api = calendar_api(okawa, "kakari")
     event_id = create(api, [rooms.room2], day, "10:00", "11:00")["event"]["id"]
-    # A stale version: the bookings move first, the calendar refuses, they move back.
+    # A stale version: the dry run finds it before any booking is touched.
     stale = api.data(
         """mutation($id: ID!, $input: UpdateEventInput!) {
           updateEvent(id: $id, input: $input, version: 7) { errors { code } } }""",
         {"id": event_id, "input": {"start": at(day, "15:00"), "end": at(day, "16:00")}},
     )["updateEvent"]
     assert stale["errors"] == [{"code": "CONFLICT"}]
+    [row] = Reservation.objects.filter(event_id=event_id)
+    assert same(period(row), expected(day, "10:00", "11:00"))
+    assert row.version == 1
+    assert same(period(Event.objects.get(id=event_id)), expected(day, "10:00", "11:00"))
+
+
+@pytest.mark.django_db
+def test_a_failed_calendar_write_moves_the_bookings_back(okawa, monkeypatch):
+    rooms, day = make_rooms(okawa), next_weekday()
+    api = calendar_api(okawa, "kakari")
+    event_id = create(api, [rooms.room2], day, "10:00", "11:00")["event"]["id"]
+    # The dry run passes, the bookings move, then the real write fails: they move back.
+    real, calls = actions.do_update_event, []
+
+    def fails_the_second_time(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        if len(calls) == 2:
+            return actions.Outcome(errors=[actions.CalendarError("CONFLICT", "changed meanwhile")])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(actions, "do_update_event", fails_the_second_time)
+    moved = api.data(
+        UPDATE_EVENT,
+        {"id": event_id, "input": {"start": at(day, "15:00"), "end": at(day, "16:00")}},
+    )["updateEvent"]
+    assert [e["code"] for e in moved["errors"]] == ["CONFLICT"] and len(calls) == 2
     [row] = Reservation.objects.filter(event_id=event_id)
     assert same(period(row), expected(day, "10:00", "11:00"))
     assert row.version == 3  # moved there and back

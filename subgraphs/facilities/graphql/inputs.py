@@ -41,6 +41,32 @@ class MoveEventReservationsInput:
     end: datetime
 
 
+@strawberry.input(name="PeriodInput")
+class PeriodInput:
+    start: datetime
+    end: datetime = strawberry.field(description="Exclusive.")
+
+
+@strawberry.input(name="SyncEventReservationsInput")
+class SyncEventReservationsInput:
+    event_id: strawberry.ID
+    periods: list[PeriodInput] = strawberry.field(
+        description="Where the event's occurrences are: one booking per period per facility."
+    )
+    since: datetime = strawberry.field(
+        description="Bookings starting before this (the past) are left as they are."
+    )
+    facility_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="The facilities to book; null: those the event already has bookings at.",
+    )
+    take_over_from: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Another event whose bookings from `since` on become this event's "
+        "(editing this and following occurrences splits a series).",
+    )
+
+
 @strawberry.input(name="CreateRecurringReservationInput")
 class CreateRecurringReservationInput:
     facility_id: strawberry.ID

@@ -1,23 +1,25 @@
 """Write side of the facilities subgraph: parse input, call one do_*, shape the result.
 
-Approval and administration are for tenant administrators (declared here, failing loudly
-with FORBIDDEN); moving or cancelling someone else's booking is refused as data.
+Administration is for tenant administrators, approval for them and for facility
+administrators of the owning department (declared here, failing loudly with FORBIDDEN);
+moving or cancelling someone else's booking is refused as data.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from asgiref.sync import sync_to_async
 from strawberry.types import Info
 
 from subgraphs.core.graphql.context import principal_of
-from subgraphs.core.graphql.errors import require_authenticated, require_tenant_admin
+from subgraphs.core.graphql.errors import Forbidden, require_authenticated, require_tenant_admin
 from subgraphs.core.principal import Principal
 from subgraphs.facilities import actions
+from subgraphs.facilities.access import decision_departments, may_decide_any
 from subgraphs.facilities.directory import department_ids_of
 from subgraphs.facilities.graphql.inputs import (
     CreateRecurringReservationInput,
@@ -27,8 +29,10 @@ from subgraphs.facilities.graphql.inputs import (
     SaveFacilityGroupInput,
     SaveFacilityInput,
     SavePurposeOptionInput,
+    SyncEventReservationsInput,
 )
 from subgraphs.facilities.graphql.types import (
+    EventReservationsPayload,
     EventReservationsResult,
     FacilityErrorType,
     FacilityGroupType,
@@ -50,9 +54,34 @@ RECURRING_CONFLICT = (
 )
 
 
+SYNC_CONFLICT = (
+    "予約できない日があるため、予定の施設予約は変更していません。 / "
+    "Some dates cannot be booked, so the event's bookings did not change."
+)
+
+EventReservationsSyncResult = Annotated[
+    EventReservationsPayload | ReservationRefused | RecurringReservationConflict,
+    strawberry.union("EventReservationsSyncResult"),
+]
+
+
 async def _departments(principal: Principal) -> frozenset[uuid.UUID] | None:
     # Administrators may book any facility; for everyone else the rules need departments.
     return None if principal.is_tenant_admin else await department_ids_of(principal)
+
+
+async def _decide(principal: Principal, id: strawberry.ID, *, approve: bool) -> Any:
+    # Deciding is an action permission, so a refusal fails loudly (FORBIDDEN) whether the
+    # caller holds no deciding role or administers another department's facilities.
+    require_authenticated(principal)
+    if not may_decide_any(principal):
+        raise Forbidden("Only a tenant or facility administrator may do this.")
+    outcome = await sync_to_async(actions.do_decide_reservation)(
+        principal, id, approve, await decision_departments(principal)
+    )
+    if actions.NOT_DECIDER in outcome.errors:
+        raise Forbidden(actions.NOT_DECIDER.message)
+    return reservation_result(outcome)
 
 
 @strawberry.type(name="FacilityGroupPayload")
@@ -155,17 +184,49 @@ class Mutation:
         )
         return event_reservations_result(outcome)  # type: ignore[no-any-return]
 
-    @strawberry.mutation(description="Turn a 仮予約 into a 本予約; administrators only.")
+    @strawberry.mutation(
+        description="Turn a 仮予約 into a 本予約: tenant administrators, or facility "
+        "administrators of the facility's owning department (else FORBIDDEN)."
+    )
     async def approve_reservation(self, info: Info, id: strawberry.ID) -> ReservationResult:
-        principal = require_tenant_admin(principal_of(info))
-        outcome = await sync_to_async(actions.do_decide_reservation)(principal, id, True)
-        return reservation_result(outcome)  # type: ignore[no-any-return]
+        return await _decide(principal_of(info), id, approve=True)
 
-    @strawberry.mutation(description="Reject a 仮予約, freeing the slot; administrators only.")
+    @strawberry.mutation(
+        description="Reject a 仮予約, freeing the slot: tenant administrators, or facility "
+        "administrators of the facility's owning department (else FORBIDDEN)."
+    )
     async def reject_reservation(self, info: Info, id: strawberry.ID) -> ReservationResult:
-        principal = require_tenant_admin(principal_of(info))
-        outcome = await sync_to_async(actions.do_decide_reservation)(principal, id, False)
-        return reservation_result(outcome)  # type: ignore[no-any-return]
+        return await _decide(principal_of(info), id, approve=False)
+
+    @strawberry.mutation(
+        description="Make a calendar event's bookings match where its occurrences are (a "
+        "series, an all-day entry, a moved meeting), all or none: periods already booked "
+        "stay, the other bookings move there (keeping their IDs), the rest is cancelled or "
+        "booked anew. Dates that cannot be booked come back one by one in "
+        "RecurringReservationConflict and nothing changed. The bookings are yours "
+        "(administrators: everybody's)."
+    )
+    async def sync_event_reservations(
+        self, info: Info, input: SyncEventReservationsInput
+    ) -> EventReservationsSyncResult:
+        principal = require_authenticated(principal_of(info))
+        outcome = await sync_to_async(actions.do_sync_event_reservations)(
+            principal,
+            input.event_id,
+            [(p.start, p.end) for p in input.periods],
+            since=input.since,
+            facility_ids=input.facility_ids,
+            take_over_from=input.take_over_from,
+            department_ids=await _departments(principal),
+        )
+        if outcome.errors:
+            return ReservationRefused(errors=_errors(outcome))
+        if outcome.problems:
+            return RecurringReservationConflict(
+                message=SYNC_CONFLICT,
+                problems=[RecurringDateProblemType.of(p) for p in outcome.problems],
+            )
+        return EventReservationsPayload(reservations=outcome.rows)  # type: ignore[arg-type]
 
     @strawberry.mutation(
         description="Book every date of an RRULE: all or nothing, or only the free dates "

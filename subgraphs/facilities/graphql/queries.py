@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from datetime import datetime
 
@@ -10,10 +11,17 @@ from asgiref.sync import sync_to_async
 from strawberry.types import Info
 
 from subgraphs.core.graphql.context import context_of, principal_of
-from subgraphs.core.graphql.errors import require_authenticated, require_tenant_admin
+from subgraphs.core.graphql.errors import Forbidden, require_authenticated
 from subgraphs.core.principal import Principal
 from subgraphs.facilities import actions
-from subgraphs.facilities.access import access_facility_by_id, access_facility_group_by_id, as_uuid
+from subgraphs.facilities.access import (
+    access_facility_by_id,
+    access_facility_group_by_id,
+    as_uuid,
+    decidable_reservations,
+    decision_departments,
+    may_decide_any,
+)
 from subgraphs.facilities.directory import department_ids_of
 from subgraphs.facilities.graphql import loaders
 from subgraphs.facilities.graphql.types import (
@@ -25,6 +33,13 @@ from subgraphs.facilities.graphql.types import (
 )
 from subgraphs.facilities.graphql.window import check_window
 from subgraphs.facilities.models import Facility, FacilityGroup, PurposeOption, Reservation
+
+
+async def pending_count(principal: Principal, department_ids: frozenset[uuid.UUID]) -> int:
+    """How many bookings wait for the principal's decision (``department_ids`` as from
+    ``decision_departments``)."""
+    rows = decidable_reservations(principal, department_ids)
+    return await rows.filter(status=Reservation.Status.PENDING).acount()
 
 
 def _schedule(
@@ -173,16 +188,21 @@ class Query:
         return await sync_to_async(fetch)()  # type: ignore[return-value]
 
     @strawberry.field(
-        description="Bookings waiting for approval (仮予約), oldest first; administrators only."
+        description="Bookings waiting for approval (仮予約) that you may approve or reject, "
+        "oldest first: a tenant administrator sees all, a facility administrator those of "
+        "the facilities their departments own. FORBIDDEN for anyone with neither role."
     )
     async def pending_reservations(
         self, info: Info, group_id: strawberry.ID | None = None
     ) -> list[ReservationType]:
-        principal = require_tenant_admin(principal_of(info))
+        principal = require_authenticated(principal_of(info))
+        if not may_decide_any(principal):
+            raise Forbidden("Only a tenant or facility administrator may do this.")
+        departments = await decision_departments(principal)
 
         def fetch() -> list[Reservation]:
             rows = (
-                Reservation.objects.for_principal(principal)
+                decidable_reservations(principal, departments)
                 .filter(status=Reservation.Status.PENDING)
                 .select_related("purpose_option", "facility")
                 .order_by("created_at")
@@ -192,3 +212,13 @@ class Query:
             return list(rows)
 
         return await sync_to_async(fetch)()  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="How many bookings wait for your approval (the portal's badge): those "
+        "pendingReservations lists; 0 for staff who decide none, so anyone may ask."
+    )
+    async def pending_reservation_count(self, info: Info) -> int:
+        principal = require_authenticated(principal_of(info))
+        if not may_decide_any(principal):
+            return 0
+        return await pending_count(principal, await decision_departments(principal))

@@ -8,17 +8,26 @@ back the bare key so the gateway fetches the name from people (DESIGN rule 1).
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
-from subgraphs.core.graphql.context import context_of, principal_of
+from subgraphs.core.graphql.context import YuiContext, context_of, principal_of
 from subgraphs.core.graphql.errors import require_authenticated
 from subgraphs.facilities import actions
-from subgraphs.facilities.access import as_uuid, may_see_purpose
+from subgraphs.facilities.access import (
+    as_uuid,
+    decision_departments,
+    may_decide,
+    may_decide_any,
+    may_see_purpose,
+)
 from subgraphs.facilities.graphql import loaders
 from subgraphs.facilities.graphql.window import check_window
 from subgraphs.facilities.models import Facility, FacilityGroup, PurposeOption, Reservation
@@ -209,10 +218,15 @@ class ReservationType:
         return str(Status(root.status).label)
 
     @strawberry.field(
-        description="Why it is booked; null unless you booked it or are an administrator."
+        description="Why it is booked; null unless you booked it, are a tenant "
+        "administrator or may decide it (canDecide)."
     )
-    def purpose(self, root: Reservation, info: Info) -> str | None:
-        return root.purpose if may_see_purpose(principal_of(info), root) else None
+    async def purpose(self, root: Reservation, info: Info) -> str | None:
+        principal = principal_of(info)
+        if may_see_purpose(principal, root):
+            return root.purpose
+        decides = await _may_decide_reservation(root, info)
+        return root.purpose if may_see_purpose(principal, root, may_decide_it=decides) else None
 
     @strawberry.field(description="Who booked it: name and department come from people.")
     def requester(self, root: Reservation) -> PersonType:
@@ -230,6 +244,13 @@ class ReservationType:
     def recurrence_id(self, root: Reservation) -> strawberry.ID | None:
         return strawberry.ID(str(root.recurrence_id)) if root.recurrence_id else None
 
+    @strawberry.field(
+        description="Whether you may approve or reject it now: it is 仮予約 and you are a "
+        "tenant administrator or a facility administrator of its owning department."
+    )
+    async def can_decide(self, root: Reservation, info: Info) -> bool:
+        return root.status == Status.PENDING and await _may_decide_reservation(root, info)
+
     @strawberry.field(description="The administrator who approved or rejected it.")
     def decided_by(self, root: Reservation) -> PersonType | None:
         return PersonType(id=strawberry.ID(str(root.approved_by))) if root.approved_by else None
@@ -241,6 +262,63 @@ class ReservationType:
     @strawberry.field(description="One more with every change.")
     def version(self, root: Reservation) -> int:
         return root.version
+
+
+def decision_departments_loader(context: YuiContext) -> DataLoader[object, frozenset[uuid.UUID]]:
+    """The caller's departments for ``may_decide``, asked of people once per operation
+    whatever the number of reservations shown (every key gets the same answer). Lives here,
+    next to its only user, rather than in loaders.py: it reads people, not our tables."""
+    principal = context.principal
+
+    async def batch(keys: Sequence[object]) -> list[frozenset[uuid.UUID]]:
+        departments = await decision_departments(principal)
+        return [departments for _ in keys]
+
+    return DataLoader(load_fn=batch)
+
+
+async def _may_decide_reservation(root: Reservation, info: Info) -> bool:
+    principal = principal_of(info)
+    if not may_decide_any(principal):
+        return False  # no people call, no facility read: the common case of plain staff
+    context = context_of(info)
+    departments = await context.loader(decision_departments_loader).load("me")
+    facility = (
+        root.facility
+        if Reservation.facility.is_cached(root)  # type: ignore[attr-defined]
+        else await context.loader(loaders.FacilityByIdLoader).load(root.facility_id)
+    )
+    return facility is not None and may_decide(principal, facility, departments)
+
+
+@strawberry.enum(name="PendingReservationChangeKind", description="What happened to a 仮予約.")
+class PendingReservationChangeKind(Enum):
+    REQUESTED = strawberry.enum_value(
+        "REQUESTED", description="A booking now waits for approval (new, or moved again)."
+    )
+    APPROVED = strawberry.enum_value("APPROVED", description="Approved: now a 本予約.")
+    REJECTED = strawberry.enum_value("REJECTED", description="Rejected: the slot is free.")
+    WITHDRAWN = strawberry.enum_value(
+        "WITHDRAWN", description="Cancelled by the requester before a decision."
+    )
+    MOVED = strawberry.enum_value("MOVED", description="Moved, and still waits for approval.")
+
+
+@strawberry.type(
+    name="PendingReservationChange",
+    description="A change to the bookings awaiting your approval. A hint: after a "
+    "reconnect, query pendingReservations again.",
+)
+class PendingReservationChange:
+    reservation_id: strawberry.ID
+    kind: PendingReservationChangeKind
+    version: int = strawberry.field(description="The reservation's version after the change.")
+    reservation: ReservationType | None = strawberry.field(
+        description="The reservation as it is when the event arrives."
+    )
+    pending_count: int = strawberry.field(
+        description="How many bookings wait for your approval now (pendingReservationCount)."
+    )
 
 
 @strawberry.type(name="PurposeOption", description="An entry of the purpose list (利用目的).")
@@ -343,6 +421,9 @@ class RecurringDateProblemType:
     end: datetime
     errors: list[FacilityErrorType]
     conflicts: list[ReservationType]
+    facility: FacilityType | None = strawberry.field(
+        description="The facility this date failed at (an event may book several)."
+    )
 
     @classmethod
     def of(cls, p: actions.DateProblem) -> RecurringDateProblemType:
@@ -352,6 +433,7 @@ class RecurringDateProblemType:
             end=p.ends_at,
             errors=[FacilityErrorType.of(e) for e in p.errors],
             conflicts=p.conflicts,  # type: ignore[arg-type]
+            facility=p.facility,  # type: ignore[arg-type]
         )
 
 

@@ -14,7 +14,7 @@ import strawberry_django
 from strawberry.types import Info
 
 from subgraphs.core.graphql.context import context_of, principal_of
-from subgraphs.core.principal import ROLE_STAFF, ROLE_TENANT_ADMIN
+from subgraphs.core.principal import ROLE_FACILITY_ADMIN, ROLE_STAFF, ROLE_TENANT_ADMIN
 from subgraphs.core.tenancy import TenantScopedType
 from subgraphs.people import models
 from subgraphs.people.graphql import loaders
@@ -23,6 +23,10 @@ from subgraphs.people.graphql import loaders
 @strawberry.enum(name="Role", description="What a staff member may do beyond reading.")
 class RoleEnum(Enum):
     TENANT_ADMIN = ROLE_TENANT_ADMIN
+    FACILITY_ADMIN = strawberry.enum_value(
+        ROLE_FACILITY_ADMIN,
+        description="施設管理者: approves 仮予約 of the facilities its departments own.",
+    )
     STAFF = ROLE_STAFF
 
 

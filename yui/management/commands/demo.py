@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from subgraphs.calendar.actions import do_create_event
 from subgraphs.calendar.models import Event
-from subgraphs.core.principal import ROLE_TENANT_ADMIN, Principal
+from subgraphs.core.principal import ROLE_FACILITY_ADMIN, ROLE_TENANT_ADMIN, Principal
 from subgraphs.facilities.demo import load_demo_facilities
 from subgraphs.people import actions
 from subgraphs.people.csv_io import do_import_csv
@@ -73,7 +73,17 @@ class Command(BaseCommand):
         people = Person.objects.filter(tenant=tenant, is_active=True).order_by("sort_order")
         admin = people.get(login_id="admin")
         staff = people.exclude(id=admin.id).values_list("id", flat=True)
-        added = load_demo_facilities(tenant.id, admin.id, list(staff[:DEMO_STAFF_PER_TENANT]))
+        approver = (
+            RoleAssignment.objects.filter(tenant=tenant, role=ROLE_FACILITY_ADMIN)
+            .select_related("person")
+            .first()
+        )
+        added = load_demo_facilities(
+            tenant.id,
+            admin.id,
+            list(staff[:DEMO_STAFF_PER_TENANT]),
+            approval_department_id=approver.person.department_id if approver else None,
+        )
         self.stdout.write(f"{tenant.code} {tenant.name}: reservations +{added}")
 
     @transaction.atomic
@@ -106,6 +116,16 @@ class Command(BaseCommand):
             lines.append(
                 f"{tenant.code} ({tenant.slug})  {person.login_id} / {STAFF_PASSWORD}   "
                 f"{person.name} ({dept} {person.title})"
+            )
+        if staff:
+            # The first demo staff member approves the 仮予約 of their department's 大会議室.
+            RoleAssignment.objects.get_or_create(
+                tenant=tenant, person=staff[0], role=ROLE_FACILITY_ADMIN
+            )
+            dept = staff[0].department.name if staff[0].department else "-"
+            lines.append(
+                f"{tenant.code} ({tenant.slug})  {staff[0].login_id} is also 施設管理者 "
+                f"(facility administrator): approves the 仮予約 of 大会議室, owned by {dept}"
             )
         group = actions.Group.objects.filter(tenant=tenant, name=DEMO_GROUP).first()
         actions.do_save_group(
