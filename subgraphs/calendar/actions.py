@@ -250,6 +250,8 @@ def _publish_on_commit(event: Event, kind: str, people: Iterable[uuid.UUID]) -> 
         # Whose calendars show it (before and after the change), so a department week
         # hears of an attendee removed too. IDs only: receivers re-read with their principal.
         "person_ids": sorted(str(p) for p in people),
+        # The department whose own entry (課の予定) it is, for its department week.
+        "department_ids": [str(event.owner_department_id)] if event.owner_department_id else [],
     }
     publish_on_commit(calendar_group(event.tenant_id), message)
 

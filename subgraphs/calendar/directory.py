@@ -119,6 +119,20 @@ async def expand_attendees(
     return Expansion(everyone, [])
 
 
+async def department_members(
+    principal: Principal, organization_id: object
+) -> set[uuid.UUID] | None:
+    """The members of a department of the principal's municipality as people lists them in
+    the department week (active staff whose main department it is); None if no such one."""
+    pk = as_uuid(organization_id)
+    if pk is None:
+        return None
+    found = await peers.ask("people", principal, _members_query([str(pk)], []), {"d0": str(pk)})
+    if found.get("d0") is None:
+        return None
+    return {uuid.UUID(m["id"]) for m in found["d0"]["members"]}
+
+
 # --- facilities: how booked they are -----------------------------------------------------
 
 

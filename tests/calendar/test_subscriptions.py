@@ -26,6 +26,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 CHANGED = """subscription($ids: [ID!]!) {
   calendarChanged(personIds: $ids) { eventId kind version event { title } } }"""
+DEPARTMENT_CHANGED = """subscription($org: ID!) {
+  departmentCalendarChanged(organizationId: $org) { eventId kind version event { title } } }"""
 WAIT_SECONDS = 5.0
 
 
@@ -42,14 +44,19 @@ async def make(organizer: Person, **data: Any):
 
 
 @contextlib.asynccontextmanager
-async def watching(viewer: Person, people: list[Person]) -> AsyncIterator[Any]:
-    """``viewer``'s subscription to ``people``'s calendars, once it is listening: the
-    first of ``people`` creates pings until one arrives (a subscription joins its group
-    only when it starts running)."""
+async def watching(
+    viewer: Person, people: list[Person], department: Any = None
+) -> AsyncIterator[Any]:
+    """``viewer``'s subscription to ``people``'s calendars (or to ``department``'s week,
+    of which ``people`` are members), once it is listening: the first of ``people``
+    creates pings until one arrives (a subscription joins its group only when it starts
+    running)."""
+    query, variables, field = CHANGED, {"ids": [str(p.id) for p in people]}, "calendarChanged"
+    if department is not None:
+        query, variables = DEPARTMENT_CHANGED, {"org": str(department.id)}
+        field = "departmentCalendarChanged"
     stream = await schema.subscribe(
-        CHANGED,
-        variable_values={"ids": [str(p.id) for p in people]},
-        context_value=YuiContext(principal=principal_of(viewer)),
+        query, variable_values=variables, context_value=YuiContext(principal=principal_of(viewer))
     )
     first = asyncio.ensure_future(stream.__anext__())
     try:
@@ -66,7 +73,7 @@ async def watching(viewer: Person, people: list[Person]) -> AsyncIterator[Any]:
                 result = await asyncio.wait_for(stream.__anext__(), WAIT_SECONDS)
                 assert result.errors is None, result.errors
                 assert result.data is not None
-                change = result.data["calendarChanged"]
+                change = result.data[field]
                 if change["event"]["title"] != "ping":
                     return change  # type: ignore[no-any-return]
 
@@ -105,3 +112,27 @@ async def test_changes_of_watched_people_arrive_as_the_viewer_may_see_them(okawa
             "CANCELLED",
             2,
         )
+
+
+async def test_a_department_week_hears_its_members_and_its_own_entries(okawa, kanda):
+    kakari, shuji, kacho = (okawa.people[k] for k in ("kakari", "shuji", "kacho"))
+    shomu = okawa.orgs["shomu"]  # 庶務係: 山﨑 花子 (kakari) and 佐藤 次郎 (shuji)
+    async with watching(okawa.people["shimin"], [kakari, shuji], shomu) as next_change:
+        await make(okawa.people["jinji"], title="人事係の会議")  # another department
+        await make(kanda.people["kakari"], title="苅田町の会議")  # another municipality
+        own = await make(kacho, title="係の棚卸し", owner_department_id=shomu.id)
+        heard = await next_change()
+        assert (heard["eventId"], heard["event"]["title"]) == (str(own.id), "係の棚卸し")
+        meeting = await make(shuji, title="窓口当番")
+        assert (await next_change())["eventId"] == str(meeting.id)
+
+
+async def test_a_department_of_another_municipality_cannot_be_watched(okawa, kanda):
+    stream = await schema.subscribe(
+        DEPARTMENT_CHANGED,
+        variable_values={"org": str(kanda.orgs["shomu"].id)},
+        context_value=YuiContext(principal=principal_of(okawa.people["kakari"])),
+    )
+    result = await asyncio.wait_for(stream.__anext__(), WAIT_SECONDS)
+    assert result.errors and result.errors[0].extensions["code"] == "NOT_FOUND"
+    await stream.aclose()

@@ -18,6 +18,7 @@ from strawberry.types import Info
 
 from subgraphs.calendar.access import as_uuid
 from subgraphs.calendar.actions import EVENT_TYPE, calendar_group
+from subgraphs.calendar.directory import department_members
 from subgraphs.calendar.graphql.loaders import EventByIdLoader
 from subgraphs.calendar.graphql.types import EventType
 from subgraphs.core.events import group_messages
@@ -47,9 +48,12 @@ class CalendarChangeType:
 
 
 async def calendar_changes(
-    principal: Principal, person_ids: set[uuid.UUID]
+    principal: Principal,
+    person_ids: set[uuid.UUID],
+    department_ids: frozenset[uuid.UUID] = frozenset(),
 ) -> AsyncGenerator[CalendarChangeType, None]:
-    """Changes of the principal's tenant touching ``person_ids``; each version at most once."""
+    """Changes of the principal's tenant touching ``person_ids`` (or the own entries of
+    ``department_ids``); each version at most once."""
     assert principal.tenant_id is not None
     shown: dict[uuid.UUID, int] = {}
     async for message in group_messages(calendar_group(principal.tenant_id)):
@@ -57,12 +61,13 @@ async def calendar_changes(
         version = message.get("version")
         kind = message.get("kind")
         touched = {as_uuid(p) for p in message.get("person_ids") or []}
+        owners = {as_uuid(d) for d in message.get("department_ids") or []}
         if (
             message.get("type") != EVENT_TYPE
             or event_id is None
             or not isinstance(version, int)
             or kind not in CalendarChangeKind.__members__
-            or not touched & person_ids
+            or not (touched & person_ids or owners & department_ids)
             or version <= shown.get(event_id, 0)
         ):
             continue
@@ -95,3 +100,22 @@ class Subscription:
                 f"Give up to {MAX_PERSON_IDS} person IDs.", extensions={"code": "BAD_USER_INPUT"}
             )
         return calendar_changes(principal, ids)  # type: ignore[arg-type,return-value]
+
+    @strawberry.subscription(
+        description="Changes to a department's week (組織週間): events of its members (those "
+        "listed when you subscribe) and its own entries (課の予定), as they happen. Events "
+        "are hints: after a reconnect, query the week again and subscribe anew."
+    )
+    async def department_calendar_changed(
+        self, info: Info, organization_id: strawberry.ID
+    ) -> AsyncGenerator[CalendarChangeType, None]:
+        principal = require_authenticated(principal_of(info))
+        members = await department_members(principal, organization_id)
+        if members is None:
+            raise GraphQLError(
+                f"No department {organization_id} in your municipality.",
+                extensions={"code": "NOT_FOUND"},
+            )
+        department = frozenset({uuid.UUID(str(organization_id))})
+        async for change in calendar_changes(principal, members, department):
+            yield change
