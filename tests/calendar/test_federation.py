@@ -107,3 +107,63 @@ def test_another_municipality_gets_no_department_week(gateway, okawa, kanda):
         {"org": str(okawa.orgs["shomu"].id), **WINDOW},
     )
     assert data["organization"] is None
+
+
+WEEK_WITH_PRESENCE = """query($org: ID!, $start: DateTime!, $end: DateTime!) {
+  organization(id: $org) {
+    events(start: $start, end: $end) { title }
+    members { name presence { label } events(start: $start, end: $end) { title start } }
+  }
+}"""
+
+
+@pytest.mark.django_db
+def test_a_department_week_of_10_or_100_members_costs_the_same_queries_per_subgraph(gateway, okawa):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from subgraphs.people import actions as people_actions
+
+    admin = principal_of(okawa.admin)
+
+    def department(code: str, size: int) -> Any:
+        org = people_actions.do_create_organization(
+            admin, {"code": code, "name": f"{size}人の係", "parent_id": okawa.orgs["soumuka"].id}
+        ).obj
+        staff = [
+            people_actions.do_create_person(
+                admin,
+                {"login_id": f"{code}{i:03}", "name": f"職員 {i}", "department_id": org.id},
+            ).obj
+            for i in range(size)
+        ]
+        create_event(
+            staff[0],
+            title="係内打合せ",
+            starts_at=jst(2026, 4, 6, 10),
+            ends_at=jst(2026, 4, 6, 11),
+            rrule="FREQ=WEEKLY;BYDAY=MO",
+            attendee_ids=[p.id for p in staff[1:]],
+        )
+        for person in staff[::2]:
+            create_event(
+                person, title="出張", starts_at=jst(2026, 4, 8, 9), ends_at=jst(2026, 4, 8, 17)
+            )
+        return org
+
+    viewer = okawa.people["kakari"]
+    counts = {}
+    for size, code in ((10, "0110"), (100, "0111")):
+        org = department(code, size)
+        run(gateway, viewer, WEEK_WITH_PRESENCE, {"org": str(org.id), **WINDOW})  # warm
+        with CaptureQueriesContext(connection) as queries:
+            data = run(gateway, viewer, WEEK_WITH_PRESENCE, {"org": str(org.id), **WINDOW})
+        members = data["organization"]["members"]
+        assert len(members) == size
+        assert sum(len(m["events"]) for m in members) == size + (size + 1) // 2
+        counts[size] = {
+            subgraph: sum(f'"{subgraph}_' in q["sql"] for q in queries.captured_queries)
+            for subgraph in ("people", "presence", "calendar")
+        }
+    assert counts[10] == counts[100], counts
+    assert all(counts[10].values()), counts  # each subgraph was asked, in a few queries
