@@ -15,7 +15,12 @@ from tests.calendar.test_federation import gateway, run  # noqa: F401 - the gate
 from tests.facilities import at, make_rooms, next_weekday
 
 VIEWS = """query($org: ID!, $group: ID!, $person: ID!, $room: ID!, $s: DateTime!, $e: DateTime!) {
-  me { events(start: $s, end: $e) { title start end isMoved recurrenceId } }
+  me {
+    events(start: $s, end: $e) {
+      title start end isMoved recurrenceId
+      event { reservations { start end facility { name } } }
+    }
+  }
   organization(id: $org) { members { name events(start: $s, end: $e) { title start end } } }
   group(id: $group) { members { name events(start: $s, end: $e) { title start end } } }
   freeBusy(personIds: [$person], start: $s, end: $e) { busy { start end } }
@@ -99,6 +104,14 @@ def test_a_changed_weekly_meeting_in_every_view(gateway, okawa):  # noqa: F811
     [mine] = views["me"]["events"]
     assert mine["isMoved"] and t(mine["recurrenceId"]) == t(at(week2, "10:00"))
     assert periods(views["me"]["events"]) == only
+    # The event's rooms, from facilities in the same request: weeks 1, 2 (moved) and 4.
+    week4 = thursday + timedelta(weeks=3)
+    assert periods(mine["event"]["reservations"]) == [
+        (t(at(thursday, "10:00")), t(at(thursday, "11:00"))),
+        only[0],
+        (t(at(week4, "10:00")), t(at(week4, "11:00"))),
+    ]
+    assert {r["facility"]["name"] for r in mine["event"]["reservations"]} == {"第2会議室"}
     department = {m["name"]: periods(m["events"]) for m in views["organization"]["members"]}
     assert department == {"山﨑 花子": only, "佐藤 次郎": only}
     group = {m["name"]: periods(m["events"]) for m in views["group"]["members"]}

@@ -5,6 +5,7 @@ signed-out get UNAUTHENTICATED."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -25,8 +26,15 @@ from tests.facilities import (
 @pytest.mark.django_db
 def test_another_municipalitys_facilities_are_invisible_and_unbookable(okawa, kanda):
     theirs, day = make_rooms(okawa), next_weekday(3)
+    event_id = str(uuid.uuid4())  # a calendar event of 大川市 the booking is made with
     booked = book(
-        facilities_api(okawa, "shuji"), theirs.room2, day, "10:00", "11:00", purpose="人事面談"
+        facilities_api(okawa, "shuji"),
+        theirs.room2,
+        day,
+        "10:00",
+        "11:00",
+        purpose="人事面談",
+        eventId=event_id,
     )
     outsider = facilities_api(kanda, "shuji")
     window = {"s": at(day, "00:00"), "e": at(day, "24:00")}
@@ -59,12 +67,15 @@ def test_another_municipalitys_facilities_are_invisible_and_unbookable(okawa, ka
     reps = [
         {"__typename": "Reservation", "id": booked["reservation"]["id"]},
         {"__typename": "Person", "id": str(okawa.people["shuji"].id)},
+        {"__typename": "Event", "id": event_id},
     ]
-    entities = outsider.data(
-        "query($reps: [_Any!]!, $s: DateTime!, $e: DateTime!) { _entities(representations: $reps) { ... on Reservation { id purpose } ... on Person { reservations(start: $s, end: $e) { id } } } }",
-        {"reps": reps, **window},
-    )
-    assert entities["_entities"] == [None, {"reservations": []}]
+    query = "query($reps: [_Any!]!, $s: DateTime!, $e: DateTime!) { _entities(representations: $reps) { ... on Reservation { id purpose } ... on Person { reservations(start: $s, end: $e) { id } } ... on Event { reservations { id } } } }"
+    entities = outsider.data(query, {"reps": reps, **window})
+    assert entities["_entities"] == [None, {"reservations": []}, {"reservations": []}]
+    # ... while 大川市 sees the booking through each of them.
+    insider = facilities_api(okawa, "kakari").data(query, {"reps": reps, **window})
+    mine = [{"id": booked["reservation"]["id"]}]
+    assert insider["_entities"][1:] == [{"reservations": mine}, {"reservations": mine}]
     assert Reservation.objects.count() == 1
     assert "人事面談" not in json.dumps(entities, ensure_ascii=False)
 

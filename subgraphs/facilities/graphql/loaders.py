@@ -111,3 +111,25 @@ class ReservationsByRequesterLoader(DataLoader[Window, list[Reservation]]):
 
     def __init__(self, context: YuiContext) -> None:
         super().__init__(load_fn=_window_loader(context, "requester_id"))
+
+
+class ReservationsByEventLoader(DataLoader[uuid.UUID, list[Reservation]]):
+    """Active reservations linked to a calendar event, by start: key the event's ID."""
+
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[list[Reservation]]:
+            found: dict[uuid.UUID, list[Reservation]] = defaultdict(list)
+            rows = (
+                Reservation.objects.for_principal(principal)
+                .filter(event_id__in=set(keys), status__in=Reservation.ACTIVE)
+                .select_related("purpose_option")
+                .order_by("starts_at", "id")
+            )
+            for row in rows:
+                assert row.event_id is not None
+                found[row.event_id].append(row)
+            return [found[k] for k in keys]
+
+        super().__init__(load_fn=sync_to_async(batch))

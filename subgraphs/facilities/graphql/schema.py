@@ -9,7 +9,7 @@ import strawberry
 from subgraphs.facilities.graphql.mutations import Mutation
 from subgraphs.facilities.graphql.queries import Query
 from subgraphs.facilities.graphql.subscriptions import Subscription
-from subgraphs.facilities.graphql.types import PersonType, ReservationType
+from subgraphs.facilities.graphql.types import EventType, PersonType, ReservationType
 
 FEDERATION_VERSION: Final = "2.11"
 
@@ -17,6 +17,6 @@ schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    types=[PersonType, ReservationType],
+    types=[EventType, PersonType, ReservationType],
     federation_version=FEDERATION_VERSION,
 )

@@ -68,6 +68,28 @@ class PersonType:
         return await loader.load((person_id, start, end))  # type: ignore[return-value]
 
 
+@strawberry.federation.type(name="Event", keys=["id"])
+class EventType:
+    """The calendar subgraph's event, by key only; facilities adds the rooms booked with it."""
+
+    id: strawberry.ID
+
+    @classmethod
+    def resolve_reference(cls, info: Info, id: strawberry.ID) -> EventType | None:
+        return cls(id=id) if as_uuid(id) is not None else None
+
+    @strawberry.field(
+        description="The rooms, cars and PCs booked with this event (仮予約 and 本予約), every "
+        "occurrence's, by start."
+    )
+    async def reservations(self, info: Info) -> list[ReservationType]:
+        require_authenticated(principal_of(info))
+        event_id = as_uuid(self.id)
+        assert event_id is not None
+        loader = context_of(info).loader(loaders.ReservationsByEventLoader)
+        return await loader.load(event_id)  # type: ignore[return-value]
+
+
 @strawberry.type(name="FacilityGroup", description="A kind of facility: 会議室, 公用車, 貸出PC.")
 class FacilityGroupType:
     @classmethod
