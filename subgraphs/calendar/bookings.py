@@ -76,6 +76,8 @@ SYNC = """mutation($input: SyncEventReservationsInput!) {
     ... on EventReservationsPayload { reservations { id } }
   }
 }"""
+ROOMS = """query($reps: [_Any!]!) {
+  _entities(representations: $reps) { ... on Event { reservations { facility { id } } } } }"""
 CANCEL = """mutation($eventId: ID!) {
   cancelEventReservations(eventId: $eventId) { __typename } }"""
 
@@ -119,7 +121,8 @@ class Step:
     after: Periods
     since: datetime
     take_over_from: str | None = None
-    facility_ids: list[str] | None = None
+    facility_ids: list[str] | None = None  # None: the facilities the event has
+    facilities_before: list[str] | None = None  # what undo books again when they changed
 
 
 @dataclass
@@ -156,6 +159,10 @@ def dry_run(
             steps.append(Step(pk, [], periods, since, facility_ids=facility_ids))
         return Plan(outcome, steps)
     old = str(event_id)
+    if facility_ids is not None:  # the rooms change: one step, old facilities to go back to
+        return Plan(
+            outcome, [Step(old, before or [], after.get(old, []), since, None, facility_ids)]
+        )
     left = [p for p in before or [] if p not in after.get(old, [])]
     for pk, periods in after.items():
         if pk != old and periods:
@@ -183,7 +190,7 @@ async def _sync(principal: Principal, step: Step, *, undo: bool = False) -> list
             "eventId": target,
             "periods": [{"start": s.isoformat(), "end": e.isoformat()} for s, e in periods],
             "since": step.since.isoformat(),
-            "facilityIds": None if undo else step.facility_ids,
+            "facilityIds": step.facilities_before if undo else step.facility_ids,
             "takeOverFrom": take_from,
         }
     }
@@ -254,6 +261,9 @@ async def write_with_rooms(
     ``facility_ids`` for each of its occurrences.
     """
     plan = await sync_to_async(dry_run)(principal, event_id, write, facility_ids)
+    if event_id is not None and facility_ids is not None:
+        for step in plan.steps:
+            step.facilities_before = await facilities_of(principal, step.event_id)
     if not plan.outcome.ok or not plan.steps:
         if not plan.outcome.ok:
             return plan.outcome
@@ -272,6 +282,15 @@ async def write_with_rooms(
     if not outcome.ok:
         await _undo(principal, done)
     return outcome
+
+
+async def facilities_of(principal: Principal, event_id: str) -> list[str]:
+    """The facilities the event has active bookings at (the caller's view), once each."""
+    data = await peers.ask(
+        "facilities", principal, ROOMS, {"reps": [{"__typename": "Event", "id": event_id}]}
+    )
+    [event] = data["_entities"]
+    return list(dict.fromkeys(r["facility"]["id"] for r in (event or {}).get("reservations", [])))
 
 
 async def create_event_with_rooms(

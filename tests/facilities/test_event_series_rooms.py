@@ -357,3 +357,68 @@ def test_bookings_moving_through_each_others_periods_keep_their_ids(okawa):
         (t(at(day, "14:30")), [okawa.people["shuji"].id]),
     ]
     assert active(str(event_id)) == hours("10:30", "11:30", "12:30")
+
+
+@pytest.mark.django_db
+def test_changing_the_rooms_of_a_meeting_in_its_edit_form(okawa):
+    rooms, day = make_rooms(okawa), next_weekday()
+    api = calendar_api(okawa, "kakari")
+    event_id = create(
+        api,
+        [rooms.room2],
+        start=at(day, "10:00"),
+        end=at(day, "11:00"),
+        rrule="FREQ=WEEKLY;COUNT=2",
+    )["event"]["id"]
+
+    def rooms_of() -> list[tuple[str, datetime]]:
+        rows = Reservation.objects.filter(event_id=event_id, status__in=Reservation.ACTIVE)
+        return sorted((r.facility.name, r.starts_at) for r in rows)
+
+    def update(**values: Any) -> dict[str, Any]:
+        return api.data(UPDATE_EVENT, {"id": event_id, "input": values})["updateEvent"]  # type: ignore[no-any-return]
+
+    week2 = day + timedelta(weeks=1)
+    # The hall is taken in week 2: swapping to it is refused, room2 stays booked.
+    book(facilities_api(okawa, "shuji"), rooms.hall, week2, "09:00", "12:00")
+    refused = update(facilityIds=[str(rooms.hall.id)])
+    assert [(e["code"], e["facilityName"]) for e in refused["errors"]] == [
+        ("ROOM_CONFLICT", "大会議室")
+    ]
+    assert rooms_of() == [("第2会議室", t(at(day, "10:00"))), ("第2会議室", t(at(week2, "10:00")))]
+    # Swap room2 for room1 and move to 13:00 in one edit.
+    swapped = update(
+        facilityIds=[str(rooms.room1.id)], start=at(day, "13:00"), end=at(day, "14:00")
+    )
+    assert swapped["errors"] == []
+    assert rooms_of() == [("第1会議室", t(at(day, "13:00"))), ("第1会議室", t(at(week2, "13:00")))]
+    # A title change leaves the rooms as they are; an empty list frees them.
+    assert update(title="定例会（延長）")["errors"] == []
+    assert len(rooms_of()) == 2
+    assert update(facilityIds=[])["errors"] == []
+    assert rooms_of() == []
+
+
+@pytest.mark.django_db
+def test_a_room_swap_whose_calendar_write_fails_is_put_back(okawa, monkeypatch):
+    from subgraphs.calendar import actions as calendar_actions
+
+    rooms, day = make_rooms(okawa), next_weekday()
+    api = calendar_api(okawa, "kakari")
+    event_id = create(api, [rooms.room2], start=at(day, "10:00"), end=at(day, "11:00"))["event"][
+        "id"
+    ]
+    real, calls = calendar_actions.do_update_event, []
+
+    def fails_for_real(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)  # the first call is the dry run, the second the real write
+        if len(calls) == 2:
+            raise RuntimeError("database went away")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(calendar_actions, "do_update_event", fails_for_real)
+    swap = {"id": event_id, "input": {"facilityIds": [str(rooms.room1.id)]}}
+    failed = api(UPDATE_EVENT, swap)
+    assert failed["errors"] and len(calls) == 2
+    rows = Reservation.objects.filter(event_id=event_id, status__in=Reservation.ACTIVE)
+    assert [(r.facility_id, r.starts_at) for r in rows] == [(rooms.room2.id, t(at(day, "10:00")))]

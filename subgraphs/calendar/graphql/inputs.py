@@ -108,6 +108,11 @@ class UpdateEventInput:
         "joiners are not added. Replaces the attendees, see attendeeIds.",
     )
     owner_department_id: strawberry.ID | None = strawberry.UNSET
+    facility_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="The rooms, cars or PCs the event should have from now on (empty: none); "
+        "left out or null: the ones it has. Booked for every occurrence ahead, all or none.",
+    )
 
     def to_data(self) -> dict[str, Any]:
         names = {

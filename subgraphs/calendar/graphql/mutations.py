@@ -182,7 +182,8 @@ class Mutation:
         if errors:
             return await _payload(principal, actions.Outcome(errors=errors))
         write = _writer(principal, actions.do_update_event, id, data, version)
-        outcome = await bookings.write_with_rooms(principal, id, write)
+        rooms = None if input.facility_ids is None else [str(f) for f in input.facility_ids]
+        outcome = await bookings.write_with_rooms(principal, id, write, rooms)
         return await _payload(principal, outcome)
 
     @strawberry.mutation(
