@@ -387,6 +387,16 @@ def _subgraph_error(
 
 # How a field's value is completed, decided once per plan (see _Shaper.compile).
 _LEAF, _ENUM, _OBJECT, _ABSTRACT = 0, 1, 2, 3
+# Fields of a scalar type (enums excluded: their values are checked), the most common
+# kind, are shaped inline (see _Shaper.selection_set).
+_SCALAR, _NON_NULL_SCALAR = "scalar", "non-null scalar"
+
+
+def _leaf_kind(gtype: Any) -> str | None:
+    inner = gtype.of_type if isinstance(gtype, GraphQLNonNull) else gtype
+    if isinstance(inner, GraphQLList) or _kind(inner) != _LEAF:
+        return None
+    return _NON_NULL_SCALAR if inner is not gtype else _SCALAR
 
 
 def _included(directives: tuple[ast.DirectiveNode, ...], variables: dict[str, Any]) -> bool:
@@ -494,7 +504,14 @@ class _Shaper:
                 if f.selections:
                     sub.extend(f.selections)
             compiled.append(
-                (response_key, first.name, fdef.type, sub, f"{object_type.name}.{first.name}", None)
+                (
+                    response_key,
+                    first.name,
+                    fdef.type,
+                    sub,
+                    f"{object_type.name}.{first.name}",
+                    _leaf_kind(fdef.type),
+                )
             )
         if not conditional[0]:
             self.cache[key] = compiled
@@ -518,8 +535,17 @@ class _Shaper:
         path: Any,
     ) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for response_key, name, gtype, sub, coordinate, _ in self.compile(selections, object_type):
-            if name is None:
+        for response_key, name, gtype, sub, coordinate, leaf in self.compile(
+            selections, object_type
+        ):
+            if leaf is not None:
+                # A scalar is passed through as it is (what `value` does), so only a null
+                # in a non-null position needs the general path.
+                found = obj.get(response_key)
+                if found is None and leaf is _NON_NULL_SCALAR:
+                    found = self.value(gtype, sub, found, (path, response_key), coordinate)
+                out[response_key] = found
+            elif name is None:
                 out[response_key] = object_type.name
             elif not name:
                 out[response_key] = obj.get(response_key)

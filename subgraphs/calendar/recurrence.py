@@ -11,7 +11,9 @@ MONTHLY and YEARLY with INTERVAL, BY* parts, and UNTIL or COUNT. As in python-da
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -43,6 +45,9 @@ MAX_COUNT = 1000
 MAX_SPAN_OCCURRENCES = 5000
 # Guards one expansion; a year of a daily series is 366.
 MAX_OCCURRENCES_PER_RANGE = 1000
+# Starts of a series kept once generated (see _Timeline): about 2.7 years of a daily series,
+# 19 of a weekly one. A read further out than that is expanded by dateutil every time.
+MAX_TIMELINE = 1000
 
 
 class InvalidRule(ValueError):
@@ -184,6 +189,57 @@ def _parsed_rule(text: str, dtstart: datetime) -> rrule:
     return rrulestr(text, dtstart=dtstart)  # type: ignore[return-value]
 
 
+class _Timeline:
+    """The starts (aware UTC, ascending) of a rule, generated once and shared by readers.
+
+    dateutil cannot jump ahead: every ``xafter`` or ``between`` generates the series from
+    DTSTART on, so a weekly meeting begun a year ago cost 52 steps on every read of this
+    week. Here the starts generated so far are kept, keyed like ``_parsed_rule`` by the
+    rule text and DTSTART, which is all they depend on (no version, nothing to go stale).
+    The list only grows at its end, under a lock; readers bisect a snapshot of it.
+    """
+
+    __slots__ = ("_lock", "_source", "complete", "starts")
+
+    def __init__(self, rule: rrule) -> None:
+        self._lock = threading.Lock()
+        self._source: Iterator[datetime] | None = iter(rule)  # type: ignore[call-overload]
+        self.starts: list[datetime] = []
+        self.complete = False
+
+    def through(self, limit: datetime) -> list[datetime] | None:
+        """The starts, generated at least up to the first one at or after ``limit`` (or
+        to the series' end); None when that takes more than MAX_TIMELINE of them."""
+        starts = self.starts
+        if self.complete or (starts and starts[-1] >= limit):
+            return starts
+        with self._lock:
+            while not self.complete and (not starts or starts[-1] < limit):
+                if len(starts) >= MAX_TIMELINE or self._source is None:
+                    return None
+                try:
+                    local = next(self._source, None)
+                except Exception:
+                    self._source = None  # a dead generator: dateutil answers (and raises)
+                    raise
+                if local is None:
+                    self.complete = True
+                else:
+                    starts.append(local.astimezone(UTC))
+        return starts
+
+
+@lru_cache(maxsize=1024)
+def _timeline(text: str, dtstart: datetime) -> _Timeline:
+    return _Timeline(_parsed_rule(text, dtstart))
+
+
+def _starts_through(event: Event, limit: datetime) -> list[datetime] | None:
+    """The series' original starts up to the first at or after ``limit``; None when that
+    is too far from its start to keep (then ask dateutil)."""
+    return _timeline(event.rrule, series_start(event).astimezone(TOKYO)).through(limit)
+
+
 def exdate_set(event: Event) -> set[datetime]:
     return {datetime.fromisoformat(text).astimezone(UTC) for text in (event.exdates or [])}
 
@@ -196,6 +252,10 @@ def is_occurrence(event: Event, recurrence_id: datetime) -> bool:
     rid = as_utc(recurrence_id)
     if rid in exdate_set(event):
         return False
+    starts = _starts_through(event, rid)
+    if starts is not None:
+        at = bisect_left(starts, rid)
+        return at < len(starts) and starts[at] == rid
     found = rule.between(rid - timedelta(seconds=1), rid + timedelta(seconds=1), inc=True)
     return any(d.astimezone(UTC) == rid for d in found)
 
@@ -209,7 +269,7 @@ def occurrences_before(event: Event, recurrence_id: datetime) -> int:
     return sum(1 for _ in itertools.takewhile(lambda d: d.astimezone(UTC) < rid, rule))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Occurrence:
     """One appearance of an event on the calendar."""
 
@@ -271,11 +331,7 @@ def occurrences(
     by_rid = {as_utc(o.recurrence_id): o for o in overrides}
     excluded = exdate_set(event)
     found: list[Occurrence] = []
-    window = rule.xafter(  # type: ignore[attr-defined]
-        (range_start - length).astimezone(TOKYO), count=MAX_OCCURRENCES_PER_RANGE, inc=False
-    )
-    for local in window:
-        start = local.astimezone(UTC)
+    for start in _starts_after(event, rule, range_start - length, range_end):
         if start >= range_end:
             break
         if start in excluded or start in by_rid:
@@ -289,6 +345,21 @@ def occurrences(
             found.append(moved)
     found.sort(key=lambda o: (o.start, o.end))
     return found
+
+
+def _starts_after(
+    event: Event, rule: rrule, after: datetime, until: datetime
+) -> Iterable[datetime]:
+    """Up to MAX_OCCURRENCES_PER_RANGE original starts later than ``after``, in order, at
+    least through ``until`` (as ``rule.xafter(after, count=..., inc=False)``)."""
+    starts = _starts_through(event, until)
+    if starts is not None:
+        first = bisect_right(starts, after)
+        return starts[first : first + MAX_OCCURRENCES_PER_RANGE]
+    window = rule.xafter(  # type: ignore[attr-defined]
+        after.astimezone(TOKYO), count=MAX_OCCURRENCES_PER_RANGE, inc=False
+    )
+    return (local.astimezone(UTC) for local in window)
 
 
 def _moved(event: Event, rid: datetime, override: EventOverride, length: timedelta) -> Occurrence:

@@ -11,15 +11,16 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from asgiref.sync import sync_to_async
 from django.db.models import Q, QuerySet
 from strawberry.dataloader import DataLoader
 
-from subgraphs.calendar import recurrence
+from subgraphs.calendar import access, recurrence
 from subgraphs.calendar.access import as_uuid
-from subgraphs.calendar.models import Event, EventAttendee, with_rows
+from subgraphs.calendar.models import Event, EventAttendee, EventOverride, with_rows
 from subgraphs.core.graphql.context import YuiContext
 from subgraphs.core.principal import Principal
 
@@ -45,6 +46,48 @@ class EventByIdLoader(DataLoader[object, Event | None]):
         super().__init__(load_fn=sync_to_async(batch), cache_key_fn=str)
 
 
+@dataclass(frozen=True, slots=True)
+class ReaderView:
+    """What one reader may see of an event (access.py), decided once per event."""
+
+    details: bool  # title, location, description and category, or 予定あり and nulls
+
+    @classmethod
+    def of(cls, principal: Principal, event: Event) -> ReaderView:
+        return _SEES_DETAILS if access.can_see_details(principal, event) else _SEES_TIME_ONLY
+
+    @classmethod
+    def loaded(cls, event: Event) -> ReaderView | None:
+        """The view of the principal a windowed loader read ``event`` for, if it did."""
+        return getattr(event, "reader_view", None)
+
+
+# The two views there are, shared: hundreds of events need no object each.
+_SEES_DETAILS = ReaderView(details=True)
+_SEES_TIME_ONLY = ReaderView(details=False)
+
+
+def _attach_rows(principal: Principal, events: list[Event]) -> None:
+    """What ``with_rows`` prefetches, for events already fetched: their attendees and
+    overrides as plain lists (``Event.attendee_rows``, ``override_rows``), one query each.
+
+    For the hundreds of events of a department week this costs about a third less than
+    ``prefetch_related``, which goes through the related descriptors for every row.
+    """
+    by_id = {event.id: event for event in events}
+    attendees: dict[uuid.UUID, list[EventAttendee]] = {pk: [] for pk in by_id}
+    overrides: dict[uuid.UUID, list[EventOverride]] = {pk: [] for pk in by_id}
+    if by_id:
+        rows = EventAttendee.objects.for_principal(principal).filter(event_id__in=by_id)
+        for attendee in rows:
+            attendees[attendee.event_id].append(attendee)
+        for override in EventOverride.objects.for_principal(principal).filter(event_id__in=by_id):
+            overrides[override.event_id].append(override)
+    for pk, event in by_id.items():
+        event.prefetched_attendees = attendees[pk]  # type: ignore[attr-defined]
+        event.prefetched_overrides = overrides[pk]  # type: ignore[attr-defined]
+
+
 def _windowed_loader(
     context: YuiContext,
     match: Callable[[Principal, set[uuid.UUID]], Q],
@@ -57,19 +100,26 @@ def _windowed_loader(
         for owner, start, end in keys:
             windows[(start, end)].add(owner)
         found: dict[Window, list[recurrence.Occurrence]] = defaultdict(list)
+        names: dict[uuid.UUID, str] = {}  # event ID as text: the last sort key
         for (start, end), ids in windows.items():
-            events = events_for(principal).filter(
-                match(principal, ids),
-                Q(range_end__isnull=True) | Q(range_end__gt=start),
-                cancelled=False,
-                range_start__lt=end,
+            events = list(
+                Event.objects.for_principal(principal).filter(
+                    match(principal, ids),
+                    Q(range_end__isnull=True) | Q(range_end__gt=start),
+                    cancelled=False,
+                    range_start__lt=end,
+                )
             )
+            _attach_rows(principal, events)
             for event in events:
+                # The loader is the operation's and reads for its principal only.
+                event.reader_view = ReaderView.of(principal, event)  # type: ignore[attr-defined]
+                names[event.id] = str(event.id)
                 expanded = recurrence.occurrences(event, start, end, event.override_rows())
                 for owner in owners(event) & ids:
                     found[(owner, start, end)].extend(expanded)
         for occurrences in found.values():
-            occurrences.sort(key=lambda o: (o.start, o.end, str(o.event.id)))
+            occurrences.sort(key=lambda o: (o.start, o.end, names[o.event.id]))
         return [found.get(key, []) for key in keys]
 
     return batch

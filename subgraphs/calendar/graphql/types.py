@@ -22,10 +22,12 @@ from subgraphs.calendar.graphql.loaders import (
     EventByIdLoader,
     OccurrencesByOrganizationLoader,
     OccurrencesByPersonLoader,
+    ReaderView,
 )
 from subgraphs.calendar.models import CalendarFeedToken, Event
-from subgraphs.core.graphql.context import context_of, principal_of
+from subgraphs.core.graphql.context import YuiContext, context_of, principal_of
 from subgraphs.core.graphql.errors import require_authenticated
+from subgraphs.core.principal import Principal
 
 MAX_WINDOW = timedelta(days=366)  # a year view
 
@@ -68,8 +70,29 @@ async def _occurrences(
     pk = access.as_uuid(owner)
     if pk is None:
         return []
-    found = await context_of(info).loader(loader_factory).load((pk, start, end))
-    return [OccurrenceType(occurrence=o) for o in found]
+    context = context_of(info)
+    found = await context.loader(loader_factory).load((pk, start, end))
+    return context.loader(_OccurrenceTypes).of(found)
+
+
+class _OccurrenceTypes:
+    """The operation's one OccurrenceType per occurrence. The loaders share an occurrence
+    between the calendars of everyone taking part, so a meeting of five colleagues in a
+    department week is one object in five lists, made once, not five."""
+
+    def __init__(self, context: YuiContext) -> None:
+        # Keyed by identity: each value holds its occurrence, so no key is reused.
+        self._made: dict[int, OccurrenceType] = {}
+
+    def of(self, occurrences: list[recurrence.Occurrence]) -> list[OccurrenceType]:
+        made = self._made
+        found = []
+        for occurrence in occurrences:
+            shown = made.get(id(occurrence))
+            if shown is None:
+                shown = made[id(occurrence)] = OccurrenceType(occurrence=occurrence)
+            found.append(shown)
+        return found
 
 
 @strawberry.federation.type(name="Person", keys=["id"])
@@ -145,67 +168,63 @@ def _organizer(info: Info, event: Event) -> PersonType | None:
     "occurrence of a series (moved ones where they moved to).",
 )
 class OccurrenceType:
+    # Plain attributes, set once here, not resolvers: GraphQL reads an attribute for a
+    # fraction of what calling a resolver costs, and a department week has over a thousand
+    # occurrences. What the viewer may see of the event is decided once per event: by the
+    # loader that read it for them (``ReaderView``) or from ``viewer``.
     occurrence: strawberry.Private[recurrence.Occurrence]
-
-    @strawberry.field
-    def event_id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.occurrence.event.id))
-
-    @strawberry.field(
+    event_id: strawberry.ID
+    recurrence_id: datetime | None = strawberry.field(
         description="The original start of this occurrence of a series (RECURRENCE-ID); "
         "null for a single event. Pass it to cancelOccurrence, moveOccurrence, editFollowing."
     )
-    def recurrence_id(self) -> datetime | None:
-        rid = self.occurrence.recurrence_id
-        return rid.astimezone(recurrence.TOKYO) if rid else None
+    start: datetime = strawberry.field(description="Start; for an all-day entry midnight in Japan.")
+    end: datetime = strawberry.field(
+        description="End (exclusive); for an all-day entry midnight in Japan."
+    )
+    all_day: bool
+    start_date: date | None = strawberry.field(
+        description="First day of an all-day entry; null otherwise."
+    )
+    end_date: date | None = strawberry.field(
+        description="Day after the last of an all-day entry; null otherwise."
+    )
+    title: str = strawberry.field(description="予定あり when you may not see what it is.")
+    location: str | None = strawberry.field(description="Null when you may not see it.")
+    description: str | None = strawberry.field(
+        description="Sanitised HTML; null when you may not see it."
+    )
+    category: str | None = strawberry.field(description="Null when you may not see it.")
+    visibility: EventVisibility
+    is_recurring: bool
+    is_moved: bool = strawberry.field(
+        description="Whether this occurrence was moved from its usual time."
+    )
 
-    @strawberry.field(description="Start; for an all-day entry midnight in Japan.")
-    def start(self) -> datetime:
-        return self.occurrence.start.astimezone(recurrence.TOKYO)
-
-    @strawberry.field(description="End (exclusive); for an all-day entry midnight in Japan.")
-    def end(self) -> datetime:
-        return self.occurrence.end.astimezone(recurrence.TOKYO)
-
-    @strawberry.field
-    def all_day(self) -> bool:
-        return self.occurrence.all_day
-
-    @strawberry.field(description="First day of an all-day entry; null otherwise.")
-    def start_date(self) -> date | None:
-        return self.occurrence.start_date
-
-    @strawberry.field(description="Day after the last of an all-day entry; null otherwise.")
-    def end_date(self) -> date | None:
-        return self.occurrence.end_date
-
-    @strawberry.field(description="予定あり when you may not see what it is.")
-    def title(self, info: Info) -> str:
-        return _shown(info, self.occurrence.event, self.occurrence.title) or access.BUSY_TITLE
-
-    @strawberry.field(description="Null when you may not see it.")
-    def location(self, info: Info) -> str | None:
-        return _shown(info, self.occurrence.event, self.occurrence.location)
-
-    @strawberry.field(description="Sanitised HTML; null when you may not see it.")
-    def description(self, info: Info) -> str | None:
-        return _shown(info, self.occurrence.event, self.occurrence.event.description)
-
-    @strawberry.field(description="Null when you may not see it.")
-    def category(self, info: Info) -> str | None:
-        return _shown(info, self.occurrence.event, self.occurrence.event.category)
-
-    @strawberry.field
-    def visibility(self) -> EventVisibility:
-        return EventVisibility(self.occurrence.event.visibility)
-
-    @strawberry.field
-    def is_recurring(self) -> bool:
-        return self.occurrence.event.is_recurring
-
-    @strawberry.field(description="Whether this occurrence was moved from its usual time.")
-    def is_moved(self) -> bool:
-        return self.occurrence.moved
+    def __init__(self, occurrence: recurrence.Occurrence, viewer: Principal | None = None):
+        """``viewer`` may be left out for an occurrence of the windowed loaders, which
+        decided what their principal may see of each event they read."""
+        event = occurrence.event
+        view = ReaderView.of(viewer, event) if viewer is not None else ReaderView.loaded(event)
+        if view is None:
+            raise TypeError("OccurrenceType of an event no loader read needs its viewer")
+        self.occurrence = occurrence
+        self.event_id = strawberry.ID(str(event.id))
+        rid = occurrence.recurrence_id
+        self.recurrence_id = rid.astimezone(recurrence.TOKYO) if rid else None
+        self.start = occurrence.start.astimezone(recurrence.TOKYO)
+        self.end = occurrence.end.astimezone(recurrence.TOKYO)
+        self.all_day = occurrence.all_day
+        self.start_date = occurrence.start_date
+        self.end_date = occurrence.end_date
+        details = view.details
+        self.title = (occurrence.title if details else None) or access.BUSY_TITLE
+        self.location = occurrence.location if details else None
+        self.description = event.description if details else None
+        self.category = event.category if details else None
+        self.visibility = EventVisibility(event.visibility)
+        self.is_recurring = event.is_recurring
+        self.is_moved = occurrence.moved
 
     @strawberry.field(description="Null for a PRIVATE event of someone else.")
     def organizer(self, info: Info) -> PersonType | None:
@@ -315,10 +334,11 @@ class EventType:
         return access.can_change(principal_of(info), self.obj)
 
     @strawberry.field(description="Occurrences overlapping [start, end), at most a year.")
-    def occurrences(self, start: datetime, end: datetime) -> list[OccurrenceType]:
+    def occurrences(self, info: Info, start: datetime, end: datetime) -> list[OccurrenceType]:
         start, end = check_window(start, end)
         found = recurrence.occurrences(self.obj, start, end, self.obj.override_rows())
-        return [OccurrenceType(occurrence=o) for o in found]
+        viewer = principal_of(info)
+        return [OccurrenceType(occurrence=o, viewer=viewer) for o in found]
 
 
 @strawberry.type(name="Holiday", description="A day offices are closed.")
