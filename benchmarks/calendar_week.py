@@ -19,7 +19,8 @@ Then ``yui serve`` is started as a subprocess on a free port with the same envir
    one facility group for ``--seconds`` seconds, and a SQL query checks afterwards that no
    two active reservations of a room overlap.
 
-Prints figures with the machine's load average (CI may share the machine); not a test.
+Prints figures with the machine's load average (CI may share the machine) and the pauses
+of the garbage collector in-process; not a test.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import platform
 import random
@@ -479,6 +481,39 @@ def latency_line(label: str, seconds: list[float]) -> str:
     )
 
 
+class GcPauses:
+    """Time the cyclic garbage collector stops this process, by generation, while in use
+    (``with GcPauses() as pauses``): a full collection walks every object of the process,
+    so at this request size it is a large share of the latency spread."""
+
+    def __init__(self) -> None:
+        self.collections = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self._started = 0.0
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.collections[info["generation"]] += 1
+            self.seconds[info["generation"]] += time.perf_counter() - self._started
+
+    def line(self, requests: int) -> str:
+        young, full = sum(self.seconds[:2]) * 1000, self.seconds[2] * 1000
+        return (
+            f"  garbage collection in-process: {self.collections[2]} full collections "
+            f"({full:.0f} ms), {sum(self.collections[:2])} young ones ({young:.0f} ms); "
+            f"{(young + full) / requests:.1f} ms per request on average"
+        )
+
+
 def week_variables(world: World, week: date) -> dict[str, str]:
     return {
         "d": world.department_id,
@@ -705,15 +740,19 @@ def main() -> None:
             print(latency_line("`yui serve` over HTTP:", seconds))
 
             from yui.federation import embedded_app
+            from yui.heap import settle
 
             app = embedded_app()
+            settle()  # as `yui serve` does once its application is built (yui/asgi.py)
 
             async def in_process() -> tuple[list[float], dict[str, Any]]:
                 async with in_process_client(app, viewer) as http:
                     return await run_week(http, payload, args.requests, args.warmup)
 
-            seconds, _ = async_to_sync(in_process)()
+            with GcPauses() as pauses:
+                seconds, _ = async_to_sync(in_process)()
             print(latency_line("embedded_app() in-process (ASGI):", seconds))
+            print(pauses.line(args.requests + args.warmup))
             print(
                 f"  returned: {members} members, {occurrences} member occurrences, "
                 f"{own} department entries; {len(json_bytes(body)) / 1024:.0f} KiB of JSON"

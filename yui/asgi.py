@@ -12,6 +12,7 @@ from django.core.asgi import get_asgi_application
 django_app = get_asgi_application()
 
 from yui.federation import GRAPHQL_PATH, embedded_app  # noqa: E402
+from yui.heap import settle  # noqa: E402
 from yui.middleware import CONTENT_SECURITY_POLICY  # noqa: E402
 
 gateway_app = embedded_app()
@@ -20,6 +21,8 @@ gateway_app.extra_headers += [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
 ]
+
+settle()
 
 
 async def application(scope, receive, send):  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ from strawberry.channels import GraphQLWSConsumer
 from subgraphs.core import signing
 from subgraphs.core.graphql.context import YuiContext
 from subgraphs.core.graphql.views import SubgraphView
+from yui.heap import settle
 from yui.registry import subgraph_schema
 
 
@@ -56,6 +57,7 @@ def application(name: str) -> Any:
     settings.ROOT_URLCONF = module.__name__
     http = get_asgi_application()
     websocket = SignedSubgraphConsumer.as_asgi(schema=subgraph_schema(name))
+    settle()
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "websocket":

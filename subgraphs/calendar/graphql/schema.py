@@ -10,6 +10,7 @@ from subgraphs.calendar.graphql.mutations import Mutation
 from subgraphs.calendar.graphql.queries import Query
 from subgraphs.calendar.graphql.subscriptions import Subscription
 from subgraphs.calendar.graphql.types import EventType, OrganizationType, PersonType
+from subgraphs.core.graphql.extensions import subgraph_extensions
 
 FEDERATION_VERSION: Final = "2.11"
 
@@ -19,4 +20,5 @@ schema = strawberry.federation.Schema(
     subscription=Subscription,
     types=[PersonType, OrganizationType, EventType],
     federation_version=FEDERATION_VERSION,
+    extensions=subgraph_extensions(),
 )

@@ -6,6 +6,7 @@ from typing import Final
 
 import strawberry
 
+from subgraphs.core.graphql.extensions import subgraph_extensions
 from subgraphs.facilities.graphql.mutations import Mutation
 from subgraphs.facilities.graphql.queries import Query
 from subgraphs.facilities.graphql.subscriptions import Subscription
@@ -19,4 +20,5 @@ schema = strawberry.federation.Schema(
     subscription=Subscription,
     types=[EventType, PersonType, ReservationType],
     federation_version=FEDERATION_VERSION,
+    extensions=subgraph_extensions(),
 )

@@ -6,6 +6,7 @@ from typing import Final
 
 import strawberry
 
+from subgraphs.core.graphql.extensions import subgraph_extensions
 from subgraphs.people.graphql.mutations import Mutation
 from subgraphs.people.graphql.queries import Query
 from subgraphs.people.graphql.types import OrganizationType, PersonType
@@ -17,4 +18,5 @@ schema = strawberry.federation.Schema(
     mutation=Mutation,
     types=[PersonType, OrganizationType],
     federation_version=FEDERATION_VERSION,
+    extensions=subgraph_extensions(),
 )

@@ -6,6 +6,7 @@ from typing import Final
 
 import strawberry
 
+from subgraphs.core.graphql.extensions import subgraph_extensions
 from subgraphs.presence.graphql.mutations import Mutation
 from subgraphs.presence.graphql.queries import Query
 from subgraphs.presence.graphql.subscriptions import Subscription
@@ -19,4 +20,5 @@ schema = strawberry.federation.Schema(
     subscription=Subscription,
     types=[PersonType],
     federation_version=FEDERATION_VERSION,
+    extensions=subgraph_extensions(),
 )

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from gateway.engine import Limits
 from gateway.supergraph import SupergraphError
 from yui.federation import distributed_app
+from yui.heap import settle
 
 
 class Command(BaseCommand):
@@ -76,4 +77,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"gateway on http://{options['host']}:{options['port']}/graphql -> {names}"
         )
+        settle()
         uvicorn.run(app, host=options["host"], port=options["port"], log_level=options["log_level"])
