@@ -112,7 +112,15 @@ def test_another_municipality_gets_no_department_week(gateway, okawa, kanda):
 WEEK_WITH_PRESENCE = """query($org: ID!, $start: DateTime!, $end: DateTime!) {
   organization(id: $org) {
     events(start: $start, end: $end) { title }
-    members { name presence { label } events(start: $start, end: $end) { title start } }
+    members {
+      name
+      presence { label }
+      events(start: $start, end: $end) {
+        title start end allDay location category visibility isRecurring isMoved recurrenceId
+        attendees { response }
+        event { version rrule canEdit exdates start end attendees { response } }
+      }
+    }
   }
 }"""
 

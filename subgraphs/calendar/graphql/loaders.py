@@ -67,6 +67,10 @@ _SEES_DETAILS = ReaderView(details=True)
 _SEES_TIME_ONLY = ReaderView(details=False)
 
 
+# Columns an occurrence never shows: not converted for the hundreds of events of a week.
+UNREAD = ("range_start", "range_end", "ical_uid", "created_at", "updated_at")
+
+
 def _attach_rows(principal: Principal, events: list[Event]) -> None:
     """What ``with_rows`` prefetches, for events already fetched: their attendees and
     overrides as plain lists (``Event.attendee_rows``, ``override_rows``), one query each.
@@ -78,7 +82,11 @@ def _attach_rows(principal: Principal, events: list[Event]) -> None:
     attendees: dict[uuid.UUID, list[EventAttendee]] = {pk: [] for pk in by_id}
     overrides: dict[uuid.UUID, list[EventOverride]] = {pk: [] for pk in by_id}
     if by_id:
-        rows = EventAttendee.objects.for_principal(principal).filter(event_id__in=by_id)
+        rows = (
+            EventAttendee.objects.for_principal(principal)
+            .filter(event_id__in=by_id)
+            .only("id", "tenant_id", "event_id", "person_id", "response")
+        )
         for attendee in rows:
             attendees[attendee.event_id].append(attendee)
         for override in EventOverride.objects.for_principal(principal).filter(event_id__in=by_id):
@@ -103,12 +111,14 @@ def _windowed_loader(
         names: dict[uuid.UUID, str] = {}  # event ID as text: the last sort key
         for (start, end), ids in windows.items():
             events = list(
-                Event.objects.for_principal(principal).filter(
+                Event.objects.for_principal(principal)
+                .filter(
                     match(principal, ids),
                     Q(range_end__isnull=True) | Q(range_end__gt=start),
                     cancelled=False,
                     range_start__lt=end,
                 )
+                .defer(*UNREAD)
             )
             _attach_rows(principal, events)
             for event in events:
