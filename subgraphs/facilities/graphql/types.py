@@ -15,6 +15,7 @@ from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
+from django.utils import timezone
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
@@ -225,11 +226,11 @@ class ReservationType:
 
     @strawberry.field(description="Start (inclusive).")
     def start(self, root: Reservation) -> datetime:
-        return root.starts_at
+        return timezone.localtime(root.starts_at)
 
     @strawberry.field(description="End (exclusive): [10:00, 11:00) and [11:00, 12:00) fit.")
     def end(self, root: Reservation) -> datetime:
-        return root.ends_at
+        return timezone.localtime(root.ends_at)
 
     @strawberry.field
     def status(self, root: Reservation) -> ReservationStatus:
@@ -279,7 +280,7 @@ class ReservationType:
 
     @strawberry.field
     def decided_at(self, root: Reservation) -> datetime | None:
-        return root.decided_at
+        return timezone.localtime(root.decided_at) if root.decided_at else None
 
     @strawberry.field(description="One more with every change.")
     def version(self, root: Reservation) -> int:
@@ -451,8 +452,8 @@ class RecurringDateProblemType:
     def of(cls, p: actions.DateProblem) -> RecurringDateProblemType:
         return cls(
             date=p.day,
-            start=p.starts_at,
-            end=p.ends_at,
+            start=timezone.localtime(p.starts_at),
+            end=timezone.localtime(p.ends_at),
             errors=[FacilityErrorType.of(e) for e in p.errors],
             conflicts=p.conflicts,  # type: ignore[arg-type]
             facility=p.facility,  # type: ignore[arg-type]
