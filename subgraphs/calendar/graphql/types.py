@@ -352,7 +352,9 @@ class HolidayType:
 class CalendarErrorType:
     code: str = strawberry.field(
         description="REQUIRED, INVALID, INVALID_RRULE, END_BEFORE_START, TOO_LONG, NOT_FOUND, "
-        "CANCELLED, CONFLICT, NOT_RECURRING, NOT_AN_OCCURRENCE, NOT_INVITED ..."
+        "CANCELLED, CONFLICT, NOT_RECURRING, NOT_AN_OCCURRENCE, NOT_INVITED, TOO_MANY, "
+        "TOO_MANY_ATTENDEES; for rooms ROOM_CONFLICT, IN_THE_PAST, TOO_MANY_OCCURRENCES or the "
+        "facility's rule (OUTSIDE_HOURS, CLOSED_WEEKDAY, TOO_FAR_AHEAD ...)"
     )
     message: str
     field: str | None = strawberry.field(description="The input field at fault, if one.")
