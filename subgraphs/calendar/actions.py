@@ -269,7 +269,11 @@ def _set_attendees(event: Event, ids: list[uuid.UUID]) -> None:
     )
 
 
-def _locked_for_change(principal: Principal, event_id: object) -> tuple[Event | None, Outcome]:
+def _locked_for_change(
+    principal: Principal, event_id: object, expected_version: int | None = None
+) -> tuple[Event | None, Outcome]:
+    """The event, locked, if the principal may change it (and it is still at
+    ``expected_version`` when one is given); else None and why not."""
     event = access_event_by_id(principal, event_id, for_update=True)
     if event is None:
         return None, Outcome(errors=[CalendarError("NOT_FOUND", "No such event.")])
@@ -277,6 +281,9 @@ def _locked_for_change(principal: Principal, event_id: object) -> tuple[Event | 
         raise NotPermitted("Only the organizer may change this event.")
     if event.cancelled:
         return None, Outcome(errors=[CalendarError("CANCELLED", "The event has been cancelled.")])
+    if expected_version is not None and expected_version != event.version:
+        message = "Someone changed the event meanwhile: reload and try again."
+        return None, Outcome(errors=[CalendarError("CONFLICT", message)])
     return event, Outcome(obj=event)
 
 
@@ -339,17 +346,9 @@ def do_update_event(
     expected_version: int | None = None,
 ) -> Outcome:
     """Change the whole event (every occurrence of a series); attendees if given."""
-    event, outcome = _locked_for_change(principal, event_id)
+    event, outcome = _locked_for_change(principal, event_id, expected_version)
     if event is None:
         return outcome
-    if expected_version is not None and expected_version != event.version:
-        return Outcome(
-            errors=[
-                CalendarError(
-                    "CONFLICT", "Someone changed the event meanwhile: reload and try again."
-                )
-            ]
-        )
     errors, values = check_event_values(data, values_of(event))
     attendees: list[uuid.UUID] | None = None
     if "attendee_ids" in data and data["attendee_ids"] is not None:
@@ -575,17 +574,9 @@ def do_edit_occurrence(
     Its times stay (``do_move_occurrence`` moves it, with its rooms); an occurrence that
     ends up like the series again loses its override row.
     """
-    event, outcome = _locked_for_change(principal, event_id)
+    event, outcome = _locked_for_change(principal, event_id, expected_version)
     if event is None:
         return outcome
-    if expected_version is not None and expected_version != event.version:
-        return Outcome(
-            errors=[
-                CalendarError(
-                    "CONFLICT", "Someone changed the event meanwhile: reload and try again."
-                )
-            ]
-        )
     if not event.is_recurring:
         return Outcome(
             errors=[CalendarError("NOT_RECURRING", "This is a single event: use updateEvent.")]

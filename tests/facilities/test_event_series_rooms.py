@@ -65,6 +65,13 @@ def occurrences_of(api: Any, day: datetime, weeks: int) -> list[tuple[datetime, 
     return [(t(o["start"]), t(o["end"])) for o in mine]
 
 
+def series(
+    api: Any, rooms: list[Any], day: datetime, rrule: str, start: str = "10:00", end: str = "11:00"
+) -> dict[str, Any]:
+    """``create`` of a series from ``day``, 10:00–11:00 unless said."""
+    return create(api, rooms, start=at(day, start), end=at(day, end), rrule=rrule)
+
+
 def create(api: Any, rooms: list[Any], **values: Any) -> dict[str, Any]:
     variables = {"input": {"title": "定例会", "facilityIds": [str(r.id) for r in rooms], **values}}
     return api.data(CREATE_EVENT, variables)["createEvent"]  # type: ignore[no-any-return]
@@ -74,13 +81,7 @@ def create(api: Any, rooms: list[Any], **values: Any) -> dict[str, Any]:
 def test_a_weekly_meeting_books_its_room_every_week_and_follows_each_change(okawa):
     rooms, day = make_rooms(okawa), next_weekday()
     api = calendar_api(okawa, "kakari")
-    made = create(
-        api,
-        [rooms.room2],
-        start=at(day, "10:00"),
-        end=at(day, "11:00"),
-        rrule="FREQ=WEEKLY;COUNT=4",
-    )
+    made = series(api, [rooms.room2], day, "FREQ=WEEKLY;COUNT=4")
     assert made["errors"] == []
     event_id = made["event"]["id"]
     assert active(event_id) == weekly(day, "10:00", "11:00", 4)
@@ -138,13 +139,7 @@ def test_a_series_whose_dates_collide_is_refused_by_date_and_nothing_is_made(oka
     taken = book(facilities_api(okawa, "shuji"), rooms.room2, third, "10:30", "11:30")
     taken_id = taken["reservation"]["id"]
     api = calendar_api(okawa, "kakari")
-    made = create(
-        api,
-        [rooms.room1, rooms.room2],
-        start=at(day, "10:00"),
-        end=at(day, "11:00"),
-        rrule="FREQ=WEEKLY;COUNT=4",
-    )
+    made = series(api, [rooms.room1, rooms.room2], day, "FREQ=WEEKLY;COUNT=4")
     assert made["event"] is None
     assert [(e["code"], e["facilityName"], e["reservationId"]) for e in made["errors"]] == [
         ("ROOM_CONFLICT", "第2会議室", taken_id)
@@ -159,13 +154,7 @@ def test_a_series_whose_dates_collide_is_refused_by_date_and_nothing_is_made(oka
 def test_moving_a_whole_series_onto_a_booked_date_changes_nothing(okawa):
     rooms, day = make_rooms(okawa), next_weekday()
     api = calendar_api(okawa, "kakari")
-    event_id = create(
-        api,
-        [rooms.room2],
-        start=at(day, "10:00"),
-        end=at(day, "11:00"),
-        rrule="FREQ=WEEKLY;COUNT=3",
-    )["event"]["id"]
+    event_id = series(api, [rooms.room2], day, "FREQ=WEEKLY;COUNT=3")["event"]["id"]
     last = day + timedelta(weeks=2)
     book(facilities_api(okawa, "shuji"), rooms.room2, last, "15:00", "16:00")
     refused = api.data(
@@ -185,13 +174,9 @@ def test_a_daily_series_shifted_by_a_day_passes_through_its_own_bookings(okawa):
     # exclusion constraint must not see the series collide with itself.
     rooms, day = make_rooms(okawa), next_weekday(0)  # a Monday
     api = calendar_api(okawa, "kakari")
-    event_id = create(
-        api,
-        [rooms.room2],
-        start=at(day, "09:00"),
-        end=at(day, "10:00"),
-        rrule="FREQ=DAILY;COUNT=4",
-    )["event"]["id"]
+    event_id = series(api, [rooms.room2], day, "FREQ=DAILY;COUNT=4", "09:00", "10:00")["event"][
+        "id"
+    ]
     ids = set(Reservation.objects.filter(event_id=event_id).values_list("id", flat=True))
     nextday = day + timedelta(days=1)
     shifted = api.data(
@@ -212,13 +197,7 @@ def test_a_daily_series_shifted_by_a_day_passes_through_its_own_bookings(okawa):
 def test_this_and_following_takes_the_later_bookings_along(okawa):
     rooms, day = make_rooms(okawa), next_weekday()
     api = calendar_api(okawa, "kakari")
-    old_id = create(
-        api,
-        [rooms.room2],
-        start=at(day, "10:00"),
-        end=at(day, "11:00"),
-        rrule="FREQ=WEEKLY;COUNT=4",
-    )["event"]["id"]
+    old_id = series(api, [rooms.room2], day, "FREQ=WEEKLY;COUNT=4")["event"]["id"]
     third = day + timedelta(weeks=2)
     split = api.data(
         FOLLOWING,
@@ -296,13 +275,7 @@ def test_an_endless_weekly_meeting_books_a_year_ahead(okawa):
 def test_someone_elses_bookings_never_follow_or_block_my_series(okawa):
     rooms, day = make_rooms(okawa), next_weekday()
     api = calendar_api(okawa, "kakari")
-    event_id = create(
-        api,
-        [rooms.room2],
-        start=at(day, "10:00"),
-        end=at(day, "11:00"),
-        rrule="FREQ=WEEKLY;COUNT=2",
-    )["event"]["id"]
+    event_id = series(api, [rooms.room2], day, "FREQ=WEEKLY;COUNT=2")["event"]["id"]
     # A colleague links their own booking to my event ID: it is theirs, it stays put.
     theirs = facility_actions.do_create_reservation(
         staff_principal(okawa.people["shuji"]),
@@ -363,13 +336,7 @@ def test_bookings_moving_through_each_others_periods_keep_their_ids(okawa):
 def test_changing_the_rooms_of_a_meeting_in_its_edit_form(okawa):
     rooms, day = make_rooms(okawa), next_weekday()
     api = calendar_api(okawa, "kakari")
-    event_id = create(
-        api,
-        [rooms.room2],
-        start=at(day, "10:00"),
-        end=at(day, "11:00"),
-        rrule="FREQ=WEEKLY;COUNT=2",
-    )["event"]["id"]
+    event_id = series(api, [rooms.room2], day, "FREQ=WEEKLY;COUNT=2")["event"]["id"]
 
     def rooms_of() -> list[tuple[str, datetime]]:
         rows = Reservation.objects.filter(event_id=event_id, status__in=Reservation.ACTIVE)
