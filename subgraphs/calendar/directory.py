@@ -146,6 +146,10 @@ class FacilityTimes:
     close_time: time | None
     bookable_weekdays: frozenset[int]  # 0 = Monday; empty: every day
     bookings: list[tuple[datetime, datetime]]  # active (仮予約 and 本予約), overlapping
+    min_minutes: int | None = None
+    max_minutes: int | None = None
+    max_days_ahead: int | None = None  # how far ahead it may be booked; None: no limit
+    name: str = ""
 
 
 def _windows(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
@@ -164,8 +168,8 @@ def _facilities_query(count: int, windows: int) -> str:
         for w in range(windows)
     )
     fields = " ".join(
-        f"f{i}: facility(id: $f{i}) {{ id isActive poolSize openTime closeTime "
-        f"bookableWeekdays {booked} }}"
+        f"f{i}: facility(id: $f{i}) {{ id name isActive poolSize openTime closeTime "
+        f"bookableWeekdays minMinutes maxMinutes maxDaysAhead {booked} }}"
         for i in range(count)
     )
     return f"query({', '.join(variables)}) {{ {fields} }}"
@@ -218,6 +222,10 @@ async def facility_times(
                 close_time=time.fromisoformat(row["closeTime"]) if row["closeTime"] else None,
                 bookable_weekdays=frozenset(row["bookableWeekdays"]),
                 bookings=sorted(seen.values()),
+                min_minutes=row["minMinutes"],
+                max_minutes=row["maxMinutes"],
+                max_days_ahead=row["maxDaysAhead"],
+                name=row["name"],
             )
         )
     return result

@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from subgraphs.calendar import availability
 from subgraphs.facilities import actions as facility_actions
@@ -170,3 +171,39 @@ def test_within_hours_narrows_working_hours_to_every_facility():
         time(17),
     )
     assert availability.within_hours(time(8, 30), time(17, 15), [time(18)], [None]) is None
+
+
+@pytest.mark.django_db
+def test_slots_respect_how_long_and_how_far_ahead_a_facility_may_be_booked(okawa):
+    rooms = make_rooms(okawa)
+    # 第1会議室 takes bookings of 30 to 480 minutes: a 15-minute slot could not be booked.
+    day = next_weekday()
+    too_short = calendar_api(okawa, "kakari")(
+        SLOTS,
+        {
+            "ids": [],
+            "s": day.isoformat(),
+            "e": (day + timedelta(days=1)).isoformat(),
+            "d": 15,
+            "h": MORNING,
+            "f": [str(rooms.room1.id)],
+        },
+    )
+    assert too_short["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "第1会議室" in too_short["errors"][0]["message"]
+    # A car bookable at most 2 days ahead: no slot proposed after that.
+    car = facility_actions.do_save_facility(
+        admin_principal(okawa),
+        None,
+        {"group_id": rooms.cars.id, "name": "公用車3号", "max_days_ahead": 2},
+    ).obj
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    window = {
+        "s": (today + timedelta(days=1)).isoformat(),
+        "e": (today + timedelta(days=12)).isoformat(),
+    }
+    last_day = (today + timedelta(days=2)).date()
+    anyone = {datetime.fromisoformat(s).date() for s, _ in slots(okawa, today, [], **window)}
+    with_car = {datetime.fromisoformat(s).date() for s, _ in slots(okawa, today, [car], **window)}
+    assert max(anyone) > last_day  # without the car the search goes on
+    assert with_car == {d for d in anyone if d <= last_day}

@@ -8,6 +8,7 @@ from typing import Annotated
 import jpholiday
 import strawberry
 from asgiref.sync import sync_to_async
+from django.utils import timezone
 from graphql import GraphQLError
 from strawberry.types import Info
 
@@ -140,8 +141,9 @@ class Query:
             strawberry.argument(
                 description="Facilities (施設) that must be bookable for the slot too: "
                 "within their opening hours (Japan time) and bookable weekdays, and with "
-                "fewer bookings (仮予約 and 本予約) at once than their poolSize. An ID of "
-                "no facility of your municipality is an error."
+                "fewer bookings (仮予約 and 本予約) at once than their poolSize, no further "
+                "ahead than they may be booked. An ID of no facility of your municipality, or "
+                "a duration outside a facility's minimum and maximum, is an error."
             ),
         ] = NO_FACILITIES,
     ) -> list[SlotType]:
@@ -154,6 +156,23 @@ class Query:
         opens, closes = _hours(working_hours)
         busy = await _busy(context_of(info), person_ids, start, end)
         facilities = await directory.facility_times(principal, facility_ids, start, end)
+        for facility in facilities:
+            if (
+                not (facility.min_minutes or 0)
+                <= duration_minutes
+                <= (facility.max_minutes or duration_minutes)
+            ):
+                raise _bad_input(
+                    f"{facility.name} takes bookings of {facility.min_minutes or 0}"
+                    f"–{facility.max_minutes or '∞'} minutes."
+                )
+            if facility.max_days_ahead is not None:
+                # Later than its last bookable day no slot would be bookable.
+                today = timezone.localdate()
+                last_day = today + timedelta(days=facility.max_days_ahead + 1)
+                end = min(end, datetime.combine(last_day, time.min, TOKYO))
+        if end <= start:
+            return []
         hours = availability.within_hours(
             opens, closes, [f.open_time for f in facilities], [f.close_time for f in facilities]
         )
