@@ -33,7 +33,6 @@ import os
 import platform
 import random
 import re
-import secrets
 import socket
 import statistics
 import subprocess
@@ -46,12 +45,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import httpx
 
 from benchmarks.csv_import import GIVEN_NAMES, SURNAMES, TITLES
+from yui.scratch_database import is_postgres, scratch_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -102,24 +101,6 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def is_postgres(url: str) -> bool:
-    return urlsplit(url).scheme.lower() in {"postgres", "postgresql", "pgsql"}
-
-
-def _admin_params(url: str) -> dict[str, Any]:
-    parts = urlsplit(url)
-    params: dict[str, Any] = {"dbname": "postgres", "connect_timeout": 10}
-    if parts.hostname:
-        params["host"] = parts.hostname
-    if parts.port:
-        params["port"] = parts.port
-    if parts.username:
-        params["user"] = unquote(parts.username)
-    if parts.password:
-        params["password"] = unquote(parts.password)
-    return params
-
-
 @contextlib.contextmanager
 def throwaway_database(url: str | None, directory: Path) -> Iterator[str]:
     """The URL of a new, empty database; removed again afterwards.
@@ -132,23 +113,13 @@ def throwaway_database(url: str | None, directory: Path) -> Iterator[str]:
         return
     if not is_postgres(url):
         raise SystemExit(f"--database-url: expected postgres://USER@HOST:PORT, not {url!r}")
-    import psycopg
-    from psycopg import sql
+    from django.db import connections
 
-    name = f"yui_bench_{secrets.token_hex(6)}"
-    params = _admin_params(url)
-    with psycopg.connect(autocommit=True, **params) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(urlsplit(url)._replace(path=f"/{name}", query=""))
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(autocommit=True, **params) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with scratch_postgres(url, "yui_bench") as scratch:
+        try:
+            yield scratch
+        finally:
+            connections.close_all()
 
 
 def bench_environment(directory: Path, database_url: str) -> dict[str, str]:

@@ -16,6 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+POSTGRES_SCHEMES = frozenset({"postgres", "postgresql", "pgsql"})
+
 
 def data_dir() -> Path:
     """Where the embedded database and the generated secret key live (``YUI_DATA_DIR``)."""
@@ -44,7 +46,7 @@ def database_from_url(url: str) -> dict[str, object]:
             "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
             "TEST": {"NAME": None},
         }
-    if scheme in {"postgres", "postgresql", "pgsql"}:
+    if scheme in POSTGRES_SCHEMES:
         if not parts.path.strip("/"):
             raise ImproperlyConfigured(
                 f"YUI_DATABASE_URL={url!r}: name the database, e.g. postgres://127.0.0.1/yui"

@@ -234,6 +234,16 @@ def _refresh_span(event: Event) -> None:
     event.range_start, event.range_end = recurrence.span(event, overrides)
 
 
+def _saved_change(event: Event, people: Iterable[uuid.UUID] | None = None) -> Outcome:
+    """Save a changed event (span, one more version) and tell ``people`` (default: its
+    people now) once the transaction commits."""
+    _refresh_span(event)
+    event.version += 1
+    event.save()
+    _publish_on_commit(event, Kind.UPDATED, _people_of(event) if people is None else people)
+    return Outcome(obj=event)
+
+
 def _people_of(event: Event) -> set[uuid.UUID]:
     return {
         event.organizer_id,
@@ -361,11 +371,7 @@ def do_update_event(
         setattr(event, name, value)
     if attendees is not None:
         _set_attendees(event, attendees)
-    _refresh_span(event)
-    event.version += 1
-    event.save()
-    _publish_on_commit(event, Kind.UPDATED, before | _people_of(event))
-    return Outcome(obj=event)
+    return _saved_change(event, before | _people_of(event))
 
 
 @transaction.atomic
@@ -410,11 +416,7 @@ def do_cancel_occurrence(
     override = _override(event, recurrence_id)
     override.cancelled = True
     override.save()
-    _refresh_span(event)
-    event.version += 1
-    event.save()
-    _publish_on_commit(event, Kind.UPDATED, _people_of(event))
-    return Outcome(obj=event)
+    return _saved_change(event)
 
 
 def check_move(start: datetime, end: datetime) -> list[CalendarError]:
@@ -468,11 +470,7 @@ def do_move_occurrence(
     override.cancelled = False
     override.starts_at, override.ends_at = start, end
     override.save()
-    _refresh_span(event)
-    event.version += 1
-    event.save()
-    _publish_on_commit(event, Kind.UPDATED, _people_of(event))
-    return Outcome(obj=event)
+    return _saved_change(event)
 
 
 @transaction.atomic
@@ -535,10 +533,7 @@ def do_edit_following(
         moving.delete()
     _refresh_span(new)
     new.save()
-    _refresh_span(event)
-    event.version += 1
-    event.save()
-    _publish_on_commit(event, Kind.UPDATED, people_before)
+    _saved_change(event, people_before)
     return Outcome(obj=new)
 
 
@@ -601,10 +596,7 @@ def do_edit_occurrence(
             override.delete()
     else:
         override.save()
-    event.version += 1
-    event.save()
-    _publish_on_commit(event, Kind.UPDATED, _people_of(event))
-    return Outcome(obj=event)
+    return _saved_change(event)
 
 
 @transaction.atomic

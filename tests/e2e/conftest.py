@@ -25,10 +25,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 import pytest
+
+from yui.scratch_database import is_postgres, scratch_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 GRAPHQL_PATH = "/subgraphs/people/graphql"
@@ -194,42 +195,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _postgres_params(url: str) -> dict[str, Any]:
-    parts = urlsplit(url)
-    params: dict[str, Any] = {"dbname": "postgres", "connect_timeout": 10}
-    if parts.hostname:
-        params["host"] = parts.hostname
-    if parts.port:
-        params["port"] = parts.port
-    if parts.username:
-        params["user"] = unquote(parts.username)
-    if parts.password:
-        params["password"] = unquote(parts.password)
-    return params
-
-
 @contextlib.contextmanager
 def _database(tmp: Path) -> Iterator[str]:
     """A fresh, empty database URL for the server; PostgreSQL when the environment uses it."""
     configured = os.environ.get("YUI_DATABASE_URL", "").strip()
-    if urlsplit(configured).scheme.lower() not in {"postgres", "postgresql", "pgsql"}:
+    if not is_postgres(configured):
         yield f"sqlite:///{tmp / 'yui.sqlite3'}"
         return
-
-    import psycopg
-    from psycopg import sql
-
-    name = f"yui_e2e_{secrets.token_hex(6)}"
-    params = _postgres_params(configured)
-    with psycopg.connect(autocommit=True, **params) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(urlsplit(configured)._replace(path=f"/{name}", query=""))
-    finally:
-        with psycopg.connect(autocommit=True, **params) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with scratch_postgres(configured, "yui_e2e") as url:
+        yield url
 
 
 def _server_env(data_dir: Path, database_url: str) -> dict[str, str]:
