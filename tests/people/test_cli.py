@@ -90,6 +90,45 @@ def test_admin_add_refuses_weak_passwords_and_unknown_tenants(monkeypatch):
 
 
 @pytest.mark.django_db
+def test_admin_add_on_an_existing_login_renames_promotes_and_reactivates(monkeypatch):
+    run("tenant", "add", "402125", "大川市", "--slug", "okawa")
+
+    def admin_add(*extra: str, password: str = "a-long-admin-password") -> str:  # noqa: S107 - a test password
+        return run(
+            "admin",
+            "add",
+            "--tenant",
+            "okawa",
+            "itkanri",
+            *extra,
+            "--password-stdin",
+            stdin=password + "\n",
+            monkeypatch=monkeypatch,
+        )
+
+    admin_add()
+    assert Person.objects.get(login_id="itkanri").name == "itkanri"
+    person = Person.objects.get(login_id="itkanri")
+    person.is_active = False
+    person.save()
+    out = admin_add("--name", "情報政策課 システム担当", password="another-long-password")
+    assert "promoted administrator itkanri" in out
+    person.refresh_from_db()
+    assert person.name == "情報政策課 システム担当"
+    assert person.is_active and person.check_password("another-long-password")
+    assert RoleAssignment.objects.filter(person=person, role="tenant_admin").count() == 1
+    # Without --name the name someone gave the account stays as it is.
+    admin_add(password="a-third-long-password")
+    person.refresh_from_db()
+    assert person.name == "情報政策課 システム担当"
+    # A blank name is refused, not stored.
+    with pytest.raises(CommandError, match="name"):
+        admin_add("--name", "  ")
+    person.refresh_from_db()
+    assert person.name == "情報政策課 システム担当"
+
+
+@pytest.mark.django_db
 def test_django_commands_are_reachable_through_yui():
     # `yui migrate` is Django's migrate; --check exits non-zero when something is unapplied.
     call_command("migrate", "--check", verbosity=0)

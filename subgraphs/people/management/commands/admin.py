@@ -22,7 +22,11 @@ class Command(BaseCommand):
         add = sub.add_parser("add", help="add or promote an administrator")
         add.add_argument("login_id")
         add.add_argument("--tenant", required=True, help="local government code or slug")
-        add.add_argument("--name", help="display name for a new account (default: the login ID)")
+        add.add_argument(
+            "--name",
+            help="display name (default for a new account: the login ID; an existing "
+            "account keeps its name unless given)",
+        )
         add.add_argument(
             "--password-stdin", action="store_true", help="read the password from standard input"
         )
@@ -49,6 +53,11 @@ class Command(BaseCommand):
                 person = outcome.obj
                 verb = "created"
             else:
+                if options["name"] is not None:
+                    # Same checks as an edit in the admin screen (a blank name is refused).
+                    outcome = actions.do_update_person(system, person, {"name": options["name"]})
+                    if not outcome.ok:
+                        raise CommandError("; ".join(e.message for e in outcome.errors))
                 outcome = actions.do_reset_password(person, password)
                 if not outcome.ok:
                     raise CommandError("; ".join(e.message for e in outcome.errors))
