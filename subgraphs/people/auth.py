@@ -3,7 +3,9 @@ session cookie or bearer token into a Principal (the edge's job in DESIGN rule 4
 
 from __future__ import annotations
 
+import hashlib
 import time
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from subgraphs.core.principal import ANONYMOUS, AuthenticationFailed, Principal
-from subgraphs.people.actions import hash_token, roles_of
+from subgraphs.people.actions import find_tenant, hash_token, roles_of
 from subgraphs.people.models import AccessToken, Person, Tenant
 
 # Hashing a password for unknown accounts too keeps their response time the same as for
@@ -34,10 +36,12 @@ class TenantLoginBackend(BaseBackend):
         password: str | None = None,
         **kwargs: Any,
     ) -> Person | None:
-        if tenant is None or not login_id or password is None:
+        if not login_id or password is None:
             return None
-        person = Person.objects.filter(tenant=tenant, login_id=login_id.strip()).first()
+        person = find_account(tenant, login_id) if tenant is not None else None
         if person is None:
+            # An unknown municipality costs one hash as well: otherwise the quick answer
+            # would tell a prober which codes and slugs exist.
             _DUMMY_PERSON.set_password(password)
             return None
         if person.check_password(password) and person.is_active:
@@ -46,6 +50,31 @@ class TenantLoginBackend(BaseBackend):
 
     def get_user(self, user_id: Any) -> Person | None:
         return Person.objects.filter(pk=user_id, is_active=True).first()
+
+
+def _typed(value: str) -> str:
+    # Japanese input methods easily produce full-width digits and letters (４０２１２５,
+    # ｏｋａｗａ): NFKC folds them to what was meant.
+    return unicodedata.normalize("NFKC", value or "").strip()
+
+
+def resolve_tenant(typed: str) -> Tenant | None:
+    """The municipality a sign-in names: its code or slug, as typed or width-folded."""
+    value = _typed(typed)
+    tenant = find_tenant(value)
+    if tenant is None and value != value.lower():
+        tenant = find_tenant(value.lower())
+    return tenant
+
+
+def find_account(tenant: Tenant, login_id: str) -> Person | None:
+    """The account of ``tenant`` a typed login ID names: exactly as typed, else width-folded."""
+    exact = login_id.strip()
+    person = Person.objects.filter(tenant=tenant, login_id=exact).first()
+    folded = _typed(login_id)
+    if person is None and folded != exact:
+        person = Person.objects.filter(tenant=tenant, login_id=folded).first()
+    return person
 
 
 # --- throttling -------------------------------------------------------------------------
@@ -75,10 +104,24 @@ def _wait_seconds(state: dict[str, float] | None, rule: ThrottleRule, now: float
     return max(0.0, last + delay - now)
 
 
-def throttle_keys(tenant_key: str, login_id: str, address: str) -> list[tuple[str, ThrottleRule]]:
+def throttle_keys(
+    tenant: Tenant | None, typed_tenant: str, login_id: str, address: str
+) -> list[tuple[str, ThrottleRule]]:
+    """The counters one sign-in attempt is checked against: its account, then its address.
+
+    The account is keyed on what was resolved, not on what was typed: 402125, okawa and
+    ４０２１２５ are one municipality, and 0003, ０００３ and " 0003 " one login ID (case is
+    folded too, so the key never splits what the lookup would join). A municipality that
+    does not exist is keyed on its folded spelling, so probing unknown codes is throttled
+    like guessing passwords, with the same answers: nothing tells the prober it is unknown.
+    """
     free, lock = settings.LOGIN_FREE_FAILURES, settings.LOGIN_LOCK_FAILURES
+    tenant_key = f"t:{tenant.id.hex}" if tenant is not None else f"?:{_typed(typed_tenant).lower()}"
+    account = _typed(login_id).casefold()
+    # Hashed: typed text of any length or character makes a short, safe cache key.
+    digest = hashlib.sha256(f"{tenant_key}\0{account}".encode()).hexdigest()[:40]
     return [
-        (f"login-fail:account:{tenant_key}:{login_id.strip().lower()}", ThrottleRule(free, lock)),
+        (f"login-fail:account:{digest}", ThrottleRule(free, lock)),
         # Whole town halls reach Yui through one proxy address on LGWAN, so an address
         # gets ten times the allowance of one account before it is slowed down.
         (f"login-fail:address:{address}", ThrottleRule(free * 10, lock * 10)),

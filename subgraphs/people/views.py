@@ -19,12 +19,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
-from subgraphs.people.actions import find_tenant
 from subgraphs.people.auth import (
     client_address,
     login_wait_seconds,
     record_login_failure,
     reset_login_failures,
+    resolve_tenant,
     throttle_keys,
 )
 
@@ -94,7 +94,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return _failure(
             request, 400, "missing_fields", "Enter the municipality, login ID and password."
         )
-    keys = throttle_keys(creds["tenant"].strip().lower(), creds["loginId"], client_address(request))
+    tenant = resolve_tenant(creds["tenant"])
+    keys = throttle_keys(tenant, creds["tenant"], creds["loginId"], client_address(request))
     wait = login_wait_seconds(keys)
     if wait > 0:
         seconds = math.ceil(wait)
@@ -105,7 +106,6 @@ def login_view(request: HttpRequest) -> HttpResponse:
             f"Too many failed sign-ins. Try again in {seconds} seconds.",
             retryAfter=seconds,
         )
-    tenant = find_tenant(creds["tenant"])
     person = authenticate(
         request, tenant=tenant, login_id=creds["loginId"], password=creds["password"]
     )

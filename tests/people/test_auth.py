@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
@@ -202,6 +203,82 @@ def test_an_address_guessing_across_accounts_is_slowed_down(okawa, clock):
     assert login(client, login_id="0002").status_code == 429
     other_address = Client(REMOTE_ADDR="10.1.2.3")
     assert login(other_address, login_id="0002").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_locked_account_stays_locked_however_its_municipality_is_spelled(okawa, kanda, clock):
+    attacker = Client(REMOTE_ADDR="10.0.0.66")
+    for _ in range(10):  # locked after the 10th failure, each tried after the delay
+        assert login(attacker, tenant="402125", password="wrong-password").status_code == 401
+        clock[0] += 600
+    assert login(attacker, tenant="402125").status_code == 429
+    # 402125 and okawa are one municipality, ４０２１２５ is 402125 typed with an IME on,
+    # and the login ID is one account whatever its width or surrounding spaces.
+    for tenant, login_id in [
+        ("okawa", "0003"),
+        (" OKAWA ", "0003"),
+        ("４０２１２５", "0003"),
+        ("okawa", " ０００３ "),
+    ]:
+        locked = login(attacker, tenant=tenant, login_id=login_id)
+        assert locked.status_code == 429, (tenant, login_id)
+        assert locked.json()["error"] == "too_many_attempts"
+    # The account lock holds from any address; colleagues and the other town's 0003 are free.
+    assert login(Client(REMOTE_ADDR="10.9.9.9"), tenant="okawa").status_code == 429
+    assert login(Client(REMOTE_ADDR="10.9.9.9"), tenant="okawa", login_id="0002").status_code == 200
+    assert login(Client(REMOTE_ADDR="10.9.9.9"), tenant="kanda").status_code == 200
+    clock[0] += 15 * 60
+    assert login(Client(), tenant="okawa", login_id=" ０００３ ").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_address_is_slowed_down_across_every_spelling_of_municipalities(okawa, clock):
+    prober = Client(REMOTE_ADDR="10.0.0.77")
+    spellings = ["402125", "okawa", "OKAWA", "４０２１２５", "999999", "no-such-town"]
+    for i in range(30):
+        tenant = spellings[i % len(spellings)]
+        assert login(prober, tenant=tenant, login_id=f"guess{i}").status_code == 401
+    assert login(prober, tenant="okawa", login_id="0002").status_code == 429
+    assert login(Client(REMOTE_ADDR="10.1.2.3"), tenant="okawa", login_id="0002").status_code == 200
+
+
+class CountingHasher(MD5PasswordHasher):
+    """The tests' fast hasher, counting the hashes it computes: checking a password
+    computes one (``verify`` calls ``encode``), and so does hashing a new one."""
+
+    calls = 0
+
+    def encode(self, password, salt):
+        CountingHasher.calls += 1
+        return super().encode(password, salt)
+
+
+@pytest.mark.django_db
+def test_an_unknown_municipality_is_answered_and_throttled_like_a_known_one(okawa, clock, settings):
+    settings.PASSWORD_HASHERS = [f"{__name__}.CountingHasher"]
+
+    def attempts(tenant, login_id, address):
+        client = Client(REMOTE_ADDR=address)
+        seen = []
+        for _ in range(5):
+            before = CountingHasher.calls
+            response = login(client, tenant=tenant, login_id=login_id, password="wrong-password")
+            body = response.json()
+            seen.append((response.status_code, body, CountingHasher.calls - before))
+        return seen
+
+    known = attempts("402125", "0003", "10.0.1.1")
+    unknown_account = attempts("402125", "nobody", "10.0.1.2")
+    unknown_town = attempts("999999", "0003", "10.0.1.3")
+    assert known == unknown_account == unknown_town
+    # Three free failures, each costing one password hash, then slowed down without hashing.
+    assert [(status, hashed) for status, _, hashed in known] == [
+        (401, 1),
+        (401, 1),
+        (401, 1),
+        (429, 0),
+        (429, 0),
+    ]
 
 
 # --- access tokens -----------------------------------------------------------------------
