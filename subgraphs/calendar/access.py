@@ -7,6 +7,18 @@ finds nothing, so callers cannot probe other municipalities. Within a tenant:
   PRIVATE one only as busy time (予定あり, no people, no details);
 - a tenant administrator may change any event but, like any colleague, does not read
   the details of a BUSY or PRIVATE one (a 通院 stays private).
+
+Who may write an event:
+- an ordinary entry: its organizer and tenant administrators;
+- a department's own entry (課の予定, ``owner_department_id``) is the department's, shown
+  in its department week: only the department's members, whose main post (所属) or
+  additional post (兼務) it is, and tenant administrators may put one there, change,
+  move or cancel it. The organizer loses that right on leaving the department; any
+  member may keep the department's week in order. People's roles are tenant-wide (there is
+  no per-department 所属長 role), so a 課長 writes into the week of the 課 they belong to,
+  not into its 係's unless they hold a 兼務 there.
+  Departments live in the people subgraph: callers ask for the principal's once per
+  operation (``directory.department_ids_of``) and pass them in as ``member_of``.
 """
 
 from __future__ import annotations
@@ -50,10 +62,31 @@ def can_see_people(principal: Principal, event: Event) -> bool:
     return event.visibility != Event.Visibility.PRIVATE or takes_part(principal, event)
 
 
-def can_change(principal: Principal, event: Event) -> bool:
-    return principal.tenant_id == event.tenant_id and (
-        principal.person_id == event.organizer_id or principal.is_tenant_admin
-    )
+def needs_departments(principal: Principal, *department_ids: uuid.UUID | None) -> bool:
+    """Whether deciding a write needs the principal's departments (see the module)."""
+    return not principal.is_tenant_admin and any(d is not None for d in department_ids)
+
+
+def may_write_department(
+    principal: Principal, department_id: uuid.UUID | None, member_of: frozenset[uuid.UUID]
+) -> bool:
+    """Whether the principal may put an entry into (or take one out of) the department
+    week of ``department_id`` (None: no department week, anyone may)."""
+    return department_id is None or principal.is_tenant_admin or department_id in member_of
+
+
+def can_change(
+    principal: Principal, event: Event, member_of: frozenset[uuid.UUID] = frozenset()
+) -> bool:
+    """Whether the principal may change, move or cancel ``event``; ``member_of`` are
+    the principal's departments (main and 兼務), needed for a department's own entry."""
+    if principal.tenant_id != event.tenant_id or not principal.is_authenticated:
+        return False
+    if principal.is_tenant_admin:
+        return True
+    if event.owner_department_id is not None:
+        return event.owner_department_id in member_of
+    return principal.person_id == event.organizer_id
 
 
 def access_event_by_id(

@@ -4,7 +4,11 @@ Each do_* owns its transaction and publishes ``calendar.changed`` on the tenant'
 channel-layer group only after commit (DESIGN rule 3), with IDs and the version only
 (rule 6). Expected failures come back as ``CalendarError`` values (rule 5); changing an
 event one may not change raises ``NotPermitted``, which the GraphQL layer turns into a
-FORBIDDEN error.
+FORBIDDEN error. Putting an entry into the week of a department one does not belong to is
+a FORBIDDEN ``CalendarError`` on ``ownerDepartmentId`` (see ``access`` for who may).
+``member_of`` is the principal's departments (main and 兼務), asked of people by the
+caller: a write that involves a department's week is refused without them (unless an
+administrator), never allowed by default.
 
 Input to the do_* functions is a dict of model field names (plus ``attendee_ids``); a key
 left out keeps what the event has.
@@ -25,7 +29,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from subgraphs.calendar import ical, recurrence
-from subgraphs.calendar.access import access_event_by_id, as_uuid, can_change
+from subgraphs.calendar.access import (
+    access_event_by_id,
+    as_uuid,
+    can_change,
+    may_write_department,
+)
 from subgraphs.calendar.models import (
     CATEGORY_MAX_LENGTH,
     DESCRIPTION_MAX_LENGTH,
@@ -86,7 +95,23 @@ class Outcome:
 
 
 class NotPermitted(Exception):
-    """The principal may not change this event (only its organizer or a tenant admin)."""
+    """The principal may not change this event (see ``access.can_change``)."""
+
+
+NO_DEPARTMENTS: frozenset[uuid.UUID] = frozenset()
+
+
+def check_department(
+    principal: Principal, department_id: uuid.UUID | None, member_of: frozenset[uuid.UUID]
+) -> list[CalendarError]:
+    """FORBIDDEN when the principal may not write into ``department_id``'s week."""
+    if may_write_department(principal, department_id, member_of):
+        return []
+    message = (
+        "所属（兼務を含む）していない課の予定は登録できません。 / "
+        "Only members of a department (or an administrator) may put entries into its week."
+    )
+    return [CalendarError("FORBIDDEN", message, "ownerDepartmentId")]
 
 
 def calendar_group(tenant_id: uuid.UUID) -> str:
@@ -280,14 +305,19 @@ def _set_attendees(event: Event, ids: list[uuid.UUID]) -> None:
 
 
 def _locked_for_change(
-    principal: Principal, event_id: object, expected_version: int | None = None
+    principal: Principal,
+    event_id: object,
+    expected_version: int | None = None,
+    member_of: frozenset[uuid.UUID] = NO_DEPARTMENTS,
 ) -> tuple[Event | None, Outcome]:
     """The event, locked, if the principal may change it (and it is still at
     ``expected_version`` when one is given); else None and why not."""
     event = access_event_by_id(principal, event_id, for_update=True)
     if event is None:
         return None, Outcome(errors=[CalendarError("NOT_FOUND", "No such event.")])
-    if not can_change(principal, event):
+    if not can_change(principal, event, member_of):
+        if event.owner_department_id is not None:
+            raise NotPermitted("Only members of the department may change its entries.")
         raise NotPermitted("Only the organizer may change this event.")
     if event.cancelled:
         return None, Outcome(errors=[CalendarError("CANCELLED", "The event has been cancelled.")])
@@ -299,7 +329,11 @@ def _locked_for_change(
 
 @transaction.atomic
 def do_create_event(
-    principal: Principal, data: Mapping[str, Any], *, event_id: uuid.UUID | None = None
+    principal: Principal,
+    data: Mapping[str, Any],
+    *,
+    event_id: uuid.UUID | None = None,
+    member_of: frozenset[uuid.UUID] = NO_DEPARTMENTS,
 ) -> Outcome:
     """Create an event organised by the principal, inviting ``data['attendee_ids']``.
 
@@ -308,6 +342,8 @@ def do_create_event(
     """
     assert principal.tenant_id is not None and principal.person_id is not None
     errors, values = check_event_values(data)
+    if not errors:
+        errors += check_department(principal, values["owner_department_id"], member_of)
     attendee_errors, attendees = check_attendees(data.get("attendee_ids"))
     errors += attendee_errors
     if errors:
@@ -354,12 +390,16 @@ def do_update_event(
     event_id: object,
     data: Mapping[str, Any],
     expected_version: int | None = None,
+    *,
+    member_of: frozenset[uuid.UUID] = NO_DEPARTMENTS,
 ) -> Outcome:
     """Change the whole event (every occurrence of a series); attendees if given."""
-    event, outcome = _locked_for_change(principal, event_id, expected_version)
+    event, outcome = _locked_for_change(principal, event_id, expected_version, member_of)
     if event is None:
         return outcome
     errors, values = check_event_values(data, values_of(event))
+    if not errors and values["owner_department_id"] != event.owner_department_id:
+        errors += check_department(principal, values["owner_department_id"], member_of)
     attendees: list[uuid.UUID] | None = None
     if "attendee_ids" in data and data["attendee_ids"] is not None:
         attendee_errors, attendees = check_attendees(data["attendee_ids"])
@@ -375,9 +415,11 @@ def do_update_event(
 
 
 @transaction.atomic
-def do_cancel_event(principal: Principal, event_id: object) -> Outcome:
+def do_cancel_event(
+    principal: Principal, event_id: object, *, member_of: frozenset[uuid.UUID] = NO_DEPARTMENTS
+) -> Outcome:
     """Cancel the event, every occurrence of a series included."""
-    event, outcome = _locked_for_change(principal, event_id)
+    event, outcome = _locked_for_change(principal, event_id, member_of=member_of)
     if event is None:
         return outcome
     event.cancelled = True
@@ -403,14 +445,18 @@ def _override(event: Event, recurrence_id: datetime) -> EventOverride:
 
 @transaction.atomic
 def do_cancel_occurrence(
-    principal: Principal, event_id: object, recurrence_id: datetime
+    principal: Principal,
+    event_id: object,
+    recurrence_id: datetime,
+    *,
+    member_of: frozenset[uuid.UUID] = NO_DEPARTMENTS,
 ) -> Outcome:
     """Take one occurrence out of a series; a single event is cancelled whole."""
-    event, outcome = _locked_for_change(principal, event_id)
+    event, outcome = _locked_for_change(principal, event_id, member_of=member_of)
     if event is None:
         return outcome
     if not event.is_recurring:
-        return do_cancel_event(principal, event.id)
+        return do_cancel_event(principal, event.id, member_of=member_of)
     if (error := _occurrence_error(event, recurrence_id)) is not None:
         return Outcome(errors=[error])
     override = _override(event, recurrence_id)
@@ -434,13 +480,15 @@ def do_move_occurrence(
     recurrence_id: datetime | None,
     start: datetime,
     end: datetime,
+    *,
+    member_of: frozenset[uuid.UUID] = NO_DEPARTMENTS,
 ) -> Outcome:
     """Drag & drop: one occurrence of a series moves (an override); a single event moves.
 
     An all-day entry moves by whole days in Japan: the dates of ``start`` and ``end``.
     """
     start, end = recurrence.as_utc(start), recurrence.as_utc(end)
-    event, outcome = _locked_for_change(principal, event_id)
+    event, outcome = _locked_for_change(principal, event_id, member_of=member_of)
     if event is None:
         return outcome
     if errors := check_move(start, end):
@@ -459,7 +507,7 @@ def do_move_occurrence(
             if event.all_day
             else {"starts_at": start, "ends_at": end}
         )
-        return do_update_event(principal, event.id, data)
+        return do_update_event(principal, event.id, data, member_of=member_of)
     if recurrence_id is None:
         return Outcome(
             errors=[CalendarError("REQUIRED", "Say which occurrence moves.", "recurrenceId")]
@@ -480,6 +528,8 @@ def do_edit_following(
     recurrence_id: datetime,
     data: Mapping[str, Any],
     new_event_id: uuid.UUID | None = None,
+    *,
+    member_of: frozenset[uuid.UUID] = NO_DEPARTMENTS,
 ) -> Outcome:
     """ "This and following": the series ends before ``recurrence_id`` and a new series,
     with ``data`` applied, starts there. Returns the new series.
@@ -487,7 +537,7 @@ def do_edit_following(
     Changed occurrences and exdates from ``recurrence_id`` on go with the new series; a
     COUNT is shared between the two. From the first occurrence this is a whole-series edit.
     """
-    event, outcome = _locked_for_change(principal, event_id)
+    event, outcome = _locked_for_change(principal, event_id, member_of=member_of)
     if event is None:
         return outcome
     if not event.is_recurring:
@@ -497,7 +547,7 @@ def do_edit_following(
     rid = recurrence.as_utc(recurrence_id)
     before = recurrence.occurrences_before(event, rid)
     if before == 0:
-        return do_update_event(principal, event.id, data)
+        return do_update_event(principal, event.id, data, member_of=member_of)
     # The new series' first occurrence is the one split at, with the series' duration.
     base = values_of(event)
     length = recurrence.duration(event)
@@ -511,6 +561,8 @@ def do_edit_following(
         base["rrule"] = recurrence.with_count(event.rrule, count - before)
     base["exdates"] = [t for t in event.exdates if datetime.fromisoformat(t) >= rid]
     errors, values = check_event_values(data, base)
+    if not errors and values["owner_department_id"] != event.owner_department_id:
+        errors += check_department(principal, values["owner_department_id"], member_of)
     attendees: list[uuid.UUID] | list[EventAttendee] = list(event.attendees.all())
     if data.get("attendee_ids") is not None:
         attendee_errors, attendees = check_attendees(data["attendee_ids"])
@@ -563,13 +615,15 @@ def do_edit_occurrence(
     recurrence_id: datetime,
     data: Mapping[str, Any],
     expected_version: int | None = None,
+    *,
+    member_of: frozenset[uuid.UUID] = NO_DEPARTMENTS,
 ) -> Outcome:
     """Give one occurrence of a series its own title or location (RECURRENCE-ID).
 
     Its times stay (``do_move_occurrence`` moves it, with its rooms); an occurrence that
     ends up like the series again loses its override row.
     """
-    event, outcome = _locked_for_change(principal, event_id, expected_version)
+    event, outcome = _locked_for_change(principal, event_id, expected_version, member_of)
     if event is None:
         return outcome
     if not event.is_recurring:

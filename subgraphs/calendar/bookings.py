@@ -294,13 +294,16 @@ async def facilities_of(principal: Principal, event_id: str) -> list[str]:
 
 
 async def create_event_with_rooms(
-    principal: Principal, data: Mapping[str, Any], facility_ids: list[str]
+    principal: Principal,
+    data: Mapping[str, Any],
+    facility_ids: list[str],
+    member_of: frozenset[uuid.UUID] = actions.NO_DEPARTMENTS,
 ) -> Outcome:
     """``do_create_event``, booking ``facility_ids`` for every occurrence; all or nothing."""
     event_id = uuid.uuid4()
 
     def write() -> Outcome:
-        return actions.do_create_event(principal, data, event_id=event_id)
+        return actions.do_create_event(principal, data, event_id=event_id, member_of=member_of)
 
     if not facility_ids:
         return await sync_to_async(write)()

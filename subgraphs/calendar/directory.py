@@ -10,6 +10,8 @@ another municipality comes back as null, exactly like an ID of nothing.
   and sub-departments are not included), ``Group.members`` its active members. Someone who
   joins the department later is not invited.
 - A facility's bookings come back as plain intervals for ``availability`` to count.
+- The caller's own departments (main post and 兼務) decide who may write a department's
+  own entries (``access.can_change``).
 """
 
 from __future__ import annotations
@@ -131,6 +133,31 @@ async def department_members(
     if found.get("d0") is None:
         return None
     return {uuid.UUID(m["id"]) for m in found["d0"]["members"]}
+
+
+# --- who may write into a department's week ------------------------------------------------
+
+MY_DEPARTMENTS = "{ me { department { id } additionalDepartments { id } } }"
+
+
+async def department_ids_of(principal: Principal) -> frozenset[uuid.UUID]:
+    """The principal's main and additional (兼務) departments; empty if none."""
+    if not principal.is_authenticated:
+        return frozenset()
+    me = (await peers.ask("people", principal, MY_DEPARTMENTS)).get("me") or {}
+    found = [me.get("department"), *(me.get("additionalDepartments") or [])]
+    return frozenset(uuid.UUID(d["id"]) for d in found if d)
+
+
+async def department_exists(principal: Principal, organization_id: uuid.UUID) -> bool:
+    """Whether ``organization_id`` is a department of the principal's municipality."""
+    found = await peers.ask(
+        "people",
+        principal,
+        "query($id: ID!) { organization(id: $id) { id } }",
+        {"id": str(organization_id)},
+    )
+    return found.get("organization") is not None
 
 
 # --- facilities: how booked they are -----------------------------------------------------

@@ -10,7 +10,7 @@ from subgraphs.calendar import actions
 from subgraphs.calendar.models import Event
 from subgraphs.core.principal import ROLE_STAFF, Principal
 from subgraphs.people import actions as people_actions
-from subgraphs.people.models import Person
+from subgraphs.people.models import Person, PersonAdditionalDepartment
 from tests.conftest import GraphQLClient, Municipality
 
 CALENDAR_URL = "/subgraphs/calendar/graphql"
@@ -55,10 +55,20 @@ def principal_of(person: Person) -> Principal:
     )
 
 
-def create_event(organizer: Person, **data: Any) -> Event:
-    """An event made through the action, as the GraphQL mutation would."""
+def departments_of(person: Person) -> frozenset[Any]:
+    """The person's main and additional (兼務) departments, as people would answer."""
+    extra = PersonAdditionalDepartment.objects.filter(person=person)
+    ids = {person.department_id, *extra.values_list("organization_id", flat=True)}
+    return frozenset(ids - {None})
+
+
+def create_event(organizer: Person, member_of: frozenset[Any] | None = None, **data: Any) -> Event:
+    """An event made through the action, as the GraphQL mutation would (which asks people
+    for the organizer's departments: here they come from the person's rows)."""
     data.setdefault("title", "課内会議")
-    outcome = actions.do_create_event(principal_of(organizer), data)
+    if member_of is None:
+        member_of = departments_of(organizer)
+    outcome = actions.do_create_event(principal_of(organizer), data, member_of=member_of)
     assert outcome.ok, outcome.errors
     return outcome.obj  # type: ignore[no-any-return]
 

@@ -120,7 +120,11 @@ async def test_a_department_week_hears_its_members_and_its_own_entries(okawa, ka
     async with watching(okawa.people["shimin"], [kakari, shuji], shomu) as next_change:
         await make(okawa.people["jinji"], title="人事係の会議")  # another department
         await make(kanda.people["kakari"], title="苅田町の会議")  # another municipality
-        own = await make(kacho, title="係の棚卸し", owner_department_id=shomu.id)
+        # 課長 is no member of 庶務係: the action is told he is (as a 兼務 there would be),
+        # so that the entry is heard as the department's own, not as a member's.
+        own = await make(
+            kacho, title="係の棚卸し", owner_department_id=shomu.id, member_of=frozenset({shomu.id})
+        )
         heard = await next_change()
         assert (heard["eventId"], heard["event"]["title"]) == (str(own.id), "係の棚卸し")
         meeting = await make(shuji, title="窓口当番")

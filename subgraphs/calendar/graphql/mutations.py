@@ -1,13 +1,14 @@
 """Write side of the calendar subgraph: parse input, call one do_*, shape the result.
 
-Expected failures come back in ``errors`` (CalendarError); changing an event you do not
-organise (unless a tenant admin) is a FORBIDDEN GraphQL error.
+Expected failures come back in ``errors`` (CalendarError); changing an event you may not
+change (``access.can_change``) is a FORBIDDEN GraphQL error, putting an entry into the week
+of a department you do not belong to a FORBIDDEN error on ``ownerDepartmentId``.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from asgiref.sync import sync_to_async
 from strawberry.types import Info
 
 from subgraphs.calendar import actions, bookings, directory
-from subgraphs.calendar.access import access_event_by_id
+from subgraphs.calendar.access import access_event_by_id, as_uuid, needs_departments
 from subgraphs.calendar.graphql.inputs import (
     CreateEventInput,
     EditOccurrenceInput,
@@ -84,17 +85,49 @@ def _errors(outcome: actions.Outcome) -> list[CalendarErrorType]:
 
 
 def _writer(
-    principal: Principal, action: Callable[..., actions.Outcome], *args: Any
+    principal: Principal, action: Callable[..., actions.Outcome], *args: Any, **kwargs: Any
 ) -> Callable[[], actions.Outcome]:
-    """``action(principal, *args)`` to run in a thread; NotPermitted becomes FORBIDDEN."""
+    """``action(principal, *args, **kwargs)`` to run in a thread; NotPermitted becomes
+    FORBIDDEN."""
 
     def write() -> actions.Outcome:
         try:
-            return action(principal, *args)
+            return action(principal, *args, **kwargs)
         except actions.NotPermitted as exc:
             raise Forbidden(str(exc)) from exc
 
     return write
+
+
+async def _departments(
+    principal: Principal, event_id: object | None, data: Mapping[str, Any] | None = None
+) -> tuple[frozenset[uuid.UUID], list[actions.CalendarError]]:
+    """The principal's departments (main and 兼務) when the write involves a department's
+    week (the event's, or the one ``data`` puts it into); asked of people only then.
+
+    An administrator may write into any department's week, of their municipality only:
+    a department ID that people does not know there is NOT_FOUND.
+    """
+    raw = (data or {}).get("owner_department_id")
+    target = as_uuid(raw) if raw is not None else None
+
+    def current() -> uuid.UUID | None:
+        event = access_event_by_id(principal, event_id) if event_id is not None else None
+        return event.owner_department_id if event is not None else None
+
+    owner = await sync_to_async(current)() if event_id is not None else None
+    errors: list[actions.CalendarError] = []
+    if (
+        principal.is_tenant_admin
+        and target is not None
+        and target != owner
+        and not await directory.department_exists(principal, target)
+    ):
+        message = f"No department {target} in your municipality."
+        errors.append(actions.CalendarError("NOT_FOUND", message, "ownerDepartmentId"))
+    if not needs_departments(principal, owner, target):
+        return actions.NO_DEPARTMENTS, errors
+    return await directory.department_ids_of(principal), errors
 
 
 async def _payload(principal: Principal, outcome: actions.Outcome) -> CalendarEventPayload:
@@ -110,10 +143,10 @@ async def _payload(principal: Principal, outcome: actions.Outcome) -> CalendarEv
 
 
 async def _run(
-    info: Info, action: Callable[..., actions.Outcome], *args: Any
+    info: Info, action: Callable[..., actions.Outcome], *args: Any, **kwargs: Any
 ) -> CalendarEventPayload:
     principal = require_authenticated(principal_of(info))
-    outcome = await sync_to_async(_writer(principal, action, *args))()
+    outcome = await sync_to_async(_writer(principal, action, *args, **kwargs))()
     return await _payload(principal, outcome)
 
 
@@ -164,8 +197,11 @@ class Mutation:
         if expansion.errors:
             return await _payload(principal, actions.Outcome(errors=expansion.errors))
         data["attendee_ids"] = expansion.attendee_ids
+        member_of, errors = await _departments(principal, None, data)
+        if errors:
+            return await _payload(principal, actions.Outcome(errors=errors))
         outcome = await bookings.create_event_with_rooms(
-            principal, data, [str(f) for f in input.facility_ids]
+            principal, data, [str(f) for f in input.facility_ids], member_of=member_of
         )
         return await _payload(principal, outcome)
 
@@ -179,9 +215,10 @@ class Mutation:
     ) -> CalendarEventPayload:
         principal = require_authenticated(principal_of(info))
         data, errors = await _update_data(principal, id, input)
-        if errors:
-            return await _payload(principal, actions.Outcome(errors=errors))
-        write = _writer(principal, actions.do_update_event, id, data, version)
+        member_of, department_errors = await _departments(principal, id, data)
+        if errors or department_errors:
+            return await _payload(principal, actions.Outcome(errors=errors + department_errors))
+        write = _writer(principal, actions.do_update_event, id, data, version, member_of=member_of)
         rooms = None if input.facility_ids is None else [str(f) for f in input.facility_ids]
         outcome = await bookings.write_with_rooms(principal, id, write, rooms)
         return await _payload(principal, outcome)
@@ -191,7 +228,8 @@ class Mutation:
     )
     async def cancel_event(self, info: Info, id: strawberry.ID) -> CalendarEventPayload:
         principal = require_authenticated(principal_of(info))
-        write = _writer(principal, actions.do_cancel_event, id)
+        member_of, _ = await _departments(principal, id)
+        write = _writer(principal, actions.do_cancel_event, id, member_of=member_of)
         outcome = await bookings.cancel_with_bookings(principal, id, write)
         return await _payload(principal, outcome)
 
@@ -203,7 +241,10 @@ class Mutation:
         self, info: Info, event_id: strawberry.ID, recurrence_id: datetime
     ) -> CalendarEventPayload:
         principal = require_authenticated(principal_of(info))
-        write = _writer(principal, actions.do_cancel_occurrence, event_id, recurrence_id)
+        member_of, _ = await _departments(principal, event_id)
+        write = _writer(
+            principal, actions.do_cancel_occurrence, event_id, recurrence_id, member_of=member_of
+        )
         outcome = await bookings.write_with_rooms(principal, event_id, write)
         return await _payload(principal, outcome)
 
@@ -220,7 +261,16 @@ class Mutation:
         recurrence_id: datetime | None = None,
     ) -> CalendarEventPayload:
         principal = require_authenticated(principal_of(info))
-        write = _writer(principal, actions.do_move_occurrence, event_id, recurrence_id, start, end)
+        member_of, _ = await _departments(principal, event_id)
+        write = _writer(
+            principal,
+            actions.do_move_occurrence,
+            event_id,
+            recurrence_id,
+            start,
+            end,
+            member_of=member_of,
+        )
         outcome = await bookings.write_with_rooms(principal, event_id, write)
         return await _payload(principal, outcome)
 
@@ -234,13 +284,23 @@ class Mutation:
     ) -> CalendarEventPayload:
         principal = require_authenticated(principal_of(info))
         data, errors = await _update_data(principal, event_id, input)
-        if errors:
-            return await _payload(principal, actions.Outcome(errors=errors))
+        member_of, department_errors = await _departments(principal, event_id, data)
+        if errors or department_errors:
+            return await _payload(principal, actions.Outcome(errors=errors + department_errors))
         # The new series' ID is fixed now: the dry run and the write must make the same one.
         write = _writer(
-            principal, actions.do_edit_following, event_id, recurrence_id, data, uuid.uuid4()
+            principal,
+            actions.do_edit_following,
+            event_id,
+            recurrence_id,
+            data,
+            uuid.uuid4(),
+            member_of=member_of,
         )
-        outcome = await bookings.write_with_rooms(principal, event_id, write)
+        # facilityIds: the rooms of the new series (booked for its occurrences, all or
+        # none); the old series keeps its own rooms before the split.
+        rooms = None if input.facility_ids is None else [str(f) for f in input.facility_ids]
+        outcome = await bookings.write_with_rooms(principal, event_id, write, rooms)
         return await _payload(principal, outcome)
 
     @strawberry.mutation(
@@ -256,8 +316,16 @@ class Mutation:
         input: EditOccurrenceInput,
         version: int | None = None,
     ) -> CalendarEventPayload:
+        principal = require_authenticated(principal_of(info))
+        member_of, _ = await _departments(principal, event_id)
         return await _run(
-            info, actions.do_edit_occurrence, event_id, recurrence_id, input.to_data(), version
+            info,
+            actions.do_edit_occurrence,
+            event_id,
+            recurrence_id,
+            input.to_data(),
+            version,
+            member_of=member_of,
         )
 
     @strawberry.mutation(description="Answer an invitation.")

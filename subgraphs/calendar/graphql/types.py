@@ -9,6 +9,8 @@ Times are stored in UTC and shown with Japan's offset (+09:00), the same instant
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from datetime import date, datetime, timedelta
 from enum import Enum
 
@@ -16,7 +18,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
-from subgraphs.calendar import access, recurrence
+from subgraphs.calendar import access, directory, recurrence
 from subgraphs.calendar.actions import CalendarError
 from subgraphs.calendar.graphql.loaders import (
     EventByIdLoader,
@@ -93,6 +95,20 @@ class _OccurrenceTypes:
                 shown = made[id(occurrence)] = OccurrenceType(occurrence=occurrence)
             found.append(shown)
         return found
+
+
+class ViewerDepartments:
+    """The viewer's departments (main and 兼務), asked of people at most once per
+    operation, and only when an entry of a department is asked about."""
+
+    def __init__(self, context: YuiContext) -> None:
+        self._principal = context.principal
+        self._found: asyncio.Task[frozenset[uuid.UUID]] | None = None
+
+    async def get(self) -> frozenset[uuid.UUID]:
+        if self._found is None:
+            self._found = asyncio.ensure_future(directory.department_ids_of(self._principal))
+        return await self._found
 
 
 @strawberry.federation.type(name="Person", keys=["id"])
@@ -329,9 +345,16 @@ class EventType:
     def attendees(self, info: Info) -> list[AttendeeType]:
         return AttendeeType.list_for(info, self.obj)
 
-    @strawberry.field(description="Whether you may change it (organizer or tenant admin).")
-    def can_edit(self, info: Info) -> bool:
-        return access.can_change(principal_of(info), self.obj)
+    @strawberry.field(
+        description="Whether you may change it: its organizer or a tenant admin; a "
+        "department's own entry: the department's members (main post or 兼務) or a tenant admin."
+    )
+    async def can_edit(self, info: Info) -> bool:
+        principal = principal_of(info)
+        member_of: frozenset[uuid.UUID] = frozenset()
+        if access.needs_departments(principal, self.obj.owner_department_id):
+            member_of = await context_of(info).loader(ViewerDepartments).get()
+        return access.can_change(principal, self.obj, member_of)
 
     @strawberry.field(description="Occurrences overlapping [start, end), at most a year.")
     def occurrences(self, info: Info, start: datetime, end: datetime) -> list[OccurrenceType]:
