@@ -11,6 +11,7 @@ from subgraphs.calendar.graphql.queries import Query
 from subgraphs.calendar.graphql.subscriptions import Subscription
 from subgraphs.calendar.graphql.types import EventType, OrganizationType, PersonType
 from subgraphs.core.graphql.extensions import subgraph_extensions
+from subgraphs.core.timerange import SCALAR_OVERRIDES
 
 FEDERATION_VERSION: Final = "2.11"
 
@@ -21,4 +22,5 @@ schema = strawberry.federation.Schema(
     types=[PersonType, OrganizationType, EventType],
     federation_version=FEDERATION_VERSION,
     extensions=subgraph_extensions(),
+    scalar_overrides=SCALAR_OVERRIDES,
 )

@@ -7,6 +7,7 @@ from typing import Final
 import strawberry
 
 from subgraphs.core.graphql.extensions import subgraph_extensions
+from subgraphs.core.timerange import SCALAR_OVERRIDES
 from subgraphs.presence.graphql.mutations import Mutation
 from subgraphs.presence.graphql.queries import Query
 from subgraphs.presence.graphql.subscriptions import Subscription
@@ -21,4 +22,5 @@ schema = strawberry.federation.Schema(
     types=[PersonType],
     federation_version=FEDERATION_VERSION,
     extensions=subgraph_extensions(),
+    scalar_overrides=SCALAR_OVERRIDES,
 )
