@@ -27,7 +27,9 @@ Every calendar write that may change those periods runs as:
    a compensation that fails itself is logged).
 
 "This and following" (``editFollowing``) splits a series: the new series takes over the
-bookings of the old one from the split on, then the old one keeps those before it.
+bookings of the old one from the split on, then the old one keeps those before it. With
+``facilityIds`` the new series has exactly those rooms (booked for each of its occurrences,
+all or none, the old series' later bookings reused where they fit, the rest freed).
 Cancelling a whole event frees all its bookings after the cancellation is saved.
 
 Left open: between the dry run and the real write another change to the same event can
@@ -159,17 +161,23 @@ def dry_run(
             steps.append(Step(pk, [], periods, since, facility_ids=facility_ids))
         return Plan(outcome, steps)
     old = str(event_id)
-    if facility_ids is not None:  # the rooms change: one step, old facilities to go back to
+    split_off = {pk: periods for pk, periods in after.items() if pk != old}
+    if facility_ids is not None and not split_off:
+        # The rooms change: one step, old facilities to go back to.
         return Plan(
             outcome, [Step(old, before or [], after.get(old, []), since, None, facility_ids)]
         )
     left = [p for p in before or [] if p not in after.get(old, [])]
-    for pk, periods in after.items():
-        if pk != old and periods:
+    for pk, periods in split_off.items():
+        if facility_ids and not periods:
+            return Plan(Outcome(errors=[NOTHING_AHEAD]))
+        if periods:
             # A new series split off ("this and following"): it takes over the old one's
-            # bookings from the first occurrence the old series no longer has.
+            # bookings from the first occurrence the old series no longer has, and with
+            # ``facility_ids`` has exactly those rooms from there on (the old series keeps
+            # its own rooms before the split).
             split = max(since, min(p[0] for p in periods + left))
-            steps.append(Step(pk, [], periods, split, take_over_from=old))
+            steps.append(Step(pk, [], periods, split, old, facility_ids))
     if after.get(old, []) != (before or []) or steps:
         steps.append(Step(old, before or [], after.get(old, []), since))
     return Plan(outcome, steps)
@@ -263,7 +271,10 @@ async def write_with_rooms(
     plan = await sync_to_async(dry_run)(principal, event_id, write, facility_ids)
     if event_id is not None and facility_ids is not None:
         for step in plan.steps:
-            step.facilities_before = await facilities_of(principal, step.event_id)
+            # Undo books again what the event had; for a split-off series, the rooms of
+            # the series it took the bookings over from.
+            had = step.take_over_from or step.event_id
+            step.facilities_before = await facilities_of(principal, had)
     if not plan.outcome.ok or not plan.steps:
         if not plan.outcome.ok:
             return plan.outcome
