@@ -129,3 +129,13 @@ def flag(name: str, default: bool) -> bool:
     if value in {"0", "false", "no", "off"}:
         return False
     raise ImproperlyConfigured(f"{name}={raw!r}: expected true or false")
+
+
+def hour_of_day(name: str, default: int) -> int:
+    """An hour 0-23 of the day in Japan time, e.g. ``YUI_PRESENCE_RESET_HOUR=4`` (04:00)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit() and 0 <= int(raw) <= 23):
+        raise ImproperlyConfigured(f"{name}={raw!r}: expected an hour from 0 to 23 (Japan time)")
+    return int(raw)

@@ -50,6 +50,9 @@ DATABASES = {
         os.environ.get("YUI_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'yui.sqlite3'}"
     )
 }
+# A connection a database restart broke is noticed before it is used, not on every later
+# request (subgraphs.core.db does the same for work outside Django's request cycle).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = config.redis_url()
@@ -110,6 +113,10 @@ LOGIN_FREE_FAILURES = 3
 LOGIN_LOCK_FAILURES = 10
 LOGIN_LOCK_SECONDS = 15 * 60
 LOGIN_FAILURE_WINDOW_SECONDS = 60 * 60
+
+# Presence (在席) reads as 未設定 again from this hour (Japan time) each night, unless a
+# return time set with it lies beyond; computed when read, so no job has to run.
+PRESENCE_RESET_HOUR = config.hour_of_day("YUI_PRESENCE_RESET_HOUR", 4)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024  # a 40,000-row staff CSV fits
 

@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from subgraphs.core.events import publish_on_commit
 from subgraphs.core.principal import Principal
+from subgraphs.presence import clock
 from subgraphs.presence.access import access_presence_by_person_id
-from subgraphs.presence.models import MESSAGE_MAX_LENGTH, PresenceStatus
+from subgraphs.presence.models import MESSAGE_MAX_LENGTH, UNSET, PresenceStatus
 
 EVENT_TYPE = "presence.changed"
 # A return time set a moment ago may reach us just after it passed (a slow network, a
@@ -64,7 +65,12 @@ def check_presence(
 ) -> tuple[list[PresenceError], PresenceValues]:
     """Validate and normalise what a person wants to show."""
     errors = []
-    if status not in PresenceStatus.Status.values:
+    if status == UNSET:
+        # 未設定 is what shows until a status is chosen; choosing it would say nothing.
+        errors.append(
+            PresenceError("INVALID", "Choose where you are (未設定 is not one).", "status")
+        )
+    elif status not in PresenceStatus.Status.values:
         errors.append(PresenceError("INVALID", f"Unknown status {status!r}.", "status"))
     # Shown on one line next to a name in the directory: line breaks become spaces.
     text = " ".join((message or "").splitlines()).strip()
@@ -97,10 +103,13 @@ def do_set_presence(
 ) -> Outcome:
     """Set the principal's own presence; a change bumps ``version`` and is published on commit.
 
-    Setting exactly what is shown already changes nothing: same version, no event.
+    Setting exactly what is shown already changes nothing: same version, no event. A
+    status reset overnight (clock.py) shows 未設定, so choosing it again the next morning is
+    a change.
     """
     assert principal.tenant_id is not None and principal.person_id is not None
-    errors, values = check_presence(status, message, back_at)
+    now = clock.now().astimezone(UTC)  # stored and answered in UTC, as rows read back
+    errors, values = check_presence(status, message, back_at, now=now)
     if errors:
         return Outcome(errors=errors)
     row = access_presence_by_person_id(principal, principal.person_id, for_update=True)
@@ -113,6 +122,7 @@ def do_set_presence(
                     status=values.status,
                     message=values.message,
                     back_at=values.back_at,
+                    updated_at=now,
                     version=1,
                 )
         except IntegrityError:
@@ -122,9 +132,15 @@ def do_set_presence(
         else:
             _publish_on_commit(row)
             return Outcome(obj=row)
-    if (row.status, row.message, row.back_at) == (values.status, values.message, values.back_at):
+    unchanged = (row.status, row.message, row.back_at) == (
+        values.status,
+        values.message,
+        values.back_at,
+    )
+    if unchanged and not clock.is_stale(row, now):
         return Outcome(obj=row)
     row.status, row.message, row.back_at = values.status, values.message, values.back_at
+    row.updated_at = now
     row.version += 1  # the row is locked, so no concurrent change can take the same number
     row.save()
     _publish_on_commit(row)

@@ -42,8 +42,8 @@ def principal_of(person: Person) -> Principal:
 def unset(person: Person) -> dict[str, object]:
     """What everyone sees of a person who never set a status (or of a person they may not see)."""
     return {
-        "status": "IN",
-        "label": "在席",
+        "status": "UNSET",
+        "label": "未設定",
         "message": "",
         "backAt": None,
         "updatedAt": None,

@@ -45,7 +45,7 @@ def test_entities_of_another_municipality_carry_nothing_readable(okawa, kanda):
         {
             "__typename": "Person",
             "id": str(theirs.id),
-            "presence": {"status": "IN", "message": "", "version": 0},
+            "presence": {"status": "UNSET", "message": "", "version": 0},
         },
         {
             "__typename": "Person",

@@ -109,4 +109,4 @@ def test_my_presence_is_mine_alone(okawa):
     set_my_presence(presence_api(okawa, "shuji"), status="LEAVE", message="年休")
     others = [okawa.people[k] for k in ("kacho", "kakari", "jinji", "shimin")]
     board = presence_api(okawa, "kacho").data(PRESENCES, {"ids": [str(p.id) for p in others]})
-    assert {p["label"] for p in board["presences"]} == {"在席"}
+    assert {p["label"] for p in board["presences"]} == {"未設定"}

@@ -23,7 +23,7 @@ from tests.presence import (
 
 
 @pytest.mark.django_db
-def test_someone_who_never_set_a_status_is_shown_in_with_version_0(okawa):
+def test_someone_who_never_set_a_status_is_shown_unset_with_version_0(okawa):
     me = okawa.people["shuji"]
     data = presence_api(okawa, "shuji").data(MY_PRESENCE)
     assert data["myPresence"] == unset(me)
@@ -53,7 +53,7 @@ def test_presences_answer_in_the_order_asked_with_the_default_for_the_unset(okaw
     board = presence_api(okawa, "jinji").data(PRESENCES, {"ids": ids})["presences"]
     assert [(p["person"]["id"], p["label"], p["message"]) for p in board] == [
         (str(shuji.id), "在宅勤務", ""),
-        (str(kakari.id), "在席", ""),
+        (str(kakari.id), "未設定", ""),
         (str(kacho.id), "会議中", "第1会議室 15時まで"),
         (str(shuji.id), "在宅勤務", ""),
     ]
@@ -81,7 +81,7 @@ def test_entities_add_presence_to_people_of_the_people_subgraph(okawa):
         {
             "__typename": "Person",
             "id": str(shimin.id),
-            "presence": {"status": "IN", "message": "", "version": 0},
+            "presence": {"status": "UNSET", "message": "", "version": 0},
         },
         {
             "__typename": "Person",
@@ -110,7 +110,7 @@ def test_entities_for_1_or_50_people_cost_the_same_sql_queries(okawa):
             entities = api.data(ENTITIES, {"reps": reps[:size]})["_entities"]
         assert [e["id"] for e in entities] == [r["id"] for r in reps[:size]]
         counts[size] = len(queries)
-    assert [e["presence"]["status"] for e in entities[:4]] == ["AWAY", "IN", "AWAY", "IN"]
+    assert [e["presence"]["status"] for e in entities[:4]] == ["AWAY", "UNSET", "AWAY", "UNSET"]
     assert counts[1] == counts[50], counts
     presence_selects = [
         q for q in queries.captured_queries if "presence_presencestatus" in q["sql"]

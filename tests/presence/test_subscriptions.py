@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from django.db import connections, transaction
 
 from subgraphs.core.graphql.context import YuiContext
 from subgraphs.people.models import Person
+from subgraphs.presence import clock as presence_clock
 from subgraphs.presence.actions import do_set_presence
 from subgraphs.presence.graphql.schema import schema
 from tests.presence import MY_PRESENCE, SET_MY_PRESENCE, principal_of
@@ -131,6 +133,27 @@ async def test_changes_made_while_the_board_is_busy_show_the_latest_state_once(o
         # The hint about version 2 still queued shows nothing new; the next change does.
         await set_presence(shuji, "IN")
         assert (await kacho_sees.next_change())["version"] == 3
+
+
+async def test_the_board_hears_the_nightly_reset_as_every_query_shows_it(okawa, monkeypatch):
+    # The presence clock, frozen: Thursday 17:30 in Japan, then the next morning.
+    now = [datetime(2026, 12, 3, 8, 30, tzinfo=UTC)]
+    monkeypatch.setattr(presence_clock, "now", lambda: now[0])
+    shuji = okawa.people["shuji"]
+    async with board(okawa.people["kacho"], pinger=okawa.people["kakari"]) as kacho_sees:
+        await set_presence(shuji, "IN", "庁内")
+        now[0] += timedelta(hours=11)  # Friday 04:30: a hint read after the reset
+        late = await kacho_sees.next_change()
+        assert (late["status"], late["label"], late["message"]) == ("UNSET", "未設定", "")
+        mine = await schema.execute(
+            MY_PRESENCE, context_value=YuiContext(principal=principal_of(shuji))
+        )
+        assert mine.data["myPresence"]["label"] == late["label"]
+        # Choosing yesterday's status again in the morning is news, announced at once.
+        now[0] += timedelta(hours=4)
+        await set_presence(shuji, "IN", "庁内")
+        back = await kacho_sees.next_change()
+        assert (back["label"], back["message"], back["version"]) == ("在席", "庁内", 2)
 
 
 class Abandon(Exception):

@@ -13,11 +13,13 @@ from asgiref.sync import sync_to_async
 from strawberry.dataloader import DataLoader
 
 from subgraphs.core.graphql.context import YuiContext
+from subgraphs.presence import clock
 from subgraphs.presence.models import PresenceStatus
 
 
 class PresenceByPersonIdLoader(DataLoader[uuid.UUID, PresenceStatus]):
-    """Presence by person ID: the row of the principal's tenant, else the unset default.
+    """Presence by person ID as shown now: the row of the principal's tenant (未設定 once
+    the nightly reset has passed it, see clock.py), else the unset default.
 
     One SQL query per batch, however many people a directory page or ``_entities`` asks
     for. An ID of another tenant finds no row (the rows are scoped by tenant) and gets the
@@ -31,7 +33,8 @@ class PresenceByPersonIdLoader(DataLoader[uuid.UUID, PresenceStatus]):
             tenant_id = principal.tenant_id
             assert tenant_id is not None, "every field using this loader requires sign-in"
             rows = PresenceStatus.objects.for_principal(principal).filter(person_id__in=set(keys))
-            found = {row.person_id: row for row in rows}
+            at = clock.now()
+            found = {row.person_id: clock.as_shown(row, at) for row in rows}
             return [found.get(k) or PresenceStatus.unset(tenant_id, k) for k in keys]
 
         super().__init__(load_fn=sync_to_async(batch))

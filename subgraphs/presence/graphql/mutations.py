@@ -11,7 +11,6 @@ from subgraphs.core.graphql.errors import require_authenticated
 from subgraphs.presence import actions
 from subgraphs.presence.graphql.inputs import SetPresenceInput
 from subgraphs.presence.graphql.types import PresenceErrorType, PresenceType
-from subgraphs.presence.models import PresenceStatus
 
 
 @strawberry.type(name="SetPresencePayload")
@@ -30,7 +29,11 @@ class Mutation:
     async def set_my_presence(self, info: Info, input: SetPresenceInput) -> SetPresencePayload:
         principal = require_authenticated(principal_of(info))
         outcome = await sync_to_async(actions.do_set_presence)(
-            principal, PresenceStatus.Status[input.status.name], input.message, input.back_at
+            # The enum's names are the stored values; UNSET comes back as an INVALID error.
+            principal,
+            input.status.name,
+            input.message,
+            input.back_at,
         )
         return SetPresencePayload(
             presence=outcome.obj if outcome.ok else None,  # type: ignore[arg-type]

@@ -18,7 +18,7 @@ MAX_PERSON_IDS = 500
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Your own presence (在席, version 0, until you set one).")
+    @strawberry.field(description="Your own presence (未設定, version 0, until you set one).")
     async def my_presence(self, info: Info) -> PresenceType | None:
         principal = require_authenticated(principal_of(info))
         assert principal.person_id is not None

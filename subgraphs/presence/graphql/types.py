@@ -15,15 +15,20 @@ from strawberry.types import Info
 
 from subgraphs.core.graphql.context import context_of, principal_of
 from subgraphs.core.graphql.errors import require_authenticated
+from subgraphs.presence import clock
 from subgraphs.presence.access import as_uuid
 from subgraphs.presence.graphql.loaders import PresenceByPersonIdLoader
-from subgraphs.presence.models import PresenceStatus
+from subgraphs.presence.models import UNSET, UNSET_LABEL, PresenceStatus
 
 Status = PresenceStatus.Status
 
 
 @strawberry.enum(name="PresenceStatusKind", description="Where a staff member is.")
 class PresenceStatusKind(Enum):
+    UNSET = strawberry.enum_value(
+        UNSET,
+        description=f"{UNSET_LABEL}: nothing chosen yet, or reset overnight; cannot be chosen.",
+    )
     IN = strawberry.enum_value(Status.IN.value, description=Status.IN.label)
     AWAY = strawberry.enum_value(Status.AWAY.value, description=Status.AWAY.label)
     MEETING = strawberry.enum_value(Status.MEETING.value, description=Status.MEETING.label)
@@ -49,7 +54,7 @@ class PersonType:
         return cls(id=id) if as_uuid(id) is not None else None
 
     @strawberry.field(
-        description="Where they are. Someone who never set a status is 在席 (IN) with "
+        description="Where they are. Someone who never set a status is 未設定 (UNSET) with "
         "version 0; null only when it could not be read (e.g. signed out)."
     )
     async def presence(self, info: Info) -> PresenceType | None:
@@ -65,9 +70,9 @@ class PresenceType:
     def status(self, root: PresenceStatus) -> PresenceStatusKind:
         return PresenceStatusKind(root.status)
 
-    @strawberry.field(description="The status in Japanese, e.g. 会議中.")
+    @strawberry.field(description="The status in Japanese, e.g. 会議中 (未設定 when UNSET).")
     def label(self, root: PresenceStatus) -> str:
-        return str(Status(root.status).label)
+        return root.label
 
     @strawberry.field(description="A short note, e.g. 第1会議室 15時まで; empty when none.")
     def message(self, root: PresenceStatus) -> str:
@@ -84,6 +89,15 @@ class PresenceType:
     @strawberry.field(description="0 until first set, then one more with every change.")
     def version(self, root: PresenceStatus) -> int:
         return root.version
+
+    @strawberry.field(
+        description="When this status will read as 未設定 by itself: the first nightly reset "
+        "(YUI_PRESENCE_RESET_HOUR, Japan time) after it was set, or after backAt if later. "
+        "The reset is not announced by presenceChanged: a board refreshes at this time. "
+        "Null when UNSET."
+    )
+    def reset_at(self, root: PresenceStatus) -> datetime | None:
+        return clock.resets_at(root)
 
     @strawberry.field(description="Whose presence: name and department come from people.")
     def person(self, root: PresenceStatus) -> PersonType:
