@@ -24,6 +24,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from gateway.executor import RequestContext
 from gateway.server import Forbidden, IncomingRequest, Unauthorized
 from subgraphs.core import signing
+from subgraphs.core.db import refresh_connections
 from subgraphs.core.graphql.context import YuiContext
 from subgraphs.core.principal import ANONYMOUS, AuthenticationFailed, Principal
 from subgraphs.people.auth import authenticate_request
@@ -50,6 +51,12 @@ def _bearer_from_init(payload: dict[str, Any]) -> str | None:
 
 
 def _authenticate_sync(incoming: IncomingRequest) -> Principal:
+    # Every request through the gateway starts here, on the thread that does the ORM work
+    # of the gateway path (authentication, in-process subgraphs): the place to drop a
+    # connection a database restart broke, as Django does when its requests start.
+    refresh_connections()
+    if not _has_credentials(incoming):
+        return ANONYMOUS
     request = _django_request(incoming)
     init_authorization = _bearer_from_init(incoming.init_payload)
     if init_authorization and "HTTP_AUTHORIZATION" not in request.META:
@@ -74,14 +81,21 @@ def _authenticate_sync(incoming: IncomingRequest) -> Principal:
     return principal
 
 
-async def authenticate(incoming: IncomingRequest) -> RequestContext:
-    """The gateway's ``authenticate`` hook for Yui."""
-    has_credentials = (
+def _has_credentials(incoming: IncomingRequest) -> bool:
+    return bool(
         "authorization" in incoming.headers
         or settings.SESSION_COOKIE_NAME in incoming.headers.get("cookie", "")
         or _bearer_from_init(incoming.init_payload)
     )
-    principal = await sync_to_async(_authenticate_sync)(incoming) if has_credentials else ANONYMOUS
+
+
+async def authenticate(incoming: IncomingRequest) -> RequestContext:
+    """The gateway's ``authenticate`` hook for Yui.
+
+    A database that is down raises ``DatabaseError`` here; ``yui.federation`` answers
+    that as SERVICE_UNAVAILABLE (503), not as a crashed request.
+    """
+    principal = await sync_to_async(_authenticate_sync)(incoming)
     return RequestContext(principal=principal)
 
 

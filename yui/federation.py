@@ -7,16 +7,22 @@ reaches each subgraph at its ``join__graph(url:)`` over HTTP with the signed pri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import AsyncIterator, Mapping
 from functools import lru_cache
+from typing import Any
 
+import orjson
+from asgiref.sync import sync_to_async
 from django.template.loader import render_to_string
 
 from gateway.engine import Gateway, Limits
-from gateway.executor import Transport
+from gateway.executor import RequestContext, Transport
 from gateway.server import GatewayApp
-from gateway.supergraph import Supergraph
+from gateway.supergraph import Graph, Supergraph
 from gateway.transports import HttpTransport, InProcessTransport
+from subgraphs.core.db import arefresh_connections, database_is_up
+from subgraphs.core.graphql.errors import SERVICE_UNAVAILABLE, unexpected_error_payload
 from yui import edge
 from yui.registry import SUBGRAPHS, subgraph_schema, subgraph_sdl
 
@@ -48,13 +54,92 @@ def graphiql_html(endpoint: str) -> str:
     return render_to_string("yui/graphiql.html", {"endpoint": endpoint, "title": "Yui"})
 
 
+class YuiGatewayApp(GatewayApp):
+    """The gateway with Yui's edge: what fails outside the subgraphs gets an answer too.
+
+    An exception the gateway does not handle itself (typically the database being down
+    while the edge authenticates) becomes a GraphQL error with a code, SERVICE_UNAVAILABLE
+    with 503 or INTERNAL with 500 and a reference the log carries, never a bare server
+    error page nor the exception's text. ``/health`` reports the database, which the edge
+    needs to authenticate anyone.
+    """
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].rstrip("/") == "/health":
+            await self._health(send)
+            return
+        if scope["type"] not in {"http", "websocket"}:
+            await super().__call__(scope, receive, send)
+            return
+        started = False
+
+        async def watched_send(message: dict[str, Any]) -> None:
+            nonlocal started
+            if message["type"] in {"http.response.start", "websocket.close"}:
+                started = True
+            await send(message)
+
+        try:
+            await super().__call__(scope, receive, watched_send)
+        except Exception as exc:
+            message, extensions = unexpected_error_payload(exc)
+            unavailable = extensions["code"] == SERVICE_UNAVAILABLE
+            if started:
+                return  # the answer is on its way; the log has the reference
+            if scope["type"] == "http":
+                body = orjson.dumps({"errors": [{"message": message, "extensions": extensions}]})
+                await self._respond(
+                    send, 503 if unavailable else 500, body, "application/json; charset=utf-8"
+                )
+            else:
+                # 1013 "try again later" / 1011 "internal error" (RFC 6455); the reason
+                # carries the reference (at most 123 bytes).
+                with contextlib.suppress(Exception):
+                    await send(
+                        {
+                            "type": "websocket.close",
+                            "code": 1013 if unavailable else 1011,
+                            "reason": message[:120],
+                        }
+                    )
+
+    async def _health(self, send: Any) -> None:
+        up = await sync_to_async(database_is_up)()
+        body = orjson.dumps(
+            {"status": "ok" if up else "unavailable", "database": "ok" if up else "unavailable"}
+        )
+        await self._respond(send, 200 if up else 503, body, "application/json")
+
+
+class YuiInProcessTransport(InProcessTransport):
+    """In-process subgraph calls replace a connection that failed before they start.
+
+    ``edge.authenticate`` does so for each request; a WebSocket's later operations come
+    through here only (one connection, many operations).
+    """
+
+    async def execute(
+        self, graph: Graph, document: str, variables: dict[str, Any], context: RequestContext
+    ) -> dict[str, Any]:
+        await arefresh_connections(health_check=False)
+        return await super().execute(graph, document, variables, context)
+
+    async def subscribe(
+        self, graph: Graph, document: str, variables: dict[str, Any], context: RequestContext
+    ) -> AsyncIterator[dict[str, Any]]:
+        await arefresh_connections(health_check=False)
+        async for event in super().subscribe(graph, document, variables, context):
+            yield event
+
+
 @lru_cache(maxsize=1)
 def embedded_app() -> GatewayApp:
     transports = {
-        name: InProcessTransport(subgraph_schema(name), edge.subgraph_context) for name in SUBGRAPHS
+        name: YuiInProcessTransport(subgraph_schema(name), edge.subgraph_context)
+        for name in SUBGRAPHS
     }
     gateway = Gateway(supergraph_sdl(), transports)
-    return GatewayApp(
+    return YuiGatewayApp(
         gateway, path=GRAPHQL_PATH, authenticate=edge.authenticate, graphiql_html=graphiql_html
     )
 
@@ -76,7 +161,7 @@ def distributed_app(
         for graph in parsed.graphs.values()
     }
     gateway = Gateway(parsed, transports, limits=limits)
-    return GatewayApp(
+    return YuiGatewayApp(
         gateway,
         path=GRAPHQL_PATH,
         authenticate=edge.authenticate,

@@ -10,6 +10,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.static import serve
 
+from subgraphs.core.db import database_is_up
 from subgraphs.core.principal import ANONYMOUS, AuthenticationFailed
 from subgraphs.people.auth import authenticate_request
 from subgraphs.people.models import Person
@@ -40,7 +41,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def health(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"status": "ok"})
+    """200 when this process can serve; 503 while the database is down (a load balancer
+    then sends requests elsewhere, and the operator sees why)."""
+    up = database_is_up()
+    state = "ok" if up else "unavailable"
+    return JsonResponse({"status": state, "database": state}, status=200 if up else 503)
 
 
 def vendor_asset(request: HttpRequest, name: str) -> HttpResponseBase:

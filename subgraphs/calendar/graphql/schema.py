@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Final
 
-import strawberry
-
 from subgraphs.calendar.graphql.mutations import Mutation
 from subgraphs.calendar.graphql.queries import Query
 from subgraphs.calendar.graphql.subscriptions import Subscription
 from subgraphs.calendar.graphql.types import EventType, OrganizationType, PersonType
 from subgraphs.core.graphql.extensions import subgraph_extensions
+from subgraphs.core.graphql.schema import SubgraphSchema
 from subgraphs.core.timerange import SCALAR_OVERRIDES
 
 FEDERATION_VERSION: Final = "2.11"
 
-schema = strawberry.federation.Schema(
+schema = SubgraphSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,

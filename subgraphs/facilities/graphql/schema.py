@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
-import strawberry
-
 from subgraphs.core.graphql.extensions import subgraph_extensions
+from subgraphs.core.graphql.schema import SubgraphSchema
 from subgraphs.core.timerange import SCALAR_OVERRIDES
 from subgraphs.facilities.graphql.mutations import Mutation
 from subgraphs.facilities.graphql.queries import Query
@@ -15,7 +14,7 @@ from subgraphs.facilities.graphql.types import EventType, PersonType, Reservatio
 
 FEDERATION_VERSION: Final = "2.11"
 
-schema = strawberry.federation.Schema(
+schema = SubgraphSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Final
 
-import strawberry
-
 from subgraphs.core.graphql.extensions import subgraph_extensions
+from subgraphs.core.graphql.schema import SubgraphSchema
 from subgraphs.people.graphql.mutations import Mutation
 from subgraphs.people.graphql.queries import Query
 from subgraphs.people.graphql.types import OrganizationType, PersonType
 
 FEDERATION_VERSION: Final = "2.11"
 
-schema = strawberry.federation.Schema(
+schema = SubgraphSchema(
     query=Query,
     mutation=Mutation,
     types=[PersonType, OrganizationType],

@@ -182,6 +182,11 @@ class PersonConnection:
         return [edge.node for edge in self.edges]
 
 
+# No directory has a billion entries; a larger offset is no cursor we handed out, and the
+# databases refuse one beyond 64 bits (SQLite: "datatype mismatch").
+MAX_CURSOR_OFFSET = 10**9
+
+
 def encode_cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
 
@@ -193,7 +198,7 @@ def decode_cursor(cursor: str) -> int:
         offset = int(number)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError("Invalid cursor.") from exc
-    if kind != "o" or offset < 0:
+    if kind != "o" or not 0 <= offset <= MAX_CURSOR_OFFSET:
         raise ValueError("Invalid cursor.")
     return offset
 
