@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator
-from functools import partial
 from typing import Any
 
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
-from django.db import close_old_connections, transaction
+from django.db import transaction
+
+from subgraphs.core.db import arefresh_connections
 
 logger = logging.getLogger(__name__)
 
@@ -29,16 +30,30 @@ REJOIN_SECONDS = 60 * 60
 def publish_on_commit(group: str, message: dict[str, Any]) -> None:
     """Send ``message`` to ``group`` once the current transaction commits.
 
-    robust: the change is committed whatever happens to the hint; a channel layer that is
-    down is logged, not reported to the user as a failed change.
+    The change is committed whatever happens to the hint: a channel layer that is down
+    is logged (the event lost, its name in the log), never reported to the user as a
+    failed change, and its address never shown to them.
     """
-    transaction.on_commit(partial(_send, group, message), robust=True)
+
+    def send() -> None:
+        _send(group, message)
+
+    # robust: should _send itself fail, Django logs that too and runs the other callbacks.
+    transaction.on_commit(send, robust=True)
 
 
 def _send(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     assert layer is not None, "CHANNEL_LAYERS is configured in settings"
-    async_to_sync(layer.group_send)(group, message)
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:
+        logger.warning(
+            "event %s for %s lost: the channel layer is not reachable",
+            message.get("type", "?"),
+            group,
+            exc_info=True,
+        )
 
 
 async def group_messages(group: str) -> AsyncGenerator[dict[str, Any], None]:
@@ -51,10 +66,10 @@ async def group_messages(group: str) -> AsyncGenerator[dict[str, Any], None]:
     try:
         while True:
             yield await layer.receive(channel)
-            # Django closes connections when a request finishes; a subscription is no
-            # request, so it drops the ones past CONN_MAX_AGE or broken itself, like
-            # Channels' consumers, or one database restart would end every live view.
-            await sync_to_async(close_old_connections)()
+            # Django checks connections when a request starts; a subscription is no
+            # request, so it drops broken ones itself, or one database restart would end
+            # every live view.
+            await arefresh_connections()
     finally:
         renewal.cancel()
         await layer.group_discard(group, channel)
