@@ -16,12 +16,13 @@ left out keeps what the event has.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import secrets
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import nh3
@@ -218,7 +219,7 @@ def check_event_values(
         try:
             v["rrule"] = recurrence.normalise_rrule(v["rrule"], start)
         except recurrence.InvalidRule as exc:
-            err("INVALID_RRULE", str(exc), "rrule")
+            err(exc.code, str(exc), "rrule")  # INVALID_RRULE or RRULE_NEVER_OCCURS
     exdates = []
     for value in v["exdates"] or []:
         try:
@@ -384,6 +385,94 @@ def _create(
     return event
 
 
+# --- changed occurrences when the series' timing changes ---------------------------------
+#
+# A changed occurrence (moved, cancelled, given its own title or room) is keyed by the
+# original start of its occurrence (RECURRENCE-ID), and so is an exdate. When the whole
+# series changes its time, its rule or its start, those starts are no longer the
+# series' and the exceptions would silently vanish: a moved meeting would jump back onto
+# the series' new time, a cancelled one come back. As calendar apps do, an exception
+# belongs to its occurrence's **day** (in Japan): it is re-keyed to the series' new start
+# on the same day and keeps what it has: a moved occurrence stays where it was moved to
+# (and its booked rooms with it), a cancelled one stays cancelled, an own title stays.
+# Where that cannot be, the exception is dropped and the payload says so
+# (``resetOccurrences``): the series no longer has an occurrence on that day (the rule
+# now says Tuesdays, the series starts later, COUNT shrank, it is no longer recurring);
+# or the series turned all-day or back, where the times it was moved to mean nothing
+# (its own title and room stay, its time goes back to the series').
+
+
+def _series_start_on(event: Event, day: date) -> datetime | None:
+    """The original start the series has on ``day`` (Japan), exdates aside; None if none."""
+    if not event.rrule:
+        return None
+    first = recurrence.series_start(event).astimezone(recurrence.TOKYO)
+    start = datetime.combine(day, first.time(), recurrence.TOKYO).astimezone(UTC)
+    probe = copy.copy(event)
+    probe.exdates = []
+    return start if recurrence.is_occurrence(probe, start) else None
+
+
+def _day_of(moment: datetime) -> date:
+    return recurrence.as_utc(moment).astimezone(recurrence.TOKYO).date()
+
+
+def _live_overrides(event: Event, since: datetime | None = None) -> list[EventOverride]:
+    """The event's changed occurrences (from ``since`` on) that are occurrences of it as it
+    is now; rows left behind by earlier edits, which nobody sees, are deleted."""
+    rows = EventOverride.objects.filter(event=event).order_by("recurrence_id")
+    if since is not None:
+        rows = rows.filter(recurrence_id__gte=since)
+    probe = copy.copy(event)
+    probe.exdates = []
+    live = []
+    for row in rows:
+        if recurrence.is_occurrence(probe, row.recurrence_id):
+            live.append(row)
+        else:
+            row.delete()
+    return live
+
+
+def _follow_new_timing(
+    event: Event, overrides: Iterable[EventOverride], all_day_changed: bool
+) -> list[datetime]:
+    """Re-key ``overrides`` (of this event or of the series it was split from) and the
+    event's exdates onto ``event``'s new timing, by day; the RECURRENCE-IDs of the changed
+    occurrences that were reset (see above)."""
+    reset: list[datetime] = []
+    for row in overrides:
+        old = recurrence.as_utc(row.recurrence_id)
+        new = _series_start_on(event, _day_of(old))
+        if new is None:
+            reset.append(old)
+            row.delete()
+            continue
+        if all_day_changed and (row.starts_at is not None or row.ends_at is not None):
+            reset.append(old)
+            row.starts_at = row.ends_at = None
+            if not row.cancelled and row.title is None and row.location is None:
+                row.delete()
+                continue
+        row.event = event
+        row.recurrence_id = new
+        row.save()
+    exdates = set()
+    for text in event.exdates or []:
+        new = _series_start_on(event, _day_of(datetime.fromisoformat(text)))
+        if new is not None:
+            exdates.add(new.isoformat())
+    event.exdates = sorted(exdates)
+    return sorted(reset)
+
+
+TIMING_KEYS = ("all_day", "starts_at", "start_date", "rrule")
+
+
+def _timing_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    return any(before[name] != after[name] for name in TIMING_KEYS)
+
+
 @transaction.atomic
 def do_update_event(
     principal: Principal,
@@ -407,11 +496,21 @@ def do_update_event(
     if errors:
         return Outcome(errors=errors)
     before = _people_of(event)
+    old = values_of(event)
+    live = _live_overrides(event) if event.is_recurring and _timing_changed(old, values) else None
     for name, value in values.items():
         setattr(event, name, value)
+    reset: list[datetime] = []
+    if live is not None:
+        given = event.exdates
+        reset = _follow_new_timing(event, live, old["all_day"] != values["all_day"])
+        if "exdates" in data:  # exdates given with the change are meant for the new timing
+            event.exdates = given
     if attendees is not None:
         _set_attendees(event, attendees)
-    return _saved_change(event, before | _people_of(event))
+    outcome = _saved_change(event, before | _people_of(event))
+    outcome.extra["reset_occurrences"] = reset
+    return outcome
 
 
 @transaction.atomic
@@ -570,23 +669,23 @@ def do_edit_following(
     if errors:
         return Outcome(errors=errors)
     people_before = _people_of(event)
+    moving = _live_overrides(event, since=rid)
     event.rrule = recurrence.with_until(event.rrule, rid - timedelta(seconds=1))
     event.exdates = [t for t in event.exdates if datetime.fromisoformat(t) < rid]
-    moving = event.overrides.filter(recurrence_id__gte=rid)
     new = _create(event.tenant_id, event.organizer_id, values, attendees, event_id=new_event_id)
-    if (
-        values["rrule"] == base["rrule"]
-        and values["starts_at"] == base["starts_at"]
-        and (values["start_date"] == base["start_date"])
-    ):
+    reset: list[datetime] = []
+    if not _timing_changed(base, values):
         # Same timing: the changed occurrences are still occurrences of the new series.
-        moving.update(event=new)
+        EventOverride.objects.filter(pk__in=[o.pk for o in moving]).update(event=new)
     else:
-        moving.delete()
+        given = new.exdates
+        reset = _follow_new_timing(new, moving, base["all_day"] != values["all_day"])
+        if "exdates" in data:
+            new.exdates = given
     _refresh_span(new)
     new.save()
     _saved_change(event, people_before)
-    return Outcome(obj=new)
+    return Outcome(obj=new, extra={"reset_occurrences": reset})
 
 
 def check_occurrence_values(data: Mapping[str, Any]) -> tuple[list[CalendarError], dict[str, Any]]:

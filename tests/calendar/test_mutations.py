@@ -241,3 +241,111 @@ def test_attendees_respond_others_cannot(okawa):
     assert event["attendees"][0]["response"] == "ACCEPTED"
     stranger = calendar_api(okawa, "kakari").data(RESPOND, {"id": str(meeting.id), "r": "DECLINED"})
     assert stranger["respondToEvent"]["errors"][0]["code"] == "NOT_INVITED"
+
+
+RESET_PAYLOAD = f"{PAYLOAD} resetOccurrences"
+UPDATE_WITH_RESETS = f"""mutation($id: ID!, $input: UpdateEventInput!) {{
+  updateEvent(id: $id, input: $input) {{ {RESET_PAYLOAD} }} }}"""
+FOLLOWING_WITH_RESETS = f"""mutation($id: ID!, $rid: DateTime!, $input: UpdateEventInput!) {{
+  editFollowing(eventId: $id, recurrenceId: $rid, input: $input) {{ {RESET_PAYLOAD} }} }}"""
+
+
+def _series_with_exceptions(okawa):
+    """Mondays 10:00 from 6 April 2026: the 13th moved to Wednesday 15th 14:00, the 20th
+    cancelled, the 27th in another room, 4 May taken out (an exdate)."""
+    meeting = weekly(okawa, exdates=[jst(2026, 5, 4, 10)])
+    api = calendar_api(okawa, "kacho")
+    moved = {"id": str(meeting.id), "rid": iso(2026, 4, 13, 10)}
+    moved |= {"s": iso(2026, 4, 15, 14), "e": iso(2026, 4, 15, 15)}
+    assert api.data(MOVE, moved)["moveOccurrence"]["errors"] == []
+    cancel = {"id": str(meeting.id), "rid": iso(2026, 4, 20, 10)}
+    assert api.data(CANCEL_OCCURRENCE, cancel)["cancelOccurrence"]["errors"] == []
+    edit = """mutation($id: ID!, $rid: DateTime!) { editOccurrence(eventId: $id,
+      recurrenceId: $rid, input: { location: "第3会議室" }) { errors { code } } }"""
+    assert (
+        api.data(edit, {"id": str(meeting.id), "rid": iso(2026, 4, 27, 10)})["editOccurrence"][
+            "errors"
+        ]
+        == []
+    )
+    return meeting, api
+
+
+def _seen(api, start, end):
+    return [(o["start"], o["location"], o["isMoved"]) for o in week(api, start, end)]
+
+
+@pytest.mark.django_db
+def test_a_new_series_time_keeps_moved_cancelled_and_edited_occurrences(okawa):
+    meeting, api = _series_with_exceptions(okawa)
+    result = api.data(
+        UPDATE_WITH_RESETS,
+        {
+            "id": str(meeting.id),
+            "input": {"start": iso(2026, 4, 6, 11), "end": iso(2026, 4, 6, 12)},
+        },
+    )["updateEvent"]
+    assert result["errors"] == [] and result["resetOccurrences"] == []
+    assert _seen(api, jst(2026, 4, 6), jst(2026, 5, 12)) == [
+        (iso(2026, 4, 6, 11), "", False),
+        (iso(2026, 4, 15, 14), "", True),  # still where it was moved to
+        # 20 April still cancelled
+        (iso(2026, 4, 27, 11), "第3会議室", False),  # its own room, the series' new time
+        # 4 May still taken out
+        (iso(2026, 5, 11, 11), "", False),
+    ]
+    # The exceptions now name the series' new starts, as an export would say them.
+    keys = EventOverride.objects.filter(event=meeting).values_list("recurrence_id", flat=True)
+    assert sorted(keys) == [jst(2026, 4, 13, 11), jst(2026, 4, 20, 11), jst(2026, 4, 27, 11)]
+    meeting.refresh_from_db()
+    assert meeting.exdates == [jst(2026, 5, 4, 11).astimezone(meeting.starts_at.tzinfo).isoformat()]
+
+
+@pytest.mark.django_db
+def test_a_new_rule_resets_the_exceptions_of_days_it_no_longer_has_and_says_so(okawa):
+    meeting, api = _series_with_exceptions(okawa)
+    # Tuesdays from now on: no Monday is left for the changes to stay with.
+    result = api.data(
+        UPDATE_WITH_RESETS,
+        {
+            "id": str(meeting.id),
+            "input": {
+                "start": iso(2026, 4, 7, 10),
+                "end": iso(2026, 4, 7, 11),
+                "rrule": "FREQ=WEEKLY;BYDAY=TU",
+            },
+        },
+    )["updateEvent"]
+    assert result["errors"] == []
+    assert result["resetOccurrences"] == [
+        iso(2026, 4, 13, 10),
+        iso(2026, 4, 20, 10),
+        iso(2026, 4, 27, 10),
+    ]
+    assert _seen(api, jst(2026, 4, 6), jst(2026, 4, 29)) == [
+        (iso(2026, 4, 7, 10), "", False),
+        (iso(2026, 4, 14, 10), "", False),
+        (iso(2026, 4, 21, 10), "", False),
+        (iso(2026, 4, 28, 10), "", False),
+    ]
+    assert not EventOverride.objects.filter(event=meeting).exists()
+
+
+@pytest.mark.django_db
+def test_this_and_following_at_a_new_time_keeps_the_later_exceptions(okawa):
+    meeting, api = _series_with_exceptions(okawa)
+    result = api.data(
+        FOLLOWING_WITH_RESETS,
+        {
+            "id": str(meeting.id),
+            "rid": iso(2026, 4, 13, 10),
+            "input": {"start": iso(2026, 4, 13, 9), "end": iso(2026, 4, 13, 10)},
+        },
+    )["editFollowing"]
+    assert result["errors"] == [] and result["resetOccurrences"] == []
+    assert _seen(api, jst(2026, 4, 6), jst(2026, 5, 12)) == [
+        (iso(2026, 4, 6, 10), "", False),
+        (iso(2026, 4, 15, 14), "", True),
+        (iso(2026, 4, 27, 9), "第3会議室", False),
+        (iso(2026, 5, 11, 9), "", False),
+    ]

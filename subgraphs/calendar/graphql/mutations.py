@@ -24,6 +24,7 @@ from subgraphs.calendar.graphql.inputs import (
     UpdateEventInput,
 )
 from subgraphs.calendar.graphql.loaders import events_for
+from subgraphs.calendar.recurrence import TOKYO
 from subgraphs.calendar.graphql.types import (
     AttendeeResponse,
     CalendarErrorType,
@@ -45,6 +46,14 @@ class CalendarEventPayload:
         "errors say why nothing changed."
     )
     errors: list[CalendarErrorType]
+    reset_occurrences: list[datetime] = strawberry.field(
+        default_factory=list,
+        description="updateEvent / editFollowing of a series: changed occurrences (moved, "
+        "cancelled or given their own title) that could not keep their change, by their "
+        "RECURRENCE-ID, because the series no longer has an occurrence on that day (or, "
+        "turning all-day or back, the time they were moved to). Every other changed "
+        "occurrence keeps its change: a moved one stays where it was moved to, with its rooms.",
+    )
 
 
 @strawberry.type(name="ClosedDayPayload")
@@ -137,7 +146,12 @@ async def _payload(principal: Principal, outcome: actions.Outcome) -> CalendarEv
     def read() -> CalendarEventPayload:
         # Read back with attendees and overrides, as every reader sees events.
         event = events_for(principal).get(pk=outcome.obj.pk)
-        return CalendarEventPayload(event=EventType.of(event), errors=[])
+        reset = outcome.extra.get("reset_occurrences") or []
+        return CalendarEventPayload(
+            event=EventType.of(event),
+            errors=[],
+            reset_occurrences=[r.astimezone(TOKYO) for r in reset],
+        )
 
     return await sync_to_async(read)()
 
