@@ -24,7 +24,6 @@ from subgraphs.calendar.graphql.inputs import (
     UpdateEventInput,
 )
 from subgraphs.calendar.graphql.loaders import events_for
-from subgraphs.calendar.recurrence import TOKYO
 from subgraphs.calendar.graphql.types import (
     AttendeeResponse,
     CalendarErrorType,
@@ -34,6 +33,7 @@ from subgraphs.calendar.graphql.types import (
     HolidayType,
     IcsImportErrorType,
 )
+from subgraphs.calendar.recurrence import TOKYO
 from subgraphs.core.graphql.context import principal_of
 from subgraphs.core.graphql.errors import Forbidden, require_authenticated, require_tenant_admin
 from subgraphs.core.principal import Principal
