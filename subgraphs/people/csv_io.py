@@ -15,6 +15,14 @@ differ are updated.
 A column left out of the file leaves that field untouched (new rows get the default), so
 an office may send only ``ログインID,氏名,内線番号`` to update extensions. Only the key and
 the name columns are required.
+
+Excel's "Unicode text" (UTF-16 with a BOM, tab-separated) is read as well: the delimiter is
+taken from the header line, whatever the encoding.
+
+Cells a spreadsheet would run as a formula are written with a leading ``'`` on export and
+read back without it (see ``quote_formula``), so a round trip changes no byte.
+
+Every error carries a stable ``code`` (``ERROR_CODES``) for the UI's messages.
 """
 
 from __future__ import annotations
@@ -61,19 +69,55 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 ProgressCallback = Callable[[int, int], None]
 
 
+# The codes of import errors: stable, for the UI's (Japanese) messages; the English
+# message beside each error is for logs and the command line.
+ERROR_CODES = {
+    "UNKNOWN_ENCODING": "the encoding named is not a text encoding",
+    "BAD_ENCODING": "the bytes cannot be read in the encoding (named or detected)",
+    "EMPTY_FILE": "no header line",
+    "MALFORMED_CSV": "a quote is left open, or similar",
+    "UNKNOWN_COLUMN": "a header that is not a column of this kind",
+    "MISSING_COLUMN": "a required column is not in the header",
+    "DUPLICATE_COLUMN": "a column appears twice in the header",
+    "COLUMN_COUNT": "a row has more or fewer cells than the header",
+    "REQUIRED": "a required value is empty",
+    "TOO_LONG": "a value is longer than its column holds",
+    "CONTROL_CHARACTER": "a value holds a control character",
+    "NOT_INTEGER": "a display order that is not a whole number",
+    "OUT_OF_RANGE": "a display order beyond what the database holds",
+    "INVALID_EMAIL": "not an e-mail address",
+    "DUPLICATE_CODE": "a department code on two lines of the file",
+    "DUPLICATE_LOGIN_ID": "a login ID on two lines of the file",
+    "UNKNOWN_DEPARTMENT": "a department code the tenant does not have",
+    "INACTIVE_DEPARTMENT": "a department code of a deactivated department",
+    "UNKNOWN_PARENT": "a parent code neither in the file nor in the tenant",
+    "PARENT_NOT_IN_FILE": "the parent would be deactivated with its children active",
+    "PARENT_CYCLE": "parent codes that form a loop",
+    "DEPARTMENT_HAS_STAFF": "a department to deactivate that active staff still belong to",
+    "NO_ROWS": "deactivation asked for with a file without rows",
+    "SELF_DEACTIVATION": "the file would deactivate the administrator importing it",
+    "NO_INPUT": "neither a file nor text was sent (GraphQL)",
+}
+
+
 @dataclass(frozen=True)
 class CsvRowError:
     """One problem of an import: ``line`` is the physical line in the file (the header is
-    line 1; None for the whole file), ``column`` the header as written in the file."""
+    line 1; None for the whole file), ``column`` the header as written in the file,
+    ``code`` one of ``ERROR_CODES``."""
 
     line: int | None
     column: str | None
+    code: str
     message: str
+
+    def __post_init__(self) -> None:
+        assert self.code in ERROR_CODES, self.code
 
     def __str__(self) -> str:
         where = f"line {self.line}" if self.line is not None else "file"
         column = f" [{self.column}]" if self.column else ""
-        return f"{where}:{column} {self.message}"
+        return f"{where}:{column} {self.code} {self.message}"
 
 
 @dataclass
@@ -89,9 +133,14 @@ class ImportReport:
     unchanged: int = 0
     errors: list[CsvRowError] = field(default_factory=list)
     applied: bool = False
-    # Active rows of the tenant absent from the file, whether or not they are deactivated.
+    # Active rows of the tenant absent from the file that an import manages (departments;
+    # staff the import made), whether or not they are deactivated.
     missing: list[str] = field(default_factory=list)
+    # Active accounts absent from the file that no import made (`yui admin add`, created in
+    # the UI or API): never the import's to deactivate, listed so a preview shows them.
+    unmanaged: list[str] = field(default_factory=list)
     rows: int = 0
+    delimiter: str = ","
 
     @property
     def ok(self) -> bool:
@@ -167,16 +216,61 @@ def _text_codec(name: str) -> str | None:
     return info.name
 
 
-def _decode_error(data: bytes, exc: UnicodeDecodeError, codec: str, offset: int = 0) -> CsvRowError:
-    start, end = exc.start + offset, exc.end + offset
-    line = data.count(b"\n", 0, start) + 1
+# Byte order marks, longest first: UTF-32 LE's begins with UTF-16 LE's.
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig", "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16-be"),
+)
+# How much of a file without a BOM is looked at for the NUL bytes of UTF-16.
+_SNIFF_BYTES = 4096
+
+
+def _decode_error(
+    data: bytes, exc: UnicodeDecodeError, label: str, codec: str, skip: int = 0
+) -> CsvRowError:
+    start, end = exc.start + skip, exc.end + skip
+    # Lines are counted in the text before the damage, so they are right for UTF-16 too.
+    line = data[skip:start].decode(codec, errors="replace").count("\n") + 1
     bad = data[start:end].hex(" ").upper()
     return CsvRowError(
         line,
         None,
-        f"The file cannot be read as {codec} (byte {bad}); "
+        "BAD_ENCODING",
+        f"The file cannot be read as {label} (byte {bad}); "
         "save it as CSV again or name its encoding.",
     )
+
+
+def _decode_as(
+    data: bytes, codec: str, label: str | None = None, skip: int = 0
+) -> tuple[str | None, str, CsvRowError | None]:
+    """``data[skip:]`` decoded with ``codec``; errors point into ``data`` (``skip`` is the
+    BOM), and name the encoding as ``label``."""
+    label = label or codec
+    try:
+        text = data[skip:].decode(codec)
+    except UnicodeDecodeError as exc:
+        return None, label, _decode_error(data, exc, label, codec, skip)
+    # A BOM read with plain "utf-8" or "utf-16-le" would glue itself to the first header.
+    return text.removeprefix("\ufeff"), label, None
+
+
+def _guess_utf16(data: bytes) -> str | None:
+    """UTF-16 without a BOM: ASCII characters (digits of codes and login IDs, delimiters,
+    line ends) put a NUL byte beside them, always on the same side. CP932 and UTF-8 text
+    has none, bar a stray one (reported as a control character); the other side has a few
+    only from characters such as U+3000 (the full-width space) or U+4E00 (一)."""
+    head = data[:_SNIFF_BYTES]
+    pairs = len(head) // 2
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if odd * 4 >= pairs and even * 4 < odd:
+        return "utf-16-le"
+    if even * 4 >= pairs and odd * 4 < even:
+        return "utf-16-be"
+    return None
 
 
 def _decode(data: bytes, encoding: str | None) -> tuple[str | None, str, CsvRowError | None]:
@@ -190,19 +284,23 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str | None, str, CsvRowE
                 CsvRowError(
                     None,
                     None,
-                    f"Unknown encoding {encoding!r}; use cp932, utf-8-sig or utf-8.",
+                    "UNKNOWN_ENCODING",
+                    f"Unknown encoding {encoding!r}; use cp932, utf-8-sig, utf-8 or utf-16.",
                 ),
             )
         if codec == "utf-8-sig":
-            return _decode_utf8_sig(data)
-        try:
-            text = data.decode(codec)
-        except UnicodeDecodeError as exc:
-            return None, codec, _decode_error(data, exc, codec)
-        # A BOM read with plain "utf-8" would otherwise glue itself to the first header.
-        return text.removeprefix("\ufeff"), codec, None
-    if data.startswith(codecs.BOM_UTF8):
-        return _decode_utf8_sig(data)
+            # Decoded by hand: the utf-8-sig codec reports error offsets after its BOM.
+            skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+            return _decode_as(data, "utf-8", "utf-8-sig", skip)
+        return _decode_as(data, codec)
+    for bom, label, codec in _BOMS:
+        if data.startswith(bom):
+            return _decode_as(data, codec, label, len(bom))
+    utf16 = _guess_utf16(data)
+    if utf16 is not None:
+        text, label, error = _decode_as(data, utf16)
+        if error is None:
+            return text, label, None
     try:
         return data.decode("utf-8"), "utf-8", None
     except UnicodeDecodeError as utf8_exc:
@@ -212,17 +310,52 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str | None, str, CsvRowE
             # Neither fits: the one that read further is the encoding the file was meant to
             # be in, and its failure points at the damaged line.
             if utf8_exc.start > cp932_exc.start:
-                return None, "utf-8", _decode_error(data, utf8_exc, "utf-8")
-            return None, "cp932", _decode_error(data, cp932_exc, "cp932")
+                return None, "utf-8", _decode_error(data, utf8_exc, "utf-8", "utf-8")
+            return None, "cp932", _decode_error(data, cp932_exc, "cp932", "cp932")
 
 
-def _decode_utf8_sig(data: bytes) -> tuple[str | None, str, CsvRowError | None]:
-    # Decoded by hand: the utf-8-sig codec reports error offsets after its BOM.
-    skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-    try:
-        return data[skip:].decode("utf-8"), "utf-8-sig", None
-    except UnicodeDecodeError as exc:
-        return None, "utf-8-sig", _decode_error(data, exc, "utf-8-sig", skip)
+def _delimiter(text: str) -> str:
+    """Tab or comma, whichever the header line holds more of: Excel's "Unicode text" and
+    some personnel systems write tab-separated files, whatever their encoding."""
+    header = text.split("\n", 1)[0]
+    return "\t" if header.count("\t") > header.count(",") else ","
+
+
+# --- formula cells ----------------------------------------------------------------------
+
+# A cell starting with one of these is run as a formula by Excel (OWASP's CSV injection
+# list: = + - @, tab and carriage return). Japanese Excel also reads the full-width
+# ＝ ＋ － ＠ as the start of a formula (it converts full-width input as it does typing),
+# so they are treated the same: quoting them costs nothing, as the import removes it.
+FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
+# A negative whole number (a display order, an extension "-123") is a number to Excel, not
+# a formula: it is written as it is, so the sort order column stays numeric in Excel.
+_NEGATIVE_INTEGER = re.compile(r"-[0-9]+")
+
+
+def _is_formula(value: str) -> bool:
+    return value[:1] in FORMULA_TRIGGERS and not _NEGATIVE_INTEGER.fullmatch(value)
+
+
+def _needs_quote(value: str) -> bool:
+    # Leading quotes are looked through, so a value that already starts with "'" and would
+    # read as a formula without it gets one more: the import then removes exactly one, and
+    # every value comes back as it was (`'=1` → `''=1` → `'=1`).
+    return _is_formula(value.lstrip("'"))
+
+
+def quote_formula(value: str) -> str:
+    """The cell as the export writes it: with a leading ``'`` when a spreadsheet would run
+    it as a formula (OWASP's advice), so ``=HYPERLINK(...)`` shows as text."""
+    return "'" + value if _needs_quote(value) else value
+
+
+def unquote_formula(cell: str) -> str:
+    """The value of a cell as the import reads it: the one ``'`` that ``quote_formula``
+    adds is removed, and only that one (``'001`` or ``'abc`` keep their quote)."""
+    if cell.startswith("'") and _needs_quote(cell[1:]):
+        return cell[1:]
+    return cell
 
 
 # --- reading the table ------------------------------------------------------------------
@@ -243,13 +376,15 @@ class _Table:
         return name in self.headers
 
 
-def _read_table(text: str, columns: tuple[Column, ...], errors: list[CsvRowError]) -> _Table | None:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def _read_table(
+    text: str, columns: tuple[Column, ...], errors: list[CsvRowError], delimiter: str = ","
+) -> _Table | None:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: Iterator[tuple[int, list[str]]] = _records(reader, errors)
     first = next(records, None)
     if first is None:
         if not errors:
-            errors.append(CsvRowError(None, None, "The file is empty."))
+            errors.append(CsvRowError(None, None, "EMPTY_FILE", "The file is empty."))
         return None
     _, header_cells = first
     while header_cells and not header_cells[-1].strip():
@@ -268,7 +403,12 @@ def _read_table(text: str, columns: tuple[Column, ...], errors: list[CsvRowError
             positions.append(None)
         elif col.field in headers:
             errors.append(
-                CsvRowError(1, cell.strip(), f"Column {headers[col.field]!r} appears twice.")
+                CsvRowError(
+                    1,
+                    cell.strip(),
+                    "DUPLICATE_COLUMN",
+                    f"Column {headers[col.field]!r} appears twice.",
+                )
             )
             positions.append(None)
         else:
@@ -278,7 +418,10 @@ def _read_table(text: str, columns: tuple[Column, ...], errors: list[CsvRowError
         expected = ", ".join(f"{c.header} ({c.alias})" for c in columns)
         errors.append(
             CsvRowError(
-                1, None, f"Unknown columns: {', '.join(unknown)}. Expected columns: {expected}."
+                1,
+                None,
+                "UNKNOWN_COLUMN",
+                f"Unknown columns: {', '.join(unknown)}. Expected columns: {expected}.",
             )
         )
     missing = [c for c in columns if c.required and c.field not in headers]
@@ -287,6 +430,7 @@ def _read_table(text: str, columns: tuple[Column, ...], errors: list[CsvRowError
             CsvRowError(
                 1,
                 None,
+                "MISSING_COLUMN",
                 "Missing required columns: "
                 + ", ".join(f"{c.header} ({c.alias})" for c in missing)
                 + ".",
@@ -302,11 +446,18 @@ def _read_table(text: str, columns: tuple[Column, ...], errors: list[CsvRowError
         if len(cells) < width or any(cell.strip() for cell in cells[width:]):
             errors.append(
                 CsvRowError(
-                    line, None, f"Expected {width} columns as in the header, found {len(cells)}."
+                    line,
+                    None,
+                    "COLUMN_COUNT",
+                    f"Expected {width} columns as in the header, found {len(cells)}.",
                 )
             )
             continue
-        values = {name: cells[i].strip() for i, name in enumerate(positions) if name is not None}
+        values = {
+            name: unquote_formula(cells[i].strip())
+            for i, name in enumerate(positions)
+            if name is not None
+        }
         rows.append(_Row(line, values))
     return _Table(headers, rows)
 
@@ -321,7 +472,9 @@ def _records(reader: Any, errors: list[CsvRowError]) -> Iterator[tuple[int, list
             return
         except csv.Error as exc:
             # An unclosed quote runs to the end of the file: point at where it began.
-            errors.append(CsvRowError(last_line + 1, None, f"Malformed CSV: {exc}."))
+            errors.append(
+                CsvRowError(last_line + 1, None, "MALFORMED_CSV", f"Malformed CSV: {exc}.")
+            )
             return
         yield last_line + 1, cells
         last_line = reader.line_num
@@ -338,9 +491,9 @@ class _Checker:
         self.errors = errors
         self.columns = {c.field: c for c in columns}
 
-    def error(self, row: _Row, name: str | None, message: str) -> None:
+    def error(self, row: _Row, name: str | None, code: str, message: str) -> None:
         column = self.table.headers.get(name) if name else None
-        self.errors.append(CsvRowError(row.line, column, message))
+        self.errors.append(CsvRowError(row.line, column, code, message))
 
     def lengths(self, row: _Row) -> None:
         """Checks every database would make: lengths, and control characters (PostgreSQL
@@ -348,15 +501,20 @@ class _Checker:
         for name, value in row.values.items():
             limit = self.columns[name].max_length
             if limit is not None and len(value) > limit:
-                self.error(row, name, f"Longer than {limit} characters ({len(value)}).")
+                self.error(row, name, "TOO_LONG", f"Longer than {limit} characters ({len(value)}).")
             bad = _CONTROL.search(value)
             if bad is not None:
-                self.error(row, name, f"Holds the control character U+{ord(bad[0]):04X}.")
+                self.error(
+                    row,
+                    name,
+                    "CONTROL_CHARACTER",
+                    f"Holds the control character U+{ord(bad[0]):04X}.",
+                )
 
     def required(self, row: _Row, name: str) -> str:
         value = row.values.get(name, "")
         if not value:
-            self.error(row, name, "A value is required.")
+            self.error(row, name, "REQUIRED", "A value is required.")
         return value
 
     def sort_order(self, row: _Row) -> int:
@@ -366,10 +524,10 @@ class _Checker:
         try:
             value = int(raw)
         except ValueError:
-            self.error(row, "sort_order", f"Not a whole number: {raw!r}.")
+            self.error(row, "sort_order", "NOT_INTEGER", f"Not a whole number: {raw!r}.")
             return 0
         if not INT_MIN <= value <= INT_MAX:
-            self.error(row, "sort_order", f"Out of range: {raw}.")
+            self.error(row, "sort_order", "OUT_OF_RANGE", f"Out of range: {raw}.")
             return 0
         return value
 
@@ -431,7 +589,9 @@ def _plan_organizations(
         if not code:
             continue
         if code in first_line:
-            check.error(row, "code", f"Code {code} is also on line {first_line[code]}.")
+            check.error(
+                row, "code", "DUPLICATE_CODE", f"Code {code} is also on line {first_line[code]}."
+            )
             continue
         first_line[code] = row.line
         rows[code] = row
@@ -456,6 +616,7 @@ def _plan_organizations(
             check.error(
                 rows[code],
                 "parent_code",
+                "UNKNOWN_PARENT",
                 f"Unknown parent department code {parent}: it is neither in this file "
                 "nor a department of the tenant.",
             )
@@ -463,6 +624,7 @@ def _plan_organizations(
             check.error(
                 rows[code],
                 "parent_code",
+                "PARENT_NOT_IN_FILE",
                 f"Parent department {parent} is not in this file, so it would be deactivated "
                 "with the departments below it still active.",
             )
@@ -544,6 +706,7 @@ def _check_cycles(parent_of: dict[str, str | None], rows: dict[str, _Row], check
             check.error(
                 rows[first],
                 "parent_code",
+                "PARENT_CYCLE",
                 "The parent codes form a cycle: " + " → ".join(shown) + ".",
             )
         done.update(path)
@@ -572,6 +735,7 @@ def _check_staff_left_behind(
                 CsvRowError(
                     None,
                     None,
+                    "DEPARTMENT_HAS_STAFF",
                     f"Department {org.code} {org.name} is missing from the file and would be "
                     f"deactivated, but {len(members[org.id])} active staff still belong to it "
                     "(as main or additional department); move them with a staff import first.",
@@ -649,10 +813,10 @@ def _plan_staff(
     def department(row: _Row, name: str, code: str) -> uuid.UUID | None:
         found = orgs.get(code)
         if found is None:
-            check.error(row, name, f"Unknown department code {code}.")
+            check.error(row, name, "UNKNOWN_DEPARTMENT", f"Unknown department code {code}.")
             return None
         if not found[1]:
-            check.error(row, name, f"Department {code} is inactive.")
+            check.error(row, name, "INACTIVE_DEPARTMENT", f"Department {code} is inactive.")
             return None
         return found[0]
 
@@ -669,7 +833,7 @@ def _plan_staff(
             try:
                 validate_email(email)
             except ValidationError:
-                check.error(row, "email", f"Not an e-mail address: {email}.")
+                check.error(row, "email", "INVALID_EMAIL", f"Not an e-mail address: {email}.")
         department_id = None
         department_code = row.values.get("department_code", "")
         if department_code:
@@ -685,7 +849,10 @@ def _plan_staff(
             continue
         if login_id in first_line:
             check.error(
-                row, "login_id", f"Login ID {login_id} is also on line {first_line[login_id]}."
+                row,
+                "login_id",
+                "DUPLICATE_LOGIN_ID",
+                f"Login ID {login_id} is also on line {first_line[login_id]}.",
             )
             continue
         first_line[login_id] = row.line
@@ -699,11 +866,16 @@ def _plan_staff(
         planned.append((login_id, fields, department_id, additional))
 
     plan = _StaffPlan()
-    missing = sorted(
+    absent = sorted(
         (p for p in people.values() if p.is_active and p.login_id not in first_line),
         key=lambda p: p.login_id,
     )
+    # Only accounts an import made (or took over) are the import's to deactivate: the IT
+    # administrator from `yui admin add`, or an account made in the UI, is not in the HR
+    # file and must not be locked out by it.
+    missing = [p for p in absent if p.source == Person.Source.CSV]
     report.missing = [p.login_id for p in missing]
+    report.unmanaged = [p.login_id for p in absent if p.source != Person.Source.CSV]
     if deactivate_missing:
         report.deactivated = list(report.missing)
         plan.deactivate = missing
@@ -715,7 +887,12 @@ def _plan_staff(
     for login_id, fields, department_id, additional in planned:
         person = people.get(login_id)
         if person is None:
-            person = Person(tenant=tenant, login_id=login_id, department_id=department_id)
+            person = Person(
+                tenant=tenant,
+                login_id=login_id,
+                department_id=department_id,
+                source=Person.Source.CSV,
+            )
             for name, value in fields.items():
                 setattr(person, name, value)
             # An unusable password (what make_password(None) makes): imported staff cannot
@@ -728,7 +905,9 @@ def _plan_staff(
                 plan.additional[person.id] = additional
             report.added.append(login_id)
             continue
-        wanted: dict[str, Any] = {**fields, "is_active": True}
+        # A row of the file takes the account over: from now on the HR file manages it,
+        # and a later file without it deactivates it (with --deactivate-missing).
+        wanted: dict[str, Any] = {**fields, "is_active": True, "source": Person.Source.CSV}
         if has_department:
             wanted["department_id"] = department_id
         changed = {k for k, w in wanted.items() if getattr(person, k) != w}
@@ -817,16 +996,24 @@ def do_import_csv(
     report = ImportReport(kind=kind, encoding=encoding or "")
     text, report.encoding, decode_error = _decode(data, encoding)
     if decode_error is not None or text is None:
-        report.errors.append(decode_error or CsvRowError(None, None, "Unreadable file."))
+        report.errors.append(
+            decode_error or CsvRowError(None, None, "BAD_ENCODING", "Unreadable file.")
+        )
         return report
-    table = _read_table(text, columns, report.errors)
+    report.delimiter = _delimiter(text)
+    table = _read_table(text, columns, report.errors, report.delimiter)
     if table is None:
         return report
     report.rows = len(table.rows)
     if deactivate_missing and not table.rows:
         # Most likely the wrong file, or an export cut short: it would empty the directory.
         report.errors.append(
-            CsvRowError(None, None, "The file has no rows; refusing to deactivate everything.")
+            CsvRowError(
+                None,
+                None,
+                "NO_ROWS",
+                "The file has no rows; refusing to deactivate everything.",
+            )
         )
         return report
     tracker = _Progress(progress, len(table.rows))
@@ -845,6 +1032,7 @@ def do_import_csv(
                         CsvRowError(
                             None,
                             None,
+                            "SELF_DEACTIVATION",
                             f"The file does not list {login_id}, your own account: "
                             "importing it with deactivation would lock you out.",
                         )
@@ -916,6 +1104,8 @@ def _staff_rows(tenant: Tenant) -> Iterator[tuple[str, list[str]]]:
 def export_csv(tenant: Tenant, kind: str, *, encoding: str = "cp932") -> bytes:
     """The tenant's active departments (in tree order) or staff (by display order) as CSV
     in the import format, with Japanese headers and CRLF line ends, as Excel writes it.
+    Cells Excel would run as formulas get a leading ``'`` (``quote_formula``), which the
+    import removes again.
 
     Raises ValueError for an unknown kind or encoding, or when a value has a character
     the encoding cannot hold (the message names the row; export as utf-8-sig instead).
@@ -933,7 +1123,7 @@ def export_csv(tenant: Tenant, kind: str, *, encoding: str = "cp932") -> bytes:
     def put(label: str, cells: list[str]) -> None:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(cells)
+        writer.writerow([quote_formula(cell) for cell in cells])
         line = buffer.getvalue()
         try:
             out.extend(encoder.encode(line))

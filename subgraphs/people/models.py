@@ -105,7 +105,14 @@ class Person(AbstractBaseUser):
     """A staff member, who is also the sign-in account (login ID unique per tenant).
 
     Staff imported from CSV have no usable password until an administrator sets one.
+    ``source`` says where the account came from: only accounts of the HR file (``csv``) are
+    deactivated by an import that does not list them.
     """
+
+    class Source(models.TextChoices):
+        CSV = "csv", "人事CSV"
+        ADMIN = "admin", "yui admin add"
+        MANUAL = "manual", "画面・API"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
@@ -129,6 +136,9 @@ class Person(AbstractBaseUser):
     title_rank = models.IntegerField(default=NO_TITLE_RANK)
     sort_order = models.IntegerField(default=0)
     is_active = models.BooleanField(default=True)  # type: ignore[misc]  # a column, not the base class flag
+    # Manual by default, so an account made by any other way than the import is never the
+    # import's to deactivate; the import sets csv on every row it creates or updates.
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
     search_text = models.TextField(default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -13,6 +13,8 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 import subgraphs.people
+from subgraphs.core.principal import ROLE_TENANT_ADMIN, Principal
+from subgraphs.people import actions
 from subgraphs.people.csv_io import do_import_csv, export_csv
 from subgraphs.people.kana import normalize_kana
 from subgraphs.people.models import (
@@ -20,8 +22,10 @@ from subgraphs.people.models import (
     Organization,
     Person,
     PersonAdditionalDepartment,
+    RoleAssignment,
     Tenant,
 )
+from tests.conftest import GraphQLClient
 
 DEMO = Path(subgraphs.people.__file__).parent / "demo_data"
 ORG_HEADER = "組織コード,組織名,組織名カナ,上位組織コード,表示順"
@@ -185,10 +189,11 @@ def test_encoding_is_detected(okawa: Tenant, encoding: str, data_encoding: str) 
 def test_encoding_override(okawa: Tenant) -> None:
     data = csv_bytes(STAFF_HEADER, "9000003,髙木 二郎,,,010101,,,,,", encoding="utf-16")
 
-    detected = do_import_csv(okawa, "staff", data)
+    detected = do_import_csv(okawa, "staff", data, dry_run=True)
     overridden = do_import_csv(okawa, "staff", data, encoding="utf-16")
 
-    assert not detected.ok  # UTF-16 is not guessed
+    # UTF-16 with a BOM is detected; naming it works too.
+    assert (detected.errors, detected.encoding, detected.added) == ([], "utf-16-le", ["9000003"])
     assert overridden.errors == []
     assert overridden.encoding == "utf-16"
     assert person(okawa, "9000003").name == "髙木 二郎"
@@ -205,7 +210,101 @@ def test_strict_shift_jis_override_fails_on_the_line_with_taka(okawa: Tenant) ->
 
     assert [(e.line, e.column) for e in report.errors] == [(3, None)]
     assert "shift_jis" in report.errors[0].message
+    assert report.errors[0].code == "BAD_ENCODING"
     assert snapshot() == before
+
+
+def excel_unicode_text(data: bytes, *, encoding: str = "utf-16-le", bom: bool = True) -> bytes:
+    """A CSV sample saved as Excel's "Unicode テキスト": UTF-16 (LE, with a BOM), cells
+    separated by tabs, CRLF line ends; a cell with a tab or a quote in double quotes."""
+    text = data.decode("utf-8-sig")
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\r\n")
+    writer.writerows(csv.reader(io.StringIO(text, newline="")))
+    return (("\ufeff" if bom else "") + out.getvalue()).encode(encoding)
+
+
+@pytest.mark.django_db
+def test_excel_unicode_text_is_imported(okawa: Tenant) -> None:
+    data = excel_unicode_text(sample("402125", "staff"))
+    assert data.startswith(b"\xff\xfe") and b"\t\x00" in data and b"\r\x00\n\x00" in data
+
+    report = do_import_csv(okawa, "staff", data)
+
+    assert report.errors == []
+    assert (report.encoding, report.delimiter) == ("utf-16-le", "\t")
+    assert len(report.added) == 120
+    assert person(okawa, "0552161").name == "髙橋 洋介"
+    assert additional_codes(person(okawa, "0364435")) == ["030102"]
+    # Importing the same people from the CSV sample finds nothing to change.
+    again = do_import_csv(okawa, "staff", sample("402125", "staff"))
+    assert (again.updated, again.unchanged) == ([], 120)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("encoding", "bom", "detected"),
+    [
+        ("utf-16-be", True, "utf-16-be"),
+        ("utf-16-le", False, "utf-16-le"),
+        ("utf-16-be", False, "utf-16-be"),
+    ],
+)
+def test_utf16_big_endian_and_without_bom(
+    db: None, encoding: str, bom: bool, detected: str
+) -> None:
+    data = excel_unicode_text(sample("402125", "organizations"), encoding=encoding, bom=bom)
+    report = do_import_csv(
+        Tenant.objects.create(code="406210", slug="k", name="苅田町"), "organizations", data
+    )
+
+    assert report.errors == []
+    assert (report.encoding, report.delimiter, len(report.added)) == (detected, "\t", 65)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("encoding", ["cp932", "utf-8-sig", "utf-8"])
+def test_tab_separated_files_in_every_encoding(okawa: Tenant, encoding: str) -> None:
+    # A comma inside a tab-separated cell is part of the value.
+    data = csv_bytes(
+        STAFF_HEADER.replace(",", "\t"),
+        "9000002\t髙田 ①子\tﾀｶﾀﾞ ｲﾁｺ\t\t010101\t0102;0103\t主事, 兼 庶務\t600\t\t1",
+        encoding=encoding,
+    )
+
+    report = do_import_csv(okawa, "staff", data)
+
+    assert report.errors == []
+    assert (report.encoding, report.delimiter) == (encoding, "\t")
+    stored = person(okawa, "9000002")
+    assert (stored.name, stored.title) == ("髙田 ①子", "主事, 兼 庶務")
+    assert additional_codes(stored) == ["0102", "0103"]
+
+
+@pytest.mark.django_db
+def test_utf16_errors_point_at_their_line(okawa: Tenant) -> None:
+    data = excel_unicode_text(
+        csv_bytes(STAFF_HEADER, NEW_STAFF, "9000010,山田 太郎,,,010101,,,,,", encoding="utf-8")
+    )
+    # A high surrogate followed by no low one: not UTF-16 at all, on line 3.
+    damaged = data.replace("山田".encode("utf-16-le"), b"\x00\xd8A\x00")
+    tab_errors = do_import_csv(
+        okawa,
+        "staff",
+        excel_unicode_text(
+            csv_bytes(STAFF_HEADER, "9000010,山田 太郎,,,999999,,,,,", encoding="utf-8")
+        ),
+    )
+
+    report = do_import_csv(okawa, "staff", damaged)
+
+    assert [(e.line, e.column, e.code) for e in report.errors] == [(3, None, "BAD_ENCODING")]
+    assert "utf-16-le" in report.errors[0].message
+    # Errors of a tab-separated file name its columns and lines as a CSV's do.
+    assert [(e.line, e.column, e.code) for e in tab_errors.errors] == [
+        (2, "所属組織コード", "UNKNOWN_DEPARTMENT")
+    ]
+    assert Person.objects.filter(tenant=okawa).count() == 0
 
 
 @pytest.mark.django_db
@@ -214,6 +313,7 @@ def test_unknown_encoding_name_is_an_error(okawa: Tenant) -> None:
         report = do_import_csv(okawa, "staff", csv_bytes(STAFF_HEADER, NEW_STAFF), encoding=name)
         assert not report.applied
         assert "Unknown encoding" in report.errors[0].message
+        assert report.errors[0].code == "UNKNOWN_ENCODING"
     assert not Person.objects.filter(login_id="9000001").exists()
 
 
@@ -222,47 +322,47 @@ def test_unknown_encoding_name_is_an_error(okawa: Tenant) -> None:
 STAFF_CASES = {
     "unknown department": (
         [NEW_STAFF, "9000010,山田 太郎,,,999999,,,,,"],
-        (3, "所属組織コード", "Unknown department code 999999"),
+        (3, "所属組織コード", "Unknown department code 999999", "UNKNOWN_DEPARTMENT"),
     ),
     "unknown additional department": (
         [NEW_STAFF, "9000010,山田 太郎,,,010101,0101;999998,,,,"],
-        (3, "兼務組織コード", "Unknown department code 999998"),
+        (3, "兼務組織コード", "Unknown department code 999998", "UNKNOWN_DEPARTMENT"),
     ),
     "duplicate login ID": (
         [NEW_STAFF, "9000010,山田 太郎,,,010101,,,,,", "9000010,山田 次郎,,,010101,,,,,"],
-        (4, "ログインID", "also on line 3"),
+        (4, "ログインID", "also on line 3", "DUPLICATE_LOGIN_ID"),
     ),
     "missing name": (
         [NEW_STAFF, "9000010,,ﾔﾏﾀﾞ,,010101,,,,,"],
-        (3, "氏名", "required"),
+        (3, "氏名", "required", "REQUIRED"),
     ),
     "missing login ID": (
         [NEW_STAFF, ",山田 太郎,,,010101,,,,,"],
-        (3, "ログインID", "required"),
+        (3, "ログインID", "required", "REQUIRED"),
     ),
     "bad e-mail": (
         [NEW_STAFF, "9000010,山田 太郎,,taro.yamada@,010101,,,,,"],
-        (3, "メールアドレス", "Not an e-mail address"),
+        (3, "メールアドレス", "Not an e-mail address", "INVALID_EMAIL"),
     ),
     "wrong column count": (
         [NEW_STAFF, "9000010,山田 太郎,,,010101,,,,"],
-        (3, None, "Expected 10 columns"),
+        (3, None, "Expected 10 columns", "COLUMN_COUNT"),
     ),
     "non-integer sort order": (
         [NEW_STAFF, "9000010,山田 太郎,,,010101,,,,,1.5"],
-        (3, "表示順", "Not a whole number"),
+        (3, "表示順", "Not a whole number", "NOT_INTEGER"),
     ),
     "value too long": (
         [NEW_STAFF, "9000010,山田 太郎,,,010101,,,,0123456789012345678901234567890,"],
-        (3, "内線番号", "Longer than 30"),
+        (3, "内線番号", "Longer than 30", "TOO_LONG"),
     ),
     "NUL character": (
         [NEW_STAFF, "9000010,山田\x00太郎,,,010101,,,,,"],
-        (3, "氏名", "control character U+0000"),
+        (3, "氏名", "control character U+0000", "CONTROL_CHARACTER"),
     ),
     "unclosed quote": (
         [NEW_STAFF, '9000010,"山田 太郎,,,010101,,,,,'],
-        (3, None, "Malformed CSV"),
+        (3, None, "Malformed CSV", "MALFORMED_CSV"),
     ),
 }
 
@@ -272,7 +372,7 @@ STAFF_CASES = {
 def test_invalid_staff_file_is_rejected_with_line_and_column(
     okawa_staffed: Tenant, case: str
 ) -> None:
-    rows, (line, column, message) = STAFF_CASES[case]
+    rows, (line, column, message, code) = STAFF_CASES[case]
     before = snapshot()
 
     report = do_import_csv(okawa_staffed, "staff", csv_bytes(STAFF_HEADER, *rows))
@@ -281,7 +381,7 @@ def test_invalid_staff_file_is_rejected_with_line_and_column(
     assert (report.added, report.updated) == ([], [])
     matching = [e for e in report.errors if message in e.message]
     assert matching, report.errors
-    assert (matching[0].line, matching[0].column) == (line, column)
+    assert (matching[0].line, matching[0].column, matching[0].code) == (line, column, code)
     assert snapshot() == before
 
 
@@ -319,6 +419,7 @@ def test_undecodable_bytes_are_reported_on_their_line(okawa_staffed: Tenant) -> 
 
     assert [(e.line, e.column) for e in report.errors] == [(3, None)]
     assert "85" in report.errors[0].message
+    assert report.errors[0].code == "BAD_ENCODING"
     assert snapshot() == before
 
 
@@ -335,6 +436,12 @@ def test_unknown_and_missing_headers_are_named(okawa_staffed: Tenant) -> None:
     assert "部署" in unknown.errors[0].message
     assert missing.errors[0].line == 1
     assert "氏名" in missing.errors[0].message
+    assert [e.code for e in unknown.errors] == ["UNKNOWN_COLUMN"]
+    assert [e.code for e in missing.errors] == ["MISSING_COLUMN"]
+    twice = do_import_csv(okawa_staffed, "staff", csv_bytes("ログインID,氏名,login_id", "1,a,1"))
+    assert [(e.line, e.column, e.code) for e in twice.errors] == [
+        (1, "login_id", "DUPLICATE_COLUMN")
+    ]
     assert snapshot() == before
 
 
@@ -347,6 +454,7 @@ def test_empty_files_change_nothing(okawa_staffed: Tenant) -> None:
     wipe = do_import_csv(okawa_staffed, "staff", csv_bytes(STAFF_HEADER), deactivate_missing=True)
 
     assert empty.errors[0].message == "The file is empty."
+    assert (empty.errors[0].code, wipe.errors[0].code) == ("EMPTY_FILE", "NO_ROWS")
     assert (header_only.applied, len(header_only.missing), header_only.deactivated) == (
         True,
         120,
@@ -367,6 +475,7 @@ def test_inactive_department_is_refused_for_staff(okawa: Tenant) -> None:
 
     assert [(e.line, e.column) for e in report.errors] == [(2, "所属組織コード")]
     assert "inactive" in report.errors[0].message
+    assert report.errors[0].code == "INACTIVE_DEPARTMENT"
 
 
 @pytest.mark.django_db
@@ -383,24 +492,36 @@ def test_errors_name_the_columns_as_the_file_spells_them(okawa: Tenant) -> None:
 ORG_CASES = {
     "parent cycle": (
         ["90,企画部,,91,1", "91,企画課,,90,1"],
-        (2, "上位組織コード", "cycle: 90 → 91 → 90"),
+        (2, "上位組織コード", "cycle: 90 → 91 → 90", "PARENT_CYCLE"),
     ),
-    "own parent": (["90,企画部,,90,1"], (2, "上位組織コード", "cycle: 90 → 90")),
+    "own parent": (["90,企画部,,90,1"], (2, "上位組織コード", "cycle: 90 → 90", "PARENT_CYCLE")),
     # 0101 sits below 01 in the database; moving 01 below 0101 closes a loop.
-    "cycle through the database": (["01,総務部,,0101,1"], (2, "上位組織コード", "cycle")),
+    "cycle through the database": (
+        ["01,総務部,,0101,1"],
+        (2, "上位組織コード", "cycle", "PARENT_CYCLE"),
+    ),
     "unknown parent": (
         ["90,企画部,,,1", "9001,企画課,,99,1"],
-        (3, "上位組織コード", "Unknown parent department code 99"),
+        (3, "上位組織コード", "Unknown parent department code 99", "UNKNOWN_PARENT"),
     ),
     "duplicate code": (
         ["90,企画部,,,1", "90,企画課,,,2"],
-        (3, "組織コード", "also on line 2"),
+        (3, "組織コード", "also on line 2", "DUPLICATE_CODE"),
     ),
-    "missing code": (["90,企画部,,,1", ",企画課,,90,2"], (3, "組織コード", "required")),
-    "missing name": (["90,,,,1"], (2, "組織名", "required")),
-    "non-integer sort order": (["90,企画部,,,一"], (2, "表示順", "Not a whole number")),
-    "sort order out of range": (["90,企画部,,,99999999999"], (2, "表示順", "Out of range")),
-    "wrong column count": (["90,企画部,,,1,extra"], (2, None, "Expected 5 columns")),
+    "missing code": (["90,企画部,,,1", ",企画課,,90,2"], (3, "組織コード", "required", "REQUIRED")),
+    "missing name": (["90,,,,1"], (2, "組織名", "required", "REQUIRED")),
+    "non-integer sort order": (
+        ["90,企画部,,,一"],
+        (2, "表示順", "Not a whole number", "NOT_INTEGER"),
+    ),
+    "sort order out of range": (
+        ["90,企画部,,,99999999999"],
+        (2, "表示順", "Out of range", "OUT_OF_RANGE"),
+    ),
+    "wrong column count": (
+        ["90,企画部,,,1,extra"],
+        (2, None, "Expected 5 columns", "COLUMN_COUNT"),
+    ),
 }
 
 
@@ -409,7 +530,7 @@ ORG_CASES = {
 def test_invalid_organization_file_is_rejected_with_line_and_column(
     okawa_staffed: Tenant, case: str
 ) -> None:
-    rows, (line, column, message) = ORG_CASES[case]
+    rows, (line, column, message, code) = ORG_CASES[case]
     before = snapshot()
 
     report = do_import_csv(okawa_staffed, "organizations", csv_bytes(ORG_HEADER, *rows))
@@ -417,11 +538,28 @@ def test_invalid_organization_file_is_rejected_with_line_and_column(
     assert not report.applied
     matching = [e for e in report.errors if message in e.message]
     assert matching, report.errors
-    assert (matching[0].line, matching[0].column) == (line, column)
+    assert (matching[0].line, matching[0].column, matching[0].code) == (line, column, code)
     assert snapshot() == before
 
 
 # --- plans: dry run, deactivation, updates ----------------------------------------------
+
+
+def admin_client(tenant: Tenant, login_id: str = "itkanri") -> GraphQLClient:
+    """A tenant administrator made as `createPerson` makes accounts (not by an import)."""
+    system = Principal(tenant_id=tenant.id, person_id=None, via="test")
+    admin = actions.do_create_person(system, {"login_id": login_id, "name": "情報 管理"}).obj
+    RoleAssignment.objects.create(tenant=tenant, person=admin, role=ROLE_TENANT_ADMIN)
+    return GraphQLClient(actions.do_create_access_token(admin, "tests", None).extra["token"])
+
+
+IMPORT_CSV = """
+mutation($input: ImportCsvInput!) {
+  importCsv(input: $input) {
+    applied added updated deactivated unchangedCount errors { line column code message }
+  }
+}
+"""
 
 
 def staff_sample_lines() -> list[str]:
@@ -476,6 +614,71 @@ def test_missing_staff_are_deactivated_only_when_asked(okawa_staffed: Tenant) ->
 
 
 @pytest.mark.django_db
+def test_accounts_not_from_the_import_are_never_deactivated_by_it(okawa_staffed: Tenant) -> None:
+    header, *rows = staff_sample_lines()
+    leaving = rows[-1].split(",")[0]
+    api = admin_client(okawa_staffed)
+    created = api.data(
+        'mutation { createPerson(input: {loginId: "kansa01", name: "監査 用"}) { errors { code } } }'
+    )
+    assert created["createPerson"]["errors"] == []
+    data = csv_bytes(header, *rows[:-1], encoding="utf-8").decode("utf-8")
+    before = snapshot()
+
+    preview = api.data(
+        IMPORT_CSV,
+        {"input": {"kind": "STAFF", "text": data, "dryRun": True, "deactivateMissing": True}},
+    )["importCsv"]
+    assert snapshot() == before
+    applied = api.data(
+        IMPORT_CSV, {"input": {"kind": "STAFF", "text": data, "deactivateMissing": True}}
+    )["importCsv"]
+
+    # Only the staff member the HR file no longer lists; not the administrator, not the
+    # account made through the API.
+    assert (preview["applied"], preview["deactivated"]) == (False, [leaving])
+    assert (applied["applied"], applied["deactivated"], applied["errors"]) == (True, [leaving], [])
+    assert not person(okawa_staffed, leaving).is_active
+    assert person(okawa_staffed, "itkanri").is_active
+    assert person(okawa_staffed, "kansa01").is_active
+    assert {p.source for p in Person.objects.filter(tenant=okawa_staffed)} == {"csv", "manual"}
+
+
+@pytest.mark.django_db
+def test_an_account_the_file_lists_becomes_the_imports(okawa_staffed: Tenant) -> None:
+    # Made by hand first, then the personnel system sends the same login ID: from then on
+    # the HR file manages it, and a later file without it deactivates it.
+    system = Principal(tenant_id=okawa_staffed.id, person_id=None, via="test")
+    actions.do_create_person(system, {"login_id": "9000001", "name": "髙木 一郎"})
+    header, *rows = staff_sample_lines()
+
+    listed = do_import_csv(okawa_staffed, "staff", csv_bytes(header, *rows, NEW_STAFF))
+    dropped = do_import_csv(
+        okawa_staffed, "staff", csv_bytes(header, *rows), deactivate_missing=True, dry_run=True
+    )
+
+    assert listed.updated == ["9000001"]
+    assert person(okawa_staffed, "9000001").source == "csv"
+    assert dropped.deactivated == ["9000001"]
+
+
+@pytest.mark.django_db
+def test_graphql_import_errors_carry_codes(okawa: Tenant) -> None:
+    api = admin_client(okawa)
+    text = "\r\n".join([STAFF_HEADER, NEW_STAFF, "9000010,山田 太郎,,,999999,,,,,", ""])
+
+    result = api.data(IMPORT_CSV, {"input": {"kind": "STAFF", "text": text}})["importCsv"]
+    nothing = api.data(IMPORT_CSV, {"input": {"kind": "STAFF"}})["importCsv"]
+
+    assert result["applied"] is False
+    assert [(e["line"], e["column"], e["code"]) for e in result["errors"]] == [
+        (3, "所属組織コード", "UNKNOWN_DEPARTMENT")
+    ]
+    assert "999999" in result["errors"][0]["message"]
+    assert [e["code"] for e in nothing["errors"]] == ["NO_INPUT"]
+
+
+@pytest.mark.django_db
 def test_departments_with_staff_are_not_deactivated(okawa_staffed: Tenant) -> None:
     lines = sample("402125", "organizations").decode("utf-8-sig").splitlines()
     without = [line for line in lines if not line.startswith("0601")]  # 0601 and its sections
@@ -487,6 +690,7 @@ def test_departments_with_staff_are_not_deactivated(okawa_staffed: Tenant) -> No
 
     assert not report.applied
     assert any("060102" in e.message and "active staff" in e.message for e in report.errors)
+    assert {e.code for e in report.errors} == {"DEPARTMENT_HAS_STAFF"}
     assert snapshot() == before
 
 
@@ -503,6 +707,7 @@ def test_parent_missing_from_the_file_is_not_deactivated_under_its_children(
     line = next(i for i, text in enumerate(without, 1) if text.startswith("060101,"))
     assert (report.errors[0].line, report.errors[0].column) == (line, "上位組織コード")
     assert "0601" in report.errors[0].message
+    assert report.errors[0].code == "PARENT_NOT_IN_FILE"
     # Without --deactivate-missing the file is fine: 0601 just stays as it is.
     assert (kept.applied, kept.missing, kept.unchanged) == (True, ["0601"], 64)
     assert Organization.objects.get(tenant=okawa, code="0601").is_active
@@ -781,7 +986,10 @@ def test_import_command_rejects_a_bad_file_with_file_line_column(
     with pytest.raises(CommandError, match="rejected with 1 error"):
         call_command("import", "staff", str(path), tenant="402125", stderr=err)
 
-    assert f"{path}:3: [所属組織コード] Unknown department code 999999" in err.getvalue()
+    assert (
+        f"{path}:3: [所属組織コード] UNKNOWN_DEPARTMENT Unknown department code 999999"
+        in err.getvalue()
+    )
     assert Person.objects.count() == 0
 
 
@@ -799,7 +1007,7 @@ def test_import_command_exits_non_zero(
         ManagementUtility(["yui", "import", "staff", str(path), "--tenant", "402125"]).execute()
 
     assert exited.value.code == 1
-    assert f"{path}:2: [氏名] A value is required." in capsys.readouterr().err
+    assert f"{path}:2: [氏名] REQUIRED A value is required." in capsys.readouterr().err
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from strawberry.types import Info
 from subgraphs.core.graphql.context import context_of, principal_of
 from subgraphs.core.graphql.errors import require_authenticated, require_tenant_admin
 from subgraphs.people import access, actions
-from subgraphs.people.csv_io import ImportReport, do_import_csv
+from subgraphs.people.csv_io import ERROR_CODES, ImportReport, do_import_csv
 from subgraphs.people.graphql.inputs import (
     CreateOrganizationInput,
     CreatePersonInput,
@@ -75,8 +75,11 @@ class PasswordPayload:
 @strawberry.type(name="CsvRowError", description="A problem in an imported CSV file.")
 class CsvRowErrorType:
     line: int | None = strawberry.field(description="Line in the file (the header is line 1).")
-    column: str | None
-    message: str
+    column: str | None = strawberry.field(description="The column's header as the file has it.")
+    code: str = strawberry.field(
+        description="Stable, for the UI's messages: " + ", ".join(ERROR_CODES) + "."
+    )
+    message: str = strawberry.field(description="The problem in English, with its details.")
 
 
 @strawberry.type(name="ImportCsvPayload")
@@ -101,7 +104,7 @@ class ImportCsvPayload:
             deactivated=report.deactivated,
             unchanged_count=report.unchanged,
             errors=[
-                CsvRowErrorType(line=e.line, column=e.column, message=e.message)
+                CsvRowErrorType(line=e.line, column=e.column, code=e.code, message=e.message)
                 for e in report.errors
             ],
         )
@@ -228,7 +231,11 @@ class Mutation:
                 updated=[],
                 deactivated=[],
                 unchanged_count=0,
-                errors=[CsvRowErrorType(line=None, column=None, message="Send a file or text.")],
+                errors=[
+                    CsvRowErrorType(
+                        line=None, column=None, code="NO_INPUT", message="Send a file or text."
+                    )
+                ],
             )
         encoding = input.encoding
         if input.text is not None:

@@ -51,6 +51,9 @@ class Command(BaseCommand):
                 if not outcome.ok:
                     raise CommandError("; ".join(e.message for e in outcome.errors))
                 person = outcome.obj
+                # Not from the HR file: an import never deactivates this account.
+                person.source = Person.Source.ADMIN
+                person.save(update_fields=["source"])
                 verb = "created"
             else:
                 if options["name"] is not None:

@@ -28,7 +28,8 @@ class Command(BaseCommand):
         parser.add_argument("file", help="the CSV file")
         parser.add_argument("--tenant", required=True, help="local government code or slug")
         parser.add_argument(
-            "--encoding", help="the file's encoding (default: detect UTF-8 BOM, UTF-8, CP932)"
+            "--encoding",
+            help="the file's encoding (default: detect a BOM (UTF-8, UTF-16), UTF-8, CP932)",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="check and show the changes, write nothing"
@@ -36,7 +37,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--deactivate-missing",
             action="store_true",
-            help="deactivate active rows of the tenant that are not in the file",
+            help="deactivate active rows of the tenant that are not in the file (staff: only "
+            "accounts an import made, never those of `yui admin add` or made by hand)",
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -66,11 +68,12 @@ class Command(BaseCommand):
 
         if not report.ok:
             for error in report.errors:
+                # FILE:LINE: [COLUMN] CODE message; the code is what the UI translates.
                 where = str(path)
                 if error.line is not None:
                     where += f":{error.line}"
                 column = f" [{error.column}]" if error.column else ""
-                self.stderr.write(f"{where}:{column} {error.message}")
+                self.stderr.write(f"{where}:{column} {error.code} {error.message}")
             raise CommandError(
                 f"{path}: rejected with {len(report.errors)} error(s); nothing was written."
             )
@@ -82,7 +85,8 @@ class Command(BaseCommand):
             head = f"Imported {report.rows} {what} rows from {path} into {tenant_label}"
         else:
             head = f"Dry run: {report.rows} {what} rows from {path} for {tenant_label}"
-        self.stdout.write(f"{head} (encoding {report.encoding}).")
+        separated = ", tab-separated" if report.delimiter == "\t" else ""
+        self.stdout.write(f"{head} (encoding {report.encoding}{separated}).")
         verb = "" if report.applied else "would be "
         for label, keys in (("added", report.added), ("updated", report.updated)):
             self.stdout.write(f"  {verb}{label}: {len(keys)}{_keys(keys)}")
@@ -95,6 +99,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {len(kept)} active rows are not in the file and stay active "
                 f"(--deactivate-missing deactivates them){_keys(kept)}"
+            )
+        if report.unmanaged:
+            self.stdout.write(
+                f"  {len(report.unmanaged)} active accounts are not in the file but were not "
+                f"made by an import, so no import deactivates them{_keys(report.unmanaged)}"
             )
         if not report.applied:
             self.stdout.write("Nothing was written (--dry-run).")
