@@ -33,9 +33,21 @@ from gateway.operation import Field, Fragment, print_selections, variables_used
 from gateway.planner import LIST, Fetch, QueryPlan
 from gateway.supergraph import Graph, Supergraph
 
+# When a subgraph fails a whole entity fetch, each field it was to answer gets an error
+# pointing at it, up to this many per fetch.
+MAX_ERRORS_PER_FAILED_FETCH = 100
+
 
 class SubgraphUnavailable(Exception):
-    """The subgraph could not be reached or did not answer in time."""
+    """The subgraph could not be reached or did not answer in time.
+
+    The message is shown to clients: it says what went wrong, never where (no internal
+    addresses); transports log the details.
+    """
+
+    def __init__(self, message: str, service: str | None = None):
+        super().__init__(message)
+        self.service = service
 
 
 @dataclass
@@ -219,7 +231,12 @@ class Executor:
         for fetch in fetches:
             tasks[fetch.id] = asyncio.ensure_future(run_fetch(fetch))
         if tasks:
-            await asyncio.gather(*tasks.values())
+            # Every fetch is waited for even when one fails with an unexpected exception:
+            # none is left running on its own with an exception nobody retrieves.
+            outcomes = await asyncio.gather(*tasks.values(), return_exceptions=True)
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome
         return data, errors
 
     async def _call(
@@ -244,9 +261,12 @@ class Executor:
             try:
                 response = await self._call(fetch, op_variables, context)
             except SubgraphUnavailable as exc:
-                for sel in fetch.selections:
-                    if isinstance(sel, Field) and not sel.internal:
-                        errors.append(_unavailable(subgraph, exc, [sel.key]))
+                root_type = self.schema.get_root_type(_operation_type(fetch.operation))
+                keys = self._client_keys(fetch.selections, root_type.name if root_type else None)
+                # One error per root field this fetch was to answer; one without a path if
+                # it answered none the client asked for (never a silent null).
+                for key in keys or [""]:
+                    errors.append(_unavailable(subgraph, exc, [key] if key else None))
                 return False
             result = response.get("data")
             if isinstance(result, dict):
@@ -274,8 +294,8 @@ class Executor:
                 graph, document, call_variables, context
             )
         except SubgraphUnavailable as exc:
-            first = next(owners for reps, owners in collected if reps)
-            errors.append(_unavailable(subgraph, exc, _materialize(first[0][0][1])))
+            for path in self._failed_paths(members, collected):
+                errors.append(_unavailable(subgraph, exc, path))
             return False
         result = response.get("data") or {}
         by_field = {}
@@ -302,10 +322,64 @@ class Executor:
                 if isinstance(position, int) and position < len(error_owners):
                     mapped = [*_materialize(error_owners[position][0][1]), *path[2:]]
             if mapped is None:
-                first_owners = [o for o in by_field.values() if o]
-                mapped = _materialize(first_owners[0][0][0][1]) if first_owners else None
+                # An error of the whole request (no entity position): it is about the
+                # fields this fetch was to answer; point at the first of them.
+                failed = self._failed_paths(members, collected, limit=1)
+                mapped = failed[0] if failed else None
             errors.append(_subgraph_error(error, subgraph, mapped))
         return True
+
+    def _client_keys(self, selections: list[Field | Fragment], typename: str | None) -> list[str]:
+        """The response keys the client asked for among a fetch's selections on an object
+        of type ``typename`` (planner-internal fields left out)."""
+        keys: list[str] = []
+        for sel in selections:
+            if isinstance(sel, Fragment):
+                if self._applies(sel.type_condition, typename):
+                    keys += [
+                        k for k in self._client_keys(sel.selections, typename) if k not in keys
+                    ]
+            elif not sel.internal and sel.name != "__typename":
+                key = sel.original_key or sel.key
+                if key not in keys:
+                    keys.append(key)
+        return keys
+
+    def _applies(self, condition: str | None, typename: str | None) -> bool:
+        if condition is None or typename is None or condition == typename:
+            return True
+        abstract = self.schema.get_type(condition)
+        concrete = self.schema.get_type(typename)
+        return (
+            abstract is not None
+            and is_abstract_type(abstract)
+            and isinstance(concrete, GraphQLObjectType)
+            and self.schema.is_sub_type(abstract, concrete)  # type: ignore[arg-type]
+        )
+
+    def _failed_paths(
+        self,
+        members: list[Fetch],
+        collected: list[tuple[list[dict[str, Any]], list[list[tuple[dict[str, Any], Any]]]]],
+        limit: int | None = None,
+    ) -> list[list[Any]]:
+        """The response paths of the fields an entity fetch that failed as a whole was to
+        answer: each object's field (``["people", "edges", 0, "node", "presence"]``), in
+        response order, at most ``limit`` of them (a list of 1,000 people does not make
+        1,000 errors; the first ones say what failed). An object whose fetched fields are
+        all internal (requirements of a later fetch) is pointed at itself."""
+        limit = limit or MAX_ERRORS_PER_FAILED_FETCH
+        paths: list[list[Any]] = []
+        for member, (_, owners) in zip(members, collected, strict=True):
+            for group in owners:
+                for obj, at in group:
+                    base = _materialize(at)
+                    keys = self._client_keys(member.selections, obj.get("__typename"))
+                    for key in keys or [""]:
+                        paths.append([*base, key] if key else base)
+                        if len(paths) >= limit:
+                            return paths
+        return paths
 
     def _representations(
         self, fetch: Fetch, data: dict[str, Any]

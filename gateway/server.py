@@ -11,6 +11,13 @@
 
 The integrator decides who is asking: ``authenticate(request) -> RequestContext`` may
 raise ``Unauthorized`` (401) or ``Forbidden`` (403).
+
+Long-lived streams are bounded: subscriptions are capped per WebSocket connection and per
+person (``subscriber(request, context)`` says who that is) across the connections of this
+process; an SSE stream sends a keep-alive comment every ``keepalive_seconds`` and ends
+when its client disconnects; a WebSocket gets a ``ping`` every ``keepalive_seconds`` and
+is closed when nothing came back for as long. ``begin_shutdown()`` ends every open stream
+(``serve()`` calls it when the server is asked to stop), so a server stops at once.
 """
 
 from __future__ import annotations
@@ -18,7 +25,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Awaitable, Callable
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -26,7 +35,9 @@ from urllib.parse import parse_qs
 import orjson
 
 from gateway.engine import Gateway, GatewayResponse
-from gateway.executor import RequestContext
+from gateway.executor import RequestContext, SubgraphUnavailable
+
+logger = logging.getLogger("gateway")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -79,6 +90,51 @@ def _dumps(payload: Any) -> bytes:
     return orjson.dumps(payload)
 
 
+Subscriber = Callable[[IncomingRequest, RequestContext], Hashable]
+
+
+def default_subscriber(request: IncomingRequest, context: RequestContext) -> Hashable:
+    """Who a subscription counts against for the per-person cap: the signed-in person
+    (a principal with ``person_id``), else the client's address.
+
+    Anonymous clients are counted per address rather than all together, so one anonymous
+    client cannot use up the budget of every other one.
+    """
+    principal = context.principal
+    person = getattr(principal, "person_id", None)
+    if person is not None:
+        return ("person", getattr(principal, "tenant_id", None), person)
+    client = request.scope.get("client")
+    return ("address", client[0] if client else None)
+
+
+def _error_entry(message: str, code: str, **extensions: Any) -> dict[str, Any]:
+    return {"message": message, "extensions": {"code": code, **extensions}}
+
+
+def stream_failure(exc: BaseException) -> list[dict[str, Any]]:
+    """The errors a client gets when its operation's stream fails: a subgraph that went
+    away is named; anything else is ``INTERNAL`` with a reference the log carries."""
+    if isinstance(exc, SubgraphUnavailable):
+        extra = {"serviceName": exc.service} if exc.service else {}
+        name = f"Subgraph {exc.service}" if exc.service else "A subgraph"
+        return [_error_entry(f"{name} is unavailable: {exc}", "SUBREQUEST_HTTP_ERROR", **extra)]
+    reference = uuid.uuid4().hex[:12]
+    logger.error("An operation failed (reference %s)", reference, exc_info=exc)
+    return [
+        _error_entry(
+            f"Internal server error (reference {reference}).", "INTERNAL", reference=reference
+        )
+    ]
+
+
+def _log_task_failure(task: asyncio.Task[Any]) -> None:
+    """Done-callback of background tasks: an exception nobody awaits is logged, never lost
+    (asyncio would only say "Task exception was never retrieved" when it is collected)."""
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("A background task failed", exc_info=task.exception())
+
+
 class GatewayApp:
     """An ASGI application serving one ``Gateway``."""
 
@@ -93,6 +149,9 @@ class GatewayApp:
         keepalive_seconds: float = 15.0,
         connection_init_timeout: float = 10.0,
         extra_headers: dict[str, str] | None = None,
+        max_subscriptions_per_connection: int = 100,
+        max_subscriptions_per_person: int = 200,
+        subscriber: Subscriber = default_subscriber,
     ):
         self.gateway = gateway
         self.path = path.rstrip("/") or "/"
@@ -102,6 +161,56 @@ class GatewayApp:
         self.keepalive_seconds = keepalive_seconds
         self.connection_init_timeout = connection_init_timeout
         self.extra_headers = [(k.encode(), v.encode()) for k, v in (extra_headers or {}).items()]
+        self.max_subscriptions_per_connection = max_subscriptions_per_connection
+        self.max_subscriptions_per_person = max_subscriptions_per_person
+        self.subscriber = subscriber
+        # Open subscriptions (WebSocket and SSE) of each subscriber in this process.
+        self.subscriptions: dict[Hashable, int] = {}
+        self.stopping = False
+        self._stop_events: dict[asyncio.AbstractEventLoop, asyncio.Event] = {}
+
+    # --- limits and shutdown -------------------------------------------------------------
+
+    def acquire_subscription(self, who: Hashable) -> bool:
+        """Count one more open subscription of ``who``, unless that exceeds the cap."""
+        count = self.subscriptions.get(who, 0)
+        if count >= self.max_subscriptions_per_person:
+            return False
+        self.subscriptions[who] = count + 1
+        return True
+
+    def release_subscription(self, who: Hashable) -> None:
+        count = self.subscriptions.get(who, 0) - 1
+        if count > 0:
+            self.subscriptions[who] = count
+        else:
+            self.subscriptions.pop(who, None)
+
+    def person_limit_error(self) -> dict[str, Any]:
+        return _error_entry(
+            f"Too many open subscriptions: at most {self.max_subscriptions_per_person} "
+            "per person. End one before starting another.",
+            "MAX_SUBSCRIPTIONS_EXCEEDED",
+        )
+
+    def stop_event(self) -> asyncio.Event:
+        """Set when the server stops (one event per event loop: tests run several)."""
+        loop = asyncio.get_running_loop()
+        event = self._stop_events.get(loop)
+        if event is None:
+            for old in [known for known in self._stop_events if known.is_closed()]:
+                del self._stop_events[old]
+            event = self._stop_events[loop] = asyncio.Event()
+            if self.stopping:
+                event.set()
+        return event
+
+    def begin_shutdown(self) -> None:
+        """End every open SSE stream and WebSocket: the server is stopping. Call it from
+        the event loop (``serve()`` does, before waiting for connections to close)."""
+        self.stopping = True
+        for event in self._stop_events.values():
+            event.set()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -282,7 +391,10 @@ class GatewayApp:
             and _accepts(accept, "text/event-stream")
             and not _accepts(accept, JSON)
         ):
-            await self._sse(send, query_text, variables, operation_name, extensions, context)
+            who = self.subscriber(request, context)
+            await self._sse(
+                receive, send, query_text, variables, operation_name, extensions, context, who
+            )
             return
         allowed = frozenset({"query"}) if method == "GET" else None
         result = await self.gateway.execute(
@@ -310,12 +422,14 @@ class GatewayApp:
 
     async def _sse(
         self,
+        receive: Any,
         send: Any,
         query: Any,
         variables: Any,
         operation_name: Any,
         extensions: Any,
         context: RequestContext,
+        who: Hashable,
     ) -> None:
         await send(
             {
@@ -330,27 +444,83 @@ class GatewayApp:
             }
         )
 
-        async def event(kind: str, data: Any) -> None:
-            text = json.dumps(data, ensure_ascii=False) if data is not None else ""
-            body = f"event: {kind}\ndata: {text}\n\n"
+        async def write(body: str) -> None:
             await send({"type": "http.response.body", "body": body.encode(), "more_body": True})
 
+        events = self._sse_events(query, variables, operation_name, extensions, context, who)
+        # The stream, the client going away and the server stopping are watched together;
+        # between events a comment keeps proxies from timing the stream out and lets the
+        # server notice a client that is gone.
+        pending: asyncio.Future[Any] = asyncio.ensure_future(anext(events))
+        gone: asyncio.Future[Any] = asyncio.ensure_future(_disconnected(receive))
+        stopping: asyncio.Future[Any] = asyncio.ensure_future(self.stop_event().wait())
         try:
-            prepared_type = self._operation_type(query, operation_name, extensions)
-            if prepared_type == "subscription":
-                async for payload in self.gateway.subscribe(
+            while True:
+                done, _ = await asyncio.wait(
+                    {pending, gone, stopping},
+                    timeout=self.keepalive_seconds,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                if gone in done or stopping in done:
+                    break
+                if pending not in done:
+                    await write(": keep-alive\n\n")
+                    continue
+                try:
+                    kind, data = pending.result()
+                except StopAsyncIteration:
+                    break
+                text = json.dumps(data, ensure_ascii=False) if data is not None else ""
+                await write(f"event: {kind}\ndata: {text}\n\n")
+                pending = asyncio.ensure_future(anext(events))
+        except OSError:
+            pass  # the client is gone (the server's send raised): nothing left to tell it
+        finally:
+            await _settle([pending, gone, stopping])
+            await _aclose(events)
+            with contextlib.suppress(Exception):
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _sse_events(
+        self,
+        query: Any,
+        variables: Any,
+        operation_name: Any,
+        extensions: Any,
+        context: RequestContext,
+        who: Hashable,
+    ) -> AsyncIterator[tuple[str, Any]]:
+        """The events of one SSE response: ``next`` payloads, then ``complete``. A failure
+        of the stream (a subgraph that went away) is a ``next`` with the errors, then
+        ``complete``: GraphQL over SSE has no other event for it."""
+        if self._operation_type(query, operation_name, extensions) == "subscription":
+            if not self.acquire_subscription(who):
+                yield "next", {"errors": [self.person_limit_error()]}
+                yield "complete", None
+                return
+            try:
+                stream = self.gateway.subscribe(
                     query, variables, operation_name, context, extensions
-                ):
-                    await event("next", payload)
-            else:
+                )
+                try:
+                    async for payload in stream:
+                        yield "next", payload
+                except Exception as exc:
+                    yield "next", {"errors": stream_failure(exc)}
+                finally:
+                    await _aclose(stream)
+            finally:
+                self.release_subscription(who)
+        else:
+            try:
                 result = await self.gateway.execute(
                     query, variables, operation_name, context, extensions
                 )
-                await event("next", result.payload)
-            await event("complete", None)
-        finally:
-            with contextlib.suppress(Exception):
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            except Exception as exc:
+                yield "next", {"errors": stream_failure(exc)}
+            else:
+                yield "next", result.payload
+        yield "complete", None
 
     def _operation_type(self, query: Any, operation_name: Any, extensions: Any) -> str | None:
         try:
@@ -375,23 +545,41 @@ class GatewayApp:
         await session.run(receive)
 
 
+async def _disconnected(receive: Any) -> None:
+    """Returns when the HTTP client has gone away (the request body was read before)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
 class _WsSession:
+    """One graphql-transport-ws connection: its operations run as tasks, all of them ended
+    (and awaited) when the connection ends, whoever ends it."""
+
     def __init__(self, app: GatewayApp, scope: dict[str, Any], send: Any):
         self.app = app
         self.scope = scope
         self._send = send
         self.context: RequestContext | None = None
+        self.who: Hashable = None  # what the per-person cap counts, known after init
         self.operations: dict[str, asyncio.Task[None]] = {}
+        self.open_subscriptions = 0
         self.closed = False
         self.lock = asyncio.Lock()
 
     async def send(self, message: dict[str, Any]) -> None:
         if self.closed:
             return
-        async with self.lock:
-            await self._send(
-                {"type": "websocket.send", "text": json.dumps(message, ensure_ascii=False)}
-            )
+        try:
+            async with self.lock:
+                await self._send(
+                    {"type": "websocket.send", "text": json.dumps(message, ensure_ascii=False)}
+                )
+        except Exception:  # servers raise their own kinds of error for a gone client
+            # The client is gone (uvicorn raises ClientDisconnected): the receive loop
+            # sees the disconnect and ends the session.
+            self.closed = True
 
     async def close(self, code: int, reason: str = "") -> None:
         if not self.closed:
@@ -400,39 +588,67 @@ class _WsSession:
                 await self._send({"type": "websocket.close", "code": code, "reason": reason})
 
     async def run(self, receive: Any) -> None:
-        init_timer = asyncio.get_running_loop().call_later(
-            self.app.connection_init_timeout,
-            lambda: asyncio.ensure_future(self._init_timeout()),
-        )
+        """Reads messages until the client leaves, the socket is closed, or the server
+        stops; pings the client every keep-alive interval and closes a socket from which
+        nothing came back within one (a client that vanished without closing)."""
+        loop = asyncio.get_running_loop()
+        interval = self.app.keepalive_seconds
+        init_deadline = loop.time() + self.app.connection_init_timeout
+        next_ping = loop.time() + interval
+        answered = True  # whether anything came since the last ping
+        stopping: asyncio.Future[Any] = asyncio.ensure_future(self.app.stop_event().wait())
+        receiving: asyncio.Future[Any] | None = None
         try:
             while not self.closed:
-                message = await receive()
-                if message["type"] == "websocket.disconnect":
-                    break
-                if message["type"] != "websocket.receive":
-                    continue
-                raw = message.get("text") or (message.get("bytes") or b"").decode(
-                    "utf-8", "replace"
+                if receiving is None:
+                    receiving = asyncio.ensure_future(receive())
+                wake = init_deadline if self.context is None else next_ping
+                done, _ = await asyncio.wait(
+                    {receiving, stopping},
+                    timeout=max(0.0, wake - loop.time()),
+                    return_when=asyncio.FIRST_COMPLETED,
                 )
-                try:
-                    data = json.loads(raw)
-                    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
-                        raise ValueError("no type")
-                except ValueError:
-                    await self.close(4400, "Invalid message")
+                if stopping in done:
+                    await self.close(1001, "The server is shutting down")
                     break
-                await self.handle(data, init_timer)
+                if receiving in done:
+                    message, receiving = receiving.result(), None
+                    answered = True
+                    if message["type"] == "websocket.disconnect":
+                        break
+                    if message["type"] == "websocket.receive":
+                        await self.receive_text(message)
+                    continue
+                if self.context is None:
+                    await self.close(4408, "Connection initialisation timeout")
+                    break
+                if not answered:
+                    await self.close(1001, "No answer within the keep-alive interval")
+                    break
+                answered = False
+                next_ping = loop.time() + interval
+                await self.send({"type": "ping"})
         finally:
-            init_timer.cancel()
             self.closed = True
-            for task in self.operations.values():
-                task.cancel()
+            tasks: list[asyncio.Future[Any]] = [stopping, *self.operations.values()]
+            if receiving is not None:
+                tasks.append(receiving)
+            # Operations end here, not later on their own: their subscriptions are
+            # released and nothing of this connection outlives it (or the server).
+            await _settle(tasks)
 
-    async def _init_timeout(self) -> None:
-        if self.context is None:
-            await self.close(4408, "Connection initialisation timeout")
+    async def receive_text(self, message: dict[str, Any]) -> None:
+        raw = message.get("text") or (message.get("bytes") or b"").decode("utf-8", "replace")
+        try:
+            data = json.loads(raw)
+            if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+                raise ValueError("no type")
+        except ValueError:
+            await self.close(4400, "Invalid message")
+            return
+        await self.handle(data)
 
-    async def handle(self, data: dict[str, Any], init_timer: asyncio.TimerHandle) -> None:
+    async def handle(self, data: dict[str, Any]) -> None:
         kind = data["type"]
         if kind == "connection_init":
             if self.context is not None:
@@ -446,11 +662,12 @@ class _WsSession:
                 init_payload=payload or {},
             )
             try:
-                self.context = await self.app.authenticate(request)
+                context = await self.app.authenticate(request)
             except (Unauthorized, Forbidden) as exc:
                 await self.close(4403, str(exc) or "Forbidden")
                 return
-            init_timer.cancel()
+            self.who = self.app.subscriber(request, context)
+            self.context = context
             await self.send({"type": "connection_ack"})
         elif kind == "ping":
             await self.send({"type": "pong"})
@@ -468,15 +685,41 @@ class _WsSession:
             if op_id in self.operations:
                 await self.close(4409, f"Subscriber for {op_id} already exists")
                 return
-            self.operations[op_id] = asyncio.ensure_future(self.operate(op_id, payload))
+            op_type = self.app._operation_type(
+                payload.get("query"), payload.get("operationName"), payload.get("extensions")
+            )
+            counted = op_type == "subscription"
+            if counted:
+                refusal = self.refuse_subscription()
+                if refusal is not None:
+                    # Only this operation is refused; the socket and its others go on.
+                    await self.send({"id": op_id, "type": "error", "payload": [refusal]})
+                    return
+            task = asyncio.ensure_future(self.operate(op_id, payload, counted))
+            task.add_done_callback(_log_task_failure)
+            self.operations[op_id] = task
         elif kind == "complete":
-            task = self.operations.pop(str(data.get("id")), None)
-            if task is not None:
-                task.cancel()
+            running = self.operations.pop(str(data.get("id")), None)
+            if running is not None:
+                running.cancel()
         else:
             await self.close(4400, f"Unknown message type {kind}")
 
-    async def operate(self, op_id: str, payload: dict[str, Any]) -> None:
+    def refuse_subscription(self) -> dict[str, Any] | None:
+        """Counts a new subscription against the caps, or says which cap it exceeds."""
+        limit = self.app.max_subscriptions_per_connection
+        if self.open_subscriptions >= limit:
+            return _error_entry(
+                f"Too many open subscriptions on this connection: at most {limit}. "
+                "End one before starting another.",
+                "MAX_SUBSCRIPTIONS_EXCEEDED",
+            )
+        if not self.app.acquire_subscription(self.who):
+            return self.app.person_limit_error()
+        self.open_subscriptions += 1
+        return None
+
+    async def operate(self, op_id: str, payload: dict[str, Any], counted: bool) -> None:
         assert self.context is not None
         gateway = self.app.gateway
         query, variables = payload.get("query"), payload.get("variables")
@@ -491,13 +734,19 @@ class _WsSession:
                 await self.send({"id": op_id, "type": "error", "payload": errors})
                 return
             if op_type == "subscription":
-                async for event in gateway.subscribe(
+                stream = gateway.subscribe(
                     query, variables, operation_name, self.context, extensions
-                ):
-                    if "data" not in event and event.get("errors"):
-                        await self.send({"id": op_id, "type": "error", "payload": event["errors"]})
-                        return
-                    await self.send({"id": op_id, "type": "next", "payload": event})
+                )
+                try:
+                    async for event in stream:
+                        if "data" not in event and event.get("errors"):
+                            await self.send(
+                                {"id": op_id, "type": "error", "payload": event["errors"]}
+                            )
+                            return
+                        await self.send({"id": op_id, "type": "next", "payload": event})
+                finally:
+                    await _aclose(stream)
             else:
                 result = await gateway.execute(
                     query, variables, operation_name, self.context, extensions
@@ -509,7 +758,63 @@ class _WsSession:
                     return
                 await self.send({"id": op_id, "type": "next", "payload": result.payload})
             await self.send({"id": op_id, "type": "complete"})
-        except asyncio.CancelledError:
-            raise
+        except Exception as exc:
+            # The stream failed (a subgraph went away under it, or a bug): the client
+            # hears of it at once, for this id, and may subscribe again.
+            await self.send({"id": op_id, "type": "error", "payload": stream_failure(exc)})
         finally:
-            self.operations.pop(op_id, None)
+            if self.operations.get(op_id) is asyncio.current_task():
+                del self.operations[op_id]
+            if counted:
+                self.open_subscriptions -= 1
+                self.app.release_subscription(self.who)
+
+
+async def _settle(tasks: list[asyncio.Future[Any]], timeout: float = 5.0) -> None:
+    """Cancel ``tasks`` and wait (a bounded time) until they have ended; an exception one
+    of them ended with is logged, not left for asyncio to report as never retrieved."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.wait(tasks, timeout=timeout)
+    for task in tasks:
+        if task.done() and not task.cancelled():
+            failure = task.exception()
+            if failure is not None and not isinstance(failure, StopAsyncIteration):
+                logger.error("A stream task failed", exc_info=failure)
+
+
+async def _aclose(stream: Any) -> None:
+    closer = getattr(stream, "aclose", None)
+    if closer is not None:
+        await closer()
+
+
+def serve(
+    app: Any,
+    *,
+    stop: Iterable[GatewayApp] = (),
+    graceful_seconds: int = 5,
+    **config: Any,
+) -> None:
+    """Run ``app`` under uvicorn until SIGINT/SIGTERM, and stop on the first one.
+
+    uvicorn waits for open connections to end before it stops, and open SSE streams and
+    WebSockets would never end on their own: the ``stop`` apps are told to end theirs as
+    soon as shutdown begins. Anything still running after ``graceful_seconds`` (a slow
+    request) is cancelled.
+    """
+    import uvicorn
+
+    apps = list(stop)
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: Any = None) -> None:
+            for gateway_app in apps:
+                gateway_app.begin_shutdown()
+            await super().shutdown(sockets)
+
+    server = Server(uvicorn.Config(app, timeout_graceful_shutdown=graceful_seconds, **config))
+    # uvicorn raises the signal it caught again once it has stopped (as uvicorn.run does,
+    # that KeyboardInterrupt is the expected end, not an error).
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()

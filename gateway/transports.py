@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
@@ -12,6 +13,8 @@ import orjson
 from gateway.executor import RequestContext, SubgraphUnavailable
 from gateway.http_client import HttpClient, HttpError
 from gateway.supergraph import Graph
+
+logger = logging.getLogger("gateway")
 
 
 def format_error(error: Any) -> dict[str, Any]:
@@ -97,38 +100,59 @@ class HttpTransport:
         try:
             status, raw = await self.client.post(url, body, headers)
         except TimeoutError as exc:
-            raise SubgraphUnavailable(f"timed out after {self.timeout:g} s") from exc
+            raise SubgraphUnavailable(f"timed out after {self.timeout:g} s", graph.name) from exc
         except HttpError as exc:
-            raise SubgraphUnavailable(str(exc)) from exc
+            # The detail names the subgraph's internal address: the log has it, clients not.
+            logger.warning("Subgraph %s at %s: %s", graph.name, url, exc)
+            raise SubgraphUnavailable("no answer", graph.name) from exc
         try:
             payload = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
-            raise SubgraphUnavailable(f"HTTP {status}, not a GraphQL response") from exc
+            raise SubgraphUnavailable(f"HTTP {status}, not a GraphQL response", graph.name) from exc
         if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
-            raise SubgraphUnavailable(f"HTTP {status}, not a GraphQL response")
+            raise SubgraphUnavailable(f"HTTP {status}, not a GraphQL response", graph.name)
         return payload
 
     async def subscribe(
         self, graph: Graph, document: str, variables: dict[str, Any], context: RequestContext
     ) -> AsyncIterator[dict[str, Any]]:
-        """Subscriptions over ``graphql-transport-ws`` to the subgraph's URL."""
+        """Subscriptions over ``graphql-transport-ws`` to the subgraph's URL.
+
+        Whatever ends the stream other than the subgraph's ``complete`` or ``error`` (it
+        cannot be reached, does not acknowledge in time, or its connection drops: a
+        subgraph that died or restarted) raises ``SubgraphUnavailable`` at once, so the
+        client hears of it and may subscribe again.
+        """
         import websockets
 
         url = (self.url or graph.url).replace("http://", "ws://").replace("https://", "wss://")
         headers = dict(self.headers_factory(context)) if self.headers_factory else {}
-        try:
-            socket = await websockets.connect(
-                url,
-                subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-                additional_headers=headers,
+
+        def unavailable(reason: str, exc: BaseException | None = None) -> SubgraphUnavailable:
+            logger.warning(
+                "Subscription to subgraph %s at %s: %s (%r)", graph.name, url, reason, exc
             )
-        except (OSError, websockets.exceptions.WebSocketException) as exc:
-            raise SubgraphUnavailable(f"WebSocket: {exc}") from exc
+            return SubgraphUnavailable(reason, graph.name)
+
         try:
-            await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
-            ack = json.loads(await asyncio.wait_for(socket.recv(), self.timeout))
-            if ack.get("type") != "connection_ack":
-                raise SubgraphUnavailable(f"WebSocket: no connection_ack ({ack.get('type')})")
+            async with asyncio.timeout(self.timeout):
+                socket = await websockets.connect(
+                    url,
+                    subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                    additional_headers=headers,
+                )
+        except TimeoutError as exc:
+            raise unavailable(f"no WebSocket within {self.timeout:g} s", exc) from exc
+        except (OSError, websockets.exceptions.WebSocketException) as exc:
+            raise unavailable("cannot open a WebSocket", exc) from exc
+        try:
+            try:
+                await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+                ack = json.loads(await asyncio.wait_for(socket.recv(), self.timeout))
+            except TimeoutError as exc:
+                raise unavailable(f"no connection_ack within {self.timeout:g} s", exc) from exc
+            if not isinstance(ack, dict) or ack.get("type") != "connection_ack":
+                raise unavailable("the WebSocket was not acknowledged")
             await socket.send(
                 json.dumps(
                     {
@@ -150,5 +174,10 @@ class HttpTransport:
                     return
                 elif kind == "ping":
                     await socket.send(json.dumps({"type": "pong"}))
+            raise unavailable("the subscription's connection closed before it completed")
+        except websockets.exceptions.ConnectionClosed as exc:
+            raise unavailable("the subscription's connection was lost", exc) from exc
+        except ValueError as exc:  # not JSON
+            raise unavailable("the subgraph sent an invalid message", exc) from exc
         finally:
             await socket.close()

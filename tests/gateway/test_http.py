@@ -192,9 +192,9 @@ async def test_automatic_persisted_queries(shop):
 async def test_a_repeated_query_is_not_parsed_validated_or_planned_again(monkeypatch):
     gateway, _ = make_gateway()
     calls = {"parse": 0, "plan": 0}
-    import gateway.engine as engine_module
+    import gateway.limits as limits_module
 
-    real_parse, real_plan = engine_module.parse, gateway.planner.plan
+    real_parse, real_plan = limits_module.parse, gateway.planner.plan
 
     def counting_parse(*args, **kwargs):
         calls["parse"] += 1
@@ -204,7 +204,7 @@ async def test_a_repeated_query_is_not_parsed_validated_or_planned_again(monkeyp
         calls["plan"] += 1
         return real_plan(*args, **kwargs)
 
-    monkeypatch.setattr(engine_module, "parse", counting_parse)
+    monkeypatch.setattr(limits_module, "parse", counting_parse)
     monkeypatch.setattr(gateway.planner, "plan", counting_plan)
     first = await gateway.execute(TOP)
     for _ in range(5):
@@ -272,3 +272,66 @@ async def test_the_same_operation_with_other_whitespace_reuses_the_plan(monkeypa
     second = await gateway.execute("query {\n  topProducts(first: 1) {\n    name # comment\n  }\n}")
     assert first.payload == second.payload == {"data": {"topProducts": [{"name": "Table"}]}}
     assert planned == [1]
+
+
+async def test_errors_of_a_subgraph_that_is_down_point_at_the_fields_it_was_to_answer(shop):
+    client, _, transports = shop
+    transports["inventory"].down = True
+    nullable = (
+        await client.post(
+            "/graphql", json={"query": "{ topProducts(first: 2) { name shippingEstimate } }"}
+        )
+    ).json()
+    assert nullable["data"]["topProducts"] == [
+        {"name": "Table", "shippingEstimate": None},
+        {"name": "Couch", "shippingEstimate": None},
+    ]
+    # Each item's missing field, not the item (was ["topProducts", 0] once).
+    assert [e["path"] for e in nullable["errors"]] == [
+        ["topProducts", 0, "shippingEstimate"],
+        ["topProducts", 1, "shippingEstimate"],
+    ]
+    assert {e["extensions"]["serviceName"] for e in nullable["errors"]} == {"inventory"}
+    transports["inventory"].down = False
+    transports["reviews"].down = True
+    # reviews is non-null: `me` becomes null, and the error says which field failed.
+    me = await client.post("/graphql", json={"query": "{ me { username reviews { body } } }"})
+    assert me.json() == {
+        "errors": [
+            {
+                "message": "Subgraph reviews is unavailable: connection refused",
+                "extensions": {"code": "SUBREQUEST_HTTP_ERROR", "serviceName": "reviews"},
+                "path": ["me", "reviews"],
+            }
+        ],
+        "data": {"me": None},
+    }
+
+
+async def test_a_root_fetch_that_fails_names_every_root_field_it_was_to_answer(shop):
+    client, _, transports = shop
+    transports["accounts"].down = True
+    body = (
+        await client.post(
+            "/graphql",
+            json={"query": "{ topProducts(first: 1) { name } ... on Query { me { id } } }"},
+        )
+    ).json()
+    assert body["data"] == {"topProducts": [{"name": "Table"}], "me": None}
+    # `me` inside an inline fragment on Query had no error at all before.
+    assert [e["path"] for e in body["errors"]] == [["me"]]
+
+
+async def test_errors_are_bounded_when_a_long_list_loses_a_field(monkeypatch, shop):
+    import gateway.executor as executor_module
+
+    monkeypatch.setattr(executor_module, "MAX_ERRORS_PER_FAILED_FETCH", 1)
+    client, _, transports = shop
+    transports["inventory"].down = True
+    body = (
+        await client.post(
+            "/graphql", json={"query": "{ topProducts(first: 3) { shippingEstimate } }"}
+        )
+    ).json()
+    assert len(body["data"]["topProducts"]) == 3
+    assert [e["path"] for e in body["errors"]] == [["topProducts", 0, "shippingEstimate"]]

@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from django.core.management.base import BaseCommand, CommandError
 
 from gateway.engine import Limits
+from gateway.server import GatewayApp, serve
 from gateway.supergraph import SupergraphError
 from yui.federation import distributed_app
 from yui.heap import settle
@@ -43,6 +43,25 @@ class Command(BaseCommand):
         parser.add_argument("--max-root-fields", type=int, default=defaults.max_root_fields)
         parser.add_argument("--max-cost", type=int, default=defaults.max_cost)
         parser.add_argument("--max-body-bytes", type=int, default=1_000_000)
+        app_defaults = GatewayApp.__init__.__kwdefaults__ or {}
+        parser.add_argument(
+            "--max-subscriptions-per-connection",
+            type=int,
+            default=app_defaults["max_subscriptions_per_connection"],
+            help="open subscriptions one WebSocket may hold",
+        )
+        parser.add_argument(
+            "--max-subscriptions-per-person",
+            type=int,
+            default=app_defaults["max_subscriptions_per_person"],
+            help="open subscriptions one person may hold across the connections of this process",
+        )
+        parser.add_argument(
+            "--keepalive",
+            type=float,
+            default=app_defaults["keepalive_seconds"],
+            help="seconds between keep-alives of SSE streams and WebSockets (s)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["supergraph"])
@@ -70,6 +89,9 @@ class Command(BaseCommand):
             )
         except SupergraphError as exc:
             raise CommandError(f"{path}: {exc}") from exc
+        app.max_subscriptions_per_connection = options["max_subscriptions_per_connection"]
+        app.max_subscriptions_per_person = options["max_subscriptions_per_person"]
+        app.keepalive_seconds = options["keepalive"]
         names = ", ".join(
             f"{g.name}={overrides.get(g.name, g.url)}"
             for g in app.gateway.supergraph.graphs.values()
@@ -78,4 +100,11 @@ class Command(BaseCommand):
             f"gateway on http://{options['host']}:{options['port']}/graphql -> {names}"
         )
         settle()
-        uvicorn.run(app, host=options["host"], port=options["port"], log_level=options["log_level"])
+        # The first Ctrl+C stops it: open subscriptions and SSE streams are ended.
+        serve(
+            app,
+            stop=[app],
+            host=options["host"],
+            port=options["port"],
+            log_level=options["log_level"],
+        )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+
+from gateway.server import serve
 
 
 class Command(BaseCommand):
@@ -31,8 +32,12 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"  sign in:  http://{where}/auth/login")
         self.stdout.write(f"  GraphiQL: http://{where}/graphql  (the federated API)")
-        uvicorn.run(
-            "yui.asgi:application",
+        from yui import asgi
+
+        # The first Ctrl+C stops the server: open subscriptions and SSE streams are ended.
+        serve(
+            asgi.application,
+            stop=[asgi.gateway_app],
             host=options["host"],
             port=options["port"],
             log_level=options["log_level"],

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import uvicorn
 from django.core.management.base import BaseCommand, CommandError
 
+from gateway.server import serve
 from yui.federation import DEFAULT_PORTS
 from yui.registry import SUBGRAPHS
 from yui.subgraph_service import application
@@ -29,7 +29,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"subgraph {name} on http://{options['host']}:{port}/graphql (signed requests only)"
         )
-        uvicorn.run(
+        # The first Ctrl+C stops it; the gateway's WebSockets to it are closed (1012), so
+        # the gateway tells each client of them at once.
+        serve(
             application(name),
             host=options["host"],
             port=port,
