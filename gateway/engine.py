@@ -14,11 +14,8 @@ from typing import Any
 
 from graphql import (
     GraphQLError,
-    GraphQLList,
-    GraphQLNonNull,
     parse,
     print_ast,
-    validate,
     value_from_ast_untyped,
 )
 from graphql import (
@@ -28,20 +25,18 @@ from graphql.execution.values import get_variable_values
 from graphql.language import ast
 
 from gateway.executor import Executor, RequestContext, Transport, introspection_document
-from gateway.operation import Field, Fragment, normalize_selections
+from gateway.limits import (
+    Limits,
+    Refused,
+    check_cost,
+    check_operation,
+    parse_document,
+    select_operation,
+    validate_document,
+)
+from gateway.operation import normalize_selections
 from gateway.planner import Planner, PlanningError, QueryPlan
 from gateway.supergraph import Supergraph
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Protections against expensive operations; each breach is a clear GraphQL error."""
-
-    max_depth: int = 15
-    max_aliases: int = 30
-    max_root_fields: int = 20
-    max_cost: int = 10_000
-    default_list_size: int = 10  # assumed length of a list field without first/last/limit
 
 
 @dataclass
@@ -50,6 +45,9 @@ class Prepared:
     operation: ast.OperationDefinitionNode
     plan: QueryPlan
     introspection: ast.DocumentNode | None
+    # A page size comes from a variable: the cost is checked again for each request.
+    cost_varies: bool = False
+    selections: int = 0  # once fragments are expanded (sizes the plan cache entry)
 
 
 @dataclass
@@ -78,21 +76,63 @@ def _located(error: GraphQLError, code: str) -> dict[str, Any]:
 
 
 class LRU:
-    def __init__(self, size: int):
+    """Least recently used first out, bounded by entries and by an estimate of bytes.
+
+    ``put`` takes the entry's weight (see ``_weight``); an entry heavier than the whole
+    budget is not kept at all.
+    """
+
+    def __init__(self, size: int, max_bytes: int | None = None):
         self.size = size
-        self.items: OrderedDict[Any, Any] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
 
     def get(self, key: Any) -> Any:
-        value = self.items.get(key)
-        if value is not None:
-            self.items.move_to_end(key)
-        return value
-
-    def put(self, key: Any, value: Any) -> None:
-        self.items[key] = value
+        entry = self.items.get(key)
+        if entry is None:
+            return None
         self.items.move_to_end(key)
-        while len(self.items) > self.size:
-            self.items.popitem(last=False)
+        return entry[0]
+
+    def put(self, key: Any, value: Any, weight: int = 0) -> None:
+        old = self.items.pop(key, None)
+        if old is not None:
+            self.bytes -= old[1]
+        if self.max_bytes is not None and weight > self.max_bytes:
+            return
+        self.items[key] = (value, weight)
+        self.bytes += weight
+        while len(self.items) > self.size or (
+            self.max_bytes is not None and self.bytes > self.max_bytes
+        ):
+            _, (_, dropped) = self.items.popitem(last=False)
+            self.bytes -= dropped
+
+
+# What a prepared operation holds (AST, normalised selections, plan, shaping caches),
+# roughly, measured with tracemalloc on the test suites' operations and GraphiQL's
+# introspection query: ~2 KB per selection once fragments are expanded, ~3 bytes per
+# character of text (a long literal is kept in the AST, the printed form and the
+# subgraph documents), and a fixed part.
+_PREPARED_FIXED_BYTES = 20_000
+_BYTES_PER_SELECTION = 2_000
+_BYTES_PER_CHAR = 3
+
+
+def _weight(text: str, prepared: Any) -> int:
+    """An estimate of the memory a plan cache entry holds: its key, and the parsed and
+    planned operation (shared by the entries of one document, counted with each)."""
+    weight = len(text) + 200
+    if isinstance(prepared, Prepared):
+        weight += (
+            _PREPARED_FIXED_BYTES
+            + _BYTES_PER_SELECTION * prepared.selections
+            + _BYTES_PER_CHAR * len(text)
+        )
+    else:
+        weight += sum(len(str(e)) for e in prepared.errors)
+    return weight
 
 
 class Gateway:
@@ -103,7 +143,9 @@ class Gateway:
         *,
         limits: Limits | None = None,
         plan_cache_size: int = 1000,
+        plan_cache_bytes: int = 64_000_000,
         persisted_query_cache_size: int = 10_000,
+        persisted_query_cache_bytes: int = 16_000_000,
     ):
         self.supergraph = (
             supergraph if isinstance(supergraph, Supergraph) else Supergraph(supergraph)
@@ -113,69 +155,56 @@ class Gateway:
         self.executor = Executor(self.supergraph, transports)
         self.transports = transports
         self.limits = limits or Limits()
-        self.plans = LRU(plan_cache_size)
-        self.persisted = LRU(persisted_query_cache_size)
+        self.plans = LRU(plan_cache_size, plan_cache_bytes)
+        self.persisted = LRU(persisted_query_cache_size, persisted_query_cache_bytes)
 
     # --- preparing -----------------------------------------------------------------------
 
     def prepare(self, query: str, operation_name: str | None) -> Prepared:
-        """Parse, validate, check limits and plan, cached.
+        """Parse, check limits, validate and plan, cached.
 
         The cache is keyed by the document's text (a repeated request costs one dictionary
         lookup) and, on a miss, by its normalised form (the printed AST), so the same
         operation sent with other whitespace or comments reuses the plan after one parse.
+        Each step before planning is linear in the document (``gateway.limits``).
         """
         key = (query, operation_name)
         cached = self.plans.get(key)
         if cached is None:
             try:
-                document = parse(query)
-            except GraphQLError as exc:
-                cached = _RequestError([_located(exc, "GRAPHQL_PARSE_FAILED")])
+                document = parse_document(query, self.limits)
+            except Refused as exc:
+                cached = _RequestError(exc.errors)
             else:
-                normalised = (print_ast(document), operation_name)
+                printed = print_ast(document)
+                normalised = (printed, operation_name)
                 cached = self.plans.get(normalised)
                 if cached is None:
                     try:
                         cached = self._prepare(document, operation_name)
                     except _RequestError as exc:
                         cached = exc
-                    self.plans.put(normalised, cached)
+                    if printed != query:
+                        self.plans.put(normalised, cached, _weight(printed, cached))
             # Invalid documents are cached too: a client retrying one costs a lookup.
-            self.plans.put(key, cached)
+            self.plans.put(key, cached, _weight(query, cached))
         if isinstance(cached, _RequestError):
             raise cached
         return cached  # type: ignore[no-any-return]
 
     def _prepare(self, document: ast.DocumentNode, operation_name: str | None) -> Prepared:
-        operations = [d for d in document.definitions if isinstance(d, ast.OperationDefinitionNode)]
-        if operation_name is None and len(operations) > 1:
-            raise _RequestError(
-                [
-                    _error(
-                        "Must provide operation name if query contains multiple operations.",
-                        "GRAPHQL_VALIDATION_FAILED",
-                    )
-                ]
-            )
-        operation = next(
-            (
-                o
-                for o in operations
-                if operation_name is None or (o.name and o.name.value == operation_name)
-            ),
-            None,
-        )
-        if operation is None:
-            raise _RequestError(
-                [
-                    _error(
-                        f'Unknown operation named "{operation_name}".', "GRAPHQL_VALIDATION_FAILED"
-                    )
-                ]
-            )
+        try:
+            operation = select_operation(document, operation_name)
+        except Refused as exc:
+            raise _RequestError(exc.errors) from None
         op_type = operation.operation.value
-        errors = validate(self.schema, document)
+        try:
+            # Limits before validation: graphql-core's validation, like our planner,
+            # walks fragments expanded; the measure summarises each fragment once.
+            measured = check_operation(self.schema, document, operation, self.limits)
+        except Refused as exc:
+            raise _RequestError(exc.errors, op_type) from None
+        errors = validate_document(self.schema, document, self.limits)
         if errors:
             raise _RequestError([_located(e, "GRAPHQL_VALIDATION_FAILED") for e in errors], op_type)
         fragments = {
@@ -184,7 +213,6 @@ class Gateway:
             if isinstance(d, ast.FragmentDefinitionNode)
         }
         selections = normalize_selections(operation.selection_set, fragments)
-        self._check_limits(selections, op_type)
         try:
             plan = self.planner.plan(document, operation_name, selections, op_type)
         except PlanningError as exc:
@@ -195,88 +223,13 @@ class Gateway:
         if plan.local_root_fields and any(f.name != "__typename" for f in plan.local_root_fields):
             introspection = parse(introspection_document(plan.local_root_fields, operation))
         return Prepared(
-            document=document, operation=operation, plan=plan, introspection=introspection
+            document=document,
+            operation=operation,
+            plan=plan,
+            introspection=introspection,
+            cost_varies=measured.variable_sized,
+            selections=measured.selections,
         )
-
-    def _check_limits(self, selections: list[Field | Fragment], op_type: str) -> None:
-        limits = self.limits
-        root_type = self.schema.get_root_type(_op(op_type))
-        roots = [s for s in _fields(selections) if not s.name.startswith("__")]
-        if len(roots) > limits.max_root_fields:
-            raise _RequestError(
-                [
-                    _error(
-                        f"Too many root fields: {len(roots)} (at most {limits.max_root_fields}).",
-                        "MAX_ROOT_FIELDS_EXCEEDED",
-                    )
-                ],
-                op_type,
-            )
-        aliases = sum(1 for f in _all_fields(selections) if f.alias)
-        if aliases > limits.max_aliases:
-            raise _RequestError(
-                [
-                    _error(
-                        f"Too many aliases: {aliases} (at most {limits.max_aliases}).",
-                        "MAX_ALIASES_EXCEEDED",
-                    )
-                ],
-                op_type,
-            )
-        depth = _depth(selections)
-        if depth > limits.max_depth:
-            raise _RequestError(
-                [
-                    _error(
-                        f"The operation is {depth} levels deep (at most {limits.max_depth}).",
-                        "MAX_DEPTH_EXCEEDED",
-                    )
-                ],
-                op_type,
-            )
-        cost = self._cost(selections, root_type)
-        if cost > limits.max_cost:
-            raise _RequestError(
-                [
-                    _error(
-                        f"The operation costs {cost} (at most {limits.max_cost}).",
-                        "MAX_COST_EXCEEDED",
-                    )
-                ],
-                op_type,
-            )
-
-    def _cost(self, selections: list[Field | Fragment], parent: Any) -> int:
-        """Fields selected, each list field counted ``first``/``last``/``limit`` times."""
-        total = 0
-        for sel in selections:
-            if isinstance(sel, Fragment):
-                condition = (
-                    self.schema.get_type(sel.type_condition) if sel.type_condition else parent
-                )
-                total += self._cost(sel.selections, condition or parent)
-                continue
-            if sel.name.startswith("__"):
-                continue
-            fdef = getattr(parent, "fields", {}).get(sel.name)
-            total += 1
-            if fdef is None or not sel.selections:
-                continue
-            gtype, multiplier = fdef.type, 1
-            while isinstance(gtype, GraphQLNonNull | GraphQLList):
-                if isinstance(gtype, GraphQLList):
-                    multiplier *= self._list_size(sel)
-                gtype = gtype.of_type
-            total += multiplier * self._cost(sel.selections, gtype)
-        return total
-
-    def _list_size(self, sel: Field) -> int:
-        for arg in sel.arguments:
-            if arg.name.value in {"first", "last", "limit"} and isinstance(
-                arg.value, ast.IntValueNode
-            ):
-                return max(1, int(arg.value.value))
-        return self.limits.default_list_size
 
     # --- executing -----------------------------------------------------------------------
 
@@ -297,7 +250,7 @@ class Gateway:
                 raise _RequestError(
                     [_error("provided sha does not match query", "INVALID_SHA256_HASH")]
                 )
-            self.persisted.put(digest, query)
+            self.persisted.put(digest, query, len(query) + 100)
             return query
         stored = self.persisted.get(digest)
         if stored is None:
@@ -320,6 +273,11 @@ class Gateway:
             name = definition.variable.name.value
             if name not in raw and definition.default_value is not None:
                 raw[name] = value_from_ast_untyped(definition.default_value)
+        if prepared.cost_varies:
+            try:
+                check_cost(self.schema, prepared.document, prepared.operation, self.limits, raw)
+            except Refused as exc:
+                raise _RequestError(exc.errors, prepared.operation.operation.value) from None
         return raw
 
     async def execute(
@@ -443,43 +401,3 @@ class Gateway:
                 payload["errors"] = [*event["errors"], *payload.get("errors", [])]
                 payload = {"errors": payload["errors"], "data": payload.get("data")}
             yield payload
-
-
-def _op(op_type: str) -> Any:
-    from graphql import OperationType
-
-    return OperationType(op_type)
-
-
-def _fields(selections: list[Field | Fragment]) -> list[Field]:
-    out: list[Field] = []
-    for sel in selections:
-        if isinstance(sel, Field):
-            out.append(sel)
-        else:
-            out += _fields(sel.selections)
-    return out
-
-
-def _all_fields(selections: list[Field | Fragment]) -> list[Field]:
-    out: list[Field] = []
-    for sel in selections:
-        if isinstance(sel, Field):
-            out.append(sel)
-            if sel.selections:
-                out += _all_fields(sel.selections)
-        else:
-            out += _all_fields(sel.selections)
-    return out
-
-
-def _depth(selections: list[Field | Fragment]) -> int:
-    deepest = 0
-    for sel in selections:
-        if isinstance(sel, Field):
-            if sel.name in {"__schema", "__type"}:
-                continue  # introspection (GraphiQL's is ~13 deep) is answered locally
-            deepest = max(deepest, 1 + (_depth(sel.selections) if sel.selections else 0))
-        else:
-            deepest = max(deepest, _depth(sel.selections))
-    return deepest
