@@ -29,7 +29,7 @@ import nh3
 from django.db import transaction
 from django.utils import timezone
 
-from subgraphs.calendar import ical, recurrence
+from subgraphs.calendar import closed_days, ical, recurrence
 from subgraphs.calendar.access import (
     access_event_by_id,
     as_uuid,
@@ -41,6 +41,7 @@ from subgraphs.calendar.models import (
     DESCRIPTION_MAX_LENGTH,
     LOCATION_MAX_LENGTH,
     TITLE_MAX_LENGTH,
+    AnnualClosedDay,
     CalendarFeedToken,
     ClosedDay,
     Event,
@@ -780,12 +781,70 @@ def do_respond_to_event(principal: Principal, event_id: object, response: str) -
 def do_set_closed_day(principal: Principal, day: date, name: str) -> Outcome:
     """Mark ``day`` closed (年末年始, 開庁日の振替 ...) for the principal's tenant."""
     assert principal.tenant_id is not None
+    name, errors = _closed_day_name(name)
+    if errors:
+        return Outcome(errors=errors)
+    row, _ = ClosedDay.objects.update_or_create(
+        tenant_id=principal.tenant_id, date=day, defaults={"name": name}
+    )
+    return Outcome(obj=row)
+
+
+def _closed_day_name(name: str) -> tuple[str, list[CalendarError]]:
     name = " ".join((name or "").split())
     if not name:
-        return Outcome(errors=[CalendarError("REQUIRED", "Name the closed day.", "name")])
-    row, _ = ClosedDay.objects.update_or_create(
-        tenant_id=principal.tenant_id, date=day, defaults={"name": name[:100]}
+        return name, [CalendarError("REQUIRED", "Name the closed day.", "name")]
+    if len(name) > 100:
+        return name, [CalendarError("TOO_LONG", "Keep the name to 100 characters.", "name")]
+    return name, []
+
+
+@transaction.atomic
+def do_remove_closed_day(principal: Principal, day: date) -> Outcome:
+    """Open ``day`` again: the dated closed day goes (an annual one of that date stays:
+    ``do_remove_annual_closed_day``). NOT_FOUND when there is none."""
+    assert principal.tenant_id is not None
+    row = ClosedDay.objects.for_principal(principal).filter(date=day).first()
+    if row is None:
+        return Outcome(errors=[CalendarError("NOT_FOUND", "That day is not closed.", "day")])
+    row.delete()
+    return Outcome(obj=row)
+
+
+def _annual_errors(month: int, day: int) -> list[CalendarError]:
+    try:
+        date(2000, month, day)  # a leap year: 29 February may be closed where it exists
+    except (ValueError, TypeError, OverflowError):
+        return [CalendarError("INVALID", f"There is no {month}/{day}.", "day")]
+    return []
+
+
+@transaction.atomic
+def do_set_annual_closed_day(principal: Principal, month: int, day: int, name: str) -> Outcome:
+    """Close ``month``/``day`` every year (or rename it) for the principal's tenant."""
+    assert principal.tenant_id is not None
+    name, errors = _closed_day_name(name)
+    errors += _annual_errors(month, day)
+    if errors:
+        return Outcome(errors=errors)
+    closed_days.own_annual_rows(principal.tenant_id)
+    row, _ = AnnualClosedDay.objects.update_or_create(
+        tenant_id=principal.tenant_id, month=month, day=day, defaults={"name": name}
     )
+    return Outcome(obj=row)
+
+
+@transaction.atomic
+def do_remove_annual_closed_day(principal: Principal, month: int, day: int) -> Outcome:
+    """Stop closing ``month``/``day`` every year (the default 年末年始 days too)."""
+    assert principal.tenant_id is not None
+    if errors := _annual_errors(month, day):
+        return Outcome(errors=errors)
+    closed_days.own_annual_rows(principal.tenant_id)
+    row = AnnualClosedDay.objects.for_principal(principal).filter(month=month, day=day).first()
+    if row is None:
+        return Outcome(errors=[CalendarError("NOT_FOUND", "That day is not closed.", "day")])
+    row.delete()
     return Outcome(obj=row)
 
 

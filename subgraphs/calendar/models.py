@@ -170,6 +170,45 @@ class ClosedDay(models.Model):
         return f"{self.date} {self.name}"
 
 
+class AnnualClosedDay(models.Model):
+    """A day closed every year (年末年始 12/29–1/3 ...), by month and day.
+
+    A municipality without a ``CalendarSettings`` row has not edited them yet and gets the
+    defaults (``closed_days.DEFAULT_ANNUAL``); its first edit copies the defaults in here.
+    """
+
+    tenant_id = models.UUIDField()
+    month = models.PositiveSmallIntegerField()
+    day = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=100)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["month", "day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "month", "day"], name="calendar_annual_closed_day_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month}/{self.day} {self.name}"
+
+
+class CalendarSettings(models.Model):
+    """The calendar's own record of a municipality (the people subgraph owns the tenant):
+    made on its administrator's first edit of the annual closed days."""
+
+    tenant_id = models.UUIDField(unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"calendar settings of {self.tenant_id}"
+
+
 class CalendarFeedToken(models.Model):
     """A private, revocable iCalendar feed URL of one person's calendar.
 

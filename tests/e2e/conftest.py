@@ -38,7 +38,7 @@ DEMO_TIMEOUT = 300.0  # seconds for one `yui demo` (migrations + two CSV imports
 START_TIMEOUT = 60.0  # seconds for `yui serve` to answer /health
 STOP_TIMEOUT = 10.0
 
-# "  402125 (okawa)  0669950 / yui-demo-staff   中村 聡太郎 (庶務係 課長)"
+# "  402125 (okawa)  0656905 / yui-demo-staff   山口 花子 (係長, 建設部 > 建築課 > 庶務係)"
 _ACCOUNT_LINE = re.compile(
     r"^\s+(?P<code>\d{6}) \((?P<slug>[\w-]+)\)\s+(?P<login>\S+)\s+/\s+(?P<password>\S+)\s+(?P<rest>.*)$"
 )

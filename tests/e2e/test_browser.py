@@ -147,7 +147,7 @@ def test_sign_in_through_the_form_lands_on_home(
     page_and_watch: tuple[Any, Watch], yui_server: YuiServer, tmp_path: Path
 ) -> None:
     page, watch = page_and_watch
-    name = _sign_in_through_the_form(page, yui_server, "402125", "0669950")
+    name = _sign_in_through_the_form(page, yui_server, "402125", "0656905")
 
     assert urlsplit(page.url).path == "/", page.url
     playwright_sync.expect(page.locator("main")).to_contain_text(name)

@@ -47,20 +47,20 @@ def create_token(client) -> str:
 
 
 def test_one_request_joins_people_and_presence(sign_in: SignIn) -> None:
-    staff = sign_in("402125", "0669950")
+    staff = sign_in("402125", "0656905")
     body = gateway_post(staff, JOIN)
     assert "errors" not in body, body
     me = body["data"]["me"]
-    assert me["name"] == "中村 聡太郎"
+    assert me["name"] == "山口 花子"
     assert me["department"] == {"name": "庶務係"}
-    assert me["presence"]["label"] in {"在席", "会議中", "外出", "離席", "出張", "休暇", "在宅勤務"}
+    assert me["presence"]["label"] in {"未設定", "在席", "会議中", "外出", "離席", "出張", "休暇", "在宅勤務"}
     assert all(e["node"]["presence"]["label"] for e in body["data"]["people"]["edges"])
 
 
 def test_graphql_over_get_and_csrf_on_the_gateway(sign_in: SignIn) -> None:
-    staff = sign_in("402125", "0669950")
+    staff = sign_in("402125", "0656905")
     got = staff.http.get("/graphql", params={"query": "{ me { name } }"})
-    assert got.json() == {"data": {"me": {"name": "中村 聡太郎"}}}
+    assert got.json() == {"data": {"me": {"name": "山口 花子"}}}
     refused = staff.http.post("/graphql", json={"query": "{ me { name } }"})
     assert refused.status_code == 403
 
@@ -109,7 +109,7 @@ async def test_subscription_over_websocket_carries_fields_of_another_subgraph(
 async def test_cookie_websocket_from_a_foreign_page_is_refused(
     sign_in: SignIn, yui_server: YuiServer
 ) -> None:
-    staff = sign_in("402125", "0669950")
+    staff = sign_in("402125", "0656905")
     ws_url = yui_server.url.replace("http://", "ws://") + "/graphql"
     async with websockets.connect(
         ws_url,
@@ -123,7 +123,7 @@ async def test_cookie_websocket_from_a_foreign_page_is_refused(
 
 
 async def test_subscription_over_sse(sign_in: SignIn, yui_server: YuiServer) -> None:
-    staff = sign_in("402125", "0260495")
+    staff = sign_in("402125", "0468772")
     token = create_token(staff)
     async with (
         httpx.AsyncClient(base_url=yui_server.url, timeout=20, trust_env=False) as http,
@@ -152,7 +152,7 @@ async def test_subscription_over_sse(sign_in: SignIn, yui_server: YuiServer) -> 
     payload = json.loads(data.removeprefix("data: "))
     change = payload["data"]["presenceChanged"]
     assert change["message"] == "SSE で確認"
-    assert change["person"]["name"] == "鈴木 くみ子"
+    assert change["person"]["name"] == "遠藤 英樹"
 
 
 # --- distributed -------------------------------------------------------------------------
@@ -272,7 +272,7 @@ def test_distributed_calendar_books_a_car_through_the_facilities_service(
     """calendar → facilities → people over HTTP with the signed principal header."""
     import datetime as dt
 
-    token = create_token(sign_in("402125", "0669950"))
+    token = create_token(sign_in("402125", "0656905"))
 
     def post(query: str, variables: dict | None = None) -> dict:
         response = httpx.post(
@@ -312,7 +312,7 @@ def test_distributed_calendar_books_a_car_through_the_facilities_service(
     assert [(r["eventId"], r["facility"]["name"]) for r in mine] == [
         (made["event"]["id"], car["name"])
     ]
-    assert mine[0]["requester"]["name"] == "中村 聡太郎"
+    assert mine[0]["requester"]["name"] == "山口 花子"
     cancelled = post(
         "mutation($id: ID!) { cancelEvent(id: $id) { errors { code } } }",
         {"id": made["event"]["id"]},
@@ -349,7 +349,7 @@ def test_subgraph_services_refuse_requests_not_signed_by_the_gateway(
 async def test_distributed_subscription_resolves_people_fields_per_event(
     distributed: Distributed, sign_in: SignIn
 ) -> None:
-    staff = sign_in("406210", "0343724")
+    staff = sign_in("406210", "0390319")
     token = create_token(staff)
 
     async def trigger() -> None:
@@ -366,7 +366,7 @@ async def test_distributed_subscription_resolves_people_fields_per_event(
     )
     change = events[0]["data"]["presenceChanged"]
     assert change["message"] == "分散構成"
-    assert change["person"]["name"] == "近藤 明美"
+    assert change["person"]["name"] == "中島 健一"
 
 
 def test_a_stopped_subgraph_gives_partial_data_and_the_gateway_recovers(
@@ -412,7 +412,7 @@ def test_a_stopped_subgraph_gives_partial_data_and_the_gateway_recovers(
 def test_department_week_in_one_round_trip(sign_in: SignIn) -> None:
     import datetime as dt
 
-    staff = sign_in("402125", "0669950")
+    staff = sign_in("402125", "0656905")
     monday = dt.date.today() + dt.timedelta(days=7 - dt.date.today().weekday())
     department = gateway_post(staff, "{ me { department { id } } }")["data"]["me"]["department"]
     week = gateway_post(
@@ -431,11 +431,11 @@ def test_department_week_in_one_round_trip(sign_in: SignIn) -> None:
         },
     )
     assert "errors" not in week, week
-    members = week["data"]["organization"]["members"]
-    assert any(m["name"] == "中村 聡太郎" for m in members)
-    # the demo's weekly 課内会議 (Mondays 10:00) is in the demo staff's week
-    mine = next(m for m in members if m["name"] == "中村 聡太郎")
-    assert any(e["title"] == "課内会議" for e in mine["events"]), mine
+    members = {m["name"]: m for m in week["data"]["organization"]["members"]}
+    # the three demo staff are one team: the weekly 課内会議 (Mondays 10:00) of 山口 (係長)
+    # with her two colleagues shows in the week of each of them
+    for name in ("山口 花子", "加藤 和也", "遠藤 英樹"):
+        assert any(e["title"] == "課内会議" for e in members[name]["events"]), members
     assert {"date": "2026-05-06", "name": "憲法記念日 振替休日"} in week["data"]["holidays"]
 
 
@@ -445,7 +445,7 @@ def test_fifty_concurrent_bookings_of_one_car_through_the_gateway(sign_in: SignI
     import concurrent.futures
     import datetime as dt
 
-    staff = sign_in("402125", "0669950")
+    staff = sign_in("402125", "0656905")
     token = create_token(staff)
     groups = gateway_post(staff, "{ facilityGroups { name facilities { id name } } }")
     cars = next(g for g in groups["data"]["facilityGroups"] if g["name"] == "公用車")
@@ -492,7 +492,7 @@ def test_fifty_concurrent_bookings_of_one_car_through_the_gateway(sign_in: SignI
     )
     # the owner's name comes from the people subgraph through the gateway
     assert (
-        conflict["data"]["createReservation"]["conflicts"][0]["requester"]["name"] == "中村 聡太郎"
+        conflict["data"]["createReservation"]["conflicts"][0]["requester"]["name"] == "山口 花子"
     )
 
 
@@ -503,7 +503,7 @@ def test_twenty_concurrent_bookings_of_a_pool_of_five_through_the_gateway(
     import concurrent.futures
     import datetime as dt
 
-    staff = sign_in("402125", "0669950")
+    staff = sign_in("402125", "0656905")
     token = create_token(staff)
     groups = gateway_post(staff, "{ facilityGroups { name facilities { id poolSize } } }")
     [pcs] = next(g for g in groups["data"]["facilityGroups"] if g["name"] == "貸出PC")["facilities"]

@@ -12,7 +12,7 @@ from tests.e2e.conftest import DemoAccount, YuiClient, YuiServer, parse_demo_acc
 
 GRAPHQL = "/subgraphs/people/graphql"
 OKAWA, KANDA = "402125", "406210"
-NAKAMURA = "0669950"  # 中村 聡太郎 in 402125-staff.csv, first in directory order
+YAMAGUCHI = "0656905"  # 山口 花子 (係長) in 402125-staff.csv, the first demo account
 SignIn = Callable[[str, str], YuiClient]
 
 
@@ -26,25 +26,25 @@ def test_demo_printed_the_accounts_the_readme_promises(yui_server: YuiServer) ->
     printed = {(a.tenant, a.login_id) for a in yui_server.accounts}
     assert printed == {
         (OKAWA, "admin"),
-        (OKAWA, "0669950"),
+        (OKAWA, "0656905"),
         (OKAWA, "0520529"),
-        (OKAWA, "0260495"),
+        (OKAWA, "0468772"),
         (KANDA, "admin"),
         (KANDA, "0139154"),
-        (KANDA, "0343724"),
-        (KANDA, "0410712"),
+        (KANDA, "0390319"),
+        (KANDA, "0100338"),
     }, yui_server.demo_output
-    assert yui_server.account(OKAWA, NAKAMURA).name == "中村 聡太郎"
+    assert yui_server.account(OKAWA, YAMAGUCHI).name == "山口 花子"
 
 
 def test_json_login_then_me(client: YuiClient, yui_server: YuiServer) -> None:
-    account = yui_server.account(OKAWA, NAKAMURA)
+    account = yui_server.account(OKAWA, YAMAGUCHI)
     response = client.login(account)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["ok"] is True
-    assert body["person"]["name"] == "中村 聡太郎"
-    assert body["person"]["loginId"] == NAKAMURA
+    assert body["person"]["name"] == "山口 花子"
+    assert body["person"]["loginId"] == YAMAGUCHI
     assert body["csrfToken"]
     assert client.http.cookies.get("yui_session")
     assert client.http.cookies.get("yui_csrftoken")
@@ -55,7 +55,7 @@ def test_json_login_then_me(client: YuiClient, yui_server: YuiServer) -> None:
 def test_wrong_password_is_refused_without_a_session(
     client: YuiClient, yui_server: YuiServer
 ) -> None:
-    response = client.login(yui_server.account(OKAWA, "0260495"), password="not-the-password")
+    response = client.login(yui_server.account(OKAWA, "0468772"), password="not-the-password")
     assert response.status_code == 401
     assert response.json()["ok"] is False
     assert response.json()["error"] == "invalid_credentials"
@@ -81,7 +81,7 @@ def test_repeated_failures_are_throttled(client: YuiClient) -> None:
 
 
 def test_cookie_post_needs_the_csrf_header(sign_in: SignIn) -> None:
-    yui = sign_in(OKAWA, NAKAMURA)
+    yui = sign_in(OKAWA, YAMAGUCHI)
 
     refused = yui.graphql("{ me { name } }", csrf=False)
     assert refused.status_code == 403, refused.text
@@ -94,7 +94,7 @@ def test_cookie_post_needs_the_csrf_header(sign_in: SignIn) -> None:
 
     accepted = yui.graphql("{ me { name } }")
     assert accepted.status_code == 200, accepted.text
-    assert accepted.json()["data"] == {"me": {"name": "中村 聡太郎"}}
+    assert accepted.json()["data"] == {"me": {"name": "山口 花子"}}
 
 
 def test_personal_access_token_until_revoked(sign_in: SignIn, yui_server: YuiServer) -> None:
@@ -141,7 +141,7 @@ def test_personal_access_token_until_revoked(sign_in: SignIn, yui_server: YuiSer
 
 
 def test_malformed_queries_are_graphql_errors_not_500(sign_in: SignIn) -> None:
-    yui = sign_in(OKAWA, NAKAMURA)
+    yui = sign_in(OKAWA, YAMAGUCHI)
     for query, expected in [
         ("{ me { name ", "Syntax Error"),
         ("{ noSuchField }", "noSuchField"),
@@ -215,7 +215,7 @@ def test_graphiql_page_and_its_assets_are_served_locally(client: YuiClient) -> N
 def test_content_security_policy_on_every_kind_of_response(
     client: YuiClient, sign_in: SignIn
 ) -> None:
-    yui = sign_in(OKAWA, NAKAMURA)
+    yui = sign_in(OKAWA, YAMAGUCHI)
     responses = {
         "health": client.http.get("/health"),
         "login page": client.http.get("/auth/login"),
@@ -233,7 +233,7 @@ def test_content_security_policy_on_every_kind_of_response(
 
 
 def test_staff_of_one_municipality_cannot_read_another(sign_in: SignIn) -> None:
-    okawa = sign_in(OKAWA, NAKAMURA)
+    okawa = sign_in(OKAWA, YAMAGUCHI)
     kanda = sign_in(KANDA, "0139154")
     okawa_id = okawa.person["id"]
     by_id = "query($id: ID!) { person(id: $id) { id name } }"
@@ -243,13 +243,13 @@ def test_staff_of_one_municipality_cannot_read_another(sign_in: SignIn) -> None:
     reference = {"r": [{"__typename": "Person", "id": okawa_id}]}
 
     # The owner's own municipality sees the person, both ways ...
-    assert okawa.data(by_id, {"id": okawa_id})["person"]["name"] == "中村 聡太郎"
-    assert okawa.data(entities, reference)["_entities"] == [{"id": okawa_id, "name": "中村 聡太郎"}]
+    assert okawa.data(by_id, {"id": okawa_id})["person"]["name"] == "山口 花子"
+    assert okawa.data(entities, reference)["_entities"] == [{"id": okawa_id, "name": "山口 花子"}]
     # ... the other municipality sees nothing, both ways.
     assert kanda.data(by_id, {"id": okawa_id}) == {"person": None}
     assert kanda.data(entities, reference) == {"_entities": [None]}
     # Nor does a search of the directory find them.
-    found = kanda.data('{ people(search: "中村 聡太郎") { totalCount edges { node { id } } } }')
+    found = kanda.data('{ people(search: "山口 花子") { totalCount edges { node { id } } } }')
     assert okawa_id not in {e["node"]["id"] for e in found["people"]["edges"]}
 
 
@@ -285,4 +285,4 @@ def test_demo_again_is_idempotent(sign_in: SignIn, yui_server: YuiServer) -> Non
     # Fresh sign-ins: the demo passwords still work, and nothing was added or removed.
     after = {code: _counts(sign_in(code, "admin")) for code in (OKAWA, KANDA)}
     assert after == before
-    assert sign_in(OKAWA, NAKAMURA).data("{ me { name } }") == {"me": {"name": "中村 聡太郎"}}
+    assert sign_in(OKAWA, YAMAGUCHI).data("{ me { name } }") == {"me": {"name": "山口 花子"}}

@@ -25,6 +25,7 @@ from subgraphs.calendar.graphql.inputs import (
 )
 from subgraphs.calendar.graphql.loaders import events_for
 from subgraphs.calendar.graphql.types import (
+    AnnualClosedDayType,
     AttendeeResponse,
     CalendarErrorType,
     CalendarFeedType,
@@ -62,6 +63,14 @@ class ClosedDayPayload:
     errors: list[CalendarErrorType]
 
 
+@strawberry.type(name="AnnualClosedDayPayload")
+class AnnualClosedDayPayload:
+    annual_closed_day: AnnualClosedDayType | None = strawberry.field(
+        description="The day set, or the one removed."
+    )
+    errors: list[CalendarErrorType]
+
+
 @strawberry.type(name="CreateCalendarFeedPayload")
 class CreateCalendarFeedPayload:
     feed: CalendarFeedType | None
@@ -91,6 +100,14 @@ class ImportIcsPayload:
 
 def _errors(outcome: actions.Outcome) -> list[CalendarErrorType]:
     return [CalendarErrorType.of(e) for e in outcome.errors]
+
+
+def _annual_payload(outcome: actions.Outcome) -> AnnualClosedDayPayload:
+    if not outcome.ok:
+        return AnnualClosedDayPayload(annual_closed_day=None, errors=_errors(outcome))
+    row = outcome.obj
+    shown = AnnualClosedDayType(month=row.month, day=row.day, name=row.name)
+    return AnnualClosedDayPayload(annual_closed_day=shown, errors=[])
 
 
 def _writer(
@@ -359,6 +376,42 @@ class Mutation:
             closed_day=HolidayType(date=row.date, name=row.name, kind=HolidayKind.CLOSED),
             errors=[],
         )
+
+    @strawberry.mutation(
+        description="Open a day marked closed with setClosedDay again (admins only); a day "
+        "closed every year is opened with removeAnnualClosedDay."
+    )
+    async def remove_closed_day(self, info: Info, day: date) -> ClosedDayPayload:
+        principal: Principal = require_tenant_admin(principal_of(info))
+        outcome = await sync_to_async(actions.do_remove_closed_day)(principal, day)
+        if not outcome.ok:
+            return ClosedDayPayload(closed_day=None, errors=_errors(outcome))
+        row = outcome.obj
+        return ClosedDayPayload(
+            closed_day=HolidayType(date=row.date, name=row.name, kind=HolidayKind.CLOSED),
+            errors=[],
+        )
+
+    @strawberry.mutation(
+        description="Close a day every year, or rename one (admins only). Every "
+        "municipality starts with 年末年始, 12/29 to 1/3."
+    )
+    async def set_annual_closed_day(
+        self, info: Info, month: int, day: int, name: str
+    ) -> AnnualClosedDayPayload:
+        principal: Principal = require_tenant_admin(principal_of(info))
+        write = actions.do_set_annual_closed_day
+        return _annual_payload(await sync_to_async(write)(principal, month, day, name))
+
+    @strawberry.mutation(
+        description="Stop closing a day every year (admins only), a default 年末年始 day too."
+    )
+    async def remove_annual_closed_day(
+        self, info: Info, month: int, day: int
+    ) -> AnnualClosedDayPayload:
+        principal: Principal = require_tenant_admin(principal_of(info))
+        write = actions.do_remove_annual_closed_day
+        return _annual_payload(await sync_to_async(write)(principal, month, day))
 
     @strawberry.mutation(
         description="A private URL of your calendar for calendar apps; the URL is shown once."

@@ -12,10 +12,11 @@ from django.utils import timezone
 from graphql import GraphQLError
 from strawberry.types import Info
 
-from subgraphs.calendar import access, availability, directory, ical
+from subgraphs.calendar import access, availability, closed_days, directory, ical
 from subgraphs.calendar.graphql.inputs import WorkingHoursInput
 from subgraphs.calendar.graphql.loaders import EventByIdLoader, OccurrencesByPersonLoader
 from subgraphs.calendar.graphql.types import (
+    AnnualClosedDayType,
     CalendarFeedType,
     EventType,
     HolidayKind,
@@ -27,7 +28,7 @@ from subgraphs.calendar.graphql.types import (
     TimeIntervalType,
     check_window,
 )
-from subgraphs.calendar.models import CalendarFeedToken, ClosedDay
+from subgraphs.calendar.models import CalendarFeedToken
 from subgraphs.calendar.recurrence import TOKYO
 from subgraphs.core.graphql.context import YuiContext, context_of, principal_of
 from subgraphs.core.graphql.errors import require_authenticated
@@ -45,8 +46,9 @@ def holidays_between(principal: Principal, start: date, end: date) -> list[Holid
         HolidayType(date=day, name=name, kind=HolidayKind.NATIONAL)
         for day, name in jpholiday.between(start, end - timedelta(days=1))
     ]
-    closed = ClosedDay.objects.for_principal(principal).filter(date__gte=start, date__lt=end)
-    found += [HolidayType(date=c.date, name=c.name, kind=HolidayKind.CLOSED) for c in closed]
+    assert principal.tenant_id is not None
+    closed = closed_days.closed_between(principal.tenant_id, start, end - timedelta(days=1))
+    found += [HolidayType(date=d, name=n, kind=HolidayKind.CLOSED) for d, n in closed.items()]
     return sorted(found, key=lambda h: (h.date, h.kind.value))
 
 
@@ -81,6 +83,16 @@ class Query:
                 extensions={"code": "BAD_USER_INPUT"},
             )
         return await sync_to_async(holidays_between)(principal, start, end)
+
+    @strawberry.field(
+        description="The days your municipality closes every year (年末年始 12/29–1/3 "
+        "unless its administrators changed them), by date in the year."
+    )
+    async def annual_closed_days(self, info: Info) -> list[AnnualClosedDayType]:
+        principal = require_authenticated(principal_of(info))
+        assert principal.tenant_id is not None
+        rules = await sync_to_async(closed_days.annual)(principal.tenant_id)
+        return [AnnualClosedDayType(month=m, day=d, name=n) for m, d, n in rules]
 
     @strawberry.field(
         description="Your calendar as iCalendar (RFC 5545) text: every event you organise or "

@@ -371,6 +371,16 @@ class HolidayType:
     kind: HolidayKind
 
 
+@strawberry.type(
+    name="AnnualClosedDay",
+    description="A day your municipality closes every year (年末年始 12/29–1/3 by default).",
+)
+class AnnualClosedDayType:
+    month: int
+    day: int
+    name: str
+
+
 @strawberry.type(name="CalendarError", description="Why a calendar mutation changed nothing.")
 class CalendarErrorType:
     code: str = strawberry.field(

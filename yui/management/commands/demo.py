@@ -3,6 +3,10 @@
 Safe to run again: tenants are reused, CSV imports upsert, demo passwords are reset,
 demo presence is set only for staff who have none yet (what they set since is kept),
 demo calendar entries are added only where their organizer has none of that title.
+
+The demo staff of each town are colleagues of one 係 (taken as the HR file has them, not
+moved), so the department week shows a team: their weekly meeting, one's 出張, another's
+private appointment, side by side.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from subgraphs.core.principal import ROLE_FACILITY_ADMIN, ROLE_TENANT_ADMIN, Pri
 from subgraphs.facilities.demo import load_demo_facilities
 from subgraphs.people import actions
 from subgraphs.people.csv_io import do_import_csv
-from subgraphs.people.models import Person, RoleAssignment, Tenant
+from subgraphs.people.models import Organization, Person, RoleAssignment, Tenant
 from subgraphs.presence.actions import do_set_presence
 from subgraphs.presence.models import PresenceStatus
 
@@ -32,9 +36,18 @@ COUNCIL = "福岡県南部自治体クラウド協議会"
 TENANTS = [("402125", "okawa", "大川市"), ("406210", "kanda", "苅田町")]
 ADMIN_PASSWORD = "yui-demo-admin"  # noqa: S105 - demo data, printed on purpose
 STAFF_PASSWORD = "yui-demo-staff"  # noqa: S105
-DEMO_STAFF_PER_TENANT = 3
+# The demo staff of each town, colleagues in one 係 of the sample HR files. The first
+# is also 施設管理者 of that 係, which owns the 大会議室 (facilities' demo), and is printed
+# first; the README's table lists the same accounts.
+DEMO_STAFF = {
+    # 建設部 > 建築課 > 庶務係: 山口 花子 (係長), 加藤 和也 and 遠藤 英樹 (主任主事)
+    "402125": ("0656905", "0520529", "0468772"),
+    # 市民部 > 市民課 > 庶務係: 清水 七夏 (主事, 兼務あり), 中島 健一 (主査), 齋藤 太一 (主事)
+    "406210": ("0139154", "0390319", "0100338"),
+}
 DEMO_GROUP = "DX推進プロジェクト"
 # (status, message) for the first demo staff of each tenant, in the order they are printed.
+# Presence reads 未設定 again after the nightly reset (YUI_PRESENCE_RESET_HOUR), as any does.
 DEMO_PRESENCE = [("MEETING", "第1会議室 15時まで"), ("OUT", "現地調査（市内巡回）")]
 
 
@@ -70,19 +83,14 @@ class Command(BaseCommand):
             self.stdout.write("  " + line)
 
     def _facilities(self, tenant: Tenant) -> None:
-        people = Person.objects.filter(tenant=tenant, is_active=True).order_by("sort_order")
-        admin = people.get(login_id="admin")
-        staff = people.exclude(id=admin.id).values_list("id", flat=True)
-        approver = (
-            RoleAssignment.objects.filter(tenant=tenant, role=ROLE_FACILITY_ADMIN)
-            .select_related("person")
-            .first()
-        )
+        admin = Person.objects.get(tenant=tenant, login_id="admin")
+        staff = demo_staff(tenant)
         added = load_demo_facilities(
             tenant.id,
             admin.id,
-            list(staff[:DEMO_STAFF_PER_TENANT]),
-            approval_department_id=approver.person.department_id if approver else None,
+            [p.id for p in staff],
+            # The first demo staff member is 施設管理者 of this 係 (see _accounts).
+            approval_department_id=staff[0].department_id if staff else None,
         )
         self.stdout.write(f"{tenant.code} {tenant.name}: reservations +{added}")
 
@@ -104,28 +112,23 @@ class Command(BaseCommand):
         admin.save()
         RoleAssignment.objects.get_or_create(tenant=tenant, person=admin, role=ROLE_TENANT_ADMIN)
         lines = [f"{tenant.code} ({tenant.slug})  admin  / {ADMIN_PASSWORD}   tenant administrator"]
-        staff = list(
-            Person.objects.filter(tenant=tenant, is_active=True)
-            .exclude(id=admin.id)
-            .order_by("sort_order", "login_id")[:DEMO_STAFF_PER_TENANT]
-        )
+        staff = demo_staff(tenant)
         for person in staff:
             person.set_password(STAFF_PASSWORD)
             person.save()
-            dept = person.department.name if person.department else "-"
             lines.append(
                 f"{tenant.code} ({tenant.slug})  {person.login_id} / {STAFF_PASSWORD}   "
-                f"{person.name} ({dept} {person.title})"
+                f"{person.name} ({person.title}, {department_path(person.department)})"
             )
         if staff:
             # The first demo staff member approves the 仮予約 of their department's 大会議室.
             RoleAssignment.objects.get_or_create(
                 tenant=tenant, person=staff[0], role=ROLE_FACILITY_ADMIN
             )
-            dept = staff[0].department.name if staff[0].department else "-"
             lines.append(
                 f"{tenant.code} ({tenant.slug})  {staff[0].login_id} is also 施設管理者 "
-                f"(facility administrator): approves the 仮予約 of 大会議室, owned by {dept}"
+                "(facility administrator): approves the 仮予約 of 大会議室, owned by "
+                f"{department_path(staff[0].department)}"
             )
         group = actions.Group.objects.filter(tenant=tenant, name=DEMO_GROUP).first()
         actions.do_save_group(
@@ -138,15 +141,8 @@ class Command(BaseCommand):
         return lines
 
     def _presence(self, tenant: Tenant) -> None:
-        staff = (
-            Person.objects.filter(tenant=tenant, is_active=True)
-            .exclude(login_id="admin")
-            .order_by("sort_order", "login_id")
-        )
         added = 0
-        for person, (status, message) in zip(
-            staff[: len(DEMO_PRESENCE)], DEMO_PRESENCE, strict=False
-        ):
+        for person, (status, message) in zip(demo_staff(tenant), DEMO_PRESENCE, strict=False):
             if PresenceStatus.objects.filter(tenant_id=tenant.id, person_id=person.id).exists():
                 continue
             me = Principal(tenant_id=tenant.id, person_id=person.id, via="cli")
@@ -158,11 +154,7 @@ class Command(BaseCommand):
 
     def _calendar(self, tenant: Tenant) -> None:
         """A weekly 課内会議 of the demo staff, an all-day 出張 and a private 通院."""
-        staff = list(
-            Person.objects.filter(tenant=tenant, is_active=True)
-            .exclude(login_id="admin")
-            .order_by("sort_order", "login_id")[:DEMO_STAFF_PER_TENANT]
-        )
+        staff = demo_staff(tenant)
         if not staff:
             return
         today = timezone.localdate()
@@ -214,3 +206,29 @@ class Command(BaseCommand):
                 raise CommandError("; ".join(e.message for e in outcome.errors))
             added += 1
         self.stdout.write(f"{tenant.code} {tenant.name}: calendar +{added}")
+
+
+def demo_staff(tenant: Tenant) -> list[Person]:
+    """The tenant's demo staff (DEMO_STAFF), in that order, once the HR file is imported."""
+    login_ids = DEMO_STAFF[tenant.code]
+    found = {
+        p.login_id: p
+        for p in Person.objects.filter(
+            tenant=tenant, login_id__in=login_ids, is_active=True
+        ).select_related("department")
+    }
+    missing = [login_id for login_id in login_ids if login_id not in found]
+    if missing:
+        raise CommandError(f"{tenant.code}: demo staff {', '.join(missing)} not in the staff CSV")
+    return [found[login_id] for login_id in login_ids]
+
+
+def department_path(department: Organization | None) -> str:
+    """``総務部 > 総務課 > 庶務係``: where a 係 sits, as staff name it ("-" when none)."""
+    names = []
+    seen = set()
+    while department is not None and department.id not in seen:  # a cycle cannot hang us
+        seen.add(department.id)
+        names.append(department.name)
+        department = department.parent
+    return " > ".join(reversed(names)) or "-"
