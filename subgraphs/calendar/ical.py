@@ -33,12 +33,16 @@ from subgraphs.calendar.models import (
     EventAttendee,
     with_rows,
 )
+from subgraphs.core import timerange
 from subgraphs.core.principal import Principal
 
 PRODID = "-//Yui//Calendar//JA"
 UID_DOMAIN = "yui.calendar"
 MAX_IMPORT_CHARACTERS = 5_000_000
 MAX_IMPORT_EVENTS = 5_000
+# Checking a rule is bounded (subgraphs/core/rrules.py), and a file stops being checked
+# after this many problems, so a file full of rules that never occur costs little.
+MAX_IMPORT_PROBLEMS = 50
 # RFC 5545 lets a timed VEVENT without DTEND or DURATION last no time at all; our events
 # must end after they start, so such an entry (a reminder, mostly) gets this length.
 DEFAULT_TIMED_LENGTH = timedelta(minutes=30)
@@ -72,8 +76,22 @@ def event_id_of_uid(uid: str) -> uuid.UUID | None:
     return access.as_uuid(local) if domain == UID_DOMAIN else None
 
 
+# iCalendar text (SUMMARY, DESCRIPTION, LOCATION, CATEGORIES) is plain text, but calendar
+# apps and web views show DESCRIPTION as HTML often enough that a "<img onerror=...>" the
+# user typed as text (stored as "&lt;img ...&gt;") must not come out as a tag. So angle
+# brackets in exported text become their full-width forms, which read the same in Japanese
+# text and are markup to no one; no entity is left for a consumer to decode a second time.
+_NO_MARKUP = str.maketrans({"<": "\uff1c", ">": "\uff1e"})
+
+
+def ics_text(text: str) -> str:
+    """Plain text as an iCalendar text value carries it: no markup (see _NO_MARKUP)."""
+    return (text or "").translate(_NO_MARKUP)
+
+
 def plain_text(description: str) -> str:
-    """The text of a sanitised HTML description: line breaks kept, tags and entities gone."""
+    """The text of a sanitised HTML description: line breaks kept, tags gone, entities
+    decoded once (``&lt;b&gt;`` is the text "<b>")."""
     text = re.sub(r"<br\s*/?>|</p>|</li>", "\n", description or "", flags=re.IGNORECASE)
     text = html.unescape(nh3.clean(text, tags=set()))
     return re.sub(r"\n{3,}", "\n\n", text).strip()
@@ -177,15 +195,15 @@ def _vevent(
         component.add("summary", access.BUSY_TITLE)
         component.add("class", "CONFIDENTIAL")
         return component
-    component.add("summary", title if title is not None else event.title)
+    component.add("summary", ics_text(title if title is not None else event.title))
     where = location if location is not None else event.location
     if where:
-        component.add("location", where)
+        component.add("location", ics_text(where))
     text = plain_text(event.description)
     if text:
-        component.add("description", text)
+        component.add("description", ics_text(text))
     if event.category:
-        component.add("categories", [event.category])
+        component.add("categories", [ics_text(event.category)])
     component.add("class", CLASS_OF_VISIBILITY[Event.Visibility(event.visibility)])
     return component
 
@@ -256,15 +274,29 @@ def _as_utc_moment(value: date | datetime) -> datetime:
 
 
 def _times(component: icalendar.Component) -> tuple[date | datetime, date | datetime]:
-    """DTSTART and DTEND (from DURATION, or the RFC 5545 default when neither is given)."""
-    start = component.decoded("DTSTART")
-    if "DTEND" in component:
-        return start, component.decoded("DTEND")
-    if "DURATION" in component:
-        return start, start + component.decoded("DURATION")
-    if isinstance(start, datetime):
-        return start, start + DEFAULT_TIMED_LENGTH
-    return start, start + timedelta(days=1)
+    """DTSTART and DTEND (from DURATION, or the RFC 5545 default when neither is given),
+    both within the dates we accept (else _Unsupported with INVALID_INPUT)."""
+    start = _checked("DTSTART", component.decoded("DTSTART"))
+    try:
+        if "DTEND" in component:
+            end = component.decoded("DTEND")
+        elif "DURATION" in component:
+            end = start + component.decoded("DURATION")
+        elif isinstance(start, datetime):
+            end = start + DEFAULT_TIMED_LENGTH
+        else:
+            end = start + timedelta(days=1)
+    except OverflowError:
+        end = date.max
+    return start, _checked("DTEND" if "DTEND" in component else "DURATION", end)
+
+
+def _checked(name: str, value: Any) -> Any:
+    if isinstance(value, date) and not timerange.in_range(value):
+        raise _Unsupported(
+            name, f"{name} must lie within {timerange.RANGE_TEXT}.", timerange.INVALID_INPUT
+        )
+    return value
 
 
 def _text(component: icalendar.Component, name: str) -> str:
@@ -277,7 +309,7 @@ def _exdates(component: icalendar.Component) -> list[datetime]:
     if raw is None:
         return []
     lists = raw if isinstance(raw, list) else [raw]
-    return [_as_utc_moment(d.dt) for values in lists for d in values.dts]
+    return [_as_utc_moment(_checked("EXDATE", d.dt)) for values in lists for d in values.dts]
 
 
 def parse_ics(text: str) -> tuple[list[ParsedEvent], list[IcsProblem]]:
@@ -300,6 +332,11 @@ def parse_ics(text: str) -> tuple[list[ParsedEvent], list[IcsProblem]]:
         return [], [IcsProblem("TOO_LARGE", f"Import at most {MAX_IMPORT_EVENTS} events.")]
     spans = _vevent_spans(text)
     for index, component in enumerate(components):
+        if len(problems) >= MAX_IMPORT_PROBLEMS:
+            problems.append(
+                IcsProblem("TOO_MANY_PROBLEMS", "Stopped checking: fix these problems first.")
+            )
+            return [], problems
         uid = _text(component, "UID") or _fallback_uid(component)
         span = spans[index] if len(spans) == len(components) else (1, len(text.splitlines()))
         line: int | None = span[0]
@@ -324,13 +361,16 @@ def parse_ics(text: str) -> tuple[list[ParsedEvent], list[IcsProblem]]:
             masters[uid] = _parse_master(uid, line, span, component)
         except _Unsupported as exc:
             problems.append(
-                IcsProblem("UNSUPPORTED", str(exc), _property_line(text, exc.name, span), uid)
+                IcsProblem(exc.code, str(exc), _property_line(text, exc.name, span), uid)
             )
     for uid, component in overrides:
         master = masters.get(uid)
         if master is None:
             continue  # a changed occurrence of a series that is not (or no longer) in the file
-        master.overrides.append(_parse_override(component, master))
+        try:
+            master.overrides.append(_parse_override(component, master))
+        except _Unsupported as exc:
+            problems.append(IcsProblem(exc.code, str(exc), master.line, uid))
     return list(masters.values()), problems
 
 
@@ -350,9 +390,10 @@ def _fallback_uid(component: icalendar.Component) -> str:
 
 
 class _Unsupported(ValueError):
-    def __init__(self, name: str, message: str) -> None:
+    def __init__(self, name: str, message: str, code: str = "UNSUPPORTED") -> None:
         super().__init__(message)
         self.name = name
+        self.code = code
 
 
 def _parse_master(
@@ -382,6 +423,14 @@ def _parse_master(
         data.update(start_date=start, end_date=end_day)
     else:
         data.update(starts_at=start, ends_at=end)
+    if data["rrule"]:
+        # Checked here, bounded, so that a file of rules that never occur (30 February)
+        # stops at MAX_IMPORT_PROBLEMS; the import checks every value again.
+        first = _as_utc_moment(start)
+        try:
+            recurrence.normalise_rrule(data["rrule"], first)
+        except recurrence.InvalidRule as exc:
+            raise _Unsupported("RRULE", str(exc), exc.code) from exc
     return ParsedEvent(uid=uid, line=line, data=data, span=span)
 
 
@@ -390,7 +439,7 @@ def _parse_override(component: icalendar.Component, master: ParsedEvent) -> Pars
     title = _text(component, "SUMMARY")
     location = _text(component, "LOCATION")
     return ParsedOverride(
-        recurrence_id=_as_utc_moment(component.decoded("RECURRENCE-ID")),
+        recurrence_id=_as_utc_moment(_checked("RECURRENCE-ID", component.decoded("RECURRENCE-ID"))),
         cancelled=_text(component, "STATUS").upper() == "CANCELLED",
         starts_at=_as_utc_moment(start),
         ends_at=_as_utc_moment(end),

@@ -6,14 +6,19 @@ Series are expanded in Japan wall time (Asia/Tokyo), so a weekly 10:00 meeting s
 MONTHLY and YEARLY with INTERVAL, BY* parts, and UNTIL or COUNT. As in python-dateutil
 (not quite RFC 5545), DTSTART is an occurrence only when it matches the rule: a monthly
 "second Tuesday" series created on a Thursday starts on the next second Tuesday.
+
+Every expansion goes through ``subgraphs.core.rrules.between``, whose cost depends on the
+window asked for, not on how far it lies from the series' start, and which never walks a
+rule that has no further occurrence to the end of the calendar. A rule must have its first
+occurrence within ``rrules.HORIZON_YEARS`` of the start (``RuleNeverOccurs`` otherwise:
+30 February, or 29 February of a year that is a Monday ten years away).
 """
 
 from __future__ import annotations
 
-import itertools
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -21,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
+
+from subgraphs.core import rrules, timerange
 
 if TYPE_CHECKING:
     from subgraphs.calendar.models import Event, EventOverride
@@ -41,17 +48,30 @@ PARTS = {
     "WKST",
 }
 MAX_COUNT = 1000
-# A bounded series longer than this is treated as endless when computing its span.
-MAX_SPAN_OCCURRENCES = 5000
 # Guards one expansion; a year of a daily series is 366.
 MAX_OCCURRENCES_PER_RANGE = 1000
 # Starts of a series kept once generated (see _Timeline): about 2.7 years of a daily series,
-# 19 of a weekly one. A read further out than that is expanded by dateutil every time.
+# 19 of a weekly one. A read further out than that expands just its window every time.
 MAX_TIMELINE = 1000
+# The timeline grows by this much of the calendar at a time.
+TIMELINE_STEP = timedelta(days=366)
+# ... and only for a read at most this far beyond what it holds, so that its cost never
+# grows with the distance from the series' start.
+TIMELINE_REACH = 3 * TIMELINE_STEP
+# No series is read past this: clients give no time later (subgraphs/core/timerange.py).
+END_OF_TIME = datetime.combine(timerange.LATEST + timedelta(days=2), time(), UTC)
 
 
 class InvalidRule(ValueError):
     """The RRULE text is not one we accept; the message says why, for the user."""
+
+    code = "INVALID_RRULE"
+
+
+class RuleNeverOccurs(InvalidRule):
+    """A rule that is valid but has no occurrence within the horizon of its start."""
+
+    code = "RRULE_NEVER_OCCURS"
 
 
 def local_midnight(day: date) -> datetime:
@@ -100,12 +120,18 @@ def _until_utc(value: str) -> datetime:
     try:
         if len(value) == 8:
             day = datetime.strptime(value, "%Y%m%d").date()
+            if not timerange.in_range(day):
+                raise InvalidRule(f"UNTIL must lie within {timerange.RANGE_TEXT}.")
             return local_midnight(day + timedelta(days=1)) - timedelta(seconds=1)
         if value.endswith("Z"):
-            return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        return as_utc(datetime.strptime(value, "%Y%m%dT%H%M%S"))
+            moment = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        else:
+            moment = datetime.strptime(value, "%Y%m%dT%H%M%S")
     except ValueError as exc:
         raise InvalidRule(f"UNTIL={value} is not a date or a time.") from exc
+    if not timerange.in_range(moment):
+        raise InvalidRule(f"UNTIL must lie within {timerange.RANGE_TEXT}.")
+    return as_utc(moment)
 
 
 def normalise_rrule(text: str, series_start: datetime) -> str:
@@ -115,6 +141,7 @@ def normalise_rrule(text: str, series_start: datetime) -> str:
     """
     parts = _parse_parts(text)
     if parts.get("FREQ") not in FREQUENCIES:
+        # Sub-daily rules (rrules.SUB_DAILY) included: entries minutes apart are no diary.
         raise InvalidRule("FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY.")
     if "UNTIL" in parts and "COUNT" in parts:
         raise InvalidRule("Give UNTIL or COUNT, not both.")
@@ -129,13 +156,18 @@ def normalise_rrule(text: str, series_start: datetime) -> str:
     if "UNTIL" in parts:
         parts["UNTIL"] = _utc_text(_until_utc(parts["UNTIL"]))
     canonical = _join(parts)
+    if "UNTIL" in parts and _until_utc(parts["UNTIL"]) < series_start:
+        raise InvalidRule("The rule has no occurrence: UNTIL is before the start.")
     try:
         rule = rrulestr(canonical, dtstart=series_start.astimezone(TOKYO))
-        first = next(iter(rule), None)  # type: ignore[call-overload]
-    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        first = rrules.first_within(rule)  # type: ignore[arg-type]
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
         raise InvalidRule(f"Not a valid recurrence rule: {exc}.") from exc
     if first is None:
-        raise InvalidRule("The rule has no occurrence (UNTIL before the start?).")
+        raise RuleNeverOccurs(
+            f"The rule has no occurrence within {rrules.HORIZON_YEARS} years of the start "
+            "(e.g. 30 February): check BYMONTH, BYMONTHDAY and BYDAY."
+        )
     return canonical
 
 
@@ -192,40 +224,49 @@ def _parsed_rule(text: str, dtstart: datetime) -> rrule:
 class _Timeline:
     """The starts (aware UTC, ascending) of a rule, generated once and shared by readers.
 
-    dateutil cannot jump ahead: every ``xafter`` or ``between`` generates the series from
-    DTSTART on, so a weekly meeting begun a year ago cost 52 steps on every read of this
-    week. Here the starts generated so far are kept, keyed like ``_parsed_rule`` by the
-    rule text and DTSTART, which is all they depend on (no version, nothing to go stale).
-    The list only grows at its end, under a lock; readers bisect a snapshot of it.
+    A weekly meeting begun a year ago is read on every department week; here the starts
+    generated so far are kept, keyed like ``_parsed_rule`` by the rule text and DTSTART,
+    which is all they depend on (no version, nothing to go stale). The list grows a
+    TIMELINE_STEP of the calendar at a time (each a bounded expansion), only at its end,
+    under a lock; readers bisect a snapshot of it.
     """
 
-    __slots__ = ("_lock", "_source", "complete", "starts")
+    __slots__ = ("_lock", "_rule", "complete", "covered", "starts")
 
     def __init__(self, rule: rrule) -> None:
         self._lock = threading.Lock()
-        self._source: Iterator[datetime] | None = iter(rule)  # type: ignore[call-overload]
+        self._rule = rule
         self.starts: list[datetime] = []
+        # Every start before this is in ``starts``.
+        self.covered: datetime = rule._dtstart.astimezone(UTC)  # type: ignore[attr-defined]
         self.complete = False
 
     def through(self, limit: datetime) -> list[datetime] | None:
-        """The starts, generated at least up to the first one at or after ``limit`` (or
-        to the series' end); None when that takes more than MAX_TIMELINE of them."""
+        """The starts, every one before ``limit`` at least (or to the series' end); None
+        when that takes more than MAX_TIMELINE of them."""
         starts = self.starts
-        if self.complete or (starts and starts[-1] >= limit):
+        if self.complete or self.covered > limit:
             return starts
+        if limit - self.covered > TIMELINE_REACH:
+            return None  # a read far ahead expands its own window instead
         with self._lock:
-            while not self.complete and (not starts or starts[-1] < limit):
-                if len(starts) >= MAX_TIMELINE or self._source is None:
+            while not self.complete and self.covered <= limit:
+                if len(starts) >= MAX_TIMELINE:
                     return None
-                try:
-                    local = next(self._source, None)
-                except Exception:
-                    self._source = None  # a dead generator: dateutil answers (and raises)
-                    raise
-                if local is None:
+                step_end = self.covered + TIMELINE_STEP
+                found = rrules.between(
+                    self._rule, self.covered.astimezone(TOKYO), step_end.astimezone(TOKYO)
+                )
+                starts.extend(local.astimezone(UTC) for local in found)
+                self.covered = step_end
+                until = self._rule._until  # type: ignore[attr-defined]
+                count = self._rule._count  # type: ignore[attr-defined]
+                if (
+                    step_end >= END_OF_TIME
+                    or (until is not None and step_end > until)
+                    or (count is not None and len(starts) >= count)
+                ):
                     self.complete = True
-                else:
-                    starts.append(local.astimezone(UTC))
         return starts
 
 
@@ -235,8 +276,8 @@ def _timeline(text: str, dtstart: datetime) -> _Timeline:
 
 
 def _starts_through(event: Event, limit: datetime) -> list[datetime] | None:
-    """The series' original starts up to the first at or after ``limit``; None when that
-    is too far from its start to keep (then ask dateutil)."""
+    """The series' original starts, every one before ``limit`` at least; None when that is
+    too far from its start to keep (then expand just the window)."""
     return _timeline(event.rrule, series_start(event).astimezone(TOKYO)).through(limit)
 
 
@@ -252,11 +293,14 @@ def is_occurrence(event: Event, recurrence_id: datetime) -> bool:
     rid = as_utc(recurrence_id)
     if rid in exdate_set(event):
         return False
-    starts = _starts_through(event, rid)
+    if not timerange.in_range(rid):
+        return False
+    starts = _starts_through(event, rid + timedelta(microseconds=1))
     if starts is not None:
         at = bisect_left(starts, rid)
         return at < len(starts) and starts[at] == rid
-    found = rule.between(rid - timedelta(seconds=1), rid + timedelta(seconds=1), inc=True)
+    local = rid.astimezone(TOKYO)
+    found = rrules.between(rule, local - timedelta(seconds=1), local + timedelta(seconds=1))
     return any(d.astimezone(UTC) == rid for d in found)
 
 
@@ -266,7 +310,11 @@ def occurrences_before(event: Event, recurrence_id: datetime) -> int:
     if rule is None:
         return 0
     rid = as_utc(recurrence_id)
-    return sum(1 for _ in itertools.takewhile(lambda d: d.astimezone(UTC) < rid, rule))
+    start = series_start(event)
+    if rid <= start:
+        return 0
+    # Exact for a COUNT series (at most MAX_COUNT); past rrules.MAX_STEPS "many" will do.
+    return len(rrules.between(rule, start.astimezone(TOKYO), rid.astimezone(TOKYO)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,10 +404,13 @@ def _starts_after(
     if starts is not None:
         first = bisect_right(starts, after)
         return starts[first : first + MAX_OCCURRENCES_PER_RANGE]
-    window = rule.xafter(  # type: ignore[attr-defined]
-        after.astimezone(TOKYO), count=MAX_OCCURRENCES_PER_RANGE, inc=False
+    window = rrules.between(
+        rule,
+        (after + timedelta(microseconds=1)).astimezone(TOKYO),
+        until.astimezone(TOKYO),
+        limit=MAX_OCCURRENCES_PER_RANGE,
     )
-    return (local.astimezone(UTC) for local in window)
+    return [local.astimezone(UTC) for local in window]
 
 
 def _moved(event: Event, rid: datetime, override: EventOverride, length: timedelta) -> Occurrence:
@@ -390,15 +441,7 @@ def span(event: Event, overrides: Sequence[EventOverride] = ()) -> tuple[datetim
     rule = build_rule(event)
     if rule is None:
         return start, start + (length if not event.all_day else timedelta(days=max(1, length.days)))
-    last: datetime | None = None
-    for i, local in enumerate(rule):
-        if i >= MAX_SPAN_OCCURRENCES:
-            last = None
-            break
-        last = local.astimezone(UTC)
-    else:
-        if last is None:  # no occurrence at all: the span of the start, harmlessly
-            last = start
+    last = _last_start(event, rule)
     first = start
     end = None if last is None else last + length
     for override in overrides:
@@ -412,6 +455,30 @@ def span(event: Event, overrides: Sequence[EventOverride] = ()) -> tuple[datetim
     return first, end
 
 
+def _last_start(event: Event, rule: rrule) -> datetime | None:
+    """The last original start of a series that ends (None: endless), found by bounded
+    expansions: a COUNT series from its start, an UNTIL one looking back from UNTIL."""
+    start = series_start(event).astimezone(TOKYO)
+    until = rule._until  # type: ignore[attr-defined]
+    count = rule._count  # type: ignore[attr-defined]
+    if count is not None:
+        found = rrules.between(rule, start, END_OF_TIME.astimezone(TOKYO), limit=count)
+    elif until is not None:
+        end = until.astimezone(TOKYO) + timedelta(seconds=1)
+        found = []
+        for years in (1, rrules.HORIZON_YEARS, None):
+            since = start if years is None else max(start, rrules.horizon(end, -years))
+            found = rrules.between(rule, since, end)
+            if found or since == start:
+                break
+        if len(found) >= rrules.MAX_STEPS:
+            return None  # more than a budget's worth: as good as endless
+    else:
+        return None
+    # No occurrence at all (a rule stored before the horizon was checked): the start.
+    return found[-1].astimezone(UTC) if found else start.astimezone(UTC)
+
+
 def first_start(event: Event) -> datetime:
     """The start of the first occurrence the rule yields (aware UTC).
 
@@ -419,7 +486,7 @@ def first_start(event: Event) -> datetime:
     does not match the rule, so an export starts the series here to mean the same.
     """
     rule = build_rule(event)
-    first = next(iter(rule), None) if rule is not None else None  # type: ignore[call-overload]
+    first = rrules.first_within(rule) if rule is not None else None
     return first.astimezone(UTC) if first is not None else series_start(event)
 
 
