@@ -301,9 +301,18 @@ class _Measurer:
         are unknown: then the cost is checked again per request), the argument's default,
         else ``default_list_size``."""
         for arg in sel.arguments or ():
+            value = arg.value
+            if arg.name.value == "representations":
+                # A subgraph's _entities answers one item per representation.
+                if isinstance(value, ast.ListValueNode):
+                    return max(1, len(value.values)), False
+                if isinstance(value, ast.VariableNode):
+                    if self.variables is None:
+                        return self.limits.default_list_size, True
+                    given = self.variables.get(value.name.value)
+                    return max(1, len(given) if isinstance(given, list) else 1), True
             if arg.name.value not in LIST_SIZE_ARGUMENTS:
                 continue
-            value = arg.value
             if isinstance(value, ast.IntValueNode):
                 return max(1, int(value.value)), False
             if isinstance(value, ast.VariableNode):

@@ -1,0 +1,189 @@
+"""The per-subgraph endpoints (/subgraphs/<name>/graphql) a client can reach: the same
+limits as /graphql (one implementation, gateway.limits), the same body size, and a GraphQL
+error document with a code for a malformed request, never an HTML page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+from asgiref.sync import async_to_sync
+from django.test import Client, RequestFactory
+
+from gateway.limits import DEFAULT_MAX_BODY_BYTES
+from subgraphs.core import signing
+from subgraphs.core.graphql.views import SIGNED_MAX_BODY_BYTES
+from tests.conftest import PEOPLE_URL, GraphQLClient
+from yui.subgraph_service import urlpatterns_for
+
+CALENDAR_URL = "/subgraphs/calendar/graphql"
+
+# 19 connection fields with their page size in a variable: 19 * 500 people.
+PAGES = (
+    "query($n: Int!) { "
+    + " ".join(f"p{i}: people(first: $n) {{ edges {{ node {{ id name }} }} }}" for i in range(19))
+    + " }"
+)
+
+
+def post_raw(body: bytes, url: str = PEOPLE_URL, **headers: str) -> Any:
+    return Client().post(url, data=body, content_type="application/json", headers=headers)
+
+
+def error_code(response: Any) -> str:
+    assert response["Content-Type"].startswith("application/json"), response.content[:200]
+    return response.json()["errors"][0]["extensions"]["code"]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"null",
+        b'"x"',
+        b"12",
+        b"\xff\xfe{",  # not UTF-8
+        b"[" * 100_000,
+        b"[]",
+        b'[{"query": "{ me { id } }"}]',
+        b'{"query": 12}',
+        b'{"query": ["{ me { id } }"]}',
+        b'{"query": "{ me { id } }", "variables": [1]}',
+        b'{"query": "{ me { id } }", "operationName": 3}',
+    ],
+    ids=lambda b: repr(b[:24]),
+)
+@pytest.mark.parametrize("url", [PEOPLE_URL, CALENDAR_URL])
+def test_a_malformed_body_is_a_graphql_error_with_400(db, body, url):
+    response = post_raw(body, url)
+    assert response.status_code == 400
+    assert error_code(response) == "BAD_REQUEST"
+
+
+def test_get_with_bad_parameters_is_a_graphql_error_with_400(db):
+    client = Client()
+    bad_variables = client.get(PEOPLE_URL, {"query": "{ me { id } }", "variables": "{nope"})
+    assert bad_variables.status_code == 400
+    assert error_code(bad_variables) == "BAD_REQUEST"
+    list_variables = client.get(PEOPLE_URL, {"query": "{ me { id } }", "variables": "[1]"})
+    assert list_variables.status_code == 400
+    assert error_code(list_variables) == "BAD_REQUEST"
+    bad_extensions = client.get(PEOPLE_URL, {"query": "{ me { id } }", "extensions": "x"})
+    assert error_code(bad_extensions) == "BAD_REQUEST"
+    no_query = client.get(PEOPLE_URL)
+    assert no_query.status_code == 400
+    assert error_code(no_query) == "BAD_REQUEST"
+    fine = client.get(PEOPLE_URL, {"query": "{ me { id } }"})
+    assert fine.status_code == 200 and fine.json() == {"data": {"me": None}}
+
+
+def test_the_body_limit_is_the_gateways(db, okawa):
+    padding = "x" * DEFAULT_MAX_BODY_BYTES
+    body = json.dumps({"query": "{ me { id } }", "variables": {"pad": padding}}).encode()
+    response = post_raw(body, Authorization=f"Bearer {okawa.api('kakari').token}")
+    assert response.status_code == 413
+    assert error_code(response) == "PAYLOAD_TOO_LARGE"
+    assert str(DEFAULT_MAX_BODY_BYTES) in response.json()["errors"][0]["message"]
+
+
+def test_aliases_depth_tokens_and_root_fields_are_limited(okawa):
+    api = okawa.api("kakari")
+    # The probe: 200 aliases of organizations { members } (2.5 MB answered before).
+    probe = "{ " + " ".join(f"o{i}: organizations {{ members {{ name }} }}" for i in range(200))
+    aliases = "{ organizations { " + " ".join(f"m{i}: members {{ name }}" for i in range(40))
+    deep = "{ organizations { " + "parent { " * 41 + "id" + " }" * 41 + " } }"
+    repeated = "{ me { " + "id " * 100_000 + "} }"
+    roots = "{ " + " ".join(f"t{i}: tenant {{ name }}" for i in range(25)) + " }"
+    for query, code in [
+        (probe + " }", "MAX_ROOT_FIELDS_EXCEEDED"),
+        (aliases + " } }", "MAX_ALIASES_EXCEEDED"),
+        (deep, "MAX_DEPTH_EXCEEDED"),
+        (repeated, "MAX_TOKENS_EXCEEDED"),
+        (roots, "MAX_ROOT_FIELDS_EXCEEDED"),
+    ]:
+        response = api.post(query)
+        assert response.status_code == 400, (code, response.content[:300])
+        assert error_code(response) == code
+    # A client that asks for plain JSON gets 200 with the errors, as from /graphql.
+    plain = api.post(deep, HTTP_ACCEPT="application/json")
+    assert plain.status_code == 200 and error_code(plain) == "MAX_DEPTH_EXCEEDED"
+
+
+def test_fragments_that_double_are_refused_on_a_subgraph_endpoint(db):
+    fragments = " ".join(
+        f"fragment F{i} on Person {{ ...F{i + 1} ...F{i + 1} }}" for i in range(16)
+    )
+    query = f"{{ me {{ ...F0 }} }} {fragments} fragment F16 on Person {{ id }}"
+    response = GraphQLClient().post(query)
+    assert response.status_code == 400
+    assert error_code(response) == "MAX_SELECTIONS_EXCEEDED"
+
+
+def test_connection_cost_reads_variables_on_a_subgraph_endpoint(okawa):
+    api = okawa.api("kakari")
+    refused = api.post(PAGES, {"n": 500})
+    assert refused.status_code == 400
+    assert error_code(refused) == "MAX_COST_EXCEEDED"
+    allowed = api(PAGES, {"n": 2})
+    assert "errors" not in allowed
+    assert len(allowed["data"]["p0"]["edges"]) == 2
+
+
+def test_entities_cost_counts_the_representations(okawa):
+    api = okawa.api("kakari")
+    person = {"__typename": "Person", "id": str(okawa.people["shuji"].id)}
+    query = (
+        "query($r: [_Any!]!) { _entities(representations: $r) { ... on Person { "
+        "name department { name members { name department { name } } } } } }"
+    )
+    assert error_code(api.post(query, {"r": [person] * 3000})) == "MAX_COST_EXCEEDED"
+    found = api(query, {"r": [person]})["data"]["_entities"]
+    assert found[0]["name"] == "佐藤 次郎"
+
+
+def test_connection_cost_reads_variables_through_the_gateway(okawa):
+    from yui.federation import embedded_app
+
+    token = okawa.api("kakari").token
+
+    async def post(variables: dict[str, Any]) -> httpx.Response:
+        transport = httpx.ASGITransport(app=embedded_app())
+        async with httpx.AsyncClient(transport=transport, base_url="http://yui") as client:
+            return await client.post(
+                "/graphql",
+                json={"query": PAGES, "variables": variables},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+
+    refused = async_to_sync(post)({"n": 500})
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["extensions"]["code"] == "MAX_COST_EXCEEDED"
+
+
+def signed_request(body: bytes, **extra: Any) -> Any:
+    from subgraphs.core.principal import ANONYMOUS
+
+    return RequestFactory().post(
+        "/graphql",
+        data=body,
+        content_type="application/json",
+        headers={signing.HEADER: signing.sign_principal(ANONYMOUS)},
+        **extra,
+    )
+
+
+def test_a_signed_endpoint_takes_the_gateways_documents_but_not_malformed_bodies(db):
+    view = urlpatterns_for("people")[0].callback
+    # The gateway's own documents may carry more aliases than a client may send.
+    many = "{ " + " ".join(f"t{i}: me {{ id }}" for i in range(60)) + " }"
+    response = async_to_sync(view)(signed_request(json.dumps({"query": many}).encode()))
+    assert response.status_code == 200
+    assert json.loads(response.content)["data"]["t0"] is None
+    malformed = async_to_sync(view)(signed_request(b"12"))
+    assert malformed.status_code == 400
+    assert json.loads(malformed.content)["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    too_big = async_to_sync(view)(
+        signed_request(b"{}", CONTENT_LENGTH=str(SIGNED_MAX_BODY_BYTES + 1))
+    )
+    assert too_big.status_code == 413
