@@ -52,6 +52,7 @@ from subgraphs.people.models import (
     Organization,
     Person,
     PersonAdditionalDepartment,
+    Source,
     Tenant,
 )
 
@@ -94,6 +95,7 @@ ERROR_CODES = {
     "PARENT_NOT_IN_FILE": "the parent would be deactivated with its children active",
     "PARENT_CYCLE": "parent codes that form a loop",
     "DEPARTMENT_HAS_STAFF": "a department to deactivate that active staff still belong to",
+    "DEPARTMENT_HAS_CHILDREN": "a department to deactivate above one made by hand that stays",
     "NO_ROWS": "deactivation asked for with a file without rows",
     "SELF_DEACTIVATION": "the file would deactivate the administrator importing it",
     "NO_INPUT": "neither a file nor text was sent (GraphQL)",
@@ -136,8 +138,9 @@ class ImportReport:
     # Active rows of the tenant absent from the file that an import manages (departments;
     # staff the import made), whether or not they are deactivated.
     missing: list[str] = field(default_factory=list)
-    # Active accounts absent from the file that no import made (`yui admin add`, created in
-    # the UI or API): never the import's to deactivate, listed so a preview shows them.
+    # Active rows absent from the file that no import made (the account of `yui admin add`,
+    # accounts and departments made in the UI or API): never the import's to deactivate,
+    # listed so a preview shows them.
     unmanaged: list[str] = field(default_factory=list)
     rows: int = 0
     delimiter: str = ","
@@ -620,7 +623,13 @@ def _plan_organizations(
                 f"Unknown parent department code {parent}: it is neither in this file "
                 "nor a department of the tenant.",
             )
-        elif deactivate_missing and parent and parent not in values and existing[parent].is_active:
+        elif (
+            deactivate_missing
+            and parent
+            and parent not in values
+            and existing[parent].is_active
+            and existing[parent].source == Source.CSV
+        ):
             check.error(
                 rows[code],
                 "parent_code",
@@ -631,13 +640,31 @@ def _plan_organizations(
     _check_cycles(parent_of, rows, check)
 
     plan = _OrgPlan()
-    missing = [o for o in existing.values() if o.is_active and o.code not in values]
-    missing.sort(key=lambda o: (o.tree_rank, o.code))
+    absent = [o for o in existing.values() if o.is_active and o.code not in values]
+    absent.sort(key=lambda o: (o.tree_rank, o.code))
+    # Departments made by hand are not the HR file's to deactivate (as for staff).
+    missing = [o for o in absent if o.source == Source.CSV]
+    kept = [o for o in absent if o.source != Source.CSV]
     report.missing = [o.code for o in missing]
+    report.unmanaged = [o.code for o in kept]
     if deactivate_missing:
         report.deactivated = [o.code for o in missing]
         plan.deactivate = missing
         _check_staff_left_behind(tenant, missing, report)
+        leaving = {o.id: o for o in missing}
+        for org in kept:
+            if org.parent_id in leaving:
+                parent = leaving[org.parent_id]
+                report.errors.append(
+                    CsvRowError(
+                        None,
+                        None,
+                        "DEPARTMENT_HAS_CHILDREN",
+                        f"Department {parent.code} {parent.name} is missing from the file and "
+                        f"would be deactivated, but {org.code} {org.name} below it was not made "
+                        "by an import and stays active; move or deactivate it first.",
+                    )
+                )
     if report.errors:
         return plan
 
@@ -658,11 +685,18 @@ def _plan_organizations(
                 name_kana=v["name_kana"] if table.has("name_kana") else "",
                 parent_id=parent_id,
                 sort_order=v["sort_order"] if table.has("sort_order") else 0,
+                source=Source.CSV,
             )
             plan.create.append(org)
             report.added.append(code)
             continue
-        wanted: dict[str, Any] = {"name": v["name"], "parent_id": parent_id, "is_active": True}
+        # A row of the file takes a department made by hand over, as for staff.
+        wanted: dict[str, Any] = {
+            "name": v["name"],
+            "parent_id": parent_id,
+            "is_active": True,
+            "source": Source.CSV,
+        }
         for name in ("name_kana", "sort_order"):
             if table.has(name):
                 wanted[name] = v[name]
@@ -752,7 +786,8 @@ def _apply_organizations(tenant: Tenant, plan: _OrgPlan, progress: _Progress) ->
         org.updated_at = now  # bulk_update does not run auto_now
     for batch in _chunks(plan.update):
         Organization.objects.bulk_update(
-            batch, ["name", "name_kana", "parent", "sort_order", "is_active", "updated_at"]
+            batch,
+            ["name", "name_kana", "parent", "sort_order", "is_active", "source", "updated_at"],
         )
         progress.step(len(batch), force=True)
     for batch in _chunks(plan.deactivate):
@@ -873,9 +908,9 @@ def _plan_staff(
     # Only accounts an import made (or took over) are the import's to deactivate: the IT
     # administrator from `yui admin add`, or an account made in the UI, is not in the HR
     # file and must not be locked out by it.
-    missing = [p for p in absent if p.source == Person.Source.CSV]
+    missing = [p for p in absent if p.source == Source.CSV]
     report.missing = [p.login_id for p in missing]
-    report.unmanaged = [p.login_id for p in absent if p.source != Person.Source.CSV]
+    report.unmanaged = [p.login_id for p in absent if p.source != Source.CSV]
     if deactivate_missing:
         report.deactivated = list(report.missing)
         plan.deactivate = missing
@@ -891,7 +926,7 @@ def _plan_staff(
                 tenant=tenant,
                 login_id=login_id,
                 department_id=department_id,
-                source=Person.Source.CSV,
+                source=Source.CSV,
             )
             for name, value in fields.items():
                 setattr(person, name, value)
@@ -907,7 +942,7 @@ def _plan_staff(
             continue
         # A row of the file takes the account over: from now on the HR file manages it,
         # and a later file without it deactivates it (with --deactivate-missing).
-        wanted: dict[str, Any] = {**fields, "is_active": True, "source": Person.Source.CSV}
+        wanted: dict[str, Any] = {**fields, "is_active": True, "source": Source.CSV}
         if has_department:
             wanted["department_id"] = department_id
         changed = {k for k, w in wanted.items() if getattr(person, k) != w}

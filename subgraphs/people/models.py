@@ -29,6 +29,15 @@ def title_rank(title_code: str) -> int:
     return int(code) if code.isdigit() else NO_TITLE_RANK
 
 
+class Source(models.TextChoices):
+    """Where a department or an account came from. An import deactivates only rows of the
+    HR file (``csv``): what an administrator made by hand is not the file's to remove."""
+
+    CSV = "csv", "人事CSV"
+    ADMIN = "admin", "yui admin add"
+    MANUAL = "manual", "画面・API"
+
+
 class Council(models.Model):
     """A council (協議会) of municipalities that share the deployment, e.g. a prefecture's
     joint cloud; room for council-wide features (shared notices, cross-municipality groups)."""
@@ -78,6 +87,9 @@ class Organization(models.Model):
     )
     sort_order = models.IntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    # As for staff: a department made by hand (createOrganization) is never deactivated by
+    # an import; the import sets csv on every department it creates or updates.
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
     tree_path = models.CharField(max_length=1000, default="", db_index=True)
     tree_rank = models.IntegerField(default=0)
     depth = models.PositiveSmallIntegerField(default=0)
@@ -109,10 +121,7 @@ class Person(AbstractBaseUser):
     deactivated by an import that does not list them.
     """
 
-    class Source(models.TextChoices):
-        CSV = "csv", "人事CSV"
-        ADMIN = "admin", "yui admin add"
-        MANUAL = "manual", "画面・API"
+    Source = Source
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")

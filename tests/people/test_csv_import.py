@@ -740,6 +740,49 @@ def test_empty_departments_missing_from_the_file_are_deactivated(okawa: Tenant) 
 
 
 @pytest.mark.django_db
+def test_departments_made_by_hand_are_not_deactivated_by_an_import(okawa: Tenant) -> None:
+    api = admin_client(okawa)
+    soumu = Organization.objects.get(tenant=okawa, code="01")
+    made = api.data(
+        'mutation($p: ID!) { createOrganization(input: {code: "PT01", name: "DX推進チーム",'
+        " parentId: $p}) { errors { code } } }",
+        {"p": str(soumu.id)},
+    )
+    assert made["createOrganization"]["errors"] == []
+    lines = sample("402125", "organizations").decode("utf-8-sig").splitlines()
+    data = csv_bytes(*[line for line in lines if not line.startswith("0601")])
+
+    applied = do_import_csv(okawa, "organizations", data, deactivate_missing=True)
+
+    assert applied.errors == []
+    assert set(applied.deactivated) == {"0601", "060101", "060102"}
+    assert applied.unmanaged == ["PT01"]
+    assert Organization.objects.get(tenant=okawa, code="PT01").is_active
+
+
+@pytest.mark.django_db
+def test_a_department_is_not_deactivated_above_one_made_by_hand(okawa: Tenant) -> None:
+    system = Principal(tenant_id=okawa.id, person_id=None, via="test")
+    parent = Organization.objects.get(tenant=okawa, code="0601")
+    actions.do_create_organization(system, {"code": "PT02", "name": "班", "parent_id": parent.id})
+    lines = sample("402125", "organizations").decode("utf-8-sig").splitlines()
+    data = csv_bytes(*[line for line in lines if not line.startswith("0601")])
+    before = snapshot()
+
+    report = do_import_csv(okawa, "organizations", data, deactivate_missing=True)
+
+    assert not report.applied
+    assert [(e.code, e.line) for e in report.errors] == [("DEPARTMENT_HAS_CHILDREN", None)]
+    assert "0601" in report.errors[0].message and "PT02" in report.errors[0].message
+    assert snapshot() == before
+    # Listing the department takes it over: a later file without it deactivates it.
+    taken = do_import_csv(okawa, "organizations", csv_bytes(*lines, "PT02,班,,0601,9"))
+    assert taken.updated == ["PT02"]
+    again = do_import_csv(okawa, "organizations", csv_bytes(*lines), deactivate_missing=True)
+    assert again.deactivated == ["PT02"]
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("old", "new", "check"),
     [

@@ -37,8 +37,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--deactivate-missing",
             action="store_true",
-            help="deactivate active rows of the tenant that are not in the file (staff: only "
-            "accounts an import made, never those of `yui admin add` or made by hand)",
+            help="deactivate active rows of the tenant that are not in the file, of those an "
+            "import made (never the account of `yui admin add`, nor rows made by hand)",
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -101,8 +101,9 @@ class Command(BaseCommand):
                 f"(--deactivate-missing deactivates them){_keys(kept)}"
             )
         if report.unmanaged:
+            rows = "departments" if report.kind == "organizations" else "accounts"
             self.stdout.write(
-                f"  {len(report.unmanaged)} active accounts are not in the file but were not "
+                f"  {len(report.unmanaged)} active {rows} are not in the file but were not "
                 f"made by an import, so no import deactivates them{_keys(report.unmanaged)}"
             )
         if not report.applied:
