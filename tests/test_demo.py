@@ -118,3 +118,19 @@ def test_the_readme_lists_the_accounts_the_demo_prints():
         assert f"| `{code}` | {row} | `yui-demo-staff` |" in readme, (code, row)
     firsts = ", ".join(f"`{lines[0]['login']}`" for lines in staff.values())
     assert f"The first staff account of each town ({firsts})" in readme
+
+
+@pytest.mark.django_db
+def test_a_database_loaded_by_an_older_demo_gets_the_room_back_to_the_team():
+    run_demo()
+    okawa = Tenant.objects.get(code="402125")
+    # An older demo had the 大会議室 with 財政課 庶務係 (its first staff member's 係).
+    elsewhere = Organization.objects.get(tenant=okawa, code="010401")
+    Facility.objects.filter(tenant_id=okawa.id, name="大会議室").update(
+        owning_department_id=elsewhere.id
+    )
+    output = run_demo()
+    first = printed_staff(output)["402125"][0]
+    team = Person.objects.get(tenant=okawa, login_id=first["login"]).department_id
+    hall = Facility.objects.get(tenant_id=okawa.id, name="大会議室")
+    assert hall.owning_department_id == team != elsewhere.id

@@ -24,7 +24,8 @@ from django.utils import timezone
 from subgraphs.calendar.actions import do_create_event
 from subgraphs.calendar.models import Event
 from subgraphs.core.principal import ROLE_FACILITY_ADMIN, ROLE_TENANT_ADMIN, Principal
-from subgraphs.facilities.demo import load_demo_facilities
+from subgraphs.facilities.demo import DEMO_FACILITIES, load_demo_facilities
+from subgraphs.facilities.models import Facility
 from subgraphs.people import actions
 from subgraphs.people.csv_io import do_import_csv
 from subgraphs.people.models import Organization, Person, RoleAssignment, Tenant
@@ -85,13 +86,23 @@ class Command(BaseCommand):
     def _facilities(self, tenant: Tenant) -> None:
         admin = Person.objects.get(tenant=tenant, login_id="admin")
         staff = demo_staff(tenant)
+        owner = staff[0].department_id if staff else None
         added = load_demo_facilities(
             tenant.id,
             admin.id,
             [p.id for p in staff],
             # The first demo staff member is 施設管理者 of this 係 (see _accounts).
-            approval_department_id=staff[0].department_id if staff else None,
+            approval_department_id=owner,
         )
+        if owner is not None:
+            # Like the demo passwords, the demo's rooms needing approval are put back with
+            # the demo team: a database loaded by an older demo had them elsewhere.
+            approval_rooms = [
+                name for _, rooms in DEMO_FACILITIES for name, *_, approval, _ in rooms if approval
+            ]
+            Facility.objects.filter(
+                tenant_id=tenant.id, name__in=approval_rooms, needs_approval=True
+            ).exclude(owning_department_id=owner).update(owning_department_id=owner)
         self.stdout.write(f"{tenant.code} {tenant.name}: reservations +{added}")
 
     @transaction.atomic
