@@ -276,3 +276,62 @@ def test_plain_text_of_a_description():
     html = '<p>一行目<br>二行目</p><ul><li>a &lt; b</li></ul><a href="https://x.jp">リンク</a>'
     assert ical.plain_text(html) == "一行目\n二行目\na < b\nリンク"
     assert ical.html_of_text("a < b\nc") == "a &lt; b<br>c"
+
+
+# What a user typed as text, angle brackets and all: stored escaped in the rich-text
+# description ("&lt;img ...&gt;"), so it must not reach the .ics as markup either.
+TYPED_MARKUP = "<img src=x onerror=alert(1)>"
+
+
+@pytest.mark.django_db
+def test_export_carries_no_markup_in_any_text_field(okawa):
+    api = calendar_api(okawa, "shuji")
+    created = api.data(
+        """mutation($input: CreateEventInput!) { createEvent(input: $input) {
+          event { id } errors { code } } }""",
+        {
+            "input": {
+                "title": f"件名 {TYPED_MARKUP}",
+                "location": f"<b>第1会議室</b> {TYPED_MARKUP}",
+                "category": "<i>会議</i>",
+                "description": "<p>一行目 &lt;img src=x onerror=alert(1)&gt;</p>"
+                "<p>&amp;lt;script&amp;gt;</p><script>alert(2)</script>",
+                "start": "2026-04-07T09:00:00+09:00",
+                "end": "2026-04-07T10:00:00+09:00",
+            }
+        },
+    )["createEvent"]
+    assert created["errors"] == []
+    text = api.data(ICS)["myCalendarIcs"]
+    [vevent] = icalendar.Calendar.from_ical(text).walk("VEVENT")
+    fields = {name: str(vevent[name]) for name in ("SUMMARY", "LOCATION", "DESCRIPTION")} | {
+        "CATEGORIES": vevent["CATEGORIES"].to_ical().decode()
+    }
+    for name, value in fields.items():
+        assert "<" not in value and ">" not in value, (name, value)
+    assert fields["SUMMARY"] == "件名 ＜img src=x onerror=alert(1)＞"
+    # Location and category are plain text as typed: their brackets are text too.
+    assert fields["LOCATION"] == "＜b＞第1会議室＜/b＞ ＜img src=x onerror=alert(1)＞"
+    # Entities are decoded once: text the user typed as "&lt;script&gt;" stays that text
+    # (an HTML view shows it as typed), never "<script>".
+    assert fields["DESCRIPTION"] == "一行目 ＜img src=x onerror=alert(1)＞\n&lt;script&gt;"
+    assert "alert(2)" not in text and "<" not in text.replace("\r\n ", "")
+
+
+@pytest.mark.django_db
+def test_import_turns_description_markup_into_escaped_text(okawa):
+    text = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+        "UID:markup@example.org\r\nSUMMARY:取込\r\n"
+        "DTSTART;TZID=Asia/Tokyo:20260407T090000\r\nDTEND;TZID=Asia/Tokyo:20260407T100000\r\n"
+        f"DESCRIPTION:{TYPED_MARKUP}\\n&lt;b&gt;\r\n"
+        "X-ALT-DESC;FMTTYPE=text/html:<b onclick=x>bold</b>\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    api = calendar_api(okawa, "shuji")
+    result = api.data(IMPORT, {"text": text})["importIcs"]
+    assert result["errors"] == [] and len(result["events"]) == 1
+    event = Event.objects.get(pk=result["events"][0]["id"])
+    # Escaped plain text in the rich-text field: shown as typed, never run.
+    assert event.description == ("&lt;img src=x onerror=alert(1)&gt;<br>&amp;lt;b&amp;gt;")
+    assert ical.plain_text(event.description) == f"{TYPED_MARKUP}\n&lt;b&gt;"
