@@ -18,16 +18,18 @@ after commit (CONVENTIONS), carrying IDs and a version.
 from __future__ import annotations
 
 import itertools
+import re
 import uuid
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from subgraphs.core import rrules
 from subgraphs.core.events import publish_on_commit
 from subgraphs.core.principal import Principal
 from subgraphs.facilities.access import (
@@ -799,28 +801,53 @@ def expand_rrule(
     rule: str, starts_at: datetime, ends_at: datetime
 ) -> list[tuple[datetime, datetime]] | FacilityError:
     """Occurrences of ``rule`` from the first period, expanded in Japan time (BYDAY=TH means
-    Thursday in Japan), at most MAX_OCCURRENCES of them."""
+    Thursday in Japan), at most MAX_OCCURRENCES of them, all within rrules.HORIZON_YEARS.
+
+    The expansion is bounded (subgraphs/core/rrules.py): a rule that never occurs (30
+    February) is refused after a look at ten years, not a walk to year 9999. Rules more
+    often than daily are refused as the calendar refuses them (FREQ=SECONDLY booked
+    one-second reservations).
+    """
     first = local(starts_at).replace(tzinfo=None)
     length = ends_at - starts_at
+    text = rule.strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[6:]
+    freq = re.search(r"(?:^|;)\s*FREQ\s*=\s*([A-Za-z]+)", text)
+    if freq is not None and freq.group(1).upper() in rrules.SUB_DAILY:
+        return error(
+            "INVALID_RRULE",
+            "繰り返しは日・週・月・年単位で指定してください。",
+            "FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY.",
+            "rrule",
+        )
     try:
-        text = rule.strip()
-        if text.upper().startswith("RRULE:"):
-            text = text[6:]
         occurrences = rrulestr(text, dtstart=first)
-        starts = list(itertools.islice(iter(occurrences), MAX_OCCURRENCES + 1))  # type: ignore[call-overload]
-    except (ValueError, TypeError) as exc:
+        if not isinstance(occurrences, rrule):
+            raise ValueError("give one RRULE")
+        horizon = rrules.horizon(first)
+        starts = rrules.between(occurrences, first, horizon, limit=MAX_OCCURRENCES + 1)
+    except (ValueError, TypeError, OverflowError) as exc:
         return error(
             "INVALID_RRULE", "繰り返しの指定が不正です。", f"Not a valid RRULE ({exc}).", "rrule"
         )
     if not starts:
         return error(
-            "INVALID_RRULE", "該当する日がありません。", "The rule yields no dates.", "rrule"
+            "RRULE_NEVER_OCCURS",
+            f"{rrules.HORIZON_YEARS}年以内に該当する日がありません。",
+            f"The rule yields no dates within {rrules.HORIZON_YEARS} years.",
+            "rrule",
         )
-    if len(starts) > MAX_OCCURRENCES:
+    # dateutil keeps COUNT and UNTIL private; only whether the series goes on matters here.
+    count, until = occurrences._count, occurrences._until  # type: ignore[attr-defined]
+    endless = count is None and (until is None or until >= horizon)
+    if len(starts) > MAX_OCCURRENCES or endless or (count is not None and len(starts) < count):
         return error(
             "TOO_MANY_OCCURRENCES",
-            f"繰り返しは{MAX_OCCURRENCES}回までです（COUNTかUNTILを指定してください）。",
-            f"At most {MAX_OCCURRENCES} occurrences: give COUNT or UNTIL.",
+            f"繰り返しは{MAX_OCCURRENCES}回まで、{rrules.HORIZON_YEARS}年以内です"
+            "（COUNTかUNTILを指定してください）。",
+            f"At most {MAX_OCCURRENCES} occurrences within {rrules.HORIZON_YEARS} years: "
+            "give COUNT or UNTIL.",
             "rrule",
         )
     return [(aware_utc(s), aware_utc(s) + length) for s in starts]
