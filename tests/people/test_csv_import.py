@@ -556,7 +556,8 @@ def admin_client(tenant: Tenant, login_id: str = "itkanri") -> GraphQLClient:
 IMPORT_CSV = """
 mutation($input: ImportCsvInput!) {
   importCsv(input: $input) {
-    applied added updated deactivated unchangedCount errors { line column code message }
+    applied added updated deactivated notFromImport unchangedCount
+    errors { line column code message }
   }
 }
 """
@@ -637,6 +638,7 @@ def test_accounts_not_from_the_import_are_never_deactivated_by_it(okawa_staffed:
     # Only the staff member the HR file no longer lists; not the administrator, not the
     # account made through the API.
     assert (preview["applied"], preview["deactivated"]) == (False, [leaving])
+    assert preview["notFromImport"] == ["itkanri", "kansa01"]
     assert (applied["applied"], applied["deactivated"], applied["errors"]) == (True, [leaving], [])
     assert not person(okawa_staffed, leaving).is_active
     assert person(okawa_staffed, "itkanri").is_active

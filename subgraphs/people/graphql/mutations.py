@@ -89,6 +89,10 @@ class ImportCsvPayload:
     added: list[str] = strawberry.field(description="Codes / login IDs to add or added.")
     updated: list[str]
     deactivated: list[str]
+    not_from_import: list[str] = strawberry.field(
+        description="Active rows the file does not list that no import made (the account of "
+        "`yui admin add`, accounts and departments made by hand): never deactivated by one.",
+    )
     unchanged_count: int
     errors: list[CsvRowErrorType] = strawberry.field(
         description="Every problem found; any error means nothing was written."
@@ -102,6 +106,7 @@ class ImportCsvPayload:
             added=report.added,
             updated=report.updated,
             deactivated=report.deactivated,
+            not_from_import=report.unmanaged,
             unchanged_count=report.unchanged,
             errors=[
                 CsvRowErrorType(line=e.line, column=e.column, code=e.code, message=e.message)
@@ -230,6 +235,7 @@ class Mutation:
                 added=[],
                 updated=[],
                 deactivated=[],
+                not_from_import=[],
                 unchanged_count=0,
                 errors=[
                     CsvRowErrorType(
