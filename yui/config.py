@@ -101,6 +101,30 @@ def subgraph_urls() -> dict[str, str]:
     return urls
 
 
+def public_url() -> str | None:
+    """``YUI_PUBLIC_URL``: the address users reach this deployment at, e.g.
+    ``https://groupware.example.lg.jp`` (a path prefix is allowed), for links that leave
+    the browser (calendar feed URLs). Unset: each request's own scheme and host."""
+    raw = os.environ.get("YUI_PUBLIC_URL", "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    try:
+        parts.port  # noqa: B018  # raises ValueError for a bad port
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"YUI_PUBLIC_URL={raw!r}: bad port ({exc})") from exc
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"YUI_PUBLIC_URL={raw!r}: expected http(s)://HOST[:PORT][/PATH], "
+            "e.g. https://groupware.example.lg.jp"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ImproperlyConfigured(
+            f"YUI_PUBLIC_URL={raw!r}: only scheme, host, port and path, no query or user"
+        )
+    return raw.rstrip("/")
+
+
 def secret_key() -> str:
     """``YUI_SECRET_KEY``, or a key generated once and kept in the data directory.
 

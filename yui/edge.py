@@ -19,6 +19,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse
+from django.http.request import split_domain_port, validate_host
 from django.middleware.csrf import CsrfViewMiddleware
 
 from gateway.executor import RequestContext
@@ -96,12 +97,28 @@ async def authenticate(incoming: IncomingRequest) -> RequestContext:
     that as SERVICE_UNAVAILABLE (503), not as a crashed request.
     """
     principal = await sync_to_async(_authenticate_sync)(incoming)
-    return RequestContext(principal=principal)
+    return RequestContext(principal=principal, extra={"origin": _origin(incoming)})
+
+
+def _origin(incoming: IncomingRequest) -> str | None:
+    """``scheme://host`` the client reached the gateway at (for absolute links such as a
+    calendar feed URL when YUI_PUBLIC_URL is unset); None for a host ALLOWED_HOSTS refuses."""
+    host = incoming.headers.get("host", "")
+    domain, _ = split_domain_port(host)
+    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+        return None
+    scheme = incoming.scope.get("scheme") or "http"
+    scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
+    return f"{scheme}://{host}"
 
 
 def subgraph_context(request_context: RequestContext) -> YuiContext:
-    """In-process transports build each subgraph call's context from the principal object."""
-    return YuiContext(principal=request_context.principal or ANONYMOUS)
+    """In-process transports build each subgraph call's context from the principal object
+    (and the client's origin, which over HTTP a subgraph does not learn)."""
+    return YuiContext(
+        principal=request_context.principal or ANONYMOUS,
+        origin=request_context.extra.get("origin"),
+    )
 
 
 _SIGNED: dict[Principal, tuple[float, dict[str, str]]] = {}

@@ -58,6 +58,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = config.redis_url()
 # Other subgraphs reached over HTTP (distributed); the rest are called in-process.
 SUBGRAPH_URLS = config.subgraph_urls()
+# Where users reach the deployment (absolute links such as calendar feed URLs); None: the
+# request's own scheme and host.
+PUBLIC_URL = config.public_url()
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {

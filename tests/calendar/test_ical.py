@@ -142,7 +142,7 @@ def test_feed_url_works_without_a_session_until_revoked(okawa, kanda):
     )
     api = calendar_api(okawa, "kacho")
     made = api.data(CREATE_FEED)["createCalendarFeed"]
-    assert made["errors"] == [] and made["url"].startswith("/calendar/feed/")
+    assert made["errors"] == [] and made["url"].startswith("http://testserver/calendar/feed/")
     anonymous = Client()
     response = anonymous.get(made["url"])
     assert response.status_code == 200
@@ -335,3 +335,73 @@ def test_import_turns_description_markup_into_escaped_text(okawa):
     # Escaped plain text in the rich-text field: shown as typed, never run.
     assert event.description == ("&lt;img src=x onerror=alert(1)&gt;<br>&amp;lt;b&amp;gt;")
     assert ical.plain_text(event.description) == f"{TYPED_MARKUP}\n&lt;b&gt;"
+
+
+# --- the feed URL is absolute (a calendar app cannot use a path) ------------------------
+
+
+@pytest.mark.django_db
+def test_the_feed_url_has_the_address_the_user_reached_yui_at(okawa, settings):
+    api = calendar_api(okawa, "kacho")
+    response = api.post(CREATE_FEED, HTTP_HOST="yui.okawa.example.lg.jp", secure=True)
+    url = response.json()["data"]["createCalendarFeed"]["url"]
+    assert url.startswith("https://yui.okawa.example.lg.jp/calendar/feed/") and url.endswith(".ics")
+    assert Client().get(url).status_code == 200
+    # Behind a reverse proxy the configured public address wins, path prefix included.
+    settings.PUBLIC_URL = "https://groupware.example.lg.jp/yui"
+    url = api.data(CREATE_FEED)["createCalendarFeed"]["url"]
+    assert url.startswith("https://groupware.example.lg.jp/yui/calendar/feed/")
+
+
+@pytest.mark.django_db
+def test_through_the_embedded_gateway_the_feed_url_is_absolute_too(okawa, settings):
+    import httpx
+    from asgiref.sync import async_to_sync
+
+    from subgraphs.people import actions as people_actions
+    from yui.federation import embedded_app
+
+    token = people_actions.do_create_access_token(okawa.people["kacho"], "feed", None)
+    headers = {"authorization": f"Bearer {token.extra['token']}"}
+
+    async def create(base_url: str) -> str:
+        transport = httpx.ASGITransport(app=embedded_app())
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+            response = await client.post("/graphql", json={"query": CREATE_FEED}, headers=headers)
+        return response.json()["data"]["createCalendarFeed"]["url"]  # type: ignore[no-any-return]
+
+    url = async_to_sync(create)("https://yui.okawa.example.lg.jp")
+    assert url.startswith("https://yui.okawa.example.lg.jp/calendar/feed/")
+    assert Client().get(url).status_code == 200
+    # A host Yui does not answer to is not put into links: the path alone, as before.
+    settings.ALLOWED_HOSTS = ["yui.okawa.example.lg.jp"]
+    assert async_to_sync(create)("http://evil.example").startswith("/calendar/feed/")
+
+
+@pytest.mark.parametrize(
+    ("raw", "parsed"),
+    [
+        ("", None),
+        ("https://groupware.example.lg.jp", "https://groupware.example.lg.jp"),
+        ("http://10.0.0.5:8000/yui/", "http://10.0.0.5:8000/yui"),
+    ],
+)
+def test_yui_public_url_is_read_and_checked(monkeypatch, raw, parsed):
+    from yui import config
+
+    monkeypatch.setenv("YUI_PUBLIC_URL", raw)
+    assert config.public_url() == parsed
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["groupware.example.lg.jp", "ftp://x.example", "https://x.example:99999", "https://x/?a=1"],
+)
+def test_a_bad_yui_public_url_stops_with_its_name(monkeypatch, raw):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from yui import config
+
+    monkeypatch.setenv("YUI_PUBLIC_URL", raw)
+    with pytest.raises(ImproperlyConfigured, match="YUI_PUBLIC_URL"):
+        config.public_url()

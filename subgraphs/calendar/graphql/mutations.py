@@ -35,7 +35,8 @@ from subgraphs.calendar.graphql.types import (
     IcsImportErrorType,
 )
 from subgraphs.calendar.recurrence import TOKYO
-from subgraphs.core.graphql.context import principal_of
+from subgraphs.calendar.views import absolute_url
+from subgraphs.core.graphql.context import context_of, principal_of
 from subgraphs.core.graphql.errors import Forbidden, require_authenticated, require_tenant_admin
 from subgraphs.core.principal import Principal
 
@@ -75,8 +76,9 @@ class AnnualClosedDayPayload:
 class CreateCalendarFeedPayload:
     feed: CalendarFeedType | None
     url: str | None = strawberry.field(
-        description="Path of the feed (/calendar/feed/<token>.ics) on this server: shown "
-        "only now, give it to your calendar app with the server's address in front."
+        description="The feed's URL for your calendar app, shown only now: "
+        "YUI_PUBLIC_URL/calendar/feed/<token>.ics, or with the address you reached Yui at "
+        "when that is not configured (a bare path only when neither is known)."
     )
     errors: list[CalendarErrorType]
 
@@ -421,9 +423,8 @@ class Mutation:
         outcome = await sync_to_async(actions.do_create_calendar_feed)(principal)
         if not outcome.ok:
             return CreateCalendarFeedPayload(feed=None, url=None, errors=_errors(outcome))
-        return CreateCalendarFeedPayload(
-            feed=CalendarFeedType.of(outcome.obj), url=outcome.extra["url"], errors=[]
-        )
+        url = absolute_url(context_of(info), outcome.extra["url"])
+        return CreateCalendarFeedPayload(feed=CalendarFeedType.of(outcome.obj), url=url, errors=[])
 
     @strawberry.mutation(description="Stop one of your feed URLs for good.")
     async def revoke_calendar_feed(self, info: Info, id: strawberry.ID) -> CalendarFeedPayload:

@@ -22,6 +22,9 @@ class YuiContext:
     principal: Principal = ANONYMOUS
     request: Any = None
     response: Any = None
+    # scheme://host the client reached the gateway at, when the gateway runs in-process
+    # (there is no Django request then); None when unknown.
+    origin: str | None = None
     _loaders: dict[Any, Any] = field(default_factory=dict)
 
     def loader(self, factory: Callable[[YuiContext], T]) -> T:
