@@ -133,8 +133,9 @@ class YuiServer:
 class YuiClient:
     """An HTTP client of one browser-like session (cookies) against the server."""
 
-    def __init__(self, server: YuiServer) -> None:
+    def __init__(self, server: YuiServer, graphql_url: str = GRAPHQL_PATH) -> None:
         self.server = server
+        self.graphql_url = graphql_url  # a path on the server, or another process's URL
         self.http = httpx.Client(
             base_url=server.url, timeout=30.0, follow_redirects=False, trust_env=False
         )
@@ -173,7 +174,7 @@ class YuiClient:
         payload: dict[str, Any] = {"query": query}
         if variables is not None:
             payload["variables"] = variables
-        return self.http.post(GRAPHQL_PATH, json=payload, headers=sent)
+        return self.http.post(self.graphql_url, json=payload, headers=sent)
 
     def data(self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         """The ``data`` of a query that must succeed without GraphQL errors."""
@@ -311,6 +312,110 @@ def yui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[YuiServer]:
                 )
             finally:
                 _stop(process)
+
+
+# --- distributed: each subgraph its own process, `yui gateway` in front ---------------------
+
+
+@dataclass
+class Distributed:
+    gateway: str
+    subgraphs: dict[str, str]
+    processes: dict[str, subprocess.Popen[bytes]]
+    env: dict[str, str]
+    logs: Path
+    server: YuiServer
+
+    def sign_in(self, tenant: str, login_id: str) -> YuiClient:
+        """A browser-like client whose GraphQL goes through this deployment's gateway.
+
+        The session cookie comes from ``yui serve``'s /auth/login: the distributed
+        deployment shares its database and secret key, and the gateway has no sign-in
+        page of its own. Mutations carry the X-CSRFToken header, as the SPA sends it.
+        """
+        client = YuiClient(self.server, graphql_url=f"{self.gateway}/graphql")
+        response = client.login(self.server.account(tenant, login_id))
+        assert response.status_code == 200, response.text
+        return client
+
+
+def _wait_port(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    import time
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{url} exited:\n{log.read_text()}", pytrace=False)
+        try:
+            httpx.post(url, json={"query": "{ __typename }"}, timeout=2, trust_env=False)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    pytest.fail(f"{url} did not start:\n{log.read_text()}", pytrace=False)
+
+
+def _start(
+    name: str, args: list[str], env: dict[str, str], logs: Path, url: str
+) -> subprocess.Popen[bytes]:
+    log = logs / f"{name}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - our own console script
+            yui_command(*args),
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    _wait_port(url, process, log)
+    return process
+
+
+@pytest.fixture(scope="session")
+def distributed(
+    yui_server: YuiServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Distributed]:
+    """Each subgraph as its own process on the e2e database, and `yui gateway` in front."""
+    logs = tmp_path_factory.mktemp("distributed")
+    names = ("people", "presence", "calendar", "facilities")
+    ports = {name: _free_port() for name in (*names, "gateway")}
+    urls = {name: f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()}
+    # Subgraphs that ask others (calendar books rooms, facilities reads departments) reach
+    # them over HTTP with the signed principal, as in a real distributed deployment.
+    peers = {
+        "calendar": f"facilities={urls['facilities']},people={urls['people']}",
+        "facilities": f"people={urls['people']}",
+    }
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for name in names:
+            env = dict(yui_server.env)
+            if name in peers:
+                env["YUI_SUBGRAPH_URLS"] = peers[name]
+            processes[name] = _start(
+                name, ["subgraph", name, "--port", str(ports[name])], env, logs, urls[name]
+            )
+        args = [
+            "gateway",
+            "--supergraph",
+            str(ROOT / "schema" / "supergraph.graphql"),
+            "--port",
+            str(ports["gateway"]),
+        ]
+        for name in names:
+            args += ["--subgraph", f"{name}={urls[name]}"]
+        processes["gateway"] = _start("gateway", args, yui_server.env, logs, urls["gateway"])
+        yield Distributed(
+            gateway=f"http://127.0.0.1:{ports['gateway']}",
+            subgraphs={n: urls[n] for n in names},
+            processes=processes,
+            env=yui_server.env,
+            logs=logs,
+            server=yui_server,
+        )
+    finally:
+        for process in processes.values():
+            _stop(process)
 
 
 @pytest.fixture

@@ -5,21 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 import websockets
 
 from tests.e2e.conftest import (
-    ROOT,
+    Distributed,
     YuiServer,
-    _free_port,
+    _start,
     _stop,
-    yui_command,
 )
 from tests.e2e.test_server import SignIn
 
@@ -156,93 +151,6 @@ async def test_subscription_over_sse(sign_in: SignIn, yui_server: YuiServer) -> 
 
 
 # --- distributed -------------------------------------------------------------------------
-
-
-@dataclass
-class Distributed:
-    gateway: str
-    subgraphs: dict[str, str]
-    processes: dict[str, subprocess.Popen[bytes]]
-    env: dict[str, str]
-    logs: Path
-
-
-def _wait_port(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    import time
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{url} exited:\n{log.read_text()}", pytrace=False)
-        try:
-            httpx.post(url, json={"query": "{ __typename }"}, timeout=2, trust_env=False)
-            return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    pytest.fail(f"{url} did not start:\n{log.read_text()}", pytrace=False)
-
-
-def _start(
-    name: str, args: list[str], env: dict[str, str], logs: Path, url: str
-) -> subprocess.Popen[bytes]:
-    log = logs / f"{name}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - our own console script
-            yui_command(*args),
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    _wait_port(url, process, log)
-    return process
-
-
-@pytest.fixture(scope="module")
-def distributed(
-    yui_server: YuiServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Distributed]:
-    """Each subgraph as its own process on the e2e database, and `yui gateway` in front."""
-    logs = tmp_path_factory.mktemp("distributed")
-    names = ("people", "presence", "calendar", "facilities")
-    ports = {name: _free_port() for name in (*names, "gateway")}
-    urls = {name: f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()}
-    # Subgraphs that ask others (calendar books rooms, facilities reads departments) reach
-    # them over HTTP with the signed principal, as in a real distributed deployment.
-    peers = {
-        "calendar": f"facilities={urls['facilities']},people={urls['people']}",
-        "facilities": f"people={urls['people']}",
-    }
-    processes: dict[str, subprocess.Popen[bytes]] = {}
-    try:
-        for name in names:
-            env = dict(yui_server.env)
-            if name in peers:
-                env["YUI_SUBGRAPH_URLS"] = peers[name]
-            processes[name] = _start(
-                name, ["subgraph", name, "--port", str(ports[name])], env, logs, urls[name]
-            )
-        args = [
-            "gateway",
-            "--supergraph",
-            str(ROOT / "schema" / "supergraph.graphql"),
-            "--port",
-            str(ports["gateway"]),
-        ]
-        for name in names:
-            args += ["--subgraph", f"{name}={urls[name]}"]
-        processes["gateway"] = _start("gateway", args, yui_server.env, logs, urls["gateway"])
-        yield Distributed(
-            gateway=f"http://127.0.0.1:{ports['gateway']}",
-            subgraphs={n: urls[n] for n in names},
-            processes=processes,
-            env=yui_server.env,
-            logs=logs,
-        )
-    finally:
-        for process in processes.values():
-            _stop(process)
 
 
 def test_distributed_gateway_answers_the_same_join(

@@ -86,9 +86,15 @@ class SubgraphView(AsyncGraphQLView):
                 {"errors": [{"message": str(exc), "extensions": {"code": "UNAUTHENTICATED"}}]},
                 status=401,
             )
-        if principal.via == "session" and request.method not in {"GET", "HEAD", "OPTIONS"}:
+        if (
+            self.trust == "edge"
+            and principal.via == "session"
+            and request.method not in {"GET", "HEAD", "OPTIONS"}
+        ):
             # Cookies ride along with cross-site requests; bearer tokens and signed
             # headers do not, so only cookie-authenticated writes need the CSRF token.
+            # A signed principal of a session was checked by the gateway, which saw the
+            # browser's request; the gateway's own request here carries no CSRF token.
             refusal = await sync_to_async(_csrf.process_view)(request, None, (), {})  # type: ignore[arg-type]
             if refusal is not None:
                 return JsonResponse(
