@@ -48,4 +48,12 @@ urlpatterns = [
     path("calendar/feed/<str:token>.ics", calendar_views.calendar_feed, name="calendar-feed"),
     re_path(r"^static/vendor/(?P<name>[\w.\-]+)$", views.vendor_asset),
     re_path(r"^static/(?P<path>yui/[\w.\-/]+)$", views.own_asset),
+    re_path(r"^static/app/(?P<path>(?:assets/)?[\w.\-]+)$", views.app_asset),
+    # Client-side routes of the web portal (/login, /schedule, ...): index.html, and the SPA
+    # shows the screen. Paths the server owns and anything with a file extension stay 404.
+    re_path(
+        r"^(?!(?:auth|subgraphs|static|calendar|graphql|health)(?:/|$))[\w\-]+(?:/[\w\-]+)*/?$",
+        views.home,
+        name="web-portal",
+    ),
 ]

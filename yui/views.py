@@ -5,15 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+)
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
 from django.views.static import serve
 
 from subgraphs.core.db import database_is_up
-from subgraphs.core.principal import ANONYMOUS, AuthenticationFailed
-from subgraphs.people.auth import authenticate_request
-from subgraphs.people.models import Person
 
 # Third-party browser assets come from web/ (npm ci, then `npm run build` copies them to
 # web/dist/vendor); only these names are served.
@@ -25,19 +27,31 @@ VENDOR_FILES = {
     "react-dom.production.min.js",
 }
 OWN_STATIC_DIR = Path(__file__).resolve().parent / "static"
+# The SPA as Vite builds it (web/dist/spa): index.html, and files under /static/app/ whose
+# names carry a content hash (assets/) or that change rarely (icon.svg).
+SPA_DIR = Path(settings.BASE_DIR) / "web" / "dist" / "spa"
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """The web portal: index.html of the built SPA, for / and every client-side route.
+
+    The SPA decides itself whether someone is signed in (its first GraphQL request answers
+    ``me: null`` otherwise), so the page is the same for everyone and is never cached: a new
+    release is picked up on the next load, while its hashed files stay cached for a year.
+    """
+    if request.method not in {"GET", "HEAD"}:
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     try:
-        principal = authenticate_request(request)
-    except AuthenticationFailed:
-        principal = ANONYMOUS
-    person = (
-        Person.objects.filter(id=principal.person_id).first()
-        if principal.is_authenticated
-        else None
-    )
-    return render(request, "yui/home.html", {"person": person})
+        html = (SPA_DIR / "index.html").read_bytes()
+    except FileNotFoundError:
+        return HttpResponse(
+            "The web portal is not built: run ./dev setup (or npm ci && npm run build in web/).\n",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -58,3 +72,13 @@ def vendor_asset(request: HttpRequest, name: str) -> HttpResponseBase:
 
 def own_asset(request: HttpRequest, path: str) -> HttpResponseBase:
     return serve(request, path, document_root=str(OWN_STATIC_DIR))
+
+
+def app_asset(request: HttpRequest, path: str) -> HttpResponseBase:
+    response = serve(request, path, document_root=str(SPA_DIR))
+    # Hashed names never change content: cache for a year. Anything else, a day.
+    if path.startswith("assets/"):
+        response["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        response["Cache-Control"] = "public, max-age=86400"
+    return response

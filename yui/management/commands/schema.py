@@ -1,6 +1,8 @@
-"""``yui schema``: write the committed SDL of each subgraph and the composed supergraph to
-schema/ (``--check``: only compare, exit 1 on drift). The SDL is a build artifact reviewed
-with every API change; the supergraph names the default ``yui subgraph`` URLs."""
+"""``yui schema``: write the committed SDL of each subgraph, the composed supergraph and
+its API schema (what clients see, without join__ directives: the SPA's code generation
+reads it) to schema/ (``--check``: only compare, exit 1 on drift). The SDL is a build
+artifact reviewed with every API change; the supergraph names the default ``yui subgraph``
+URLs."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from yui.registry import SUBGRAPHS, subgraph_sdl
 
 
 class Command(BaseCommand):
-    help = "Write (or --check) schema/<subgraph>.graphql and schema/supergraph.graphql."
+    help = "Write (or --check) schema/<subgraph>.graphql, supergraph.graphql and api.graphql."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--check", action="store_true", help="fail if a file is stale")
@@ -22,6 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         from gateway.composition import CompositionFailed
+        from gateway.supergraph import Supergraph
         from yui.federation import supergraph_sdl
 
         out = Path(options["out"])
@@ -34,6 +37,7 @@ class Command(BaseCommand):
             ) from exc
         artifacts = [(f"{name}.graphql", subgraph_sdl(name)) for name in SUBGRAPHS]
         artifacts.append(("supergraph.graphql", supergraph))
+        artifacts.append(("api.graphql", Supergraph(supergraph).api_sdl))
         for filename, sdl in artifacts:
             path = out / filename
             current = path.read_text(encoding="utf-8") if path.exists() else None

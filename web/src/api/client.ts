@@ -1,0 +1,132 @@
+// One urql client per signed-in session: HTTP for queries and mutations (so a page's data is
+// one countable request), graphql-transport-ws for subscriptions. The WebSocket rides on the
+// session cookie; the server accepts it only from its own origin.
+import { type Cache, cacheExchange } from "@urql/exchange-graphcache";
+import { createClient as createWsClient } from "graphql-ws";
+import { Client, fetchExchange, subscriptionExchange } from "urql";
+import { graphql } from "../gql";
+import { csrfToken } from "./csrf";
+
+// What a presence event or setMyPresence writes onto the person it belongs to. Presence has
+// no ID of its own: it lives embedded under its Person.
+const PersonPresence = graphql(`
+  fragment PersonPresenceCache on Person {
+    id
+    presence {
+      status
+      label
+      message
+      backAt
+      updatedAt
+      version
+    }
+  }
+`);
+
+interface PresenceLike {
+  __typename?: "Presence";
+  status: string;
+  label: string;
+  message: string;
+  backAt?: string | null;
+  updatedAt?: string | null;
+  version: number;
+  person: { id: string };
+}
+
+const embedded = () => null;
+
+type Reconnected = () => void;
+const reconnectListeners = new Set<Reconnected>();
+
+/** Called after the subscription socket came back: events are hints, so screens re-query. */
+export function onReconnect(listener: Reconnected): () => void {
+  reconnectListeners.add(listener);
+  return () => reconnectListeners.delete(listener);
+}
+
+export interface YuiClient {
+  client: Client;
+  dispose: () => void;
+}
+
+export function createYuiClient(origin: string = window.location.origin): YuiClient {
+  const ws = createWsClient({
+    url: `${origin.replace(/^http/, "ws")}/graphql`,
+    lazy: true,
+    retryAttempts: Number.POSITIVE_INFINITY,
+    on: {
+      connected: (_socket, _payload, wasRetry) => {
+        if (wasRetry) for (const listener of reconnectListeners) listener();
+      },
+    },
+  });
+
+  const writePresence = (presence: PresenceLike | null | undefined, cache: Cache) => {
+    if (!presence) return;
+    const { person, ...rest } = presence;
+    const current = cache.readFragment(PersonPresence, { __typename: "Person", id: person.id });
+    // Events may arrive out of order: never go back to an older version.
+    if (current?.presence && current.presence.version > rest.version) return;
+    // __typename on the embedded presence too: graphcache needs it on every object it stores.
+    const data = {
+      __typename: "Person",
+      id: person.id,
+      presence: {
+        __typename: "Presence",
+        status: rest.status,
+        label: rest.label,
+        message: rest.message,
+        backAt: rest.backAt ?? null,
+        updatedAt: rest.updatedAt ?? null,
+        version: rest.version,
+      },
+    };
+    cache.writeFragment(PersonPresence, data as Parameters<typeof cache.writeFragment>[1]);
+  };
+
+  const client = new Client({
+    url: "/graphql",
+    preferGetMethod: false,
+    fetchOptions: () => ({
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken() },
+    }),
+    exchanges: [
+      cacheExchange({
+        // Types without an ID of their own live inside their parent.
+        keys: {
+          Presence: embedded,
+          Occurrence: embedded,
+          Holiday: embedded,
+        },
+        updates: {
+          Mutation: {
+            setMyPresence(result, _args, cache) {
+              const payload = result.setMyPresence as { presence?: PresenceLike | null } | null;
+              writePresence(payload?.presence, cache);
+            },
+          },
+          Subscription: {
+            presenceChanged(result, _args, cache) {
+              writePresence(result.presenceChanged as PresenceLike, cache);
+            },
+          },
+        },
+      }),
+      fetchExchange,
+      subscriptionExchange({
+        forwardSubscription(request) {
+          const input = { ...request, query: request.query ?? "" };
+          return {
+            subscribe(sink) {
+              const unsubscribe = ws.subscribe(input, sink);
+              return { unsubscribe };
+            },
+          };
+        },
+      }),
+    ],
+  });
+  return { client, dispose: () => void ws.dispose() };
+}

@@ -1,0 +1,59 @@
+import { useCallback, useState } from "react";
+import { Provider } from "urql";
+import { createYuiClient, type YuiClient } from "../api/client";
+import { LoginPage } from "../features/auth/LoginPage";
+import { signOut } from "../features/auth/session";
+import { ComingSoon, NotFound } from "../features/placeholder/ComingSoon";
+import { PortalPage } from "../features/portal/PortalPage";
+import { useI18n } from "../i18n/language";
+import { LanguageSelect } from "../ui/LanguageSelect";
+import { AppShell, NAVIGATION } from "./AppShell";
+import { useRouter } from "./router";
+
+export function App() {
+  const { path, navigate } = useRouter();
+  const { t } = useI18n();
+  // A new client (empty cache, new socket) for every session: nothing of the previous
+  // person's data survives a sign-out or a sign-in as someone else.
+  const [api, setApi] = useState<YuiClient>(() => createYuiClient());
+  const freshSession = useCallback(() => {
+    api.dispose();
+    setApi(createYuiClient());
+  }, [api]);
+
+  const toLogin = useCallback(() => navigate("/login", { replace: true }), [navigate]);
+  const onSignedIn = useCallback(() => {
+    freshSession();
+    navigate("/", { replace: true });
+  }, [freshSession, navigate]);
+  const onSignOut = useCallback(async () => {
+    await signOut();
+    freshSession();
+    navigate("/login", { replace: true });
+  }, [freshSession, navigate]);
+
+  if (path === "/login") {
+    return (
+      <>
+        <div className="login-tools">
+          <LanguageSelect />
+        </div>
+        <LoginPage onSignedIn={onSignedIn} />
+      </>
+    );
+  }
+  const section = NAVIGATION.find((item) => item.path === path);
+  return (
+    <Provider value={api.client}>
+      <AppShell onSignOut={onSignOut}>
+        {path === "/" ? (
+          <PortalPage onSignedOut={toLogin} />
+        ) : section ? (
+          <ComingSoon screen={t(section.label)} />
+        ) : (
+          <NotFound />
+        )}
+      </AppShell>
+    </Provider>
+  );
+}

@@ -1,0 +1,45 @@
+import type { ReactNode } from "react";
+import { useI18n } from "../i18n/language";
+import type { MessageKey } from "../i18n/messages";
+import { LanguageSelect } from "../ui/LanguageSelect";
+import { Link } from "./router";
+
+export const NAVIGATION: readonly { path: string; label: MessageKey }[] = [
+  { path: "/", label: "nav.portal" },
+  { path: "/schedule", label: "nav.schedule" },
+  { path: "/facilities", label: "nav.facilities" },
+  { path: "/directory", label: "nav.directory" },
+  { path: "/settings", label: "nav.settings" },
+];
+
+export function AppShell({ children, onSignOut }: { children: ReactNode; onSignOut: () => void }) {
+  const { t } = useI18n();
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        {t("app.skipToContent")}
+      </a>
+      <header className="shell-header">
+        <span className="brand">{t("app.name")}</span>
+        <nav aria-label={t("nav.label")}>
+          <ul>
+            {NAVIGATION.map((item) => (
+              <li key={item.path}>
+                <Link to={item.path}>{t(item.label)}</Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="shell-tools">
+          <LanguageSelect />
+          <button type="button" onClick={onSignOut}>
+            {t("nav.signOut")}
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}

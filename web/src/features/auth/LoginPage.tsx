@@ -1,0 +1,74 @@
+import { type FormEvent, useId, useState } from "react";
+import { useI18n } from "../../i18n/language";
+import { type Credentials, type SignInResult, signIn } from "./session";
+
+// Municipality by code or short name in a plain field: the server offers no public list of
+// the deployment's municipalities yet, so a typeahead would have nothing to search.
+export function LoginPage({
+  onSignedIn,
+  submit = signIn,
+}: {
+  onSignedIn: () => void;
+  submit?: (credentials: Credentials) => Promise<SignInResult>;
+}) {
+  const { t, errorText } = useI18n();
+  const [form, setForm] = useState<Credentials>({ tenant: "", loginId: "", password: "" });
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<Extract<SignInResult, { ok: false }> | null>(null);
+  const errorId = useId();
+  const hintId = useId();
+
+  const onSubmit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setFailure(null);
+    const result = await submit(form);
+    setBusy(false);
+    if (result.ok) onSignedIn();
+    else setFailure(result);
+  };
+  const field = (name: keyof Credentials) => ({
+    name,
+    value: form[name],
+    onChange: (event: { target: { value: string } }) =>
+      setForm((current) => ({ ...current, [name]: event.target.value })),
+    "aria-describedby": failure ? errorId : undefined,
+    "aria-invalid": failure ? true : undefined,
+    required: true,
+  });
+
+  return (
+    <main id="main" className="login">
+      <h1>{t("app.name")}</h1>
+      <form className="card login-form" onSubmit={onSubmit} noValidate>
+        <h2>{t("login.title")}</h2>
+        {failure && (
+          <p id={errorId} className="error" role="alert">
+            {errorText(failure.code)}
+            {failure.retryAfter ? ` ${t("error.retryAfter", { seconds: failure.retryAfter })}` : ""}
+          </p>
+        )}
+        <label>
+          {t("login.tenant")}
+          <input
+            {...field("tenant")}
+            autoComplete="organization"
+            aria-describedby={[hintId, failure ? errorId : ""].join(" ").trim()}
+          />
+          <small id={hintId}>{t("login.tenantHint")}</small>
+        </label>
+        <label>
+          {t("login.loginId")}
+          <input {...field("loginId")} autoComplete="username" autoCapitalize="off" />
+        </label>
+        <label>
+          {t("login.password")}
+          <input {...field("password")} type="password" autoComplete="current-password" />
+        </label>
+        <button type="submit" disabled={busy}>
+          {busy ? t("login.submitting") : t("login.submit")}
+        </button>
+      </form>
+    </main>
+  );
+}

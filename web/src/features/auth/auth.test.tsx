@@ -1,0 +1,56 @@
+import { renderToStaticMarkup } from "react-dom/server";
+import { describe, expect, it } from "vitest";
+import { I18nProvider } from "../../i18n/language";
+import { LoginPage } from "./LoginPage";
+import { signIn } from "./session";
+
+function answer(status: number, body: unknown, headers: Record<string, string> = {}) {
+  return async () => new Response(JSON.stringify(body), { status, headers });
+}
+const credentials = { tenant: "402125", loginId: "0669950", password: "x" };
+
+describe("signIn", () => {
+  it("is ok when the server says so", async () => {
+    expect(await signIn(credentials, answer(200, { ok: true }))).toEqual({ ok: true });
+  });
+
+  it("passes on the server's code and how long to wait", async () => {
+    const result = await signIn(
+      credentials,
+      answer(
+        429,
+        { ok: false, error: "too_many_attempts", retryAfter: 30 },
+        { "Retry-After": "30" },
+      ),
+    );
+    expect(result).toEqual({ ok: false, code: "too_many_attempts", retryAfter: 30 });
+    expect(
+      await signIn(credentials, answer(401, { ok: false, error: "invalid_credentials" })),
+    ).toEqual({
+      ok: false,
+      code: "invalid_credentials",
+      retryAfter: undefined,
+    });
+  });
+
+  it("says network when the server cannot be reached", async () => {
+    const offline = async () => {
+      throw new TypeError("Failed to fetch");
+    };
+    expect(await signIn(credentials, offline)).toEqual({ ok: false, code: "network" });
+  });
+});
+
+describe("LoginPage", () => {
+  it("labels every field and has one submit button", () => {
+    const html = renderToStaticMarkup(
+      <I18nProvider initial="ja">
+        <LoginPage onSignedIn={() => {}} />
+      </I18nProvider>,
+    );
+    expect(html).toContain("<label>自治体(団体コードまたは略称)<input");
+    expect(html).toContain('name="loginId"');
+    expect(html).toMatch(/<label>パスワード<input name="password"[^>]*type="password"/);
+    expect(html.match(/type="submit"/g)).toHaveLength(1);
+  });
+});

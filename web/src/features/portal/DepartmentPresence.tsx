@@ -1,0 +1,63 @@
+import { type FragmentType, graphql, readFragment } from "../../gql";
+import { useI18n } from "../../i18n/language";
+
+export const DepartmentPresenceFragment = graphql(`
+  fragment DepartmentPresence_organization on Organization {
+    id
+    name
+    members {
+      id
+      name
+      title
+      presence {
+        status
+        message
+      }
+    }
+  }
+`);
+
+/** Who of my department is where, live (the cache is updated by presenceChanged). */
+export function DepartmentPresence({
+  department,
+}: {
+  department: FragmentType<typeof DepartmentPresenceFragment>;
+}) {
+  const { t } = useI18n();
+  const data = readFragment(DepartmentPresenceFragment, department);
+  return (
+    <section className="card wide" aria-labelledby="department-title">
+      <h2 id="department-title">
+        {t("portal.department")}: {data.name}
+      </h2>
+      <p className="hint">{t("portal.live")}</p>
+      {data.members.length === 0 ? (
+        <p>{t("portal.noMembers")}</p>
+      ) : (
+        <table className="members">
+          <thead>
+            <tr>
+              <th scope="col">{t("portal.memberName")}</th>
+              <th scope="col">{t("portal.memberTitle")}</th>
+              <th scope="col">{t("portal.memberPresence")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.members.map((member) => (
+              <tr key={member.id} data-person={member.id}>
+                <th scope="row">{member.name}</th>
+                <td>{member.title}</td>
+                <td>
+                  <span className={`presence presence-${member.presence?.status ?? "unknown"}`}>
+                    {member.presence ? t(`presence.${member.presence.status}`) : "—"}
+                  </span>
+                  {member.presence?.message ? ` ${member.presence.message}` : ""}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,100 @@
+import { useMutation } from "urql";
+import { type FragmentType, graphql, readFragment } from "../../gql";
+import type { PresenceStatusKind } from "../../gql/graphql";
+import { useI18n } from "../../i18n/language";
+import { formatTime } from "../../ui/dates";
+
+export const MyPresenceFragment = graphql(`
+  fragment MyPresence_person on Person {
+    id
+    presence {
+      status
+      message
+      updatedAt
+      version
+    }
+  }
+`);
+
+const SetMyPresence = graphql(`
+  mutation SetMyPresence($input: SetPresenceInput!) {
+    setMyPresence(input: $input) {
+      presence {
+        status
+        label
+        message
+        backAt
+        updatedAt
+        version
+        person {
+          id
+        }
+      }
+      errors {
+        code
+        field
+      }
+    }
+  }
+`);
+
+export const PRESENCE_STATUSES: readonly PresenceStatusKind[] = [
+  "IN",
+  "AWAY",
+  "MEETING",
+  "OUT",
+  "TRIP",
+  "LEAVE",
+  "REMOTE",
+];
+
+/** My status and the buttons that change it: one click on the new status. */
+export function MyPresence({ person }: { person: FragmentType<typeof MyPresenceFragment> }) {
+  const { t, errorText, language } = useI18n();
+  const me = readFragment(MyPresenceFragment, person);
+  const [state, setPresence] = useMutation(SetMyPresence);
+  const current = me.presence?.status;
+  const refused = state.data?.setMyPresence.errors[0]?.code;
+  const failed = state.error
+    ? errorText(
+        (state.error.graphQLErrors[0]?.extensions?.code as string | undefined) ??
+          (state.error.networkError ? "network" : undefined),
+      )
+    : refused
+      ? errorText(refused)
+      : null;
+
+  return (
+    <section className="card" aria-labelledby="my-presence-title">
+      <h2 id="my-presence-title">{t("portal.myPresence")}</h2>
+      <p className="presence-now">
+        <span className={`presence presence-${current ?? "unknown"}`}>
+          {current ? t(`presence.${current}`) : "—"}
+        </span>
+        {me.presence?.message ? <span> {me.presence.message}</span> : null}
+        {me.presence?.updatedAt ? (
+          <small>
+            {" "}
+            {t("portal.presenceSince", { time: formatTime(me.presence.updatedAt, language) })}
+          </small>
+        ) : null}
+      </p>
+      <fieldset className="presence-buttons" disabled={state.fetching}>
+        <legend>{t("portal.setPresence")}</legend>
+        {PRESENCE_STATUSES.map((status) => (
+          <button
+            key={status}
+            type="button"
+            aria-pressed={status === current}
+            onClick={() => setPresence({ input: { status, message: "" } })}
+          >
+            {t(`presence.${status}`)}
+          </button>
+        ))}
+      </fieldset>
+      <p role="status" className={failed ? "error" : "hint"}>
+        {state.fetching ? t("portal.presenceSaving") : (failed ?? "")}
+      </p>
+    </section>
+  );
+}

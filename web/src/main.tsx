@@ -1,0 +1,19 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { App } from "./app/App";
+import { Router } from "./app/router";
+import { I18nProvider } from "./i18n/language";
+import "./ui/yui.css";
+
+const root = document.getElementById("root");
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <I18nProvider>
+        <Router>
+          <App />
+        </Router>
+      </I18nProvider>
+    </StrictMode>,
+  );
+}
