@@ -8,9 +8,13 @@ with the date as a variable and as a literal in the document."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
+from asgiref.sync import sync_to_async
+from django.db import connections
 
 from subgraphs.core.timerange import EARLIEST, LATEST
+from subgraphs.people import actions as people_actions
 from tests.calendar import CALENDAR_URL, calendar_api, create_event, jst
 from tests.conftest import GraphQLClient
 from tests.facilities import FACILITIES_URL
@@ -153,3 +157,41 @@ def test_the_edges_of_the_range_itself_are_accepted(okawa):
     )
     assert first == {"data": {"myEvents": []}}
     assert "errors" not in last, last
+
+
+@pytest.fixture
+async def gateway():
+    from yui.federation import embedded_app
+
+    transport = httpx.ASGITransport(app=embedded_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://yui") as client:
+        yield client
+    # The gateway's ORM work runs on a worker thread; PostgreSQL will not drop the test
+    # database while that connection stays open.
+    await sync_to_async(connections.close_all)()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("case", ["myEvents 0001", "findFreeSlots 9999", "setMyPresence 0001"])
+async def test_through_the_gateway_the_edges_are_invalid_input_too(gateway, case):
+    from tests.conftest import build_municipality
+
+    okawa = await sync_to_async(build_municipality)("402125", "okawa", "大川市")
+    token = (
+        await sync_to_async(people_actions.do_create_access_token)(
+            okawa.people["shuji"], "edges", None
+        )
+    ).extra["token"]
+    _, document, variables = CASES[case]
+    response = await gateway.post(
+        "/graphql",
+        json={"query": document, "variables": variables},
+        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+    )
+    body = response.json()
+    assert body.get("data") is None, body
+    coded = [e for e in body["errors"] if "code" in e.get("extensions", {})]
+    assert coded and all(e["extensions"]["code"] == "INVALID_INPUT" for e in coded), body
+    assert all(f"{EARLIEST.isoformat()} to {LATEST.isoformat()}" in e["message"] for e in coded)
+    # The gateway adds "Cannot return null for non-nullable field" for the root field the
+    # subgraph could not give (its own error, without a code: the gateway's to give one).
