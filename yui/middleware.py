@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.deprecation import MiddlewareMixin
+
+from subgraphs.core.graphql.errors import SERVICE_UNAVAILABLE, unexpected_error_payload
 
 CONTENT_SECURITY_POLICY = (
     # GraphiQL's stylesheet embeds its fonts as data: URLs.
@@ -40,3 +43,29 @@ class SecurityHeadersMiddleware:
 
     async def _decorate_async(self, request: HttpRequest) -> HttpResponse:
         return self._decorate(await self.get_response(request))  # type: ignore[misc]
+
+
+class ApiErrorMiddleware(MiddlewareMixin):
+    """An exception that escapes a view of the API (a subgraph endpoint, JSON sign-in)
+    answers as a GraphQL error with a code, never as Django's HTML error page: typically
+    the database being down while the request is authenticated. SERVICE_UNAVAILABLE (503)
+    or INTERNAL (500), with a reference the log carries, never the exception's text.
+    Pages for people (the sign-in form) keep Django's own error page.
+    """
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not _wants_json(request):
+            return None
+        message, extensions = unexpected_error_payload(exception)
+        status = 503 if extensions["code"] == SERVICE_UNAVAILABLE else 500
+        return JsonResponse(
+            {"errors": [{"message": message, "extensions": extensions}]}, status=status
+        )
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return (
+        request.path.rstrip("/").endswith("/graphql")
+        or request.content_type == "application/json"
+        or "json" in request.headers.get("Accept", "")
+    )

@@ -31,6 +31,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "yui.middleware.ApiErrorMiddleware",
 ]
 
 ROOT_URLCONF = "yui.urls"

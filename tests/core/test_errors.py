@@ -116,6 +116,26 @@ def test_health_reports_the_database(db: None, monkeypatch: pytest.MonkeyPatch) 
     assert broken.json() == {"status": "unavailable", "database": "unavailable"}
 
 
+def test_a_subgraph_endpoint_answers_a_graphql_error_while_the_database_is_down(
+    okawa: Municipality, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Authentication fails before Strawberry runs: still no HTML page, no address."""
+    api = okawa.api("kacho")
+
+    def down() -> None:
+        raise OperationalError(SECRET)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(connection, "cursor", down)
+        response = api.post("{ me { name } }")
+    assert response.status_code == 503, response.content
+    assert response["Content-Type"].startswith("application/json")
+    error = only_error(response.json())
+    assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    assert "10.9.8.7" not in response.content.decode()
+    assert api.data("{ me { name } }") == {"me": {"name": "髙橋 一郎"}}  # and back again
+
+
 # --- through the gateway (embedded: subgraphs in-process, the edge authenticating) ---------
 
 
