@@ -55,9 +55,9 @@ MAX_OCCURRENCES_PER_RANGE = 1000
 MAX_TIMELINE = 1000
 # The timeline grows by this much of the calendar at a time.
 TIMELINE_STEP = timedelta(days=366)
-# ... and only for a read at most this far beyond what it holds, so that its cost never
-# grows with the distance from the series' start.
-TIMELINE_REACH = 3 * TIMELINE_STEP
+# ... and only for a read at most this far beyond what it holds (a series begun a few
+# years ago is kept, once), so that no read walks decades from the series' start.
+TIMELINE_REACH = 20 * TIMELINE_STEP
 # No series is read past this: clients give no time later (subgraphs/core/timerange.py).
 END_OF_TIME = datetime.combine(timerange.LATEST + timedelta(days=2), time(), UTC)
 

@@ -30,7 +30,8 @@ class CreateEventInput:
     rrule: str | None = strawberry.field(
         default=None,
         description="RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=MO or FREQ=MONTHLY;BYDAY=2TU;"
-        "COUNT=12. UNTIL without Z is Japan time.",
+        "COUNT=12. UNTIL without Z is Japan time. DAILY to YEARLY, COUNT at most 1000; the "
+        "first occurrence must come within 10 years of the start (else RRULE_NEVER_OCCURS).",
     )
     exdates: list[datetime] = strawberry.field(default_factory=list)
     attendee_ids: list[strawberry.ID] = strawberry.field(default_factory=list)

@@ -73,7 +73,9 @@ class CreateRecurringReservationInput:
     start: datetime = strawberry.field(description="The first occurrence's start.")
     end: datetime = strawberry.field(description="The first occurrence's end.")
     rrule: str = strawberry.field(
-        description="RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=TH;COUNT=10 (at most 100 dates)."
+        description="RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=TH;COUNT=10: DAILY to YEARLY, at "
+        "most 100 dates, ending within 10 years (a rule with no date in that time is "
+        "RRULE_NEVER_OCCURS)."
     )
     purpose_option_id: strawberry.ID | None = None
     purpose: str = ""
