@@ -495,6 +495,8 @@ _RULES: dict[int, list[Any]] = {}
 def validate_document(
     schema: GraphQLSchema, document: ast.DocumentNode, limits: Limits
 ) -> list[GraphQLError]:
+    """The specified rules (MaxIntrospectionDepthRule among them: introspection is outside
+    the depth and cost limits), the overlapping-fields rule with our budget."""
     rules = _RULES.get(limits.validation_budget)
     if rules is None:
         budgeted = _budgeted_rule(limits.validation_budget)

@@ -192,3 +192,17 @@ async def test_the_plan_cache_is_bounded_by_size_as_well_as_entries():
 
 def test_engine_reexports_limits():
     assert engine_module.Limits is limits_module.Limits
+
+
+async def test_introspection_that_nests_lists_of_types_stays_refused():
+    # Introspection is outside the depth and cost limits: graphql-core's rule must stay
+    # among the rules validate_document runs.
+    gateway, _ = make_gateway()
+    nested = (
+        "{ __schema { types { fields { type { fields { type { fields { type { fields "
+        "{ type { fields { name } } } } } } } } } } } }"
+    )
+    result = await gateway.execute(nested)
+    assert result.request_error
+    assert code_of(result.payload) == "GRAPHQL_VALIDATION_FAILED"
+    assert "introspection depth" in result.payload["errors"][0]["message"]
