@@ -36,6 +36,7 @@ import orjson
 
 from gateway.engine import Gateway, GatewayResponse
 from gateway.executor import RequestContext, SubgraphUnavailable
+from gateway.limits import DEFAULT_MAX_BODY_BYTES
 
 logger = logging.getLogger("gateway")
 
@@ -145,7 +146,7 @@ class GatewayApp:
         path: str = "/graphql",
         authenticate: Authenticate = anonymous,
         graphiql_html: Callable[[str], str] | None = None,
-        max_body_bytes: int = 1_000_000,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         keepalive_seconds: float = 15.0,
         connection_init_timeout: float = 10.0,
         extra_headers: dict[str, str] | None = None,

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 
 from gateway.engine import Gateway, Limits
 from gateway.executor import RequestContext, Transport
+from gateway.limits import DEFAULT_MAX_BODY_BYTES
 from gateway.server import GatewayApp
 from gateway.supergraph import Graph, Supergraph
 from gateway.transports import HttpTransport, InProcessTransport
@@ -149,7 +150,7 @@ def distributed_app(
     url_overrides: Mapping[str, str] | None = None,
     timeout: float = 10.0,
     limits: Limits | None = None,
-    max_body_bytes: int = 1_000_000,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> GatewayApp:
     parsed = Supergraph(supergraph)
     transports: dict[str, Transport] = {

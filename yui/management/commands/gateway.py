@@ -13,6 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from gateway.engine import Limits
+from gateway.limits import DEFAULT_MAX_BODY_BYTES
 from gateway.server import GatewayApp, serve
 from gateway.supergraph import SupergraphError
 from yui.federation import distributed_app
@@ -42,7 +43,14 @@ class Command(BaseCommand):
         parser.add_argument("--max-aliases", type=int, default=defaults.max_aliases)
         parser.add_argument("--max-root-fields", type=int, default=defaults.max_root_fields)
         parser.add_argument("--max-cost", type=int, default=defaults.max_cost)
-        parser.add_argument("--max-body-bytes", type=int, default=1_000_000)
+        parser.add_argument("--max-tokens", type=int, default=defaults.max_tokens)
+        parser.add_argument(
+            "--max-selections",
+            type=int,
+            default=defaults.max_selections,
+            help="fields and fragments of an operation once its fragments are expanded",
+        )
+        parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
         app_defaults = GatewayApp.__init__.__kwdefaults__ or {}
         parser.add_argument(
             "--max-subscriptions-per-connection",
@@ -79,6 +87,8 @@ class Command(BaseCommand):
                 max_aliases=options["max_aliases"],
                 max_root_fields=options["max_root_fields"],
                 max_cost=options["max_cost"],
+                max_tokens=options["max_tokens"],
+                max_selections=options["max_selections"],
             )
             app = distributed_app(
                 path.read_text(encoding="utf-8"),
