@@ -180,11 +180,14 @@ def test_sign_in_portal_in_one_request_and_presence_live_at_a_colleague(
     # Two clicks at most: here one, on the new status. Pick one that is not the current.
     current = page.locator(".presence-buttons button[aria-pressed=true]")
     target = "外出" if current.count() and current.inner_text() == "会議中" else "会議中"
+    page.get_by_label("ひとこと").fill("第2会議室 16時まで")
     page.locator(".presence-buttons").get_by_role("button", name=target, exact=True).click()
     expect(
         page.locator(".presence-buttons").get_by_role("button", name=target, exact=True)
     ).to_have_attribute("aria-pressed", "true")
-    expect(my_row).to_contain_text(target)  # live, without reloading the colleague's page
+    # Live, without reloading the colleague's page.
+    expect(my_row).to_contain_text(target)
+    expect(my_row).to_contain_text("第2会議室 16時まで")
     theirs.screenshot("spa-portal-colleague")
     # The colleague's page got the change by subscription, not by asking again.
     assert len(theirs.graphql_posts) == 1, theirs.graphql_posts
@@ -261,3 +264,18 @@ def _axe(page: Any) -> list[str]:
         ".map(v => `${v.impact} ${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)"
     )
     return list(result)
+
+
+def test_english_is_chosen_once_and_kept(
+    yui_server: YuiServer, open_tab: Callable[..., Tab]
+) -> None:
+    tab = open_tab()
+    tab.page.goto(f"{yui_server.url}/settings")
+    expect(tab.page.get_by_role("heading", level=1)).to_contain_text("準備中")
+    tab.page.get_by_label("表示言語").select_option("en")
+    expect(tab.page.get_by_role("heading", level=1)).to_contain_text("Coming soon")
+    assert tab.page.evaluate("document.documentElement.lang") == "en"
+    tab.page.reload()
+    expect(tab.page.get_by_role("navigation")).to_contain_text("Facilities")
+    expect(tab.page.get_by_role("heading", level=1)).to_contain_text("Settings")
+    tab.watch.assert_clean()

@@ -1,3 +1,4 @@
+import { useId, useState } from "react";
 import { useMutation } from "urql";
 import { type FragmentType, graphql, readFragment } from "../../gql";
 import type { PresenceStatusKind } from "../../gql/graphql";
@@ -53,6 +54,9 @@ export function MyPresence({ person }: { person: FragmentType<typeof MyPresenceF
   const { t, errorText, language } = useI18n();
   const me = readFragment(MyPresenceFragment, person);
   const [state, setPresence] = useMutation(SetMyPresence);
+  // What the person is typing, not server data: the saved message comes from the cache.
+  const [note, setNote] = useState("");
+  const noteId = useId();
   const current = me.presence?.status;
   const refused = state.data?.setMyPresence.errors[0]?.code;
   const failed = state.error
@@ -79,6 +83,17 @@ export function MyPresence({ person }: { person: FragmentType<typeof MyPresenceF
           </small>
         ) : null}
       </p>
+      <label className="presence-note" htmlFor={noteId}>
+        {t("portal.presenceNote")}
+      </label>
+      <input
+        id={noteId}
+        className="presence-note"
+        value={note}
+        maxLength={100}
+        placeholder={t("portal.presenceNoteHint")}
+        onChange={(event) => setNote(event.target.value)}
+      />
       <fieldset className="presence-buttons" disabled={state.fetching}>
         <legend>{t("portal.setPresence")}</legend>
         {PRESENCE_STATUSES.map((status) => (
@@ -86,7 +101,10 @@ export function MyPresence({ person }: { person: FragmentType<typeof MyPresenceF
             key={status}
             type="button"
             aria-pressed={status === current}
-            onClick={() => setPresence({ input: { status, message: "" } })}
+            onClick={async () => {
+              const result = await setPresence({ input: { status, message: note.trim() } });
+              if (result.data?.setMyPresence.presence) setNote("");
+            }}
           >
             {t(`presence.${status}`)}
           </button>
