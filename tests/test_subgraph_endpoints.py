@@ -187,3 +187,17 @@ def test_a_signed_endpoint_takes_the_gateways_documents_but_not_malformed_bodies
         signed_request(b"{}", CONTENT_LENGTH=str(SIGNED_MAX_BODY_BYTES + 1))
     )
     assert too_big.status_code == 413
+
+
+def test_subgraph_document_caches_are_bounded_by_size(db, monkeypatch):
+    from subgraphs.core.graphql import extensions
+
+    monkeypatch.setattr(extensions._parsed, "max_bytes", 3_000_000)
+    anonymous = GraphQLClient()
+    for n in range(5):
+        # Distinct valid documents of 10 KB (~1.2 MB of AST each): each is parsed and
+        # answered, at most two stay cached.
+        query = f'{{ person(id: "{n}{"0" * 10_000}") {{ id }} }}'
+        assert anonymous(query)["data"] == {"person": None}
+        assert extensions._parsed.bytes <= 3_000_000
+    assert sum(1 for key in extensions._parsed.items if len(key[0]) > 10_000) <= 2

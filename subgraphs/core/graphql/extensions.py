@@ -6,19 +6,103 @@ the document text (validation on the schema and the parsed document), and nothin
 request brings (principal, variables) changes whether a document is valid for the schema.
 About 8 ms of a department week went to validating the gateway's documents before
 (``benchmarks/calendar_week.py``).
+
+The caches are bounded by an estimate of bytes as well as entries: clients reach the
+subgraphs' documents too (the per-subgraph endpoints, and the gateway's documents follow
+its clients' operations), and 1,024 documents of 10,000 tokens were about 4 GB of AST in
+Strawberry's entry-bounded LRUs.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from typing import Any
 
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from graphql import GraphQLError, parse
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
 
 from subgraphs.core.graphql.errors import GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED
 
 # Distinct documents all subgraphs of a process see: the gateway's plans, the UI's own
 # queries. Strawberry keeps one LRU per size for the process, shared by every schema.
 CACHED_DOCUMENTS = 1024
+# Parsed documents kept, estimated at ~120 bytes of AST per character of text (measured
+# with tracemalloc on a 10,000-token document).
+CACHED_DOCUMENT_BYTES = 64_000_000
+_AST_BYTES_PER_CHAR = 120
+
+
+class _BoundedLRU:
+    def __init__(self, entries: int, max_bytes: int):
+        self.entries = entries
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+
+    def get(self, key: Any) -> Any:
+        entry = self.items.get(key)
+        if entry is None:
+            return None
+        self.items.move_to_end(key)
+        return entry[0]
+
+    def put(self, key: Any, value: Any, weight: int) -> None:
+        old = self.items.pop(key, None)
+        if old is not None:
+            self.bytes -= old[1]
+        if weight > self.max_bytes:
+            return
+        self.items[key] = (value, weight)
+        self.bytes += weight
+        while len(self.items) > self.entries or self.bytes > self.max_bytes:
+            _, (_, dropped) = self.items.popitem(last=False)
+            self.bytes -= dropped
+
+
+# One of each for the process, shared by every schema, as Strawberry's were.
+_parsed = _BoundedLRU(CACHED_DOCUMENTS, CACHED_DOCUMENT_BYTES)
+_validated = _BoundedLRU(CACHED_DOCUMENTS, CACHED_DOCUMENT_BYTES // 4)
+
+
+class BoundedParserCache(SchemaExtension):
+    """Strawberry's ParserCache, bounded by bytes as well as entries."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        query = context.query or ""
+        key = (query, tuple(sorted(context.parse_options.items())))
+        document = _parsed.get(key)
+        if document is None:
+            document = parse(query, **context.parse_options)
+            _parsed.put(key, document, len(query) * _AST_BYTES_PER_CHAR + 500)
+        context.graphql_document = document
+        yield
+
+
+class BoundedValidationCache(SchemaExtension):
+    """Strawberry's ValidationCache, keyed on the text (a document is a function of its
+    text) so that it keeps no AST alive, bounded by bytes as well as entries."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        assert context.graphql_document is not None
+        query = context.query or ""
+        key = (
+            id(context.schema._schema),
+            query,
+            tuple(sorted(context.parse_options.items())),
+            context.validation_rules,
+        )
+        errors: list[GraphQLError] | None = _validated.get(key)
+        if errors is None:
+            errors = validate_document(
+                context.schema._schema, context.graphql_document, context.validation_rules
+            )
+            _validated.put(key, errors, len(query) + 200 + 2_000 * len(errors))
+        context.pre_execution_errors = list(errors)
+        yield
 
 
 class DocumentErrorCodes(SchemaExtension):
@@ -46,7 +130,7 @@ class DocumentErrorCodes(SchemaExtension):
 def subgraph_extensions() -> list[Callable[[], SchemaExtension]]:
     """Factories, as Strawberry wants them: an extension per request, the caches shared."""
     return [
-        lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
-        lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
+        BoundedParserCache,
+        BoundedValidationCache,
         DocumentErrorCodes,
     ]
