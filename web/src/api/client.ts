@@ -23,6 +23,17 @@ const PersonPresence = graphql(`
   }
 `);
 
+// Only the version: a screen may have cached fewer presence fields than an event carries,
+// and a partial read would come back empty.
+const PersonPresenceVersion = graphql(`
+  fragment PersonPresenceVersion on Person {
+    id
+    presence {
+      version
+    }
+  }
+`);
+
 interface PresenceLike {
   __typename?: "Presence";
   status: string;
@@ -50,6 +61,80 @@ export interface YuiClient {
   dispose: () => void;
 }
 
+// Events may arrive out of order: never go back to an older version.
+function writePresence(presence: PresenceLike | null | undefined, cache: Cache): void {
+  if (!presence) return;
+  const { person, ...rest } = presence;
+  const current = cache.readFragment(PersonPresenceVersion, {
+    __typename: "Person",
+    id: person.id,
+  });
+  if (current?.presence && current.presence.version > rest.version) return;
+  // __typename on the embedded presence too: graphcache needs it on every object it stores.
+  const data = {
+    __typename: "Person",
+    id: person.id,
+    presence: {
+      __typename: "Presence",
+      status: rest.status,
+      label: rest.label,
+      message: rest.message,
+      backAt: rest.backAt ?? null,
+      updatedAt: rest.updatedAt ?? null,
+      version: rest.version,
+    },
+  };
+  cache.writeFragment(PersonPresence, data as Parameters<typeof cache.writeFragment>[1]);
+}
+
+/** The normalised cache: how Yui's types are keyed and what events and mutations write. */
+export function yuiCacheExchange() {
+  return cacheExchange({
+    // Types without an ID of their own live inside their parent.
+    keys: {
+      Presence: embedded,
+      Occurrence: embedded,
+      Holiday: embedded,
+    },
+    updates: {
+      Mutation: {
+        setMyPresence(result, _args, cache) {
+          const payload = result.setMyPresence as { presence?: PresenceLike | null } | null;
+          writePresence(payload?.presence, cache);
+        },
+      },
+      Subscription: {
+        presenceChanged(result, _args, cache) {
+          writePresence(result.presenceChanged as PresenceLike, cache);
+        },
+      },
+    },
+  });
+}
+
+type ForwardSubscription = Parameters<typeof subscriptionExchange>[0]["forwardSubscription"];
+
+/** A client over the given transports (the browser's fetch and WebSocket, or a test's). */
+export function createApiClient(options: {
+  forwardSubscription: ForwardSubscription;
+  fetch?: typeof fetch;
+}): Client {
+  return new Client({
+    url: "/graphql",
+    preferGetMethod: false,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetchOptions: () => ({
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken() },
+    }),
+    exchanges: [
+      yuiCacheExchange(),
+      fetchExchange,
+      subscriptionExchange({ forwardSubscription: options.forwardSubscription }),
+    ],
+  });
+}
+
 export function createYuiClient(origin: string = window.location.origin): YuiClient {
   const ws = createWsClient({
     url: `${origin.replace(/^http/, "ws")}/graphql`,
@@ -61,72 +146,16 @@ export function createYuiClient(origin: string = window.location.origin): YuiCli
       },
     },
   });
-
-  const writePresence = (presence: PresenceLike | null | undefined, cache: Cache) => {
-    if (!presence) return;
-    const { person, ...rest } = presence;
-    const current = cache.readFragment(PersonPresence, { __typename: "Person", id: person.id });
-    // Events may arrive out of order: never go back to an older version.
-    if (current?.presence && current.presence.version > rest.version) return;
-    // __typename on the embedded presence too: graphcache needs it on every object it stores.
-    const data = {
-      __typename: "Person",
-      id: person.id,
-      presence: {
-        __typename: "Presence",
-        status: rest.status,
-        label: rest.label,
-        message: rest.message,
-        backAt: rest.backAt ?? null,
-        updatedAt: rest.updatedAt ?? null,
-        version: rest.version,
-      },
-    };
-    cache.writeFragment(PersonPresence, data as Parameters<typeof cache.writeFragment>[1]);
-  };
-
-  const client = new Client({
-    url: "/graphql",
-    preferGetMethod: false,
-    fetchOptions: () => ({
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken() },
-    }),
-    exchanges: [
-      cacheExchange({
-        // Types without an ID of their own live inside their parent.
-        keys: {
-          Presence: embedded,
-          Occurrence: embedded,
-          Holiday: embedded,
+  const client = createApiClient({
+    forwardSubscription(request) {
+      const input = { ...request, query: request.query ?? "" };
+      return {
+        subscribe(sink) {
+          const unsubscribe = ws.subscribe(input, sink);
+          return { unsubscribe };
         },
-        updates: {
-          Mutation: {
-            setMyPresence(result, _args, cache) {
-              const payload = result.setMyPresence as { presence?: PresenceLike | null } | null;
-              writePresence(payload?.presence, cache);
-            },
-          },
-          Subscription: {
-            presenceChanged(result, _args, cache) {
-              writePresence(result.presenceChanged as PresenceLike, cache);
-            },
-          },
-        },
-      }),
-      fetchExchange,
-      subscriptionExchange({
-        forwardSubscription(request) {
-          const input = { ...request, query: request.query ?? "" };
-          return {
-            subscribe(sink) {
-              const unsubscribe = ws.subscribe(input, sink);
-              return { unsubscribe };
-            },
-          };
-        },
-      }),
-    ],
+      };
+    },
   });
   return { client, dispose: () => void ws.dispose() };
 }
