@@ -24,7 +24,7 @@ from strawberry.types.scalar import ScalarDefinition
 
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2200, 12, 31)
-INVALID_INPUT = "INVALID_INPUT"
+INVALID_INPUT = "INVALID_INPUT"  # the code (written out below for the web contract test)
 RANGE_TEXT = f"{EARLIEST.isoformat()} to {LATEST.isoformat()}"
 
 
@@ -34,7 +34,7 @@ class OutOfRange(StrawberryInputCoercionError):
     def __init__(self, value: object) -> None:
         super().__init__(
             f"{value} is outside the dates this service accepts ({RANGE_TEXT}).",
-            extensions={"code": INVALID_INPUT},
+            extensions={"code": "INVALID_INPUT"},
         )
 
 
