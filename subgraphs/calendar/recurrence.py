@@ -253,6 +253,9 @@ class _Timeline:
             while not self.complete and self.covered <= limit:
                 if len(starts) >= MAX_TIMELINE:
                     return None
+                if self.covered >= END_OF_TIME:  # a row stored before dates were checked
+                    self.complete = True
+                    break
                 step_end = self.covered + TIMELINE_STEP
                 found = rrules.between(
                     self._rule, self.covered.astimezone(TOKYO), step_end.astimezone(TOKYO)

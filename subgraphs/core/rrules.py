@@ -46,11 +46,13 @@ _LAST_YEAR = 9998
 
 
 def horizon(start: datetime, years: int = HORIZON_YEARS) -> datetime:
-    """``start`` plus ``years`` years (29 February becomes 1 March)."""
+    """``start`` plus ``years`` years (29 February becomes 1 March), at most to the end of
+    year 9998 (rows stored before dates were checked may lie near the end of time)."""
+    year = min(max(start.year + years, 1), _LAST_YEAR)
     try:
-        return start.replace(year=start.year + years)
+        return start.replace(year=year)
     except ValueError:
-        return start.replace(year=start.year + years, month=3, day=1)
+        return start.replace(year=year, month=3, day=1)
 
 
 def between(rule: rrule, start: datetime, end: datetime, limit: int = MAX_STEPS) -> list[datetime]:

@@ -195,3 +195,32 @@ async def test_through_the_gateway_the_edges_are_invalid_input_too(gateway, case
     assert all(f"{EARLIEST.isoformat()} to {LATEST.isoformat()}" in e["message"] for e in coded)
     # The gateway adds "Cannot return null for non-nullable field" for the root field the
     # subgraph could not give (its own error, without a code: the gateway's to give one).
+
+
+@pytest.mark.django_db
+def test_rows_stored_at_the_end_of_time_before_the_check_still_read_and_export(okawa):
+    # Before dates were checked, an all-day series on 9999-12-30 could be saved.
+    from datetime import UTC, date, datetime
+
+    from subgraphs.calendar.models import Event
+
+    event = create_event(
+        okawa.people["shuji"], starts_at=jst(2026, 4, 6, 10), ends_at=jst(2026, 4, 6, 11)
+    )
+    Event.objects.filter(pk=event.pk).update(
+        all_day=True,
+        starts_at=None,
+        ends_at=None,
+        start_date=date(9999, 12, 30),
+        end_date=date(9999, 12, 31),
+        rrule="FREQ=DAILY",
+        range_start=datetime(9999, 12, 29, 15, tzinfo=UTC),
+        range_end=None,
+    )
+    api = calendar_api(okawa, "shuji")
+    ics = api.data("{ myCalendarIcs }")["myCalendarIcs"]
+    assert "DTSTART;VALUE=DATE:99991230" in ics
+    assert api.data(
+        "query($s: DateTime!, $e: DateTime!) { myEvents(start: $s, end: $e) { eventId } }",
+        {"s": "2200-12-01T00:00:00", "e": "2200-12-31T00:00:00"},
+    ) == {"myEvents": []}
