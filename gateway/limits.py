@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import (
     GraphQLError,
     GraphQLList,
@@ -537,3 +538,56 @@ def check_document(
     ]
     if aborted:
         raise Refused([located(e, "GRAPHQL_VALIDATION_FAILED") for e in aborted])
+
+
+# --- the request body, before a framework reads it ---------------------------------------
+
+
+def limit_request_body(app: Any, max_bytes: int) -> Any:
+    """An ASGI middleware: an HTTP request whose Content-Length exceeds ``max_bytes`` gets
+    413 with a GraphQL error at once; a body without one (chunked) that grows past it
+    ends as a client disconnect. Django's ASGI handler otherwise reads every body whole
+    (spooling it to disk) before any view can refuse it."""
+
+    async def guarded(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        declared = next(
+            (v for k, v in scope.get("headers") or () if k.lower() == b"content-length"), b""
+        )
+        if declared.strip().isdigit() and int(declared) > max_bytes:
+            body = orjson.dumps(
+                {
+                    "errors": [
+                        error(f"The request body exceeds {max_bytes} bytes.", "PAYLOAD_TOO_LARGE")
+                    ]
+                }
+            )
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 413,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                        (b"connection", b"close"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        received = 0
+
+        async def counting() -> Any:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > max_bytes:
+                    return {"type": "http.disconnect"}
+            return message
+
+        await app(scope, counting, send)
+
+    return guarded

@@ -201,3 +201,58 @@ def test_subgraph_document_caches_are_bounded_by_size(db, monkeypatch):
         assert anonymous(query)["data"] == {"person": None}
         assert extensions._parsed.bytes <= 3_000_000
     assert sum(1 for key in extensions._parsed.items if len(key[0]) > 10_000) <= 2
+
+
+def test_a_body_too_big_is_refused_before_django_reads_it():
+    from django.core.asgi import get_asgi_application
+
+    from gateway.limits import limit_request_body
+
+    seen: list[int] = []
+
+    async def inner(scope, receive, send):  # what reads a body whole, as Django does
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                seen.append(-size)
+                return
+            size += len(message.get("body", b""))
+            if not message.get("more_body"):
+                seen.append(size)
+                break
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def run() -> tuple[httpx.Response, httpx.Response]:
+        django = limit_request_body(get_asgi_application(), 1_000)
+        transport = httpx.ASGITransport(app=django)
+        async with httpx.AsyncClient(transport=transport, base_url="http://yui") as client:
+            declared = await client.post(PEOPLE_URL, content=b"x" * 2_000)
+
+        counted = limit_request_body(inner, 1_000)
+        transport = httpx.ASGITransport(app=counted)
+        async with httpx.AsyncClient(transport=transport, base_url="http://yui") as client:
+            small = await client.post(PEOPLE_URL, content=b"z" * 600)
+        # A chunked body (no Content-Length) of 10 x 500 bytes.
+        chunks = [{"type": "http.request", "body": b"y" * 500, "more_body": True}] * 10
+        sent: list[dict] = []
+
+        async def receive():
+            return chunks.pop(0)
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "method": "POST", "path": PEOPLE_URL, "headers": []}
+        await counted(scope, receive, send)
+        assert sent == [] and len(chunks) == 7  # no answer; three chunks were read
+        return declared, small
+
+    declared, small = async_to_sync(run)()
+    assert declared.status_code == 413
+    assert declared.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+    assert small.status_code == 200
+    # The small body arrived whole; the chunked one ended as a disconnect past 1,000 bytes.
+    assert seen[0] == 600
+    assert len(seen) == 2 and -seen[1] <= 1_000

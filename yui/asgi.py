@@ -11,6 +11,9 @@ from django.core.asgi import get_asgi_application
 
 django_app = get_asgi_application()
 
+from django.conf import settings  # noqa: E402
+
+from gateway.limits import limit_request_body  # noqa: E402
 from yui.federation import GRAPHQL_PATH, embedded_app  # noqa: E402
 from yui.heap import settle  # noqa: E402
 from yui.middleware import CONTENT_SECURITY_POLICY  # noqa: E402
@@ -21,6 +24,10 @@ gateway_app.extra_headers += [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
 ]
+
+# Django reads a body whole before a view runs: refuse one larger than anything Yui
+# takes (a staff CSV upload) before that; GraphQL endpoints refuse above 1 MB themselves.
+django_app = limit_request_body(django_app, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
 
 settle()
 

@@ -14,9 +14,10 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.channels import GraphQLWSConsumer
 
+from gateway.limits import limit_request_body
 from subgraphs.core import signing
 from subgraphs.core.graphql.context import YuiContext
-from subgraphs.core.graphql.views import SubgraphView
+from subgraphs.core.graphql.views import SIGNED_MAX_BODY_BYTES, SubgraphView
 from yui.heap import settle
 from yui.registry import subgraph_schema
 
@@ -55,7 +56,8 @@ def application(name: str) -> Any:
     module.urlpatterns = urlpatterns_for(name)  # type: ignore[attr-defined]
     sys.modules[module.__name__] = module
     settings.ROOT_URLCONF = module.__name__
-    http = get_asgi_application()
+    # Django would read a body whole before the view could refuse it.
+    http = limit_request_body(get_asgi_application(), SIGNED_MAX_BODY_BYTES)
     websocket = SignedSubgraphConsumer.as_asgi(schema=subgraph_schema(name))
     settle()
 
