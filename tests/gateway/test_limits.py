@@ -206,3 +206,17 @@ async def test_introspection_that_nests_lists_of_types_stays_refused():
     assert result.request_error
     assert code_of(result.payload) == "GRAPHQL_VALIDATION_FAILED"
     assert "introspection depth" in result.payload["errors"][0]["message"]
+
+
+async def test_the_persisted_query_cache_is_bounded_by_size():
+    shop, transports = make_gateway()
+    gateway = Gateway(shop.supergraph, transports, persisted_query_cache_bytes=1_000_000)
+    import hashlib
+
+    for n in range(3):
+        query = f'{{ product(upc: "{str(n) * 400_000}") {{ upc }} }}'
+        digest = hashlib.sha256(query.encode()).hexdigest()
+        ext = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+        await gateway.execute(query, extensions=ext)
+        assert gateway.persisted.bytes <= 1_000_000
+    assert len(gateway.persisted.items) == 2
