@@ -256,3 +256,13 @@ def test_a_body_too_big_is_refused_before_django_reads_it():
     # The small body arrived whole; the chunked one ended as a disconnect past 1,000 bytes.
     assert seen[0] == 600
     assert len(seen) == 2 and -seen[1] <= 1_000
+
+
+def test_a_document_too_costly_to_validate_is_refused_whatever_its_operation_name(db):
+    # Same-named fields make validation compare every pair; no operation is selected
+    # (two anonymous ones), which the endpoint reports only after validating.
+    same = " ".join("me { id name department { name } }" for _ in range(120))
+    response = GraphQLClient().post(f"{{ {same} }} {{ {same} }}")
+    assert response.status_code == 400
+    assert error_code(response) == "GRAPHQL_VALIDATION_FAILED"
+    assert response.json()["errors"][0]["message"] == "Validation aborted."
