@@ -228,3 +228,49 @@ def _okawa() -> Municipality:
     from tests.conftest import build_municipality
 
     return build_municipality("402125", "okawa", "大川市")
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_websocket_whose_edge_fails_is_closed_with_try_again_later(
+    _close_worker_connections: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import json
+
+    from yui import edge
+    from yui.federation import embedded_app
+
+    def fail(request: object) -> None:
+        raise OperationalError(SECRET)
+
+    monkeypatch.setattr(edge, "authenticate_request", fail)
+    incoming: asyncio.Queue[dict] = asyncio.Queue()
+    sent: list[dict] = []
+    for message in (
+        {"type": "websocket.connect"},
+        {
+            "type": "websocket.receive",
+            "text": json.dumps(
+                {"type": "connection_init", "payload": {"authorization": "Bearer yui_pat_x"}}
+            ),
+        },
+    ):
+        incoming.put_nowait(message)
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+        if message["type"] == "websocket.close":
+            incoming.put_nowait({"type": "websocket.disconnect", "code": message["code"]})
+
+    scope = {
+        "type": "websocket",
+        "path": "/graphql",
+        "headers": [],
+        "subprotocols": ["graphql-transport-ws"],
+        "query_string": b"",
+        "client": ("127.0.0.1", 5000),
+    }
+    await asyncio.wait_for(embedded_app()(scope, incoming.get, send), 10)
+    closed = [m for m in sent if m["type"] == "websocket.close"]
+    assert closed and closed[0]["code"] == 1013, sent
+    assert "10.9.8.7" not in str(sent)
