@@ -19,7 +19,7 @@ SignIn = Callable[[str, str], YuiClient]
 def test_health(client: YuiClient) -> None:
     response = client.http.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok"}
 
 
 def test_demo_printed_the_accounts_the_readme_promises(yui_server: YuiServer) -> None:
