@@ -59,7 +59,8 @@ class Limits:
     max_cost: int = 10_000
     default_list_size: int = 10  # assumed length of a list field without first/last/limit
     # Lexical tokens of a document (comments counted apart, as many again). GraphiQL's
-    # introspection query has about 300 tokens, the largest screen of the SPA under 2,000.
+    # introspection query has 163 tokens; a page of the portal composes a few hundred.
+    # Parsing costs ~17 us a token here, so the limit also bounds that (~0.2 s).
     max_tokens: int = 10_000
     # Fields and fragments of the operation once every fragment is expanded: bounds the
     # work of planning and shaping whatever the fragments do.
