@@ -43,8 +43,11 @@ class SignedSubgraphConsumer(GraphQLWSConsumer):
 
 
 def urlpatterns_for(name: str) -> list[Any]:
+    from yui.views import health
+
     view = SubgraphView.as_view(schema=subgraph_schema(name), trust="signed", graphql_ide=None)
-    return [path("graphql", csrf_exempt(view))]
+    # /health for the load balancer: 503 while the database is down (it says nothing else).
+    return [path("graphql", csrf_exempt(view)), path("health", health)]
 
 
 def application(name: str) -> Any:

@@ -71,6 +71,7 @@ class Deployment:
     database: str
     serve: str
     gateway: str
+    subgraphs: list[str]  # base URLs of the `yui subgraph` processes
     token: str
 
 
@@ -148,6 +149,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             database=url.rsplit("/", 1)[1],
             serve=serve_url,
             gateway=f"http://127.0.0.1:{ports['gateway']}",
+            subgraphs=[u.removesuffix("/graphql") for u in urls.values()],
             token=token,
         )
 
@@ -164,6 +166,23 @@ def _restart_postgres(deployment: Deployment) -> int:
             (deployment.database,),
         ).fetchall()
     return len(rows)
+
+
+@contextlib.contextmanager
+def _postgres_away(deployment: Deployment) -> Iterator[None]:
+    """The deployment's database refuses connections (and loses those it had) until the
+    block ends: an outage of the servers' database, the shared PostgreSQL untouched."""
+    import psycopg
+    from psycopg import sql
+
+    name = sql.Identifier(deployment.database)
+    with psycopg.connect(autocommit=True, **_server_params(deployment.database_url)) as conn:
+        conn.execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false").format(name))
+        try:
+            _restart_postgres(deployment)
+            yield
+        finally:
+            conn.execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS true").format(name))
 
 
 CHECKS = {
@@ -210,6 +229,24 @@ def test_every_process_answers_normally_after_a_database_restart(
             failed = [a for a in answers if not _ok(a)]
             assert len(failed) <= 1, (restart, check, [a.text for a in failed])
             assert _ok(answers[-1]), (restart, check, answers[-1].text)
-    for base in ("serve", "gateway"):
-        health = httpx.get(getattr(deployment, base) + "/health", trust_env=False)
-        assert health.status_code == 200 and health.json()["database"] == "ok"
+    for url in (deployment.serve, deployment.gateway, *deployment.subgraphs):
+        health = httpx.get(url + "/health", trust_env=False)
+        assert health.status_code == 200 and health.json()["database"] == "ok", url
+
+
+def test_while_the_database_is_away_every_process_answers_with_codes(
+    deployment: Deployment,
+) -> None:
+    with _postgres_away(deployment):
+        for check in CHECKS:
+            response = _ask(deployment, check)
+            assert not _ok(response), check
+            assert response.status_code == 503, (check, response.text)
+            assert response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+            assert "127.0.0.1" not in response.text and "port 5432" not in response.text
+        for url in (deployment.serve, deployment.gateway, *deployment.subgraphs):
+            health = httpx.get(url + "/health", trust_env=False, timeout=30)
+            assert health.status_code == 503, url
+            assert health.json() == {"status": "unavailable", "database": "unavailable"}
+    for check in CHECKS:
+        assert _ok(_ask(deployment, check)), check
