@@ -177,6 +177,7 @@ def test_sign_in_portal_in_one_request_and_presence_live_at_a_colleague(
     assert len(mine.graphql_posts) == 1, mine.graphql_posts
     assert mine.graphql_posts[0].startswith("POST"), mine.graphql_posts
     mine.screenshot("spa-portal")
+    assert _axe(page) == []
 
     theirs = open_tab()
     sign_in_through_spa(theirs, yui_server, colleague, colleague_password)
@@ -270,6 +271,7 @@ def test_screens_not_built_yet_say_so(
     expect(tab.page.get_by_role("navigation")).to_contain_text("ポータル")
     assert tab.graphql_posts == [], "a screen that is not built must not fetch anything"
     tab.screenshot(f"spa-coming-soon{path.replace('/', '-')}")
+    assert _axe(tab.page) == []
     tab.watch.assert_clean()
 
 
@@ -304,6 +306,31 @@ def _axe(page: Any) -> list[str]:
         ".map(v => `${v.impact} ${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)"
     )
     return list(result)
+
+
+def test_signed_out_the_portal_asks_to_sign_in(
+    yui_server: YuiServer, open_tab: Callable[..., Tab]
+) -> None:
+    tab = open_tab()
+    tab.page.goto(f"{yui_server.url}/")
+    expect(tab.page).to_have_url(f"{yui_server.url}/login")
+    expect(tab.page.get_by_role("button", name="サインイン")).to_be_visible()
+    assert len(tab.graphql_posts) == 1, tab.graphql_posts
+    tab.watch.assert_clean()
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/schedule", "/graphql", "/auth/login"])
+def test_every_page_carries_the_content_security_policy(
+    yui_server: YuiServer, client: YuiClient, path: str
+) -> None:
+    response = client.http.get(path, headers={"Accept": "text/html"})
+    assert response.status_code == 200, (path, response.status_code)
+    assert "text/html" in response.headers["content-type"]
+    policy = response.headers["content-security-policy"]
+    assert policy.startswith("default-src 'self'"), policy
+    # GraphiQL runs without inline scripts or eval; only its stylesheet's fonts and icons
+    # come as data: URLs.
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy, policy
 
 
 def test_english_is_chosen_once_and_kept(

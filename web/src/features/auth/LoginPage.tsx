@@ -1,6 +1,18 @@
 import { type FormEvent, useId, useState } from "react";
 import { useI18n } from "../../i18n/language";
+import { errorMessage, type Language, translate } from "../../i18n/messages";
 import { type Credentials, type SignInResult, signIn } from "./session";
+
+/** Why sign-in failed, in the person's language; with the wait when the server said one. */
+export function failureText(
+  failure: Extract<SignInResult, { ok: false }>,
+  language: Language,
+): string {
+  const reason = errorMessage(language, failure.code);
+  return failure.retryAfter
+    ? `${reason} ${translate(language, "error.retryAfter", { seconds: failure.retryAfter })}`
+    : reason;
+}
 
 // Municipality by code or short name in a plain field: the server offers no public list of
 // the deployment's municipalities yet, so a typeahead would have nothing to search.
@@ -11,7 +23,7 @@ export function LoginPage({
   onSignedIn: () => void;
   submit?: (credentials: Credentials) => Promise<SignInResult>;
 }) {
-  const { t, errorText } = useI18n();
+  const { t, language } = useI18n();
   const [form, setForm] = useState<Credentials>({ tenant: "", loginId: "", password: "" });
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<Extract<SignInResult, { ok: false }> | null>(null);
@@ -44,8 +56,7 @@ export function LoginPage({
         <h2>{t("login.title")}</h2>
         {failure && (
           <p id={errorId} className="error" role="alert">
-            {errorText(failure.code)}
-            {failure.retryAfter ? ` ${t("error.retryAfter", { seconds: failure.retryAfter })}` : ""}
+            {failureText(failure, language)}
           </p>
         )}
         <label>

@@ -1,7 +1,7 @@
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 import { I18nProvider } from "../../i18n/language";
-import { LoginPage } from "./LoginPage";
+import { failureText, LoginPage } from "./LoginPage";
 import { signIn } from "./session";
 
 function answer(status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -52,5 +52,19 @@ describe("LoginPage", () => {
     expect(html).toContain('name="loginId"');
     expect(html).toMatch(/<label>パスワード<input name="password"[^>]*type="password"/);
     expect(html.match(/type="submit"/g)).toHaveLength(1);
+  });
+});
+
+describe("failureText", () => {
+  it("says in Japanese why, and how long to wait when throttled", () => {
+    expect(failureText({ ok: false, code: "too_many_attempts", retryAfter: 30 }, "ja")).toBe(
+      "サインインの失敗が続いたため、一時的にサインインできません。 30秒後にもう一度お試しください。",
+    );
+    expect(failureText({ ok: false, code: "invalid_credentials" }, "ja")).toBe(
+      "自治体、ログインID、またはパスワードが正しくありません。",
+    );
+    expect(failureText({ ok: false, code: "network" }, "en")).toBe(
+      "Cannot reach the server. Check the network.",
+    );
   });
 });
