@@ -66,7 +66,11 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # redis-py 8 reads with a 5 s timeout by default, as long as the channel
+            # layer's blocking pop waits for a message: every idle subscription (and each
+            # subgraph's WebSocket consumer) failed after 5 s. Longer than that pop, so a
+            # Redis that stopped answering is still noticed.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
         }
     }
     CACHES = {

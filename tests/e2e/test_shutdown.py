@@ -28,6 +28,8 @@ from tests.e2e.conftest import (
 from tests.e2e.test_server import SignIn
 
 SUBSCRIBE = "subscription { presenceChanged { label person { name } } }"
+SET = """mutation($m: String!) {
+  setMyPresence(input: {status: OUT, message: $m}) { errors { message } } }"""
 STOP_GUARD = 8.0  # seconds: a guard against hanging (it took a second Ctrl+C before)
 
 
@@ -118,6 +120,16 @@ def token_for(sign_in: SignIn, account: DemoAccount) -> str:
     return str(response.json()["data"]["createAccessToken"]["token"])
 
 
+async def receive(socket: websockets.ClientConnection, limit: float = 10) -> dict:
+    """The next message that is not the server's keep-alive ``ping`` (answered, as a
+    graphql-transport-ws client must)."""
+    while True:
+        message = json.loads(await asyncio.wait_for(socket.recv(), limit))
+        if message.get("type") != "ping":
+            return message  # type: ignore[no-any-return]
+        await socket.send(json.dumps({"type": "pong"}))
+
+
 async def open_websocket(base_url: str, token: str) -> websockets.ClientConnection:
     socket = await websockets.connect(
         base_url.replace("http://", "ws://") + "/graphql", subprotocols=["graphql-transport-ws"]
@@ -198,18 +210,31 @@ async def test_distributed_subgraph_stopping_under_a_subscription_and_partial_da
     )
     base = f"http://127.0.0.1:{ports['gateway']}"
     socket = await open_websocket(base, token)
-    await asyncio.sleep(0.5)  # the gateway's subscription to presence is open
+    # Idle for longer than redis-py's default read timeout (5 s): with Redis, every
+    # subgraph's WebSocket consumer failed then, so the subscription is still to hear this.
+    await asyncio.sleep(6)
+    changed = httpx.post(
+        base + "/graphql",
+        json={"query": SET, "variables": {"m": "idle"}},
+        headers={"Authorization": f"Bearer {token}"},
+        trust_env=False,
+        timeout=20,
+    ).json()
+    assert changed["data"]["setMyPresence"]["errors"] == [], changed
+    heard = await receive(socket)
+    assert heard["type"] == "next", heard
+    assert heard["payload"]["data"]["presenceChanged"]["person"]["name"] == account.name
     # The presence service stops (one Ctrl+C) under the subscription.
     interrupt(subgraphs["presence"])
     assert_clean_exit(subgraphs["presence"])
-    failed = json.loads(await asyncio.wait_for(socket.recv(), 5))
+    failed = await receive(socket, 5)
     # Before: nothing, the socket stayed open ("Task exception was never retrieved").
     assert failed["type"] == "error" and failed["id"] == "s", failed
     assert failed["payload"][0]["extensions"]["code"] == "SUBREQUEST_HTTP_ERROR"
     assert failed["payload"][0]["extensions"]["serviceName"] == "presence"
     # Subscribing again while it is down answers at once (it hung before).
     await socket.send(json.dumps({"id": "s", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
-    again = json.loads(await asyncio.wait_for(socket.recv(), 5))
+    again = await receive(socket, 5)
     assert again["type"] == "error" and again["id"] == "s", again
     # Partial data names the missing field, not its parent.
     body = httpx.post(
