@@ -333,6 +333,30 @@ def test_every_page_carries_the_content_security_policy(
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy, policy
 
 
+def test_the_menu_works_with_the_keyboard(
+    yui_server: YuiServer, open_tab: Callable[..., Tab]
+) -> None:
+    tab = open_tab()
+    page = tab.page
+    page.goto(f"{yui_server.url}/settings")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("準備中")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "本文へ移動"
+    page.get_by_role("link", name="施設予約").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{yui_server.url}/facilities")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("施設予約")
+    # The new screen's content has the focus; the next Tab reaches its first link.
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "ポータルへ戻る"
+    expect(page.get_by_role("link", name="施設予約")).to_have_attribute("aria-current", "page")
+    page.go_back()
+    expect(page).to_have_url(f"{yui_server.url}/settings")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("設定")
+    tab.watch.assert_clean()
+
+
 def test_english_is_chosen_once_and_kept(
     yui_server: YuiServer, open_tab: Callable[..., Tab]
 ) -> None:

@@ -1,8 +1,8 @@
-import type { ReactNode } from "react";
+import { type ReactNode, useEffect, useRef } from "react";
 import { useI18n } from "../i18n/language";
 import type { MessageKey } from "../i18n/messages";
 import { LanguageSelect } from "../ui/LanguageSelect";
-import { Link } from "./router";
+import { Link, useRouter } from "./router";
 
 export const NAVIGATION: readonly { path: string; label: MessageKey }[] = [
   { path: "/", label: "nav.portal" },
@@ -14,6 +14,14 @@ export const NAVIGATION: readonly { path: string; label: MessageKey }[] = [
 
 export function AppShell({ children, onSignOut }: { children: ReactNode; onSignOut: () => void }) {
   const { t } = useI18n();
+  const { path } = useRouter();
+  const main = useRef<HTMLElement>(null);
+  const firstPath = useRef(path);
+  // After moving to another screen, start reading (and tabbing) at its content, as a page
+  // load would; the first screen keeps the browser's own start.
+  useEffect(() => {
+    if (path !== firstPath.current) main.current?.focus();
+  }, [path]);
   return (
     <>
       <a className="skip-link" href="#main">
@@ -37,7 +45,7 @@ export function AppShell({ children, onSignOut }: { children: ReactNode; onSignO
           </button>
         </div>
       </header>
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} ref={main}>
         {children}
       </main>
     </>
