@@ -1,5 +1,6 @@
 import { useId, useState } from "react";
 import { useMutation } from "urql";
+import { errorCode } from "../../api/errors";
 import { type FragmentType, graphql, readFragment } from "../../gql";
 import type { PresenceStatusKind } from "../../gql/graphql";
 import { useI18n } from "../../i18n/language";
@@ -60,10 +61,7 @@ export function MyPresence({ person }: { person: FragmentType<typeof MyPresenceF
   const current = me.presence?.status;
   const refused = state.data?.setMyPresence.errors[0]?.code;
   const failed = state.error
-    ? errorText(
-        (state.error.graphQLErrors[0]?.extensions?.code as string | undefined) ??
-          (state.error.networkError ? "network" : undefined),
-      )
+    ? errorText(errorCode(state.error))
     : refused
       ? errorText(refused)
       : null;

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { useQuery, useSubscription } from "urql";
 import { onReconnect } from "../../api/client";
+import { errorCode } from "../../api/errors";
 import { graphql } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import { formatDate, formatShortDate, todayAndWeek } from "../../ui/dates";
@@ -91,11 +92,10 @@ export function PortalPage({ onSignedOut }: { onSignedOut: () => void }) {
   }, [signedOut, onSignedOut]);
 
   if (result.error && !result.data) {
-    const code = result.error.graphQLErrors[0]?.extensions?.code as string | undefined;
     return (
       <div className="card">
         <p className="error" role="alert">
-          {errorText(code ?? (result.error.networkError ? "network" : undefined))}
+          {errorText(errorCode(result.error))}
         </p>
         <button type="button" onClick={() => reexecute({ requestPolicy: "network-only" })}>
           {t("app.retry")}
