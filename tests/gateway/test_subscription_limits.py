@@ -246,3 +246,34 @@ async def test_shutdown_ends_open_sse_streams_and_websockets():
     assert await socket.receive() == {"closed": 1001}
     assert Ticker.ended == 2
     assert app.subscriptions == {}
+
+
+def test_yui_gateway_flags_set_the_caps_and_the_keep_alive(monkeypatch):
+    from django.core.management import call_command
+
+    from tests.gateway.fixtures.suites import supergraph_path
+    from yui.management.commands import gateway as command
+
+    served: list[tuple[GatewayApp, dict]] = []
+    monkeypatch.setattr(command, "serve", lambda app, **options: served.append((app, options)))
+    monkeypatch.setattr(command, "settle", lambda: None)
+    call_command(
+        "gateway",
+        "--supergraph",
+        str(supergraph_path("shop")),
+        "--max-subscriptions-per-connection",
+        "7",
+        "--max-subscriptions-per-person",
+        "9",
+        "--keepalive",
+        "3",
+    )
+    [(app, options)] = served
+    assert (app.max_subscriptions_per_connection, app.max_subscriptions_per_person) == (7, 9)
+    assert app.keepalive_seconds == 3
+    assert options["stop"] == [app]  # its streams end when the server stops
+    defaults = tick_app()
+    assert (defaults.max_subscriptions_per_connection, defaults.max_subscriptions_per_person) == (
+        100,
+        200,
+    )
