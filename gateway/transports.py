@@ -140,6 +140,9 @@ class HttpTransport:
                     url,
                     subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
                     additional_headers=headers,
+                    # Ending a subscription waits for the close handshake; a subgraph
+                    # that is gone must not hold its client's connection for long.
+                    close_timeout=2,
                 )
         except TimeoutError as exc:
             raise unavailable(f"no WebSocket within {self.timeout:g} s", exc) from exc
