@@ -341,15 +341,15 @@ def test_the_menu_works_with_the_keyboard(
     page.goto(f"{yui_server.url}/settings")
     expect(page.get_by_role("heading", level=1)).to_contain_text("準備中")
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.textContent") == "本文へ移動"
+    expect(page.get_by_role("link", name="本文へ移動")).to_be_focused()
     page.get_by_role("link", name="施設予約").focus()
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{yui_server.url}/facilities")
     expect(page.get_by_role("heading", level=1)).to_contain_text("施設予約")
     # The new screen's content has the focus; the next Tab reaches its first link.
-    assert page.evaluate("document.activeElement.id") == "main"
+    expect(page.locator("main")).to_be_focused()
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.textContent") == "ポータルへ戻る"
+    expect(page.get_by_role("link", name="ポータルへ戻る")).to_be_focused()
     expect(page.get_by_role("link", name="施設予約")).to_have_attribute("aria-current", "page")
     page.go_back()
     expect(page).to_have_url(f"{yui_server.url}/settings")
@@ -365,7 +365,7 @@ def test_english_is_chosen_once_and_kept(
     expect(tab.page.get_by_role("heading", level=1)).to_contain_text("準備中")
     tab.page.get_by_label("表示言語").select_option("en")
     expect(tab.page.get_by_role("heading", level=1)).to_contain_text("Coming soon")
-    assert tab.page.evaluate("document.documentElement.lang") == "en"
+    expect(tab.page.locator("html")).to_have_attribute("lang", "en")
     tab.page.reload()
     expect(tab.page.get_by_role("navigation")).to_contain_text("Facilities")
     expect(tab.page.get_by_role("heading", level=1)).to_contain_text("Settings")
