@@ -11,9 +11,11 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -238,6 +240,73 @@ def _until_live(tab: Tab, row: Any, someone: YuiClient, attempts: int = 20) -> N
     pytest.fail(
         f"{attempts} presence changes did not show on the page; it received {tab.frames_received}"
     )
+
+
+def _gateway(someone: YuiClient, query: str, variables: dict[str, Any] | None = None) -> Any:
+    """The data of a GraphQL operation sent to the federated /graphql as that person."""
+    response = someone.http.post(
+        "/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers={"X-CSRFToken": someone.csrf_token() or ""},
+    )
+    body = response.json()
+    assert response.status_code == 200 and not body.get("errors"), response.text
+    return body["data"]
+
+
+def test_approval_badge_counts_bookings_waiting_live(
+    yui_server: YuiServer, open_tab: Callable[..., Tab], sign_in: Callable[[str, str], YuiClient]
+) -> None:
+    # The first demo staff member is 施設管理者 of the 係 that owns the 大会議室 (needs approval).
+    decider = staff_accounts(yui_server)[0]
+    decider_api = sign_in(decider.tenant, decider.login_id)
+    assert "FACILITY_ADMIN" in _gateway(decider_api, "{ me { roles } }")["me"]["roles"]
+    colleague, password = colleague_of(yui_server, decider_api, sign_in)
+    booker = YuiClient(yui_server)
+    assert booker.login(colleague, password).status_code == 200
+    groups = _gateway(booker, "{ facilityGroups { facilities { id name } } }")["facilityGroups"]
+    room = next(f for g in groups for f in g["facilities"] if f["name"] == "大会議室")
+
+    tab = open_tab()
+    sign_in_through_spa(tab, yui_server, decider)
+    badge = tab.page.locator(".approval .count")
+    expect(badge).to_have_text(re.compile(r"^\d+$"))
+    _until_live(tab, tab.page.locator("table.members tr", has_text=colleague.name or ""), booker)
+    before = int(badge.inner_text())
+
+    # A weekday a week ahead, 15:00-16:00 Japan time.
+    day = datetime.now(ZoneInfo("Asia/Tokyo")).date() + timedelta(days=7)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    booked = _gateway(
+        booker,
+        "mutation($input: CreateReservationInput!) { createReservation(input: $input) {"
+        " __typename ... on ReservationPayload { reservation { id status } }"
+        " ... on ReservationRefused { errors { code message } }"
+        " ... on ReservationConflict { message } } }",
+        {
+            "input": {
+                "facilityId": room["id"],
+                "start": f"{day.isoformat()}T15:00:00+09:00",
+                "end": f"{day.isoformat()}T16:00:00+09:00",
+                "purpose": "e2e",
+            }
+        },
+    )["createReservation"]
+    assert booked["__typename"] == "ReservationPayload", booked
+    assert booked["reservation"]["status"] == "PENDING", booked
+    expect(badge).to_have_text(str(before + 1), timeout=10_000)
+    tab.screenshot("spa-portal-approval")
+
+    approved = _gateway(
+        decider_api,
+        "mutation($id: ID!) { approveReservation(id: $id) { __typename } }",
+        {"id": booked["reservation"]["id"]},
+    )["approveReservation"]
+    assert approved["__typename"] == "ReservationPayload", approved
+    expect(badge).to_have_text(str(before), timeout=10_000)
+    booker.close()
+    tab.watch.assert_clean()
 
 
 def test_wrong_password_says_so_in_japanese(

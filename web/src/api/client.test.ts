@@ -139,6 +139,57 @@ describe("the normalised cache and presence events", () => {
   });
 });
 
+describe("the approval badge's count", () => {
+  it("follows the count each pendingReservationsChanged event carries", async () => {
+    let push: ((value: unknown) => void) | undefined;
+    const client = createApiClient({
+      fetch: (async () =>
+        new Response(JSON.stringify({ data: { pendingReservationCount: 2 } }), {
+          headers: { "Content-Type": "application/json" },
+        })) as typeof fetch,
+      forwardSubscription: () => ({
+        subscribe(sink) {
+          push = (value) => sink.next(value as never);
+          return { unsubscribe() {} };
+        },
+      }),
+    });
+    const Count = gql`
+      query Count {
+        pendingReservationCount
+      }
+    `;
+    await client.query(Count, {}).toPromise();
+    const subscription = client
+      .subscription(
+        gql`
+          subscription Changes {
+            pendingReservationsChanged {
+              reservationId
+              version
+              pendingCount
+            }
+          }
+        `,
+        {},
+      )
+      .subscribe(() => {});
+    await tick();
+    push?.({
+      data: {
+        pendingReservationsChanged: {
+          __typename: "PendingReservationChange",
+          reservationId: "r1",
+          version: 1,
+          pendingCount: 3,
+        },
+      },
+    });
+    expect(client.readQuery(Count, {})?.data).toMatchObject({ pendingReservationCount: 3 });
+    subscription.unsubscribe();
+  });
+});
+
 describe("csrfToken", () => {
   it("reads Django's token from the cookie", () => {
     expect(csrfToken("a=1; yui_csrftoken=abc%3D; b=2")).toBe("abc=");

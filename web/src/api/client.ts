@@ -23,6 +23,13 @@ const PersonPresence = graphql(`
   }
 `);
 
+// The approval badge's number, a field of the query root.
+const PendingCount = graphql(`
+  query PendingReservationCount {
+    pendingReservationCount
+  }
+`);
+
 // Only the version: a screen may have cached fewer presence fields than an event carries,
 // and a partial read would come back empty.
 const PersonPresenceVersion = graphql(`
@@ -106,6 +113,14 @@ export function yuiCacheExchange() {
       Subscription: {
         presenceChanged(result, _args, cache) {
           writePresence(result.presenceChanged as PresenceLike, cache);
+        },
+        pendingReservationsChanged(result, _args, cache) {
+          const change = result.pendingReservationsChanged as { pendingCount?: number } | null;
+          if (typeof change?.pendingCount !== "number") return;
+          const count = change.pendingCount;
+          cache.updateQuery({ query: PendingCount }, (data) =>
+            data ? { ...data, pendingReservationCount: count } : data,
+          );
         },
       },
     },

@@ -5,9 +5,11 @@ import { errorCode } from "../../api/errors";
 import { graphql } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import { formatDate, formatShortDate, todayAndWeek } from "../../ui/dates";
+import { ApprovalBadge } from "./ApprovalBadge";
 import { DepartmentPresence } from "./DepartmentPresence";
 import { MyPresence } from "./MyPresence";
 import { ScheduleList } from "./ScheduleList";
+import { TodayReservations } from "./TodayReservations";
 import { byDay } from "./week";
 
 // The whole page in one request; each panel declares its part as a fragment.
@@ -24,6 +26,7 @@ const PortalQuery = graphql(`
       id
       name
       title
+      roles
       department {
         id
         name
@@ -46,6 +49,10 @@ const PortalQuery = graphql(`
       date
       name
     }
+    myReservations(start: $dayStart, end: $dayEnd) {
+      ...TodayReservation_reservation
+    }
+    pendingReservationCount
   }
 `);
 
@@ -107,6 +114,8 @@ export function PortalPage({ onSignedOut }: { onSignedOut: () => void }) {
 
   const holidays = new Map((result.data?.holidays ?? []).map((h) => [h.date, h.name]));
   const week = byDay(when.days, me.week);
+  // Only those who decide 仮予約 have a queue (others would get FORBIDDEN subscribing).
+  const decides = me.roles.some((role) => role === "FACILITY_ADMIN" || role === "TENANT_ADMIN");
   return (
     <>
       <header className="page-header">
@@ -125,6 +134,8 @@ export function PortalPage({ onSignedOut }: { onSignedOut: () => void }) {
           <ScheduleList items={me.today} />
         </section>
         <MyPresence person={me} />
+        <TodayReservations reservations={result.data?.myReservations ?? []} />
+        {decides ? <ApprovalBadge count={result.data?.pendingReservationCount ?? 0} /> : null}
         <section className="card wide" aria-labelledby="week-title">
           <h2 id="week-title">{t("portal.week")}</h2>
           <ol className="week">
