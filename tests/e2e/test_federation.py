@@ -48,7 +48,16 @@ def test_one_request_joins_people_and_presence(sign_in: SignIn) -> None:
     me = body["data"]["me"]
     assert me["name"] == "山口 花子"
     assert me["department"] == {"name": "庶務係"}
-    assert me["presence"]["label"] in {"未設定", "在席", "会議中", "外出", "離席", "出張", "休暇", "在宅勤務"}
+    assert me["presence"]["label"] in {
+        "未設定",
+        "在席",
+        "会議中",
+        "外出",
+        "離席",
+        "出張",
+        "休暇",
+        "在宅勤務",
+    }
     assert all(e["node"]["presence"]["label"] for e in body["data"]["people"]["edges"])
 
 
@@ -399,9 +408,7 @@ def test_fifty_concurrent_bookings_of_one_car_through_the_gateway(sign_in: SignI
         r for r in results if r["data"]["createReservation"]["__typename"] == "ReservationConflict"
     )
     # the owner's name comes from the people subgraph through the gateway
-    assert (
-        conflict["data"]["createReservation"]["conflicts"][0]["requester"]["name"] == "山口 花子"
-    )
+    assert conflict["data"]["createReservation"]["conflicts"][0]["requester"]["name"] == "山口 花子"
 
 
 def test_twenty_concurrent_bookings_of_a_pool_of_five_through_the_gateway(
