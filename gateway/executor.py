@@ -637,10 +637,13 @@ class _Shaper:
             if result is None:
                 full = _materialize(path)
                 if not self.has_error_under(full):
+                    # Every error a client sees has a code; this one is Apollo Gateway's
+                    # for the same case, so clients written against either read it alike.
                     self.errors.append(
                         {
                             "message": f"Cannot return null for non-nullable field {coordinate}.",
                             "path": full,
+                            "extensions": {"code": "INVALID_GRAPHQL"},
                         }
                     )
                 raise _Null()
@@ -667,6 +670,7 @@ class _Shaper:
                                 f"Enum {gtype.name} cannot represent value: {json.dumps(value)}"
                             ),
                             "path": _materialize(path),
+                            "extensions": {"code": "INVALID_GRAPHQL"},
                         }
                     )
                     return None

@@ -731,7 +731,9 @@ class _WsSession:
                 text = gateway.resolve_query(query, extensions)
                 op_type = gateway.prepare(text, operation_name).operation.operation.value
             except Exception as exc:
-                errors = getattr(exc, "errors", None) or [{"message": str(exc)}]
+                # A refused document carries its coded errors; anything else is a bug whose
+                # text stays in the log.
+                errors = getattr(exc, "errors", None) or stream_failure(exc)
                 await self.send({"id": op_id, "type": "error", "payload": errors})
                 return
             if op_type == "subscription":
