@@ -128,6 +128,13 @@ def throttle_keys(
     ]
 
 
+def account_throttle_keys(person: Person) -> list[tuple[str, ThrottleRule]]:
+    """The sign-in counter of ``person``'s account alone (no address): checking the current
+    password in ``changePassword`` guesses the same secret as signing in, so both count
+    against, and are stopped by, the same counter."""
+    return throttle_keys(person.tenant, person.tenant.code, person.login_id, "")[:1]
+
+
 def login_wait_seconds(keys: list[tuple[str, ThrottleRule]]) -> float:
     """How long the caller must wait before this login may be tried (0: go ahead)."""
     now = _now()

@@ -457,3 +457,31 @@ def test_a_subgraph_in_signed_mode_refuses_requests_without_a_valid_header(okawa
     good = call({signing.HEADER: signing.sign_principal(okawa.principal(okawa.people["shuji"]))})
     assert good.status_code == 200
     assert json.loads(good.content) == {"data": {"me": {"loginId": "0003", "name": "佐藤 次郎"}}}
+
+
+@pytest.mark.django_db
+def test_guessing_the_current_password_is_throttled_like_signing_in(okawa, browser, clock):
+    # Someone holding a stolen session must not guess the password at full speed through
+    # changePassword, and the guesses lock the account for sign-ins as well.
+    login(browser)
+    csrf = {"X-CSRFToken": browser.cookies["yui_csrftoken"].value}
+
+    def change(current):
+        return browser.post(
+            PEOPLE_URL,
+            data=json.dumps(
+                {"query": CHANGE, "variables": {"c": current, "n": "a-much-better-pass"}}
+            ),
+            content_type="application/json",
+            headers=csrf,
+        ).json()["data"]["changePassword"]
+
+    for _ in range(3):
+        assert change("guess")["errors"] == [{"code": "WRONG_PASSWORD", "field": "currentPassword"}]
+    # Over the allowance even the right password waits, as at sign-in.
+    assert change(PASSWORD)["errors"] == [{"code": "TOO_MANY_ATTEMPTS", "field": "currentPassword"}]
+    assert login(Client()).status_code == 429
+    clock[0] += 1.5
+    assert change(PASSWORD) == {"ok": True, "errors": []}
+    # Success clears the count: the next mistake is an ordinary one.
+    assert change("guess")["errors"][0]["code"] == "WRONG_PASSWORD"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import strawberry
 from asgiref.sync import sync_to_async
 from django.contrib.auth import update_session_auth_hash
@@ -9,7 +11,7 @@ from strawberry.types import Info
 
 from subgraphs.core.graphql.context import context_of, principal_of
 from subgraphs.core.graphql.errors import require_authenticated, require_tenant_admin
-from subgraphs.people import access, actions
+from subgraphs.people import access, actions, auth
 from subgraphs.people.csv_io import ERROR_CODES, ImportReport, do_import_csv
 from subgraphs.people.graphql.inputs import (
     CreateOrganizationInput,
@@ -275,7 +277,27 @@ class Mutation:
         def run() -> actions.Outcome:
             person = access.access_person_by_id(principal, principal.person_id)
             assert person is not None
+            # A stolen session or token must not become a way to guess the password at
+            # full speed: the current password is throttled like a sign-in.
+            keys = auth.account_throttle_keys(person)
+            wait = auth.login_wait_seconds(keys)
+            if wait > 0:
+                seconds = math.ceil(wait)
+                return actions.Outcome(
+                    errors=[
+                        actions.PeopleError(
+                            "TOO_MANY_ATTEMPTS",
+                            f"Too many wrong passwords. Try again in {seconds} seconds.",
+                            "currentPassword",
+                        )
+                    ]
+                )
             outcome = actions.do_change_password(person, current_password, new_password)
+            wrong = any(e.code == "WRONG_PASSWORD" for e in outcome.errors)
+            if wrong:
+                auth.record_login_failure(keys)
+            elif outcome.ok:
+                auth.reset_login_failures(keys)
             if outcome.ok and principal.via == "session" and request is not None:
                 # Keep this session signed in; every other session of the account ends.
                 # (No AuthenticationMiddleware here: the principal is the source of truth.)
