@@ -54,6 +54,9 @@ from subgraphs.core.principal import Principal
 EVENT_TYPE = "calendar.changed"
 MAX_LENGTH = timedelta(days=366)  # one entry (or one occurrence) lasts at most a year
 MAX_ATTENDEES = 500
+# Excluded dates arrive as one list; a bound keeps a single request from parsing and storing
+# an unbounded number of them (the series itself has at most recurrence.MAX_COUNT).
+MAX_EXDATES = 1000
 # Rich text a description may keep; everything else (scripts, styles, handlers) goes.
 DESCRIPTION_TAGS = {"b", "i", "u", "br", "p", "ul", "ol", "li", "a"}
 DESCRIPTION_ATTRIBUTES = {"a": {"href"}}
@@ -222,6 +225,9 @@ def check_event_values(
         except recurrence.InvalidRule as exc:
             err(exc.code, str(exc), "rrule")  # INVALID_RRULE or RRULE_NEVER_OCCURS
     exdates = []
+    if len(v["exdates"] or []) > MAX_EXDATES:
+        err("TOO_MANY", f"Give at most {MAX_EXDATES} excluded dates.", "exdates")
+        v["exdates"] = []
     for value in v["exdates"] or []:
         try:
             moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)

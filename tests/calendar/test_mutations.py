@@ -81,6 +81,16 @@ def test_create_event_with_attendees_and_sanitised_description(okawa):
         ({"rrule": "FREQ=WEEKLY;UNTIL=20200101"}, "INVALID_RRULE", "rrule"),
         ({"allDay": True}, "REQUIRED", "startDate"),
         ({"attendeeIds": ["0003"]}, "INVALID", "attendeeIds"),
+        (
+            {
+                "rrule": "FREQ=DAILY",
+                "exdates": [
+                    f"2026-04-08T{h:02d}:{m:02d}:00+09:00" for h in range(24) for m in range(60)
+                ],
+            },
+            "TOO_MANY",
+            "exdates",
+        ),
     ],
 )
 def test_invalid_events_come_back_as_errors(okawa, fields, code, field):
