@@ -15,14 +15,13 @@ Strawberry's entry-bounded LRUs.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from graphql import GraphQLError, parse
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from gateway.engine import LRU
 from subgraphs.core.graphql.errors import GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED
 
 # Distinct documents all subgraphs of a process see: the gateway's plans, the UI's own
@@ -34,36 +33,10 @@ CACHED_DOCUMENT_BYTES = 64_000_000
 _AST_BYTES_PER_CHAR = 120
 
 
-class _BoundedLRU:
-    def __init__(self, entries: int, max_bytes: int):
-        self.entries = entries
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self.items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
-
-    def get(self, key: Any) -> Any:
-        entry = self.items.get(key)
-        if entry is None:
-            return None
-        self.items.move_to_end(key)
-        return entry[0]
-
-    def put(self, key: Any, value: Any, weight: int) -> None:
-        old = self.items.pop(key, None)
-        if old is not None:
-            self.bytes -= old[1]
-        if weight > self.max_bytes:
-            return
-        self.items[key] = (value, weight)
-        self.bytes += weight
-        while len(self.items) > self.entries or self.bytes > self.max_bytes:
-            _, (_, dropped) = self.items.popitem(last=False)
-            self.bytes -= dropped
-
-
 # One of each for the process, shared by every schema, as Strawberry's were.
-_parsed = _BoundedLRU(CACHED_DOCUMENTS, CACHED_DOCUMENT_BYTES)
-_validated = _BoundedLRU(CACHED_DOCUMENTS, CACHED_DOCUMENT_BYTES // 4)
+# The gateway's LRU: bounded by entries and by an estimate of bytes.
+_parsed = LRU(CACHED_DOCUMENTS, CACHED_DOCUMENT_BYTES)
+_validated = LRU(CACHED_DOCUMENTS, CACHED_DOCUMENT_BYTES // 4)
 
 
 class BoundedParserCache(SchemaExtension):
