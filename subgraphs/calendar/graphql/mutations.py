@@ -210,6 +210,16 @@ async def _update_data(
     return data, expansion.errors
 
 
+def _closed_day_payload(outcome: actions.Outcome) -> ClosedDayPayload:
+    if not outcome.ok:
+        return ClosedDayPayload(closed_day=None, errors=_errors(outcome))
+    row = outcome.obj
+    return ClosedDayPayload(
+        closed_day=HolidayType(date=row.date, name=row.name, kind=HolidayKind.CLOSED),
+        errors=[],
+    )
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
@@ -370,13 +380,8 @@ class Mutation:
     @strawberry.mutation(description="Mark a day closed for your municipality (admins only).")
     async def set_closed_day(self, info: Info, day: date, name: str) -> ClosedDayPayload:
         principal: Principal = require_tenant_admin(principal_of(info))
-        outcome = await sync_to_async(actions.do_set_closed_day)(principal, day, name)
-        if not outcome.ok:
-            return ClosedDayPayload(closed_day=None, errors=_errors(outcome))
-        row = outcome.obj
-        return ClosedDayPayload(
-            closed_day=HolidayType(date=row.date, name=row.name, kind=HolidayKind.CLOSED),
-            errors=[],
+        return _closed_day_payload(
+            await sync_to_async(actions.do_set_closed_day)(principal, day, name)
         )
 
     @strawberry.mutation(
@@ -385,13 +390,8 @@ class Mutation:
     )
     async def remove_closed_day(self, info: Info, day: date) -> ClosedDayPayload:
         principal: Principal = require_tenant_admin(principal_of(info))
-        outcome = await sync_to_async(actions.do_remove_closed_day)(principal, day)
-        if not outcome.ok:
-            return ClosedDayPayload(closed_day=None, errors=_errors(outcome))
-        row = outcome.obj
-        return ClosedDayPayload(
-            closed_day=HolidayType(date=row.date, name=row.name, kind=HolidayKind.CLOSED),
-            errors=[],
+        return _closed_day_payload(
+            await sync_to_async(actions.do_remove_closed_day)(principal, day)
         )
 
     @strawberry.mutation(
