@@ -7,6 +7,8 @@ and SSE in front of it, and Yui's embedded server calls it in-process.
 from __future__ import annotations
 
 import hashlib
+import logging
+import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -38,6 +40,8 @@ from gateway.operation import normalize_selections
 from gateway.planner import Planner, PlanningError, QueryPlan
 from gateway.supergraph import Supergraph
 
+logger = logging.getLogger("gateway")
+
 
 @dataclass
 class Prepared:
@@ -63,10 +67,36 @@ class GatewayResponse:
 class _RequestError(Exception):
     errors: list[dict[str, Any]]
     operation_type: str | None = None
+    # A bug of the gateway rather than a fault of the request: answered with data: null
+    # and status 200 like an execution error, not as a request error (400).
+    internal: bool = False
 
 
 def _error(message: str, code: str, **extra: Any) -> dict[str, Any]:
     return {"message": message, "extensions": {"code": code}, **extra}
+
+
+def operation_hash(query: str | None) -> str:
+    """The sha256 of an operation's text: what the log names a failing operation by."""
+    return hashlib.sha256((query or "").encode()).hexdigest()
+
+
+def internal_error(exc: BaseException, query: str | None, during: str) -> dict[str, Any]:
+    """A bug met while planning or running an operation, as the client sees it: a GraphQL
+    error with code ``INTERNAL`` and a reference that the log line (with the traceback and
+    the operation's hash) carries too. Never the exception's text: it may hold internals."""
+    reference = uuid.uuid4().hex[:12]
+    logger.error(
+        "%s failed for operation %s (reference %s)",
+        during,
+        operation_hash(query),
+        reference,
+        exc_info=exc,
+    )
+    return {
+        "message": f"Internal server error (reference {reference}).",
+        "extensions": {"code": "INTERNAL", "reference": reference},
+    }
 
 
 def _located(error: GraphQLError, code: str) -> dict[str, Any]:
@@ -181,7 +211,7 @@ class Gateway:
                 cached = self.plans.get(normalised)
                 if cached is None:
                     try:
-                        cached = self._prepare(document, operation_name)
+                        cached = self._prepare(document, operation_name, query)
                     except _RequestError as exc:
                         cached = exc
                     if printed != query:
@@ -192,7 +222,9 @@ class Gateway:
             raise cached
         return cached  # type: ignore[no-any-return]
 
-    def _prepare(self, document: ast.DocumentNode, operation_name: str | None) -> Prepared:
+    def _prepare(
+        self, document: ast.DocumentNode, operation_name: str | None, text: str = ""
+    ) -> Prepared:
         try:
             operation = select_operation(document, operation_name)
         except Refused as exc:
@@ -219,6 +251,11 @@ class Gateway:
             raise _RequestError(
                 [_error(f"Cannot plan this operation: {exc}", "QUERY_PLANNING_FAILED")], op_type
             ) from exc
+        except Exception as exc:  # a planner bug (RecursionError included): never a 500
+            # Cached like any refusal: planning is deterministic, so a retry would fail
+            # the same way; the reference stays that of the one logged traceback.
+            error = internal_error(exc, text or print_ast(document), "Planning")
+            raise _RequestError([error], op_type, internal=True) from None
         introspection = None
         if plan.local_root_fields and any(f.name != "__typename" for f in plan.local_root_fields):
             introspection = parse(introspection_document(plan.local_root_fields, operation))
@@ -315,10 +352,21 @@ class Gateway:
                 )
             raw_variables = self.coerce_variables(prepared, variables)
         except _RequestError as exc:
+            if exc.internal:
+                return GatewayResponse(
+                    {"errors": exc.errors, "data": None}, operation_type=exc.operation_type
+                )
             return GatewayResponse(
                 {"errors": exc.errors}, request_error=True, operation_type=exc.operation_type
             )
-        payload = await self._run(prepared, raw_variables, context)
+        except Exception as exc:  # a bug before execution: a GraphQL error, never a 500
+            return GatewayResponse(
+                {"errors": [internal_error(exc, query, "Preparing")], "data": None}
+            )
+        try:
+            payload = await self._run(prepared, raw_variables, context)
+        except Exception as exc:  # a bug while executing the plan: a GraphQL error
+            payload = {"errors": [internal_error(exc, text, "Executing")], "data": None}
         return GatewayResponse(payload, operation_type=op_type)
 
     async def _run(
@@ -368,6 +416,9 @@ class Gateway:
             raw_variables = self.coerce_variables(prepared, variables)
         except _RequestError as exc:
             yield {"errors": exc.errors}
+            return
+        except Exception as exc:  # a bug before execution: a GraphQL error
+            yield {"errors": [internal_error(exc, query, "Preparing")]}
             return
         plan = prepared.plan
         roots = [f for f in plan.fetches if f.kind == "root"]

@@ -454,6 +454,9 @@ def _subgraph_error(
     elif error.get("path") is not None:
         out["path"] = error["path"]
     extensions = dict(error.get("extensions") or {})
+    # Every error a client sees has a code: a subgraph's own error without one (a
+    # resolver's exception, a null in a non-null field) gets Apollo Gateway's name for it.
+    extensions.setdefault("code", "DOWNSTREAM_SERVICE_ERROR")
     extensions.setdefault("serviceName", subgraph)
     out["extensions"] = extensions
     return out
