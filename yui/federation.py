@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.template.loader import render_to_string
 
 from gateway.engine import Gateway, Limits
@@ -65,6 +66,8 @@ class YuiGatewayApp(GatewayApp):
     needs to authenticate anyone.
     """
 
+    in_flight = 0
+
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"].rstrip("/") == "/health":
             await self._health(send)
@@ -72,6 +75,43 @@ class YuiGatewayApp(GatewayApp):
         if scope["type"] not in {"http", "websocket"}:
             await super().__call__(scope, receive, send)
             return
+        if scope["type"] == "http" and not _is_event_stream(scope):
+            # Bounded work in flight: past the limit an answer would only come late (the
+            # process's cores are busy already), so say so at once, in GraphQL's JSON,
+            # with when to come back. Subscriptions (SSE, WebSocket) are long-lived and
+            # have their own cap in the gateway.
+            if self.in_flight >= settings.GRAPHQL_MAX_IN_FLIGHT:
+                await self._overloaded(send)
+                return
+            self.in_flight += 1
+            try:
+                await self._answer(scope, receive, send)
+            finally:
+                self.in_flight -= 1
+            return
+        await self._answer(scope, receive, send)
+
+    async def _overloaded(self, send: Any) -> None:
+        retry = settings.GRAPHQL_OVERLOAD_RETRY_SECONDS
+        body = orjson.dumps(
+            {
+                "errors": [
+                    {
+                        "message": "The server is busy. Try again in a few seconds.",
+                        "extensions": {"code": SERVICE_UNAVAILABLE, "retryAfter": retry},
+                    }
+                ]
+            }
+        )
+        await self._respond(
+            send,
+            503,
+            body,
+            "application/json; charset=utf-8",
+            [(b"retry-after", str(retry).encode())],
+        )
+
+    async def _answer(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         started = False
 
         async def watched_send(message: dict[str, Any]) -> None:
@@ -110,6 +150,13 @@ class YuiGatewayApp(GatewayApp):
             {"status": "ok" if up else "unavailable", "database": "ok" if up else "unavailable"}
         )
         await self._respond(send, 200 if up else 503, body, "application/json")
+
+
+def _is_event_stream(scope: dict[str, Any]) -> bool:
+    return any(
+        name == b"accept" and b"text/event-stream" in value
+        for name, value in scope.get("headers") or ()
+    )
 
 
 class YuiInProcessTransport(InProcessTransport):
