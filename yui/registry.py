@@ -10,6 +10,7 @@ SUBGRAPHS: dict[str, str] = {
     "presence": "subgraphs.presence.graphql.schema:schema",
     "calendar": "subgraphs.calendar.graphql.schema:schema",
     "facilities": "subgraphs.facilities.graphql.schema:schema",
+    "notices": "subgraphs.notices.graphql.schema:schema",
 }
 
 

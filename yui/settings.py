@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "subgraphs.people",
     "subgraphs.presence",
     "subgraphs.calendar",
+    "subgraphs.notices",
     "subgraphs.facilities",
     "yui",
 ]

@@ -1,0 +1,59 @@
+"""Input types of the notices subgraph's mutations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from subgraphs.notices.graphql.types import NoticeImportance
+
+
+@strawberry.input(name="AudienceDepartmentInput")
+class AudienceDepartmentInput:
+    id: strawberry.ID
+    include_sub_departments: bool = strawberry.field(
+        default=False, description="Its sub-departments' staff too (下位組織を含む)."
+    )
+
+
+@strawberry.input(
+    name="AudienceInput",
+    description="Who it is for; expanded through people when posted (later joiners are not).",
+)
+class AudienceInput:
+    everyone: bool = strawberry.field(default=False, description="The whole municipality.")
+    departments: list[AudienceDepartmentInput] = strawberry.field(default_factory=list)
+    group_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+    person_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(name="PostNoticeInput")
+class PostNoticeInput:
+    category_id: strawberry.ID
+    title: str
+    audience: AudienceInput
+    body: str = strawberry.field(
+        default="", description="HTML; scripts, handlers and javascript: links are removed."
+    )
+    importance: NoticeImportance = NoticeImportance.NORMAL
+    starts_at: datetime | None = strawberry.field(
+        default=None, description="Posted from (default: now); recipients see it from then."
+    )
+    ends_at: datetime | None = strawberry.field(
+        default=None, description="Listed as closed from then on; none: until taken down."
+    )
+    pinned: bool = False
+
+
+@strawberry.input(name="CreateNoticeCategoryInput")
+class CreateNoticeCategoryInput:
+    name: str
+    sort_order: int = 0
+    poster_roles: list[str] = strawberry.field(
+        default_factory=list, description="Roles whose holders may post (e.g. staff)."
+    )
+    poster_department_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="Departments whose staff may post. Both lists empty: everyone may.",
+    )

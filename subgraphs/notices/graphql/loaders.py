@@ -1,0 +1,139 @@
+"""Per-operation DataLoaders of the notices subgraph; each applies the tenant scope.
+
+Build them through ``context.loader(...)`` so one operation shares one and no operation
+sees another's cache. Every loader answers a whole list (a board page, ``_entities`` for a
+hundred people) with one SQL query.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from asgiref.sync import sync_to_async
+from django.db.models import Count, Q
+from django.utils import timezone
+from strawberry.dataloader import DataLoader
+
+from subgraphs.core.graphql.context import YuiContext
+from subgraphs.notices.access import visible_notices
+from subgraphs.notices.models import Notice, NoticeRecipient, NoticeReminder
+
+
+class NoticeByIdLoader(DataLoader[uuid.UUID, Notice | None]):
+    """Notices the principal may read, by ID (None for anything else)."""
+
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[Notice | None]:
+            rows = visible_notices(principal).filter(id__in=set(keys)).select_related("category")
+            found = {n.id: n for n in rows}
+            return [found.get(k) for k in keys]
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+class MyReceiptByNoticeLoader(DataLoader[uuid.UUID, NoticeRecipient | None]):
+    """The principal's own recipient row of each notice (None: not a recipient)."""
+
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[NoticeRecipient | None]:
+            rows = NoticeRecipient.objects.for_principal(principal).filter(
+                person_id=principal.person_id, notice_id__in=set(keys)
+            )
+            found = {r.notice_id: r for r in rows}
+            return [found.get(k) for k in keys]
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+@dataclass(frozen=True)
+class ReadCounts:
+    recipients: int
+    read: int
+
+
+class ReadCountsByNoticeLoader(DataLoader[uuid.UUID, ReadCounts]):
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[ReadCounts]:
+            rows = (
+                NoticeRecipient.objects.for_principal(principal)
+                .filter(notice_id__in=set(keys))
+                .values("notice_id")
+                .annotate(total=Count("id"), read=Count("read_at"))
+            )
+            found = {r["notice_id"]: ReadCounts(r["total"], r["read"]) for r in rows}
+            return [found.get(k, ReadCounts(0, 0)) for k in keys]
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+class RecipientsByNoticeLoader(DataLoader[uuid.UUID, list[NoticeRecipient]]):
+    """Every recipient row of each notice: readers by the time they read, then the rest.
+
+    Only for those who manage the notice: the type checks that before it asks.
+    """
+
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[list[NoticeRecipient]]:
+            rows = (
+                NoticeRecipient.objects.for_principal(principal)
+                .filter(notice_id__in=set(keys))
+                .order_by("notice_id", "read_at", "id")
+            )
+            found: dict[uuid.UUID, list[NoticeRecipient]] = defaultdict(list)
+            for row in rows:
+                found[row.notice_id].append(row)
+            return [found.get(k, []) for k in keys]
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+class RemindersByNoticeLoader(DataLoader[uuid.UUID, list[NoticeReminder]]):
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[list[NoticeReminder]]:
+            rows = NoticeReminder.objects.for_principal(principal).filter(notice_id__in=set(keys))
+            found: dict[uuid.UUID, list[NoticeReminder]] = defaultdict(list)
+            for row in rows.order_by("sent_at", "id"):
+                found[row.notice_id].append(row)
+            return [found.get(k, []) for k in keys]
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+def open_now() -> Q:
+    """Notices within their posting period (started, not ended), seen from a recipient row."""
+    now = timezone.now()
+    return Q(notice__starts_at__lte=now) & (
+        Q(notice__ends_at__isnull=True) | Q(notice__ends_at__gt=now)
+    )
+
+
+class UnreadNoticeCountByPersonLoader(DataLoader[uuid.UUID, int]):
+    """How many notices within their posting period each person has not read."""
+
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[int]:
+            rows = (
+                NoticeRecipient.objects.for_principal(principal)
+                .filter(open_now(), person_id__in=set(keys), read_at__isnull=True)
+                .values("person_id")
+                .annotate(unread=Count("id"))
+            )
+            found = {r["person_id"]: r["unread"] for r in rows}
+            return [found.get(k, 0) for k in keys]
+
+        super().__init__(load_fn=sync_to_async(batch))

@@ -1,0 +1,120 @@
+"""Read side of the notices subgraph."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from asgiref.sync import sync_to_async
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.utils import timezone
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from subgraphs.core.graphql.context import context_of, principal_of
+from subgraphs.core.graphql.errors import Forbidden, require_authenticated
+from subgraphs.core.principal import Principal
+from subgraphs.notices.access import as_uuid, visible_notices
+from subgraphs.notices.graphql.loaders import NoticeByIdLoader
+from subgraphs.notices.graphql.types import NoticeCategoryType, NoticeType
+from subgraphs.notices.models import Notice, NoticeCategory, NoticeRecipient
+
+MAX_PAGE = 200
+
+IMPORTANCE_RANK = Case(
+    *(When(importance=value, then=Value(rank)) for rank, value in enumerate(Notice.Importance)),
+    output_field=IntegerField(),
+)
+
+
+def _page(first: int, offset: int) -> None:
+    if not 0 <= first <= MAX_PAGE or offset < 0:
+        raise GraphQLError(
+            f"first must be between 0 and {MAX_PAGE}, offset not negative.",
+            extensions={"code": "BAD_USER_INPUT"},
+        )
+
+
+def board(
+    principal: Principal,
+    category_id: object,
+    include_closed: bool,
+    first: int,
+    offset: int,
+) -> list[Notice]:
+    """The principal's board: notices posted to them or by them within their posting
+    period (and closed ones when asked), unread first, then pinned, by importance, newest."""
+    now = timezone.now()
+    mine = NoticeRecipient.objects.for_principal(principal).filter(
+        person_id=principal.person_id, notice=OuterRef("pk")
+    )
+    rows = Notice.objects.for_principal(principal).filter(
+        Q(author_id=principal.person_id) | Q(Exists(mine)), starts_at__lte=now
+    )
+    if not include_closed:
+        rows = rows.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+    if category_id is not None:
+        rows = rows.filter(category_id=as_uuid(category_id))
+    rows = rows.annotate(
+        unread=Exists(mine.filter(read_at__isnull=True)), rank=IMPORTANCE_RANK
+    ).order_by("-unread", "-pinned", "rank", "-starts_at", "-created_at", "id")
+    return list(rows.select_related("category")[offset : offset + first])
+
+
+def _categories(principal: Principal) -> list[NoticeCategory]:
+    return list(NoticeCategory.objects.for_principal(principal))
+
+
+def posted(principal: Principal, all_authors: bool, first: int, offset: int) -> list[Notice]:
+    rows: Any = visible_notices(principal)
+    if not all_authors:
+        rows = rows.filter(author_id=principal.person_id)
+    rows = rows.order_by("-created_at", "id").select_related("category")
+    return list(rows[offset : offset + first])
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Categories of the information board, in display order.")
+    async def notice_categories(self, info: Info) -> list[NoticeCategoryType]:
+        principal = require_authenticated(principal_of(info))
+        return await sync_to_async(_categories)(principal)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Your board: notices for you (and yours) within their posting period, "
+        "unread first, then pinned, by importance, newest first. includeClosed adds those "
+        f"whose period has ended. At most {MAX_PAGE} at a time."
+    )
+    async def notices(
+        self,
+        info: Info,
+        category_id: strawberry.ID | None = None,
+        include_closed: bool = False,
+        first: int = 50,
+        offset: int = 0,
+    ) -> list[NoticeType]:
+        principal = require_authenticated(principal_of(info))
+        _page(first, offset)
+        found = await sync_to_async(board)(principal, category_id, include_closed, first, offset)
+        return found  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Notices you posted, newest first, scheduled ones included. allAuthors "
+        "(administrators) lists everyone's."
+    )
+    async def posted_notices(
+        self, info: Info, all_authors: bool = False, first: int = 50, offset: int = 0
+    ) -> list[NoticeType]:
+        principal = require_authenticated(principal_of(info))
+        _page(first, offset)
+        if all_authors and not principal.is_tenant_admin:
+            raise Forbidden("Only a tenant administrator may list everyone's notices.")
+        return await sync_to_async(posted)(principal, all_authors, first, offset)  # type: ignore[return-value]
+
+    @strawberry.field(description="A notice you may read; null for anything else.")
+    async def notice(self, info: Info, id: strawberry.ID) -> NoticeType | None:
+        require_authenticated(principal_of(info))
+        pk = as_uuid(id)
+        if pk is None:
+            return None
+        return await context_of(info).loader(NoticeByIdLoader).load(pk)  # type: ignore[return-value]

@@ -1,0 +1,132 @@
+"""Notices subgraph models: the information board (インフォメーション) with read tracking.
+
+A subgraph owns its tables (DESIGN rule 1): tenant, person, department and group IDs are
+plain UUIDs of the people subgraph's rows, never foreign keys. The audience of a notice is
+expanded through people when it is posted (like a calendar event's attendees), into one
+``NoticeRecipient`` row per person, which also holds that person's read state: the
+author's reader / non-reader lists and "remind those who have not read" are plain queries
+on those rows, and someone who joins a department later is not a recipient.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+from subgraphs.core.tenancy import TenantQuerySet
+
+TITLE_MAX_LENGTH = 200
+BODY_MAX_LENGTH = 100_000  # sanitised HTML; a long 例規 notice fits many times over
+CATEGORY_NAME_MAX_LENGTH = 50
+
+
+class NoticeCategory(models.Model):
+    """A category of the board (e.g. 庁内連絡, 人事, 福利厚生) and who may post in it.
+
+    Posters are those holding one of ``poster_roles`` or working (main post or 兼務) in one
+    of ``poster_department_ids``; tenant administrators always may. Both empty: every
+    staff member may post.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant_id = models.UUIDField()
+    name = models.CharField(max_length=CATEGORY_NAME_MAX_LENGTH)
+    sort_order = models.IntegerField(default=0)
+    poster_roles = models.JSONField(default=list, blank=True)
+    poster_department_ids = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "name"], name="notices_category_name_unique_per_tenant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Notice(models.Model):
+    """One item of the information board."""
+
+    class Importance(models.TextChoices):
+        URGENT = "URGENT", "緊急"
+        HIGH = "HIGH", "高"
+        NORMAL = "NORMAL", "標準"
+        LOW = "LOW", "低"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant_id = models.UUIDField()
+    category = models.ForeignKey(NoticeCategory, on_delete=models.PROTECT, related_name="+")
+    author_id = models.UUIDField()
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    body = models.TextField(blank=True, default="")  # sanitised HTML (actions.sanitise_body)
+    importance = models.CharField(
+        max_length=10, choices=Importance.choices, default=Importance.NORMAL
+    )
+    # The audience as the author chose it, kept to show it again ("総務部（下位を含む）"):
+    # {"everyone": bool, "departments": [{"id", "include_sub"}], "groups": [...],
+    # "persons": [...]}. Who actually receives it are the NoticeRecipient rows.
+    audience = models.JSONField(default=dict)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    pinned = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    # One more with every change (a reminder too), so subscribers tell new from shown.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant_id", "starts_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NoticeRecipient(models.Model):
+    """A person the notice was posted to, and when they read it (null: not yet)."""
+
+    tenant_id = models.UUIDField()
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="recipients")
+    person_id = models.UUIDField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "notice", "person_id"],
+                name="notices_recipient_unique_per_tenant",
+            )
+        ]
+        indexes = [models.Index(fields=["tenant_id", "person_id", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} ({'read' if self.read_at else 'unread'})"
+
+
+class NoticeReminder(models.Model):
+    """A "remind those who have not read" sent by the author or an administrator."""
+
+    tenant_id = models.UUIDField()
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="reminders")
+    sent_by = models.UUIDField()
+    sent_at = models.DateTimeField(default=timezone.now)
+    person_ids = models.JSONField(default=list)  # the non-readers it reached
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sent_at"]
+
+    def __str__(self) -> str:
+        return f"reminder of {self.notice_id} at {self.sent_at:%Y-%m-%d %H:%M}"
