@@ -42,8 +42,17 @@ def database_from_url(url: str) -> dict[str, object]:
             "NAME": name,
             # Writers wait for each other instead of failing with "database is locked";
             # IMMEDIATE makes every transaction take the write lock up front, which is what
-            # serialises conflicting writes (bookings, imports) on SQLite.
-            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
+            # serialises conflicting writes (bookings, imports) on SQLite. WAL lets readers
+            # and the one writer run at once (in the default rollback journal a reader
+            # blocks a commit, and a reader that then wants to write fails at once, busy
+            # timeout or not). synchronous=NORMAL is WAL's usual pairing: no fsync per
+            # commit; a power cut may lose the last commits, never the database's
+            # consistency.
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            },
             "TEST": {"NAME": None},
         }
     if scheme in POSTGRES_SCHEMES:
