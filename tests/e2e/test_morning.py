@@ -8,6 +8,7 @@ import sqlite3
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 
 from tests.e2e.conftest import YuiServer
 
@@ -69,3 +70,11 @@ def test_the_embedded_database_runs_in_wal_mode(yui_server: YuiServer) -> None:
     # journal_mode=WAL is a property of the database file: any connection reads it back.
     with sqlite3.connect(url.path[1:]) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_several_processes_need_redis(settings) -> None:
+    from django.core.management import CommandError, call_command
+
+    settings.REDIS_URL = None
+    with pytest.raises(CommandError, match="YUI_REDIS_URL"):
+        call_command("serve", workers=2)
