@@ -187,6 +187,11 @@ def status_of(notice: Notice) -> NoticeStatus:
 
 @strawberry.federation.type(name="Notice", keys=["id"], description="An information item.")
 class NoticeType:
+    # Fields read the model itself (their `root`), so `_entities` resolves a Notice row.
+    @classmethod
+    def is_type_of(cls, obj: object, info: Info) -> bool:
+        return isinstance(obj, cls | Notice)
+
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Notice | None:
         require_authenticated(principal_of(info))

@@ -1,0 +1,156 @@
+"""Live notices (`noticeEvents`) on the subgraph's schema as the gateway runs it
+in-process, over the configured channel layer: a posted notice reaches its recipients, a
+reminder only its non-readers, and another municipality hears nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connections
+
+from subgraphs.core.graphql.context import YuiContext
+from subgraphs.notices.actions import do_create_category, do_mark_notice_read
+from subgraphs.notices.graphql.schema import schema
+from subgraphs.people.models import Person
+from tests.conftest import Municipality
+from tests.notices import POST_NOTICE, REMIND
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+EVENTS = "subscription { noticeEvents { kind version notice { id title } } }"
+WAIT_SECONDS = 5.0
+
+
+@pytest.fixture(autouse=True)
+async def _close_worker_connections():
+    yield
+    await sync_to_async(connections.close_all)()
+
+
+async def run(m: Municipality, person: Person, query: str, variables: dict) -> dict[str, Any]:
+    principal = await sync_to_async(m.principal)(person)
+    result = await schema.execute(
+        query, variable_values=variables, context_value=YuiContext(principal=principal)
+    )
+    assert result.errors is None, result.errors
+    return result.data  # type: ignore[return-value]
+
+
+async def post(m: Municipality, category: str, title: str, people: list[Person]) -> str:
+    data = await run(
+        m,
+        m.admin,  # type: ignore[arg-type]
+        POST_NOTICE,
+        {
+            "input": {
+                "categoryId": category,
+                "title": title,
+                "audience": {"personIds": [str(p.id) for p in people]},
+            }
+        },
+    )
+    assert data["postNotice"]["errors"] == [], data
+    return data["postNotice"]["notice"]["id"]  # type: ignore[no-any-return]
+
+
+class Inbox:
+    def __init__(self, stream: Any):
+        self.stream = stream
+
+    async def next(self) -> dict[str, Any]:
+        result = await asyncio.wait_for(self.stream.__anext__(), WAIT_SECONDS)
+        assert result.errors is None, result.errors
+        return result.data["noticeEvents"]  # type: ignore[no-any-return]
+
+    async def nothing_within(self, seconds: float) -> None:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._pending()), seconds)
+
+    async def _pending(self) -> Any:
+        if not hasattr(self, "_next"):
+            self._next = asyncio.ensure_future(self.stream.__anext__())
+        return await self._next
+
+
+@contextlib.asynccontextmanager
+async def inbox(m: Municipality, person: Person, category: str) -> AsyncIterator[Inbox]:
+    """``person``'s subscription, once it is listening (pinged with notices until one
+    arrives: a subscription joins its group only when it starts running)."""
+    principal = await sync_to_async(m.principal)(person)
+    stream = await schema.subscribe(EVENTS, context_value=YuiContext(principal=principal))
+    assert hasattr(stream, "__anext__"), stream
+    first = asyncio.ensure_future(stream.__anext__())
+    try:
+        for i in range(50):
+            await post(m, category, f"ping {i}", [person])
+            done, _ = await asyncio.wait({first}, timeout=0.1)
+            if done:
+                break
+        else:
+            pytest.fail("the subscription never heard a notice")
+        assert first.result().data["noticeEvents"]["notice"]["title"].startswith("ping")
+        box = Inbox(stream)
+        # Drain any other pings that arrived late.
+        while True:
+            try:
+                event = await asyncio.wait_for(asyncio.shield(box._pending()), 0.3)
+            except TimeoutError:
+                break
+            assert event.data["noticeEvents"]["notice"]["title"].startswith("ping")
+            del box._next
+        yield box
+    finally:
+        pending = [first]
+        box_now = locals().get("box")
+        if box_now is not None and hasattr(box_now, "_next"):
+            pending.append(box_now._next)
+        for task in pending:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                await task
+        await stream.aclose()
+
+
+async def category_of(m: Municipality) -> str:
+    principal = await sync_to_async(m.principal)(m.admin)  # type: ignore[arg-type]
+    outcome = await sync_to_async(do_create_category)(principal, {"name": "庁内連絡"})
+    return str(outcome.obj.id)
+
+
+async def take(box: Inbox) -> dict[str, Any]:
+    event = await box._pending()
+    del box._next
+    assert event.errors is None, event.errors
+    return event.data["noticeEvents"]  # type: ignore[no-any-return]
+
+
+async def test_a_notice_reaches_its_recipient_and_a_reminder_only_non_readers(okawa, kanda):
+    category = await category_of(okawa)
+    kanda_category = await category_of(kanda)
+    shuji, kakari = okawa.people["shuji"], okawa.people["kakari"]
+    async with (
+        inbox(okawa, shuji, category) as shuji_hears,
+        inbox(okawa, kakari, category) as kakari_hears,
+        inbox(kanda, kanda.people["shuji"], kanda_category) as kanda_hears,
+    ):
+        notice = await post(okawa, category, "健康診断のお知らせ", [shuji, kakari])
+        for box in (shuji_hears, kakari_hears):
+            event = await take(box)
+            assert (event["kind"], event["notice"]) == (
+                "POSTED",
+                {"id": notice, "title": "健康診断のお知らせ"},
+            )
+        # 山﨑 reads it; the reminder reaches 佐藤 only.
+        principal = await sync_to_async(okawa.principal)(kakari)
+        assert (await sync_to_async(do_mark_notice_read)(principal, notice)).ok
+        data = await run(okawa, okawa.admin, REMIND, {"id": notice})  # type: ignore[arg-type]
+        assert [p["id"] for p in data["remindNotice"]["reminder"]["persons"]] == [str(shuji.id)]
+        event = await take(shuji_hears)
+        assert (event["kind"], event["notice"]["id"], event["version"]) == ("REMINDED", notice, 2)
+        await kakari_hears.nothing_within(0.5)
+        await kanda_hears.nothing_within(0.1)
