@@ -198,6 +198,7 @@ class _PlanRun:
         self.fetches: list[Fetch] = []
         self._entity_fetches: dict[tuple[Any, ...], Fetch] = {}
         self.depth = 0
+        self._jumping: set[tuple[Any, ...]] = set()
 
     def new_fetch(self, **kwargs: Any) -> Fetch:
         fetch = Fetch(id=len(self.fetches), **kwargs)
@@ -446,7 +447,7 @@ class _PlanRun:
             else:
                 remote.append(sel)
         if remote:
-            self.plan_entity_jumps(graph, type_name, remote, path, fetch, local)
+            self.plan_entity_jumps(graph, type_name, remote, path, fetch, local, provided)
         return local
 
     # --- entity jumps --------------------------------------------------------------------
@@ -483,9 +484,11 @@ class _PlanRun:
                     found.append((other, iface))
         return found
 
-    def _key_available(self, graph: str, type_name: str, key: Key) -> bool:
+    def _key_available(
+        self, graph: str, type_name: str, key: Key, provided: ast.SelectionSetNode | None
+    ) -> bool:
         return all(
-            self.resolvable(graph, type_name, node.name.value, None)
+            self.resolvable(graph, type_name, node.name.value, provided)
             for node in parse_field_set(key.fields).selections
             if isinstance(node, ast.FieldNode)
         )
@@ -498,6 +501,36 @@ class _PlanRun:
         path: tuple[str, ...],
         fetch: Fetch,
         local: list[Field | Fragment],
+        provided: ast.SelectionSetNode | None = None,
+    ) -> list[Fetch]:
+        # Bringing a key's fields may need further jumps; a key that can only come from
+        # the subgraph it is needed for (a key field @external here and not provided)
+        # would send this back to itself: such a jump is refused, never recursed into.
+        guard = (graph, type_name, path, fetch.id, _names(fields))
+        if guard in self._jumping:
+            raise PlanningError(
+                f"cannot reach {type_name} fields from subgraph {self.sg.graphs[graph].name}: "
+                "the key they need depends on themselves"
+            )
+        self.depth += 1
+        if self.depth > MAX_PLAN_DEPTH:
+            raise PlanningError("the operation nests too deeply to plan")
+        self._jumping.add(guard)
+        try:
+            return self._plan_entity_jumps(graph, type_name, fields, path, fetch, local, provided)
+        finally:
+            self._jumping.discard(guard)
+            self.depth -= 1
+
+    def _plan_entity_jumps(
+        self,
+        graph: str,
+        type_name: str,
+        fields: list[Field | Fragment],
+        path: tuple[str, ...],
+        fetch: Fetch,
+        local: list[Field | Fragment],
+        provided: ast.SelectionSetNode | None,
     ) -> list[Fetch]:
         created: list[Fetch] = []
         remaining = list(fields)
@@ -524,13 +557,15 @@ class _PlanRun:
             ) -> tuple[int, int, int]:
                 target, as_type = option
                 keys = self.sg.resolvable_keys(as_type, target)
-                direct = any(self._key_available(graph, type_name, k) for k in keys)
+                direct = any(self._key_available(graph, type_name, k, provided) for k in keys)
                 return (len(options[option]), int(direct), -order.index(target))
 
             target, as_type = max(options, key=score)
             chosen = options[(target, as_type)]
             keys = self.sg.resolvable_keys(as_type, target)
-            key = next((k for k in keys if self._key_available(graph, type_name, k)), keys[0])
+            key = next(
+                (k for k in keys if self._key_available(graph, type_name, k, provided)), keys[0]
+            )
             requires: list[Field | Fragment] = [Field(name="__typename", internal=True)]
             _merge_into(requires, field_set_selections(parse_field_set(key.fields)))
             for sel in chosen:
@@ -559,7 +594,7 @@ class _PlanRun:
                 for f in requires
                 if isinstance(f, Field)
                 and f.name != "__typename"
-                and not self.resolvable(graph, type_name, f.name, None)
+                and not self.resolvable(graph, type_name, f.name, provided)
             ]
             missing_names = {f.name for f in missing if isinstance(f, Field)}
             present = [
@@ -570,7 +605,7 @@ class _PlanRun:
                 )
             ]
             planned_present = self._plan_concrete(
-                graph, type_name, present, path, fetch, None, narrowed=True
+                graph, type_name, present, path, fetch, provided, narrowed=True
             )
             if condition and planned_present:
                 planned_present = [
@@ -587,7 +622,7 @@ class _PlanRun:
             _merge_into(local, [Field(name="__typename", internal=True), *planned_present])
             if missing:
                 depends += self.plan_entity_jumps(
-                    graph, type_name, list[Field | Fragment](missing), path, fetch, local
+                    graph, type_name, list[Field | Fragment](missing), path, fetch, local, provided
                 )
             cache_key = (
                 target,
@@ -742,6 +777,12 @@ class _PlanRun:
             defs = [f"$r{i}: [_Any!]!" for i in range(len(members))]
             defs += [print_ast(definitions[n]) for n in sorted(used) if n in definitions]
             leader.batch_document = f"query({', '.join(defs)}) {{ {' '.join(fields)} }}"
+
+
+def _names(selections: list[Field | Fragment]) -> frozenset[str]:
+    return frozenset(
+        s.key if isinstance(s, Field) else f"... on {s.type_condition}" for s in selections
+    )
 
 
 def _common_condition(selections: list[Field | Fragment]) -> tuple[ast.DirectiveNode, ...]:

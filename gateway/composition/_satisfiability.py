@@ -147,29 +147,40 @@ class Checker:
                 result.setdefault(graph, []).extend(join.keys.get(graph, []))
         return result
 
-    def _can_give(self, type_name: str, key: str, graph: str) -> bool:
+    def _can_give(
+        self,
+        type_name: str,
+        key: str,
+        graph: str,
+        provided: frozenset[tuple[str, str]] = frozenset(),
+    ) -> bool:
         try:
             selection = parse_field_set(key)
         except ValueError:
             return False
         for item in selection.selections:
             if isinstance(item, ast.FieldNode) and not self.resolves(
-                type_name, item.name.value, (graph, frozenset())
+                type_name, item.name.value, (graph, provided)
             ):
                 return False
         return True
 
-    def reachable(self, type_name: str, graph: str) -> set[str]:
-        """Subgraphs reachable from ``graph`` at this type through key jumps."""
+    def reachable(
+        self, type_name: str, graph: str, provided: frozenset[tuple[str, str]] = frozenset()
+    ) -> set[str]:
+        """Subgraphs reachable from ``graph`` at this type through key jumps. Key fields
+        that are @external in ``graph`` count where a @provides made them available
+        (``provided``: on the path that led here only; after a jump nothing is provided)."""
         key_graphs = self._key_graphs(type_name)
         reached = {graph}
         pending = [graph]
         while pending:
             current = pending.pop()
+            given = provided if current == graph else frozenset()
             for target, keys in key_graphs.items():
                 if target in reached:
                     continue
-                if any(self._can_give(type_name, key, current) for key in keys):
+                if any(self._can_give(type_name, key, current, given) for key in keys):
                     reached.add(target)
                     pending.append(target)
         return reached
@@ -259,7 +270,7 @@ class Checker:
                         following.add((graph, provided))
                     else:
                         following.add((graph, self._provided(type_name, field_name, graph)))
-                for graph in self.reachable(type_name, option[0]):
+                for graph in self.reachable(type_name, option[0], option[1]):
                     if self.resolves(type_name, field_name, (graph, frozenset())):
                         following.add((graph, self._provided(type_name, field_name, graph)))
             if not following:

@@ -117,3 +117,20 @@ async def test_a_skipped_remote_field_sends_no_entity_fetch_at_all():
     included = await gateway.execute(query, {"with": True})
     assert isinstance(included.payload["data"]["product"]["shippingEstimate"], int)
     assert calls == ["products", "inventory"]
+
+
+async def test_a_key_that_cannot_be_supplied_is_refused_at_planning_not_recursed():
+    """A hand-edited supergraph where `feed`'s only way to `User` is a key field that is
+    @external there and no longer provided: the planner refuses the operation with a coded
+    error (it recursed until RecursionError, and the server answered 500 in plain text)."""
+    from tests.gateway.fixtures.suites import supergraph_sdl
+
+    sdl = supergraph_sdl("external_keys").replace(
+        'providedRandomUser: User! @join__field(graph: FEED, provides: "id name")',
+        "providedRandomUser: User! @join__field(graph: FEED)",
+    )
+    assert sdl != supergraph_sdl("external_keys")
+    gateway = Gateway(sdl, {})
+    result = await gateway.execute("{ providedRandomUser { nickname } }")
+    [error] = result.payload["errors"]
+    assert error["extensions"]["code"] == "QUERY_PLANNING_FAILED"
