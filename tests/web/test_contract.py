@@ -31,8 +31,28 @@ _SIGN_IN_CODE = re.compile(r"^[a-z]+(?:_[a-z]+)+$")
 _NOT_FOR_CLIENTS = {"migrations", "tests", "composition", "management"}
 
 
-def _codes_in(tree: ast.AST) -> set[str]:
+def _module_constants(tree: ast.Module) -> dict[str, str]:
+    """NAME = "CODE" at module level: codes named once and used by name."""
+    found: dict[str, str] = {}
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+            and _UPPER_CODE.match(node.value.value)
+        ):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    found[target.id] = node.value.value
+    return found
+
+
+def _codes_in(tree: ast.AST, constants: dict[str, str] | None = None) -> set[str]:
+    """Codes written in this module; `constants` resolves codes passed by name (code=NAME,
+    {"code": NAME})."""
+    constants = constants or {}
     codes: set[str] = set()
+    named: list[ast.expr] = []
     for node in ast.walk(tree):
         candidates: list[ast.expr] = []
         if isinstance(node, ast.Call):
@@ -45,6 +65,7 @@ def _codes_in(tree: ast.AST) -> set[str]:
                 else ""
             )
             candidates += [kw.value for kw in node.keywords if kw.arg == "code"]
+            named += [kw.value for kw in node.keywords if kw.arg == "code"]
             if _ERROR_CALL.search(name):
                 for arg in node.args:
                     if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
@@ -71,27 +92,35 @@ def _codes_in(tree: ast.AST) -> set[str]:
         ):
             candidates.append(node.value)
         elif isinstance(node, ast.Dict):
-            candidates += [
+            values = [
                 value
                 for key, value in zip(node.keys, node.values, strict=True)
                 if isinstance(key, ast.Constant) and key.value == "code"
             ]
+            candidates += values
+            named += values
         codes |= {
             c.value for c in candidates if isinstance(c, ast.Constant) and isinstance(c.value, str)
         }
+    codes |= {constants[n.id] for n in named if isinstance(n, ast.Name) and n.id in constants}
     return codes
 
 
 def server_error_codes() -> dict[str, str]:
     """Every error code found in the server's code, with one file that uses it."""
-    found: dict[str, str] = {}
+    modules: dict[Path, ast.Module] = {}
     for package in ("subgraphs", "gateway", "yui"):
         for path in sorted((ROOT / package).rglob("*.py")):
-            relative = path.relative_to(ROOT)
-            if _NOT_FOR_CLIENTS & set(relative.parts):
-                continue
-            for code in _codes_in(ast.parse(path.read_text(encoding="utf-8"))):
-                found.setdefault(code, str(relative))
+            if not _NOT_FOR_CLIENTS & set(path.relative_to(ROOT).parts):
+                modules[path] = ast.parse(path.read_text(encoding="utf-8"))
+    # Constants are imported across modules (errors.SERVICE_UNAVAILABLE): one table for all.
+    constants: dict[str, str] = {}
+    for tree in modules.values():
+        constants.update(_module_constants(tree))
+    found: dict[str, str] = {}
+    for path, tree in modules.items():
+        for code in _codes_in(tree, constants):
+            found.setdefault(code, str(path.relative_to(ROOT)))
     return found
 
 
@@ -116,6 +145,8 @@ def test_the_code_finder_finds_codes_as_the_server_writes_them() -> None:
         "ERROR_CODES = {'NO_ROWS': 'a file without rows'}\n"
         "print('NOT_A_CODE')\n"
     )
+    named = ast.parse("BUSY = 'SERVICE_UNAVAILABLE'\nfail(extensions={'code': BUSY})\n")
+    assert _codes_in(named, _module_constants(named)) == {"SERVICE_UNAVAILABLE"}
     assert _codes_in(sample) == {
         "DUPLICATE",
         "ROOM_CONFLICT",
