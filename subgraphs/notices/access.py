@@ -14,7 +14,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from subgraphs.core.principal import Principal
-from subgraphs.notices.models import Notice, NoticeCategory, NoticeRecipient
+from subgraphs.notices.models import (
+    Circulation,
+    CirculationRecipient,
+    Notice,
+    NoticeCategory,
+    NoticeRecipient,
+)
 
 
 def as_uuid(value: object) -> uuid.UUID | None:
@@ -74,3 +80,33 @@ def may_post(
     if set(roles) & principal.roles:
         return True
     return bool({as_uuid(d) for d in allowed} & departments)
+
+
+# --- circulation ----------------------------------------------------------------------
+
+
+def visible_circulations(principal: Principal) -> QuerySet[Circulation]:
+    """Circulations the principal sent (drafts too) or received once sent.
+
+    Administrators see no more than anyone: a circulation is addressed to its recipients,
+    not posted for the municipality like a notice.
+    """
+    received = CirculationRecipient.objects.for_principal(principal).filter(
+        person_id=principal.person_id
+    )
+    return Circulation.objects.for_principal(principal).filter(
+        Q(sender_id=principal.person_id)
+        | (Q(id__in=received.values("circulation_id")) & ~Q(status=Circulation.Status.DRAFT))
+    )
+
+
+def access_circulation_by_id(
+    principal: Principal, circulation_id: object, *, for_update: bool = False
+) -> Circulation | None:
+    pk = as_uuid(circulation_id)
+    if pk is None:
+        return None
+    rows = visible_circulations(principal).filter(id=pk)
+    if for_update:
+        rows = rows.select_for_update()
+    return rows.first()

@@ -23,6 +23,7 @@ from subgraphs.core.events import publish_on_commit
 from subgraphs.core.principal import Principal
 from subgraphs.notices.access import (
     access_category_by_id,
+    access_circulation_by_id,
     access_notice_by_id,
     as_uuid,
     can_manage,
@@ -32,7 +33,12 @@ from subgraphs.notices.directory import Audience
 from subgraphs.notices.models import (
     BODY_MAX_LENGTH,
     CATEGORY_NAME_MAX_LENGTH,
+    COMMENT_MAX_LENGTH,
     TITLE_MAX_LENGTH,
+    Circulation,
+    CirculationComment,
+    CirculationRecipient,
+    CirculationWatch,
     Notice,
     NoticeCategory,
     NoticeRecipient,
@@ -284,3 +290,303 @@ def _publish_on_commit(notice: Notice, kind: str, people: list[uuid.UUID]) -> No
         "person_ids": [str(p) for p in people] if len(people) <= EVENT_PERSON_LIMIT else None,
     }
     publish_on_commit(notices_group(notice.tenant_id), message)
+
+
+# --- circulation (回覧・レポート) -----------------------------------------------------
+
+CIRCULATION_EVENT_TYPE = "notices.circulation"
+
+
+class CirculationKind:
+    RECEIVED = "RECEIVED"
+    CONFIRMED = "CONFIRMED"
+    COMMENTED = "COMMENTED"
+    REMINDED = "REMINDED"
+    COMPLETED = "COMPLETED"
+
+
+def check_circulation_values(values: Mapping[str, Any]) -> tuple[list[NoticeError], dict[str, Any]]:
+    errors: list[NoticeError] = []
+    title = " ".join(str(values.get("title") or "").split())
+    if not title:
+        errors.append(NoticeError("REQUIRED", "Give the circulation a title.", "title"))
+    elif len(title) > TITLE_MAX_LENGTH:
+        errors.append(NoticeError("TOO_LONG", f"At most {TITLE_MAX_LENGTH} characters.", "title"))
+    body = sanitise_body(str(values.get("body") or ""))
+    if len(body) > BODY_MAX_LENGTH:
+        errors.append(NoticeError("TOO_LONG", f"At most {BODY_MAX_LENGTH} characters.", "body"))
+    return errors, {"title": title, "body": body}
+
+
+def _not_found() -> Outcome:
+    return Outcome(errors=[NoticeError("NOT_FOUND", "No such circulation.", "id")])
+
+
+def _completed() -> Outcome:
+    message = "The circulation is completed: nothing more can be added."
+    return Outcome(errors=[NoticeError("COMPLETED", message, "id")])
+
+
+def _not_sender() -> Outcome:
+    message = "Only its sender may do this."
+    return Outcome(errors=[NoticeError("NOT_AUTHOR", message, "id")])
+
+
+@transaction.atomic
+def do_save_circulation_draft(
+    principal: Principal,
+    values: Mapping[str, Any],
+    audience: Audience,
+    circulation_id: object = None,
+) -> Outcome:
+    """Create a draft, or change one of the principal's drafts (its audience too)."""
+    assert principal.tenant_id is not None and principal.person_id is not None
+    errors, cleaned = check_circulation_values(values)
+    draft = None
+    if circulation_id is not None:
+        draft = access_circulation_by_id(principal, circulation_id, for_update=True)
+        if draft is None:
+            return _not_found()
+        if draft.sender_id != principal.person_id:
+            return _not_sender()
+        if draft.status != Circulation.Status.DRAFT:
+            message = "It has been sent already: a sent circulation is not edited."
+            errors.append(NoticeError("NOT_DRAFT", message, "id"))
+    if errors:
+        return Outcome(errors=errors)
+    if draft is None:
+        draft = Circulation(tenant_id=principal.tenant_id, sender_id=principal.person_id)
+    else:
+        draft.version += 1
+    draft.title, draft.body = cleaned["title"], cleaned["body"]
+    draft.audience = audience.as_json()
+    draft.save()
+    return Outcome(obj=draft)
+
+
+def circulation_audience(principal: Principal, circulation_id: object) -> Outcome:
+    """The audience of one of the principal's drafts, to expand before sending it."""
+    draft = access_circulation_by_id(principal, circulation_id)
+    if draft is None:
+        return _not_found()
+    if draft.sender_id != principal.person_id:
+        return _not_sender()
+    if draft.status != Circulation.Status.DRAFT:
+        message = "It has been sent already."
+        return Outcome(errors=[NoticeError("NOT_DRAFT", message, "id")])
+    return Outcome(obj=Audience.from_json(draft.audience or {}))
+
+
+@transaction.atomic
+def do_send_circulation(
+    principal: Principal, circulation_id: object, recipient_ids: list[uuid.UUID]
+) -> Outcome:
+    """Send a draft to ``recipient_ids`` (its audience as expanded through people now).
+
+    The sender is left out of the recipients: they see it in their 送信済み folder.
+    """
+    outcome = circulation_audience(principal, circulation_id)
+    if not outcome.ok:
+        return outcome
+    circulation = access_circulation_by_id(principal, circulation_id, for_update=True)
+    assert circulation is not None
+    if circulation.status != Circulation.Status.DRAFT:  # sent meanwhile from another tab
+        return Outcome(errors=[NoticeError("NOT_DRAFT", "It has been sent already.", "id")])
+    people = [p for p in recipient_ids if p != circulation.sender_id]
+    if not people:
+        message = "Nobody but you is in that audience."
+        return Outcome(errors=[NoticeError("NO_RECIPIENTS", message, "audience")])
+    CirculationRecipient.objects.bulk_create(
+        [
+            CirculationRecipient(
+                tenant_id=circulation.tenant_id, circulation=circulation, person_id=p
+            )
+            for p in people
+        ],
+        batch_size=1000,
+    )
+    circulation.status = Circulation.Status.SENT
+    circulation.sent_at = timezone.now()
+    circulation.version += 1
+    circulation.save()
+    _publish_circulation(circulation, CirculationKind.RECEIVED, people)
+    return Outcome(obj=circulation)
+
+
+def _my_row(principal: Principal, circulation: Circulation) -> CirculationRecipient | None:
+    return (
+        CirculationRecipient.objects.for_principal(principal)
+        .filter(circulation=circulation, person_id=principal.person_id)
+        .select_for_update()
+        .first()
+    )
+
+
+@transaction.atomic
+def do_open_circulation(principal: Principal, circulation_id: object) -> Outcome:
+    """The recipient has opened it: it leaves their 新着 folder (the first time counts)."""
+    circulation = access_circulation_by_id(principal, circulation_id)
+    if circulation is None:
+        return _not_found()
+    CirculationRecipient.objects.for_principal(principal).filter(
+        circulation=circulation, person_id=principal.person_id, opened_at__isnull=True
+    ).update(opened_at=timezone.now())
+    return Outcome(obj=circulation)
+
+
+def _recipients_and_sender(circulation: Circulation) -> list[uuid.UUID]:
+    people = CirculationRecipient.objects.filter(
+        tenant_id=circulation.tenant_id, circulation=circulation
+    ).values_list("person_id", flat=True)
+    return [circulation.sender_id, *people]
+
+
+@transaction.atomic
+def do_confirm_circulation(
+    principal: Principal, circulation_id: object, comment: str | None = None
+) -> Outcome:
+    """Confirm (確認) as a recipient, with an optional comment or answer."""
+    circulation = access_circulation_by_id(principal, circulation_id, for_update=True)
+    if circulation is None:
+        return _not_found()
+    if circulation.status == Circulation.Status.COMPLETED:
+        return _completed()
+    row = _my_row(principal, circulation)
+    if row is None:
+        message = "It was not sent to you."
+        return Outcome(errors=[NoticeError("NOT_RECIPIENT", message, "id")])
+    text, errors = _comment_text(comment, required=False)
+    if errors:
+        return Outcome(errors=errors)
+    now = timezone.now()
+    if row.confirmed_at is None:
+        row.confirmed_at = now
+        row.opened_at = row.opened_at or now
+        row.save(update_fields=["confirmed_at", "opened_at"])
+    if text:
+        _add_comment(principal, circulation, text, now)
+    circulation.version += 1
+    circulation.save(update_fields=["version"])
+    kind = CirculationKind.COMMENTED if text else CirculationKind.CONFIRMED
+    people = _recipients_and_sender(circulation) if text else [circulation.sender_id]
+    _publish_circulation(circulation, kind, people)
+    return Outcome(obj=circulation)
+
+
+def _comment_text(text: str | None, *, required: bool) -> tuple[str, list[NoticeError]]:
+    cleaned = (text or "").strip()
+    if required and not cleaned:
+        return "", [NoticeError("REQUIRED", "Write a comment.", "body")]
+    if len(cleaned) > COMMENT_MAX_LENGTH:
+        message = f"At most {COMMENT_MAX_LENGTH} characters."
+        return "", [NoticeError("TOO_LONG", message, "body")]
+    return cleaned, []
+
+
+def _add_comment(
+    principal: Principal, circulation: Circulation, text: str, now: datetime
+) -> CirculationComment:
+    assert principal.person_id is not None
+    return CirculationComment.objects.create(
+        tenant_id=circulation.tenant_id,
+        circulation=circulation,
+        person_id=principal.person_id,
+        body=text,  # plain text, shown as text (never HTML)
+        created_at=now,
+    )
+
+
+@transaction.atomic
+def do_comment_on_circulation(principal: Principal, circulation_id: object, body: str) -> Outcome:
+    """A comment or answer by a recipient or the sender; refused once completed."""
+    circulation = access_circulation_by_id(principal, circulation_id, for_update=True)
+    if circulation is None or circulation.status == Circulation.Status.DRAFT:
+        return _not_found()
+    if circulation.status == Circulation.Status.COMPLETED:
+        return _completed()
+    text, errors = _comment_text(body, required=True)
+    if errors:
+        return Outcome(errors=errors)
+    _add_comment(principal, circulation, text, timezone.now())
+    circulation.version += 1
+    circulation.save(update_fields=["version"])
+    _publish_circulation(
+        circulation, CirculationKind.COMMENTED, _recipients_and_sender(circulation)
+    )
+    return Outcome(obj=circulation)
+
+
+@transaction.atomic
+def do_remind_circulation(principal: Principal, circulation_id: object) -> Outcome:
+    """Remind the recipients who have not confirmed, and only them (the sender)."""
+    circulation = access_circulation_by_id(principal, circulation_id, for_update=True)
+    if circulation is None or circulation.status == Circulation.Status.DRAFT:
+        return _not_found()
+    if circulation.sender_id != principal.person_id:
+        return _not_sender()
+    if circulation.status == Circulation.Status.COMPLETED:
+        return _completed()
+    unconfirmed = CirculationRecipient.objects.for_principal(principal).filter(
+        circulation=circulation, confirmed_at__isnull=True
+    )
+    people = list(unconfirmed.values_list("person_id", flat=True))
+    if not people:
+        message = "Everyone has confirmed it."
+        return Outcome(errors=[NoticeError("EVERYONE_CONFIRMED", message, "id")])
+    unconfirmed.update(last_reminded_at=timezone.now())
+    circulation.version += 1
+    circulation.save(update_fields=["version"])
+    _publish_circulation(circulation, CirculationKind.REMINDED, people)
+    return Outcome(obj=(circulation, people))
+
+
+@transaction.atomic
+def do_complete_circulation(principal: Principal, circulation_id: object) -> Outcome:
+    """The sender ends the circulation: no more confirmations or comments."""
+    circulation = access_circulation_by_id(principal, circulation_id, for_update=True)
+    if circulation is None or circulation.status == Circulation.Status.DRAFT:
+        return _not_found()
+    if circulation.sender_id != principal.person_id:
+        return _not_sender()
+    if circulation.status == Circulation.Status.COMPLETED:
+        return _completed()
+    circulation.status = Circulation.Status.COMPLETED
+    circulation.completed_at = timezone.now()
+    circulation.version += 1
+    circulation.save()
+    _publish_circulation(
+        circulation, CirculationKind.COMPLETED, _recipients_and_sender(circulation)
+    )
+    return Outcome(obj=circulation)
+
+
+@transaction.atomic
+def do_set_circulation_watch(
+    principal: Principal, circulation_id: object, watching: bool
+) -> Outcome:
+    """Put a circulation on (or off) the principal's watch list."""
+    assert principal.person_id is not None
+    circulation = access_circulation_by_id(principal, circulation_id)
+    if circulation is None:
+        return _not_found()
+    rows = CirculationWatch.objects.for_principal(principal).filter(
+        circulation=circulation, person_id=principal.person_id
+    )
+    if not watching:
+        rows.delete()
+    elif not rows.exists():
+        CirculationWatch.objects.create(
+            tenant_id=circulation.tenant_id, circulation=circulation, person_id=principal.person_id
+        )
+    return Outcome(obj=circulation)
+
+
+def _publish_circulation(circulation: Circulation, kind: str, people: list[uuid.UUID]) -> None:
+    message = {
+        "type": CIRCULATION_EVENT_TYPE,
+        "kind": kind,
+        "circulation_id": str(circulation.id),
+        "version": circulation.version,
+        "person_ids": [str(p) for p in people] if len(people) <= EVENT_PERSON_LIMIT else None,
+    }
+    publish_on_commit(notices_group(circulation.tenant_id), message)

@@ -130,3 +130,109 @@ class NoticeReminder(models.Model):
 
     def __str__(self) -> str:
         return f"reminder of {self.notice_id} at {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+# --- circulation / report (回覧・レポート) ----------------------------------------------
+
+COMMENT_MAX_LENGTH = 2000
+
+
+class Circulation(models.Model):
+    """A document sent round to persons, departments or groups, each of whom confirms it.
+
+    A draft has its audience as chosen but no recipients yet; sending expands the audience
+    through people (a snapshot, as for notices). Once the sender completes it, nobody
+    confirms or comments any more.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT", "下書き"
+        SENT = "SENT", "回覧中"
+        COMPLETED = "COMPLETED", "完了"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant_id = models.UUIDField()
+    sender_id = models.UUIDField()
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    body = models.TextField(blank=True, default="")  # sanitised HTML
+    audience = models.JSONField(default=dict)  # as Notice.audience
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant_id", "sender_id", "status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CirculationRecipient(models.Model):
+    """A person a circulation was sent to: when they opened and confirmed it."""
+
+    tenant_id = models.UUIDField()
+    circulation = models.ForeignKey(
+        Circulation, on_delete=models.CASCADE, related_name="recipients"
+    )
+    person_id = models.UUIDField()
+    opened_at = models.DateTimeField(null=True, blank=True)  # null: in their 新着 folder
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "circulation", "person_id"],
+                name="notices_circulation_recipient_unique_per_tenant",
+            )
+        ]
+        indexes = [models.Index(fields=["tenant_id", "person_id", "confirmed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} ({'confirmed' if self.confirmed_at else 'unconfirmed'})"
+
+
+class CirculationComment(models.Model):
+    """A comment or answer on a circulation, by a recipient or its sender (plain text)."""
+
+    tenant_id = models.UUIDField()
+    circulation = models.ForeignKey(Circulation, on_delete=models.CASCADE, related_name="comments")
+    person_id = models.UUIDField()
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.body[:20]}"
+
+
+class CirculationWatch(models.Model):
+    """A circulation on someone's watch list (ウォッチリスト): sender or recipient."""
+
+    tenant_id = models.UUIDField()
+    circulation = models.ForeignKey(Circulation, on_delete=models.CASCADE, related_name="+")
+    person_id = models.UUIDField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "circulation", "person_id"],
+                name="notices_circulation_watch_unique_per_tenant",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} watches {self.circulation_id}"

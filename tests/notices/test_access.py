@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 NOTICE_ENTITIES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
   __typename ... on Notice { id title readers { person { id } } } } }"""
 PERSON_COUNTS = """query($reps: [_Any!]!) { _entities(representations: $reps) {
-  ... on Person { id unreadNoticeCount } } }"""
+  ... on Person { id unreadNoticeCount pendingCirculationCount } } }"""
 
 
 def test_another_municipalitys_notice_is_invisible_and_unchangeable(okawa, kanda):

@@ -154,3 +154,108 @@ async def test_a_notice_reaches_its_recipient_and_a_reminder_only_non_readers(ok
         assert (event["kind"], event["notice"]["id"], event["version"]) == ("REMINDED", notice, 2)
         await kakari_hears.nothing_within(0.5)
         await kanda_hears.nothing_within(0.1)
+
+
+CIRCULATION_EVENTS = "subscription { circulationEvents { kind circulation { id title } } }"
+SEND = """mutation($input: SaveCirculationInput!) { saveCirculation(input: $input) {
+  circulation { id } errors { code } } }"""
+
+
+async def send(m: Municipality, sender: Person, title: str, people: list[Person]) -> str:
+    audience = {"personIds": [str(p.id) for p in people]}
+    data = await run(
+        m, sender, SEND, {"input": {"title": title, "audience": audience, "send": True}}
+    )
+    assert data["saveCirculation"]["errors"] == [], data
+    return data["saveCirculation"]["circulation"]["id"]  # type: ignore[no-any-return]
+
+
+class Stream:
+    def __init__(self, stream: Any):
+        self.stream = stream
+        self.pending: asyncio.Future[Any] | None = None
+
+    async def next(self, timeout: float = WAIT_SECONDS) -> dict[str, Any]:
+        if self.pending is None:
+            self.pending = asyncio.ensure_future(self.stream.__anext__())
+        result = await asyncio.wait_for(asyncio.shield(self.pending), timeout)
+        self.pending = None
+        assert result.errors is None, result.errors
+        return result.data["circulationEvents"]  # type: ignore[no-any-return]
+
+    async def close(self) -> None:
+        if self.pending is not None:
+            self.pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                await self.pending
+        await self.stream.aclose()
+
+
+async def circulation_stream(m: Municipality, person: Person) -> Stream:
+    """``person``'s circulationEvents once listening (pinged by the administrator)."""
+    principal = await sync_to_async(m.principal)(person)
+    stream = Stream(
+        await schema.subscribe(CIRCULATION_EVENTS, context_value=YuiContext(principal=principal))
+    )
+    for i in range(50):
+        await send(m, m.admin, f"ping {i}", [person])  # type: ignore[arg-type]
+        try:
+            event = await stream.next(timeout=0.1)
+        except TimeoutError:
+            continue
+        assert event["circulation"]["title"].startswith("ping")
+        break
+    else:
+        pytest.fail("the subscription never heard a circulation")
+    while True:  # late pings
+        try:
+            await stream.next(timeout=0.3)
+        except TimeoutError:
+            return stream
+
+
+async def test_circulation_events_reach_exactly_whom_they_concern(okawa, kanda):
+    kacho, shuji, kakari = okawa.people["kacho"], okawa.people["shuji"], okawa.people["kakari"]
+    streams = [
+        await circulation_stream(okawa, kacho),
+        await circulation_stream(okawa, shuji),
+        await circulation_stream(okawa, kakari),
+        await circulation_stream(kanda, kanda.people["kacho"]),
+    ]
+    kacho_hears, shuji_hears, kakari_hears, kanda_hears = streams
+    try:
+        cid = await send(okawa, kacho, "当番表", [shuji, kakari])
+        for box in (shuji_hears, kakari_hears):
+            assert await box.next() == {
+                "kind": "RECEIVED",
+                "circulation": {"id": cid, "title": "当番表"},
+            }
+        await run(
+            okawa,
+            shuji,
+            "mutation($id: ID!) { confirmCirculation(id: $id) { errors { code } } }",
+            {"id": cid},
+        )
+        assert (await kacho_hears.next())["kind"] == "CONFIRMED"
+        await run(
+            okawa,
+            kacho,
+            "mutation($id: ID!) { remindCirculation(id: $id) { errors { code } } }",
+            {"id": cid},
+        )
+        assert (await kakari_hears.next())["kind"] == "REMINDED"
+        await run(
+            okawa,
+            kakari,
+            'mutation($id: ID!) { commentOnCirculation(id: $id, body: "了解") { errors { code } } }',
+            {"id": cid},
+        )
+        for box in (kacho_hears, shuji_hears, kakari_hears):
+            assert (await box.next())["kind"] == "COMMENTED"
+        # 佐藤 confirmed already: the reminder never reached him; kanda heard nothing at all.
+        for box in (shuji_hears, kanda_hears):
+            with pytest.raises(TimeoutError):
+                await box.next(timeout=0.3)
+    finally:
+        for box in streams:
+            await box.close()

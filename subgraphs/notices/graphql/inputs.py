@@ -57,3 +57,19 @@ class CreateNoticeCategoryInput:
         default_factory=list,
         description="Departments whose staff may post. Both lists empty: everyone may.",
     )
+
+
+@strawberry.input(name="SaveCirculationInput")
+class SaveCirculationInput:
+    id: strawberry.ID | None = strawberry.field(
+        default=None, description="A draft of yours to change; none: a new circulation."
+    )
+    title: str = ""
+    body: str = strawberry.field(
+        default="", description="HTML; scripts, handlers and javascript: links are removed."
+    )
+    audience: AudienceInput = strawberry.field(default_factory=AudienceInput)
+    send: bool = strawberry.field(
+        default=False,
+        description="Send it now (its audience expanded through people); else keep a draft.",
+    )

@@ -18,8 +18,16 @@ from django.utils import timezone
 from strawberry.dataloader import DataLoader
 
 from subgraphs.core.graphql.context import YuiContext
-from subgraphs.notices.access import visible_notices
-from subgraphs.notices.models import Notice, NoticeRecipient, NoticeReminder
+from subgraphs.notices.access import visible_circulations, visible_notices
+from subgraphs.notices.models import (
+    Circulation,
+    CirculationComment,
+    CirculationRecipient,
+    CirculationWatch,
+    Notice,
+    NoticeRecipient,
+    NoticeReminder,
+)
 
 
 class NoticeByIdLoader(DataLoader[uuid.UUID, Notice | None]):
@@ -134,6 +142,112 @@ class UnreadNoticeCountByPersonLoader(DataLoader[uuid.UUID, int]):
                 .annotate(unread=Count("id"))
             )
             found = {r["person_id"]: r["unread"] for r in rows}
+            return [found.get(k, 0) for k in keys]
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+# --- circulation ----------------------------------------------------------------------
+
+
+class CirculationByIdLoader(DataLoader[uuid.UUID, Circulation | None]):
+    """Circulations the principal sent or received, by ID (None for anything else)."""
+
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[Circulation | None]:
+            found = {c.id: c for c in visible_circulations(principal).filter(id__in=set(keys))}
+            return [found.get(k) for k in keys]
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+class MyCirculationReceiptLoader(DataLoader[uuid.UUID, CirculationRecipient | None]):
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[CirculationRecipient | None]:
+            rows = CirculationRecipient.objects.for_principal(principal).filter(
+                person_id=principal.person_id, circulation_id__in=set(keys)
+            )
+            found = {r.circulation_id: r for r in rows}
+            return [found.get(k) for k in keys]
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+class CirculationRecipientsLoader(DataLoader[uuid.UUID, list[CirculationRecipient]]):
+    """Every recipient of each circulation, confirmed ones by the time they confirmed."""
+
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[list[CirculationRecipient]]:
+            rows = (
+                CirculationRecipient.objects.for_principal(principal)
+                .filter(circulation_id__in=set(keys))
+                .order_by("circulation_id", "confirmed_at", "id")
+            )
+            found: dict[uuid.UUID, list[CirculationRecipient]] = defaultdict(list)
+            for row in rows:
+                found[row.circulation_id].append(row)
+            return [found.get(k, []) for k in keys]
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+class CirculationCommentsLoader(DataLoader[uuid.UUID, list[CirculationComment]]):
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[list[CirculationComment]]:
+            rows = CirculationComment.objects.for_principal(principal).filter(
+                circulation_id__in=set(keys)
+            )
+            found: dict[uuid.UUID, list[CirculationComment]] = defaultdict(list)
+            for row in rows.order_by("created_at", "id"):
+                found[row.circulation_id].append(row)
+            return [found.get(k, []) for k in keys]
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+class MyWatchLoader(DataLoader[uuid.UUID, bool]):
+    """Whether each circulation is on the principal's watch list."""
+
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[bool]:
+            watched = set(
+                CirculationWatch.objects.for_principal(principal)
+                .filter(person_id=principal.person_id, circulation_id__in=set(keys))
+                .values_list("circulation_id", flat=True)
+            )
+            return [k in watched for k in keys]
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+class PendingCirculationCountByPersonLoader(DataLoader[uuid.UUID, int]):
+    """How many circulations still being circulated each person has not confirmed."""
+
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[int]:
+            rows = (
+                CirculationRecipient.objects.for_principal(principal)
+                .filter(
+                    person_id__in=set(keys),
+                    confirmed_at__isnull=True,
+                    circulation__status=Circulation.Status.SENT,
+                )
+                .values("person_id")
+                .annotate(pending=Count("id"))
+            )
+            found = {r["person_id"]: r["pending"] for r in rows}
             return [found.get(k, 0) for k in keys]
 
         super().__init__(load_fn=sync_to_async(batch))

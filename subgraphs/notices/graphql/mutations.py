@@ -8,13 +8,20 @@ from strawberry.types import Info
 
 from subgraphs.core.graphql.context import context_of, principal_of
 from subgraphs.core.graphql.errors import require_authenticated, require_tenant_admin
+from subgraphs.core.principal import Principal
 from subgraphs.notices import actions, directory
 from subgraphs.notices.actions import NoticeError
-from subgraphs.notices.graphql.inputs import CreateNoticeCategoryInput, PostNoticeInput
+from subgraphs.notices.graphql.inputs import (
+    CreateNoticeCategoryInput,
+    PostNoticeInput,
+    SaveCirculationInput,
+)
 from subgraphs.notices.graphql.types import (
+    CirculationType,
     NoticeCategoryType,
     NoticeErrorType,
     NoticeType,
+    PersonType,
     ReminderType,
     ViewerDepartments,
 )
@@ -47,7 +54,7 @@ class RemindNoticePayload:
 
 
 @strawberry.type
-class Mutation:
+class NoticeMutation:
     @strawberry.mutation(description="Add a category of the board (administrators).")
     async def create_notice_category(
         self, info: Info, input: CreateNoticeCategoryInput
@@ -113,3 +120,127 @@ class Mutation:
         principal = require_authenticated(principal_of(info))
         outcome = await sync_to_async(actions.do_remind_notice)(principal, id)
         return RemindNoticePayload(reminder=outcome.obj, errors=_errors(outcome.errors))
+
+
+@strawberry.type(name="CirculationPayload")
+class CirculationPayload:
+    circulation: CirculationType | None = strawberry.field(
+        description="The circulation as it now is; null when errors say why nothing changed."
+    )
+    errors: list[NoticeErrorType]
+
+
+@strawberry.type(name="RemindCirculationPayload")
+class RemindCirculationPayload:
+    circulation: CirculationType | None
+    reminded: list[PersonType] = strawberry.field(description="The unconfirmed it reached.")
+    errors: list[NoticeErrorType]
+
+
+def _circulation(outcome: actions.Outcome) -> CirculationPayload:
+    return CirculationPayload(circulation=outcome.obj, errors=_errors(outcome.errors))
+
+
+@strawberry.type
+class CirculationMutation:
+    @strawberry.mutation(
+        description="Save a circulation as a draft (new, or one of your drafts), and with "
+        "send: true send it: its audience is expanded through people now."
+    )
+    async def save_circulation(self, info: Info, input: SaveCirculationInput) -> CirculationPayload:
+        principal = require_authenticated(principal_of(info))
+        audience, errors = directory.parse_audience(
+            input.audience.everyone,
+            [(d.id, d.include_sub_departments) for d in input.audience.departments],
+            input.audience.group_ids,
+            input.audience.person_ids,
+        )
+        if audience is None and (input.send or errors[0].code != "NO_RECIPIENTS"):
+            return CirculationPayload(circulation=None, errors=_errors(errors))
+        # A draft may have no audience yet.
+        outcome = await sync_to_async(actions.do_save_circulation_draft)(
+            principal,
+            {"title": input.title, "body": input.body},
+            audience or directory.Audience(),
+            input.id,
+        )
+        if not outcome.ok or not input.send:
+            return _circulation(outcome)
+        return await _send(principal, outcome.obj.id)
+
+    @strawberry.mutation(description="Send one of your drafts to its audience.")
+    async def send_circulation(self, info: Info, id: strawberry.ID) -> CirculationPayload:
+        return await _send(require_authenticated(principal_of(info)), id)
+
+    @strawberry.mutation(description="You opened it: it leaves your 新着 folder.")
+    async def open_circulation(self, info: Info, id: strawberry.ID) -> CirculationPayload:
+        principal = require_authenticated(principal_of(info))
+        return _circulation(await sync_to_async(actions.do_open_circulation)(principal, id))
+
+    @strawberry.mutation(description="Confirm (確認) it, with a comment or answer if you like.")
+    async def confirm_circulation(
+        self, info: Info, id: strawberry.ID, comment: str | None = None
+    ) -> CirculationPayload:
+        principal = require_authenticated(principal_of(info))
+        outcome = await sync_to_async(actions.do_confirm_circulation)(principal, id, comment)
+        return _circulation(outcome)
+
+    @strawberry.mutation(description="Comment or answer (recipients and sender), until completed.")
+    async def comment_on_circulation(
+        self, info: Info, id: strawberry.ID, body: str
+    ) -> CirculationPayload:
+        principal = require_authenticated(principal_of(info))
+        outcome = await sync_to_async(actions.do_comment_on_circulation)(principal, id, body)
+        return _circulation(outcome)
+
+    @strawberry.mutation(description="Remind those who have not confirmed, and only them.")
+    async def remind_circulation(self, info: Info, id: strawberry.ID) -> RemindCirculationPayload:
+        principal = require_authenticated(principal_of(info))
+        outcome = await sync_to_async(actions.do_remind_circulation)(principal, id)
+        if not outcome.ok:
+            return RemindCirculationPayload(
+                circulation=None, reminded=[], errors=_errors(outcome.errors)
+            )
+        circulation, people = outcome.obj
+        return RemindCirculationPayload(
+            circulation=circulation,
+            reminded=[PersonType(id=strawberry.ID(str(p))) for p in people],
+            errors=[],
+        )
+
+    @strawberry.mutation(description="Complete it (the sender): no more confirmations or comments.")
+    async def complete_circulation(self, info: Info, id: strawberry.ID) -> CirculationPayload:
+        principal = require_authenticated(principal_of(info))
+        return _circulation(await sync_to_async(actions.do_complete_circulation)(principal, id))
+
+    @strawberry.mutation(description="Put it on (or take it off) your watch list.")
+    async def set_circulation_watch(
+        self, info: Info, id: strawberry.ID, watching: bool
+    ) -> CirculationPayload:
+        principal = require_authenticated(principal_of(info))
+        outcome = await sync_to_async(actions.do_set_circulation_watch)(principal, id, watching)
+        return _circulation(outcome)
+
+
+async def _send(principal: Principal, circulation_id: object) -> CirculationPayload:
+    found = await sync_to_async(actions.circulation_audience)(principal, circulation_id)
+    if not found.ok:
+        return _circulation(found)
+    if found.obj.is_empty:
+        message = "Choose who it is for."
+        return CirculationPayload(
+            circulation=None,
+            errors=[NoticeErrorType(code="NO_RECIPIENTS", message=message, field="audience")],
+        )
+    expansion = await directory.expand_audience(principal, found.obj)
+    if expansion.errors:
+        return CirculationPayload(circulation=None, errors=_errors(expansion.errors))
+    outcome = await sync_to_async(actions.do_send_circulation)(
+        principal, circulation_id, expansion.person_ids
+    )
+    return _circulation(outcome)
+
+
+@strawberry.type
+class Mutation(NoticeMutation, CirculationMutation):
+    pass

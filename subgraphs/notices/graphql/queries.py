@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 import strawberry
 from asgiref.sync import sync_to_async
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.utils import timezone
 from graphql import GraphQLError
 from strawberry.types import Info
@@ -14,10 +15,17 @@ from strawberry.types import Info
 from subgraphs.core.graphql.context import context_of, principal_of
 from subgraphs.core.graphql.errors import Forbidden, require_authenticated
 from subgraphs.core.principal import Principal
-from subgraphs.notices.access import as_uuid, visible_notices
-from subgraphs.notices.graphql.loaders import NoticeByIdLoader
-from subgraphs.notices.graphql.types import NoticeCategoryType, NoticeType
-from subgraphs.notices.models import Notice, NoticeCategory, NoticeRecipient
+from subgraphs.notices.access import as_uuid, visible_circulations, visible_notices
+from subgraphs.notices.graphql.loaders import CirculationByIdLoader, NoticeByIdLoader
+from subgraphs.notices.graphql.types import CirculationType, NoticeCategoryType, NoticeType
+from subgraphs.notices.models import (
+    Circulation,
+    CirculationRecipient,
+    CirculationWatch,
+    Notice,
+    NoticeCategory,
+    NoticeRecipient,
+)
 
 MAX_PAGE = 200
 
@@ -74,7 +82,7 @@ def posted(principal: Principal, all_authors: bool, first: int, offset: int) -> 
 
 
 @strawberry.type
-class Query:
+class NoticeQuery:
     @strawberry.field(description="Categories of the information board, in display order.")
     async def notice_categories(self, info: Info) -> list[NoticeCategoryType]:
         principal = require_authenticated(principal_of(info))
@@ -118,3 +126,68 @@ class Query:
         if pk is None:
             return None
         return await context_of(info).loader(NoticeByIdLoader).load(pk)  # type: ignore[return-value]
+
+
+@strawberry.enum(name="CirculationFolder", description="A person's circulation folders.")
+class CirculationFolder(Enum):
+    NEW = strawberry.enum_value("NEW", description="新着: received, not opened yet.")
+    UNCONFIRMED = strawberry.enum_value("UNCONFIRMED", description="未確認 (still circulating).")
+    CONFIRMED = strawberry.enum_value("CONFIRMED", description="確認済み")
+    WATCH = strawberry.enum_value("WATCH", description="ウォッチリスト")
+    SENT = strawberry.enum_value("SENT", description="送信済み")
+    DRAFTS = strawberry.enum_value("DRAFTS", description="下書き")
+
+
+def circulation_folder(
+    principal: Principal, name: str, first: int, offset: int
+) -> list[Circulation]:
+    """One folder of the principal's circulations, newest first."""
+    me = principal.person_id
+    Status = Circulation.Status
+    mine = CirculationRecipient.objects.for_principal(principal).filter(person_id=me)
+    rows: Any = Circulation.objects.for_principal(principal)
+    if name == "NEW":
+        rows = rows.filter(id__in=mine.filter(opened_at__isnull=True).values("circulation_id"))
+        rows = rows.exclude(status=Status.DRAFT)
+    elif name == "UNCONFIRMED":
+        rows = rows.filter(
+            id__in=mine.filter(confirmed_at__isnull=True).values("circulation_id"),
+            status=Status.SENT,
+        )
+    elif name == "CONFIRMED":
+        rows = rows.filter(id__in=mine.filter(confirmed_at__isnull=False).values("circulation_id"))
+    elif name == "WATCH":
+        watched = CirculationWatch.objects.for_principal(principal).filter(person_id=me)
+        rows = visible_circulations(principal).filter(id__in=watched.values("circulation_id"))
+    elif name == "SENT":
+        rows = rows.filter(sender_id=me).exclude(status=Status.DRAFT)
+    else:
+        rows = rows.filter(sender_id=me, status=Status.DRAFT)
+    ordered = rows.order_by(F("sent_at").desc(nulls_last=True), "-created_at", "id")
+    return list(ordered[offset : offset + first])
+
+
+@strawberry.type
+class CirculationQuery:
+    @strawberry.field(description=f"One of your circulation folders, newest first (≤ {MAX_PAGE}).")
+    async def circulations(
+        self, info: Info, folder: CirculationFolder, first: int = 50, offset: int = 0
+    ) -> list[CirculationType]:
+        principal = require_authenticated(principal_of(info))
+        _page(first, offset)
+        name = str(folder.value)
+        found = await sync_to_async(circulation_folder)(principal, name, first, offset)
+        return found  # type: ignore[return-value]
+
+    @strawberry.field(description="A circulation you sent or received; null for anything else.")
+    async def circulation(self, info: Info, id: strawberry.ID) -> CirculationType | None:
+        require_authenticated(principal_of(info))
+        pk = as_uuid(id)
+        if pk is None:
+            return None
+        return await context_of(info).loader(CirculationByIdLoader).load(pk)  # type: ignore[return-value]
+
+
+@strawberry.type
+class Query(NoticeQuery, CirculationQuery):
+    pass

@@ -10,7 +10,12 @@ from subgraphs.core.timerange import SCALAR_OVERRIDES
 from subgraphs.notices.graphql.mutations import Mutation
 from subgraphs.notices.graphql.queries import Query
 from subgraphs.notices.graphql.subscriptions import Subscription
-from subgraphs.notices.graphql.types import NoticeType, OrganizationType, PersonType
+from subgraphs.notices.graphql.types import (
+    CirculationType,
+    NoticeType,
+    OrganizationType,
+    PersonType,
+)
 
 FEDERATION_VERSION: Final = "2.11"
 
@@ -18,7 +23,7 @@ schema = SubgraphSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    types=[PersonType, OrganizationType, NoticeType],
+    types=[PersonType, OrganizationType, NoticeType, CirculationType],
     federation_version=FEDERATION_VERSION,
     extensions=subgraph_extensions(),
     scalar_overrides=SCALAR_OVERRIDES,

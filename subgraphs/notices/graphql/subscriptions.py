@@ -21,9 +21,20 @@ from subgraphs.core.graphql.context import YuiContext, principal_of
 from subgraphs.core.graphql.errors import require_authenticated
 from subgraphs.core.principal import Principal
 from subgraphs.notices.access import as_uuid, can_manage
-from subgraphs.notices.actions import EVENT_TYPE, Kind, notices_group
-from subgraphs.notices.graphql.loaders import MyReceiptByNoticeLoader, NoticeByIdLoader
-from subgraphs.notices.graphql.types import NoticeType
+from subgraphs.notices.actions import (
+    CIRCULATION_EVENT_TYPE,
+    EVENT_TYPE,
+    CirculationKind,
+    Kind,
+    notices_group,
+)
+from subgraphs.notices.graphql.loaders import (
+    CirculationByIdLoader,
+    MyCirculationReceiptLoader,
+    MyReceiptByNoticeLoader,
+    NoticeByIdLoader,
+)
+from subgraphs.notices.graphql.types import CirculationType, NoticeType
 from subgraphs.notices.models import Notice
 
 
@@ -76,6 +87,55 @@ async def notice_events(principal: Principal) -> AsyncGenerator[NoticeEventType,
         )
 
 
+@strawberry.enum(name="CirculationEventKind")
+class CirculationEventKind(Enum):
+    RECEIVED = strawberry.enum_value(CirculationKind.RECEIVED, description="Sent to you.")
+    CONFIRMED = strawberry.enum_value(
+        CirculationKind.CONFIRMED, description="A recipient confirmed one you sent."
+    )
+    COMMENTED = strawberry.enum_value(CirculationKind.COMMENTED, description="A new comment.")
+    REMINDED = strawberry.enum_value(
+        CirculationKind.REMINDED, description="A reminder: you have not confirmed it."
+    )
+    COMPLETED = strawberry.enum_value(CirculationKind.COMPLETED, description="Completed.")
+
+
+@strawberry.type(name="CirculationEvent", description="A hint: re-query when it matters.")
+class CirculationEventType:
+    kind: CirculationEventKind
+    version: int
+    circulation: CirculationType
+
+
+async def circulation_events(
+    principal: Principal,
+) -> AsyncGenerator[CirculationEventType, None]:
+    assert principal.tenant_id is not None
+    kinds = {k for k in vars(CirculationKind) if not k.startswith("_")}
+    async for event in group_messages(notices_group(principal.tenant_id)):
+        kind = event.get("kind")
+        circulation_id = as_uuid(event.get("circulation_id"))
+        if event.get("type") != CIRCULATION_EVENT_TYPE or circulation_id is None:
+            continue
+        if kind not in kinds:
+            continue
+        context = YuiContext(principal=principal)
+        listed = event.get("person_ids")
+        if isinstance(listed, list):
+            if str(principal.person_id) not in listed:
+                continue
+        elif await context.loader(MyCirculationReceiptLoader).load(circulation_id) is None:
+            continue
+        circulation = await context.loader(CirculationByIdLoader).load(circulation_id)
+        if circulation is None:
+            continue  # not visible to this subscriber
+        yield CirculationEventType(
+            kind=CirculationEventKind(kind),
+            version=circulation.version,
+            circulation=circulation,  # type: ignore[arg-type]
+        )
+
+
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
@@ -85,3 +145,11 @@ class Subscription:
     def notice_events(self, info: Info) -> AsyncGenerator[NoticeEventType, None]:
         principal = require_authenticated(principal_of(info))
         return notice_events(principal)
+
+    @strawberry.subscription(
+        description="Circulations sent to you, confirmations and comments on those you sent, "
+        "comments on those you received, reminders to you, completions. Events are hints."
+    )
+    def circulation_events(self, info: Info) -> AsyncGenerator[CirculationEventType, None]:
+        principal = require_authenticated(principal_of(info))
+        return circulation_events(principal)

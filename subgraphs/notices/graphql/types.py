@@ -23,14 +23,28 @@ from subgraphs.core.graphql.errors import require_authenticated
 from subgraphs.notices import directory
 from subgraphs.notices.access import as_uuid, can_manage, may_post
 from subgraphs.notices.graphql.loaders import (
+    CirculationByIdLoader,
+    CirculationCommentsLoader,
+    CirculationRecipientsLoader,
+    MyCirculationReceiptLoader,
     MyReceiptByNoticeLoader,
+    MyWatchLoader,
     NoticeByIdLoader,
+    PendingCirculationCountByPersonLoader,
     ReadCountsByNoticeLoader,
     RecipientsByNoticeLoader,
     RemindersByNoticeLoader,
     UnreadNoticeCountByPersonLoader,
 )
-from subgraphs.notices.models import Notice, NoticeCategory, NoticeRecipient, NoticeReminder
+from subgraphs.notices.models import (
+    Circulation,
+    CirculationComment,
+    CirculationRecipient,
+    Notice,
+    NoticeCategory,
+    NoticeRecipient,
+    NoticeReminder,
+)
 
 Importance = Notice.Importance
 
@@ -84,6 +98,17 @@ class PersonType:
         if pk is None or not (principal.is_tenant_admin or pk == principal.person_id):
             return None
         return await context_of(info).loader(UnreadNoticeCountByPersonLoader).load(pk)
+
+    @strawberry.field(
+        description="Circulations still being circulated this person has not confirmed. Only "
+        "for yourself and for administrators; null for anyone else's."
+    )
+    async def pending_circulation_count(self, info: Info) -> int | None:
+        principal = require_authenticated(principal_of(info))
+        pk = as_uuid(self.id)
+        if pk is None or not (principal.is_tenant_admin or pk == principal.person_id):
+            return None
+        return await context_of(info).loader(PendingCirculationCountByPersonLoader).load(pk)
 
 
 @strawberry.federation.type(name="Organization", keys=["id"])
@@ -254,19 +279,7 @@ class NoticeType:
 
     @strawberry.field(description="Who it was posted to, as the author chose it.")
     def audience(self, root: Notice) -> AudienceType:
-        audience = directory.Audience.from_json(root.audience or {})
-        return AudienceType(
-            everyone=audience.everyone,
-            departments=[
-                AudienceDepartmentType(
-                    department=OrganizationType(id=strawberry.ID(str(d))),
-                    include_sub_departments=sub,
-                )
-                for d, sub in audience.departments
-            ],
-            group_ids=[strawberry.ID(str(g)) for g in audience.groups],
-            persons=[_person(p) for p in audience.persons],
-        )
+        return _audience(root.audience)
 
     @strawberry.field(description="When you read it; null while unread or not yours to read.")
     async def read_at(self, info: Info, root: Notice) -> datetime | None:
@@ -323,7 +336,160 @@ class NoticeType:
 class NoticeErrorType:
     code: str = strawberry.field(
         description="REQUIRED, TOO_LONG, INVALID, NOT_FOUND, NOT_ALLOWED, NO_RECIPIENTS, "
-        "TOO_MANY, END_BEFORE_START, NOT_AUTHOR, NOT_OPEN, EVERYONE_READ, DUPLICATE ..."
+        "TOO_MANY, END_BEFORE_START, NOT_AUTHOR, NOT_OPEN, EVERYONE_READ, DUPLICATE, "
+        "NOT_DRAFT, NOT_RECIPIENT, COMPLETED, EVERYONE_CONFIRMED ..."
     )
     message: str
     field: str | None = strawberry.field(description="The input field at fault, if one.")
+
+
+# --- circulation ----------------------------------------------------------------------
+
+
+@strawberry.enum(name="CirculationStatus")
+class CirculationStatus(Enum):
+    DRAFT = strawberry.enum_value("DRAFT", description="下書き: only its sender sees it.")
+    SENT = strawberry.enum_value("SENT", description="回覧中")
+    COMPLETED = strawberry.enum_value("COMPLETED", description="完了: no more comments.")
+
+
+@strawberry.type(name="CirculationRecipient", description="A recipient and how far they got.")
+class CirculationRecipientType:
+    @strawberry.field
+    def person(self, root: CirculationRecipient) -> PersonType:
+        return _person(root.person_id)
+
+    @strawberry.field
+    def opened_at(self, root: CirculationRecipient) -> datetime | None:
+        return root.opened_at
+
+    @strawberry.field(description="Null while unconfirmed.")
+    def confirmed_at(self, root: CirculationRecipient) -> datetime | None:
+        return root.confirmed_at
+
+    @strawberry.field
+    def last_reminded_at(self, root: CirculationRecipient) -> datetime | None:
+        return root.last_reminded_at
+
+
+@strawberry.type(name="CirculationComment", description="A comment or answer (plain text).")
+class CirculationCommentType:
+    @strawberry.field
+    def person(self, root: CirculationComment) -> PersonType:
+        return _person(root.person_id)
+
+    @strawberry.field
+    def body(self, root: CirculationComment) -> str:
+        return root.body
+
+    @strawberry.field
+    def created_at(self, root: CirculationComment) -> datetime:
+        return root.created_at
+
+
+def _is_sender(info: Info, root: Circulation) -> bool:
+    return principal_of(info).person_id == root.sender_id
+
+
+@strawberry.federation.type(name="Circulation", keys=["id"], description="回覧・レポート")
+class CirculationType:
+    @classmethod
+    def is_type_of(cls, obj: object, info: Info) -> bool:
+        return isinstance(obj, cls | Circulation)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Circulation | None:
+        require_authenticated(principal_of(info))
+        pk = as_uuid(id)
+        if pk is None:
+            return None
+        return await context_of(info).loader(CirculationByIdLoader).load(pk)
+
+    @strawberry.field
+    def id(self, root: Circulation) -> strawberry.ID:
+        return strawberry.ID(str(root.id))
+
+    @strawberry.field
+    def title(self, root: Circulation) -> str:
+        return root.title
+
+    @strawberry.field(description="Sanitised HTML.")
+    def body(self, root: Circulation) -> str:
+        return root.body
+
+    @strawberry.field
+    def status(self, root: Circulation) -> CirculationStatus:
+        return CirculationStatus(root.status)
+
+    @strawberry.field
+    def sender(self, root: Circulation) -> PersonType:
+        return _person(root.sender_id)
+
+    @strawberry.field
+    def created_at(self, root: Circulation) -> datetime:
+        return root.created_at
+
+    @strawberry.field
+    def sent_at(self, root: Circulation) -> datetime | None:
+        return root.sent_at
+
+    @strawberry.field
+    def completed_at(self, root: Circulation) -> datetime | None:
+        return root.completed_at
+
+    @strawberry.field
+    def version(self, root: Circulation) -> int:
+        return root.version
+
+    @strawberry.field(description="Who it is for, as the sender chose it.")
+    def audience(self, root: Circulation) -> AudienceType:
+        return _audience(root.audience)
+
+    @strawberry.field(description="Whether you sent it.")
+    def is_sender(self, info: Info, root: Circulation) -> bool:
+        return _is_sender(info, root)
+
+    @strawberry.field(description="Your row as a recipient; null if it was not sent to you.")
+    async def my_receipt(self, info: Info, root: Circulation) -> CirculationRecipientType | None:
+        return await context_of(info).loader(MyCirculationReceiptLoader).load(root.id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Whether it is on your watch list.")
+    async def is_watching(self, info: Info, root: Circulation) -> bool:
+        return await context_of(info).loader(MyWatchLoader).load(root.id)
+
+    @strawberry.field(description="Every comment and answer, oldest first (sender and recipients).")
+    async def comments(self, info: Info, root: Circulation) -> list[CirculationCommentType]:
+        return await context_of(info).loader(CirculationCommentsLoader).load(root.id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Recipients who confirmed, by the time they did (sender only).")
+    async def confirmed(
+        self, info: Info, root: Circulation
+    ) -> list[CirculationRecipientType] | None:
+        if not _is_sender(info, root):
+            return None
+        rows = await context_of(info).loader(CirculationRecipientsLoader).load(root.id)
+        return [r for r in rows if r.confirmed_at is not None]  # type: ignore[misc]
+
+    @strawberry.field(description="Recipients who have not confirmed yet (sender only).")
+    async def unconfirmed(
+        self, info: Info, root: Circulation
+    ) -> list[CirculationRecipientType] | None:
+        if not _is_sender(info, root):
+            return None
+        rows = await context_of(info).loader(CirculationRecipientsLoader).load(root.id)
+        return [r for r in rows if r.confirmed_at is None]  # type: ignore[misc]
+
+
+def _audience(data: dict | None) -> AudienceType:
+    audience = directory.Audience.from_json(data or {})
+    return AudienceType(
+        everyone=audience.everyone,
+        departments=[
+            AudienceDepartmentType(
+                department=OrganizationType(id=strawberry.ID(str(d))), include_sub_departments=sub
+            )
+            for d, sub in audience.departments
+        ],
+        group_ids=[strawberry.ID(str(g)) for g in audience.groups],
+        persons=[_person(p) for p in audience.persons],
+    )
