@@ -9,12 +9,26 @@ turn have dependents of their own (entities three levels down, key chains, @requ
 served by a third subgraph).
 
 The planner chooses greedily: stay in the current subgraph when it can resolve a field
-(honouring @provides), else jump to the subgraph that resolves most of the remaining
-fields with a key the current data can supply.
+(honouring @provides, also for key fields that are @external there), else jump to the
+subgraph that resolves most of the remaining fields with a key the current data can supply.
+
+@requires: a field is resolved in a fetch only when that fetch can carry its required
+fields (the subgraph resolves them itself, or the fetch is the entity fetch whose
+representations hold them). Otherwise it gets an entity fetch of its own -- back into the
+same subgraph when the object came from there -- that waits for the fetches bringing the
+requirements. Fields requiring one field with different arguments go to separate fetches
+(a representation carries a field once, by name); such required fields get an internal
+alias in the documents that fetch them. A fetch is only joined by more fields when that
+creates no wait cycle, so a chain A -> B -> A becomes three steps.
+
+Every search is bounded: nesting and entity jumps count against ``MAX_PLAN_DEPTH``, a
+jump that would need its own result (a key only the target can give) is refused, and a
+plan whose fetches would wait for themselves is refused rather than run.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,7 +210,7 @@ class _PlanRun:
         self.schema = planner.schema
         self.operation = operation
         self.fetches: list[Fetch] = []
-        self._entity_fetches: dict[tuple[Any, ...], Fetch] = {}
+        self._entity_fetches: dict[tuple[Any, ...], list[Fetch]] = {}
         self.depth = 0
         self._jumping: set[tuple[Any, ...]] = set()
 
@@ -431,7 +445,9 @@ class _PlanRun:
                 else:
                     local.append(sel.copy())
                 continue
-            if self.resolvable(graph, type_name, sel.name, provided):
+            if self.resolvable(graph, type_name, sel.name, provided) and self._requirements_met(
+                graph, type_name, sel, path, fetch, provided
+            ):
                 if sel.selections is None:
                     local.append(sel.copy())
                     continue
@@ -468,7 +484,10 @@ class _PlanRun:
                     found.append((other, type_name))
             return found
         for other in self.sg.field_graphs(type_name, sel.name):
-            if other != graph and self.sg.resolvable_keys(type_name, other):
+            # The current subgraph itself, for a field it resolves only once its @requires
+            # fields are fetched: an entity fetch back into it, after them.
+            back = other == graph and self._has_requires(type_name, sel.name, other)
+            if (other != graph or back) and self.sg.resolvable_keys(type_name, other):
                 found.append((other, type_name))
         # Fields that an @interfaceObject subgraph adds to an interface the type implements.
         for iface in sorted(self.sg.interfaces_of.get(type_name, ())):
@@ -483,6 +502,59 @@ class _PlanRun:
                 ):
                     found.append((other, iface))
         return found
+
+    def _has_requires(self, type_name: str, name: str, graph: str) -> bool:
+        entry = self._field_entry(type_name, name, graph)
+        return entry is not None and bool(entry.requires)
+
+    def _requirements_met(
+        self,
+        graph: str,
+        type_name: str,
+        sel: Field,
+        path: tuple[str, ...],
+        fetch: Fetch,
+        provided: ast.SelectionSetNode | None,
+    ) -> bool:
+        """Whether ``graph`` can resolve ``sel`` in ``fetch`` as far as @requires goes: the
+        field has none there, or this is the entity fetch that carries them in its
+        representations, or the subgraph resolves (or was provided) every required field
+        itself. Otherwise the field needs an entity fetch of its own, after the fetches
+        that bring the requirements -- also when the object came from this subgraph."""
+        entry = self._field_entry(type_name, sel.name, graph)
+        if entry is None or not entry.requires:
+            return True
+        needed = _requirement_selections(entry.requires)
+        if fetch.kind == "entity" and fetch.graph == graph and fetch.path == path:
+            carried = {f.signature() for f in fetch.requires if isinstance(f, Field)}
+            if all(f.signature() in carried for f in needed if isinstance(f, Field)):
+                return True
+        return self._selections_resolvable(graph, type_name, needed, provided)
+
+    def _selections_resolvable(
+        self,
+        graph: str,
+        type_name: str,
+        selections: list[Field | Fragment],
+        provided: ast.SelectionSetNode | None,
+    ) -> bool:
+        for item in selections:
+            if isinstance(item, Fragment):
+                inner = item.type_condition or type_name
+                if not self._selections_resolvable(graph, inner, item.selections, None):
+                    return False
+                continue
+            if not self.resolvable(graph, type_name, item.name, provided):
+                return False
+            if self._has_requires(type_name, item.name, graph):
+                return False
+            if item.selections:
+                child = self._named_type_name(type_name, item.name)
+                if child is None or not self._selections_resolvable(
+                    graph, child, item.selections, None
+                ):
+                    return False
+        return True
 
     def _key_available(
         self, graph: str, type_name: str, key: Key, provided: ast.SelectionSetNode | None
@@ -562,99 +634,148 @@ class _PlanRun:
 
             target, as_type = max(options, key=score)
             chosen = options[(target, as_type)]
-            keys = self.sg.resolvable_keys(as_type, target)
-            key = next(
-                (k for k in keys if self._key_available(graph, type_name, k, provided)), keys[0]
-            )
-            requires: list[Field | Fragment] = [Field(name="__typename", internal=True)]
-            _merge_into(requires, field_set_selections(parse_field_set(key.fields)))
-            for sel in chosen:
-                if not isinstance(sel, Field):
-                    continue
-                entry = self._field_entry(as_type, sel.name, target)
-                if entry is not None and entry.requires:
-                    _merge_into(requires, field_set_selections(parse_field_set(entry.requires)))
-            depends = [fetch]
-            # Fields that all carry the same @skip/@include make the whole fetch (and the
-            # fetches that bring its requirements) conditional: when the variables exclude
-            # them, nothing is asked of the subgraphs at all.
-            condition = _common_condition(chosen)
-            # Bring the representation's fields: from this subgraph where it can resolve
-            # them, else through further entity fetches that the new fetch waits for.
-            missing = [
-                (
-                    f.copy(
-                        directives=condition,
-                        directives_text=_directives_text(condition),
-                        variables=f.variables | variables_in(condition),
+            # Fields that require the same field with different arguments cannot share
+            # representations (each carries the field once, by name): one fetch each.
+            for group in self._requirement_groups(as_type, target, chosen):
+                created.append(
+                    self._jump(
+                        graph, type_name, target, as_type, group, path, fetch, local, provided
                     )
-                    if condition
-                    else f
                 )
-                for f in requires
-                if isinstance(f, Field)
-                and f.name != "__typename"
-                and not self.resolvable(graph, type_name, f.name, provided)
-            ]
-            missing_names = {f.name for f in missing if isinstance(f, Field)}
-            present = [
-                f
-                for f in requires
-                if not (
-                    isinstance(f, Field) and (f.name in missing_names or f.name == "__typename")
-                )
-            ]
-            planned_present = self._plan_concrete(
-                graph, type_name, present, path, fetch, provided, narrowed=True
-            )
-            if condition and planned_present:
-                planned_present = [
-                    Fragment(
-                        type_condition=None,
-                        directives=condition,
-                        directives_text=_directives_text(condition),
-                        variables=variables_in(condition),
-                        selections=planned_present,
-                    )
-                ]
-            # __typename comes from this subgraph as it is (the interface's name, for an
-            # @interfaceObject subgraph: which is what the representation must carry).
-            _merge_into(local, [Field(name="__typename", internal=True), *planned_present])
-            if missing:
-                depends += self.plan_entity_jumps(
-                    graph, type_name, list[Field | Fragment](missing), path, fetch, local, provided
-                )
-            cache_key = (
-                target,
-                as_type,
-                type_name,
-                path,
-                fetch.id,
-                key.fields,
-                _directives_text(condition),
-            )
-            entity = self._entity_fetches.get(cache_key)
-            if entity is None:
-                entity = self.new_fetch(
-                    graph=target,
-                    kind="entity",
-                    operation="query",
-                    path=path,
-                    entity_type=as_type,
-                    rep_typename=as_type if as_type != type_name else None,
-                    match_types=frozenset({type_name}),
-                    depends=depends,
-                    conditions=condition,
-                )
-                self._entity_fetches[cache_key] = entity
-            else:
-                entity.depends += [d for d in depends if d not in entity.depends]
-            _merge_into(entity.requires, requires)
-            planned = self.plan_object(target, as_type, chosen, path, entity, None)
-            _merge_into(entity.selections, planned)
-            created.append(entity)
             remaining = [s for s in remaining if s not in chosen]
         return created
+
+    def _requirement_groups(
+        self, as_type: str, target: str, chosen: list[Field | Fragment]
+    ) -> list[list[Field | Fragment]]:
+        groups: list[tuple[dict[str, str], list[Field | Fragment]]] = []
+        for sel in chosen:
+            needs: dict[str, str] = {}
+            if isinstance(sel, Field):
+                entry = self._field_entry(as_type, sel.name, target)
+                if entry is not None and entry.requires:
+                    for item in _requirement_selections(entry.requires):
+                        if isinstance(item, Field):
+                            needs[item.name] = item.args_text
+            for group_needs, members in groups:
+                if all(group_needs.get(n, a) == a for n, a in needs.items()):
+                    group_needs.update(needs)
+                    members.append(sel)
+                    break
+            else:
+                groups.append((needs, [sel]))
+        return [members for _, members in groups]
+
+    def _jump(
+        self,
+        graph: str,
+        type_name: str,
+        target: str,
+        as_type: str,
+        chosen: list[Field | Fragment],
+        path: tuple[str, ...],
+        fetch: Fetch,
+        local: list[Field | Fragment],
+        provided: ast.SelectionSetNode | None,
+    ) -> Fetch:
+        """One entity fetch to ``target`` for ``chosen``, with the fetches that bring its
+        representations' fields, as a dependent of ``fetch``."""
+        keys = self.sg.resolvable_keys(as_type, target)
+        key = next((k for k in keys if self._key_available(graph, type_name, k, provided)), keys[0])
+        requires: list[Field | Fragment] = [Field(name="__typename", internal=True)]
+        _merge_into(requires, field_set_selections(parse_field_set(key.fields)))
+        for sel in chosen:
+            if not isinstance(sel, Field):
+                continue
+            entry = self._field_entry(as_type, sel.name, target)
+            if entry is not None and entry.requires:
+                _merge_into(requires, _requirement_selections(entry.requires))
+        depends = [fetch]
+        # Fields that all carry the same @skip/@include make the whole fetch (and the
+        # fetches that bring its requirements) conditional: when the variables exclude
+        # them, nothing is asked of the subgraphs at all.
+        condition = _common_condition(chosen)
+        # Bring the representation's fields: from this subgraph where it can resolve
+        # them, else through further entity fetches that the new fetch waits for.
+        missing = [
+            (
+                f.copy(
+                    directives=condition,
+                    directives_text=_directives_text(condition),
+                    variables=f.variables | variables_in(condition),
+                )
+                if condition
+                else f
+            )
+            for f in requires
+            if isinstance(f, Field)
+            and f.name != "__typename"
+            and not self.resolvable(graph, type_name, f.name, provided)
+        ]
+        missing_names = {f.name for f in missing if isinstance(f, Field)}
+        present = [
+            f
+            for f in requires
+            if not (isinstance(f, Field) and (f.name in missing_names or f.name == "__typename"))
+        ]
+        before = len(self.fetches)
+        planned_present = self._plan_concrete(
+            graph, type_name, present, path, fetch, provided, narrowed=True
+        )
+        # A requirement this subgraph resolves may itself need fetches first (its own
+        # @requires, or nested fields from elsewhere): the new fetch waits for them too.
+        depends += self.fetches[before:]
+        if condition and planned_present:
+            planned_present = [
+                Fragment(
+                    type_condition=None,
+                    directives=condition,
+                    directives_text=_directives_text(condition),
+                    variables=variables_in(condition),
+                    selections=planned_present,
+                )
+            ]
+        # __typename comes from this subgraph as it is (the interface's name, for an
+        # @interfaceObject subgraph: which is what the representation must carry).
+        _merge_into(local, [Field(name="__typename", internal=True), *planned_present])
+        if missing:
+            depends += self.plan_entity_jumps(
+                graph, type_name, list[Field | Fragment](missing), path, fetch, local, provided
+            )
+        cache_key = (
+            target,
+            as_type,
+            type_name,
+            path,
+            fetch.id,
+            key.fields,
+            _directives_text(condition),
+            _requirement_fingerprint(requires),
+        )
+        # Join an entity fetch already planned for this object and subgraph, unless it
+        # would then wait for a fetch that waits for it (a chain A -> B -> A): then a
+        # separate, later fetch to the same subgraph.
+        same = self._entity_fetches.setdefault(cache_key, [])
+        entity = next((e for e in same if not any(_waits_for(d, e) for d in depends)), None)
+        if entity is None:
+            entity = self.new_fetch(
+                graph=target,
+                kind="entity",
+                operation="query",
+                path=path,
+                entity_type=as_type,
+                rep_typename=as_type if as_type != type_name else None,
+                match_types=frozenset({type_name}),
+                depends=depends,
+                conditions=condition,
+            )
+            same.append(entity)
+        else:
+            entity.depends += [d for d in depends if d not in entity.depends]
+        _merge_into(entity.requires, requires)
+        planned = self.plan_object(target, as_type, chosen, path, entity, None)
+        _merge_into(entity.selections, planned)
+        return entity
 
     def _field_entry(self, type_name: str, name: str, graph: str) -> Any:
         meta = self.sg.types.get(type_name)
@@ -669,6 +790,10 @@ class _PlanRun:
         definitions = {d.variable.name.value: d for d in op.variable_definitions or ()}
         from graphql import print_ast
 
+        for fetch in self.fetches:
+            if any(_waits_for(d, fetch) for d in fetch.depends):
+                # Never planned so on purpose; refused rather than run into a deadlock.
+                raise PlanningError(f"fetch {fetch.describe()} would wait for itself")
         for fetch in self.fetches:
             parent = (
                 fetch.entity_type if fetch.kind == "entity" else self.sg.root_types[fetch.operation]
@@ -777,6 +902,43 @@ class _PlanRun:
             defs = [f"$r{i}: [_Any!]!" for i in range(len(members))]
             defs += [print_ast(definitions[n]) for n in sorted(used) if n in definitions]
             leader.batch_document = f"query({', '.join(defs)}) {{ {' '.join(fields)} }}"
+
+
+def _requirement_selections(field_set: str) -> list[Field | Fragment]:
+    """A @requires field set as internal selections. A required field with arguments gets
+    an internal alias of its own (``price(currency: "EUR")`` and ``price(currency: "USD")``
+    can then be fetched side by side); the representation still carries it by its name."""
+    selections = field_set_selections(parse_field_set(field_set))
+
+    def alias(items: list[Field | Fragment]) -> None:
+        for item in items:
+            if isinstance(item, Field) and item.args_text:
+                digest = hashlib.sha1(item.args_text.encode(), usedforsecurity=False)
+                item.alias = f"_{item.name}_{digest.hexdigest()[:8]}"
+            if item.selections:
+                alias(item.selections)
+
+    alias(selections)
+    return selections
+
+
+def _requirement_fingerprint(requires: list[Field | Fragment]) -> tuple[str, ...]:
+    return tuple(sorted(f.key for f in requires if isinstance(f, Field) and f.alias))
+
+
+def _waits_for(fetch: Fetch, other: Fetch) -> bool:
+    """Whether ``fetch`` is ``other`` or waits for it, directly or not."""
+    seen: set[int] = set()
+    pending = [fetch]
+    while pending:
+        current = pending.pop()
+        if current is other:
+            return True
+        if current.id in seen:
+            continue
+        seen.add(current.id)
+        pending.extend(current.depends)
+    return False
 
 
 def _names(selections: list[Field | Fragment]) -> frozenset[str]:

@@ -53,4 +53,8 @@ def test_apollo_gateway_agrees(
 ) -> None:
     actual = apollo_gateway_for(suite).execute(http, case)
     problems = response_mismatches(as_spec_response(actual, case), case)
+    if case.apollo_gateway_wrong:
+        # Apollo's known bug (see the case): it still gives another answer than the spec's.
+        assert problems, f"{suite}/{case.name}: Apollo Gateway agrees now: drop the mark"
+        return
     assert not problems, f"{suite}/{case.name}:\n" + "\n".join(problems)
