@@ -172,3 +172,13 @@ def hour_of_day(name: str, default: int) -> int:
     if not (raw.isascii() and raw.isdigit() and 0 <= int(raw) <= 23):
         raise ImproperlyConfigured(f"{name}={raw!r}: expected an hour from 0 to 23 (Japan time)")
     return int(raw)
+
+
+def count(name: str, default: int, *, most: int = 64) -> int:
+    """A whole number from 0 to ``most``, e.g. ``YUI_DB_THREADS=4``."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit() and int(raw) <= most):
+        raise ImproperlyConfigured(f"{name}={raw!r}: expected a whole number from 0 to {most}")
+    return int(raw)

@@ -7,13 +7,16 @@ reaches each subgraph at its ``join__graph(url:)`` over HTTP with the signed pri
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import weakref
 from collections.abc import AsyncIterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
 
 import orjson
-from asgiref.sync import sync_to_async
+from asgiref.sync import AsyncToSync, ThreadSensitiveContext, sync_to_async
 from django.conf import settings
 from django.template.loader import render_to_string
 
@@ -85,7 +88,8 @@ class YuiGatewayApp(GatewayApp):
                 return
             self.in_flight += 1
             try:
-                await self._answer(scope, receive, send)
+                async with database_lanes.lane():
+                    await self._answer(scope, receive, send)
             finally:
                 self.in_flight -= 1
             return
@@ -150,6 +154,55 @@ class YuiGatewayApp(GatewayApp):
             {"status": "ok" if up else "unavailable", "database": "ok" if up else "unavailable"}
         )
         await self._respond(send, 200 if up else 503, body, "application/json")
+
+
+class DatabaseLanes:
+    """Up to ``DB_THREADS`` requests' database work at once, each on a thread of its own.
+
+    ``sync_to_async`` is thread-sensitive by default, and the gateway path is no Django
+    request: without this every ORM call of the process (authentication, every in-process
+    subgraph's resolvers) queued for one thread. Each GraphQL request over HTTP now takes a
+    lane (a one-thread executor kept for the process, so its database connection is kept
+    too) for its thread-sensitive calls; requests beyond the lanes wait for one. One
+    request's calls stay on one thread, as Django's ASGI handler keeps them.
+
+    What runs in parallel is what leaves the GIL: waiting for PostgreSQL, SQLite's own
+    work; SQLite's writes still take turns (IMMEDIATE transactions, busy timeout).
+    Subscriptions (long-lived) stay on the shared thread. Code already inside
+    ``async_to_sync`` from a sync thread (a test holding its transaction on the main
+    thread) keeps using that thread, or it could not see its own uncommitted rows.
+    """
+
+    def __init__(self) -> None:
+        # Per event loop (a server has one; each test its own), since a queue belongs to one.
+        self._free: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, asyncio.Queue[ThreadPoolExecutor]
+        ] = weakref.WeakKeyDictionary()
+
+    def _lanes(self) -> asyncio.Queue[ThreadPoolExecutor]:
+        loop = asyncio.get_running_loop()
+        free = self._free.get(loop)
+        if free is None:
+            free = self._free[loop] = asyncio.Queue()
+            for n in range(settings.DB_THREADS):
+                free.put_nowait(ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"yui-db-{n}"))
+        return free
+
+    @contextlib.asynccontextmanager
+    async def lane(self) -> AsyncIterator[None]:
+        if settings.DB_THREADS < 1 or getattr(AsyncToSync.executors, "current", None):
+            yield
+            return
+        free = self._lanes()
+        executor = await free.get()
+        try:
+            async with ThreadSensitiveContext(executor=executor):
+                yield
+        finally:
+            free.put_nowait(executor)
+
+
+database_lanes = DatabaseLanes()
 
 
 def _is_event_stream(scope: dict[str, Any]) -> bool:

@@ -134,6 +134,10 @@ LOGIN_OVERLOAD_RETRY_SECONDS = 2
 # Retry-After in GraphQL's JSON.
 GRAPHQL_MAX_IN_FLIGHT = 200
 GRAPHQL_OVERLOAD_RETRY_SECONDS = 2
+# Threads for the database work of GraphQL requests (yui.federation.DatabaseLanes): so
+# many requests' ORM calls run at once, each thread keeping its connection (PostgreSQL:
+# so many connections per process). 0: every ORM call of the process on one thread.
+DB_THREADS = config.count("YUI_DB_THREADS", 4)
 
 # Presence (在席) reads as 未設定 again from this hour (Japan time) each night, unless a
 # return time set with it lies beyond; computed when read, so no job has to run.
