@@ -70,6 +70,20 @@ class Limits:
     validation_budget: int = 50_000
 
 
+# A limit that is off: never reached (a plain int keeps every comparison as it is).
+OFF = 2**62
+
+
+def foreign_supergraph_limits() -> Limits:
+    """The defaults for a supergraph that is not Yui's (``yui gateway --supergraph`` on
+    another organisation's): only what protects this process from one document (tokens,
+    expanded selections, validation work, the body size) is on; depth, aliases, root fields
+    and cost are off, as in other routers by default -- Yui's cost model (10 per list
+    without a page size) knows nothing of their lists and refused ordinary queries. Each is
+    opt-in with its ``--max-*`` flag."""
+    return Limits(max_depth=OFF, max_aliases=OFF, max_root_fields=OFF, max_cost=OFF)
+
+
 class Refused(Exception):
     """The document breaks a limit (or cannot be parsed): GraphQL errors with a code."""
 

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.gateway.fixtures.suites import supergraph_path
+from tests.gateway.test_foreign_limits import LIST_OF_LISTS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,6 +64,14 @@ def test_yui_gateway_serves_a_foreign_supergraph_over_http(served_suite, tmp_pat
         assert "errors" not in body, body
         assert [p["name"] for p in body["data"]["topProducts"]] == ["Table", "Couch"]
         assert all(isinstance(p["inStock"], bool) for p in body["data"]["topProducts"])
+        # A foreign supergraph is not held to Yui's cost model (issue 11, item 8).
+        lists = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": LIST_OF_LISTS},
+            trust_env=False,
+            timeout=20,
+        ).json()
+        assert "errors" not in lists, lists
     finally:
         process.terminate()
         process.wait(timeout=10)

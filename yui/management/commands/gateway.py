@@ -7,17 +7,46 @@ anonymous principal, so no Yui database is needed to federate another supergraph
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
 from gateway.engine import Limits
-from gateway.limits import DEFAULT_MAX_BODY_BYTES
+from gateway.limits import DEFAULT_MAX_BODY_BYTES, foreign_supergraph_limits
 from gateway.server import GatewayApp, serve
-from gateway.supergraph import SupergraphError
+from gateway.supergraph import Supergraph, SupergraphError
 from yui.federation import distributed_app
 from yui.heap import settle
+from yui.registry import SUBGRAPHS
+
+LIMIT_FLAGS = (
+    "max_depth",
+    "max_aliases",
+    "max_root_fields",
+    "max_cost",
+    "max_tokens",
+    "max_selections",
+)
+
+
+def is_yui_supergraph(supergraph: Supergraph) -> bool:
+    """Whether a supergraph is Yui's own: every subgraph it names is one of Yui's."""
+    names = {graph.name for graph in supergraph.graphs.values()}
+    return bool(names) and names <= set(SUBGRAPHS)
+
+
+def choose_limits(supergraph: Supergraph, mode: str, flags: dict[str, int | None]) -> Limits:
+    """The limits ``yui gateway`` applies. ``mode`` is ``yui`` (Yui's limits, as ``yui
+    serve`` has them), ``foreign`` (see ``foreign_supergraph_limits``) or ``auto``: Yui's
+    for Yui's own supergraph, else foreign. A ``--max-*`` flag given sets that one limit
+    whatever the mode (so a foreign supergraph's operator opts into a cost limit)."""
+    if mode == "auto":
+        mode = "yui" if is_yui_supergraph(supergraph) else "foreign"
+    base = Limits() if mode == "yui" else foreign_supergraph_limits()
+    given = {name: value for name, value in flags.items() if value is not None}
+    return replace(base, **given)
 
 
 class Command(BaseCommand):
@@ -39,16 +68,25 @@ class Command(BaseCommand):
         )
         parser.add_argument("--log-level", default="warning")
         defaults = Limits()
-        parser.add_argument("--max-depth", type=int, default=defaults.max_depth)
-        parser.add_argument("--max-aliases", type=int, default=defaults.max_aliases)
-        parser.add_argument("--max-root-fields", type=int, default=defaults.max_root_fields)
-        parser.add_argument("--max-cost", type=int, default=defaults.max_cost)
-        parser.add_argument("--max-tokens", type=int, default=defaults.max_tokens)
+        parser.add_argument(
+            "--limits",
+            choices=("auto", "yui", "foreign"),
+            default="auto",
+            help="auto (default): Yui's limits for Yui's own supergraph; for another one "
+            "depth, alias, root-field and cost limits are off unless a --max-* flag sets them",
+        )
+        parser.add_argument("--max-depth", type=int, help=f"Yui's: {defaults.max_depth}")
+        parser.add_argument("--max-aliases", type=int, help=f"Yui's: {defaults.max_aliases}")
+        parser.add_argument(
+            "--max-root-fields", type=int, help=f"Yui's: {defaults.max_root_fields}"
+        )
+        parser.add_argument("--max-cost", type=int, help=f"Yui's: {defaults.max_cost}")
+        parser.add_argument("--max-tokens", type=int, help=f"default {defaults.max_tokens}")
         parser.add_argument(
             "--max-selections",
             type=int,
-            default=defaults.max_selections,
-            help="fields and fragments of an operation once its fragments are expanded",
+            help="fields and fragments of an operation once its fragments are expanded "
+            f"(default {defaults.max_selections})",
         )
         parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
         app_defaults = GatewayApp.__init__.__kwdefaults__ or {}
@@ -82,16 +120,12 @@ class Command(BaseCommand):
                 raise CommandError(f"--subgraph wants NAME=URL, not {item!r}")
             overrides[name] = url
         try:
-            limits = Limits(
-                max_depth=options["max_depth"],
-                max_aliases=options["max_aliases"],
-                max_root_fields=options["max_root_fields"],
-                max_cost=options["max_cost"],
-                max_tokens=options["max_tokens"],
-                max_selections=options["max_selections"],
+            supergraph = Supergraph(path.read_text(encoding="utf-8"))
+            limits = choose_limits(
+                supergraph, options["limits"], {name: options[name] for name in LIMIT_FLAGS}
             )
             app = distributed_app(
-                path.read_text(encoding="utf-8"),
+                supergraph.sdl,
                 overrides,
                 options["timeout"],
                 limits=limits,
