@@ -20,6 +20,8 @@ from subgraphs.notices.models import (
     Notice,
     NoticeCategory,
     NoticeRecipient,
+    Survey,
+    SurveyRecipient,
 )
 
 
@@ -107,6 +109,34 @@ def access_circulation_by_id(
     if pk is None:
         return None
     rows = visible_circulations(principal).filter(id=pk)
+    if for_update:
+        rows = rows.select_for_update()
+    return rows.first()
+
+
+# --- surveys ----------------------------------------------------------------------------
+
+
+def visible_surveys(principal: Principal, now: datetime | None = None) -> QuerySet[Survey]:
+    """Surveys the principal owns, or was asked to answer once they opened.
+
+    As for circulations, administrators see no more than anyone: answers (named ones
+    especially) are for the survey's owner.
+    """
+    asked = SurveyRecipient.objects.for_principal(principal).filter(person_id=principal.person_id)
+    return Survey.objects.for_principal(principal).filter(
+        Q(owner_id=principal.person_id)
+        | Q(id__in=asked.values("survey_id"), opens_at__lte=now or timezone.now())
+    )
+
+
+def access_survey_by_id(
+    principal: Principal, survey_id: object, *, for_update: bool = False
+) -> Survey | None:
+    pk = as_uuid(survey_id)
+    if pk is None:
+        return None
+    rows = visible_surveys(principal).filter(id=pk)
     if for_update:
         rows = rows.select_for_update()
     return rows.first()

@@ -12,7 +12,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import nh3
@@ -25,15 +26,19 @@ from subgraphs.notices.access import (
     access_category_by_id,
     access_circulation_by_id,
     access_notice_by_id,
+    access_survey_by_id,
     as_uuid,
     can_manage,
     may_post,
 )
 from subgraphs.notices.directory import Audience
 from subgraphs.notices.models import (
+    ANSWER_TEXT_MAX_LENGTH,
     BODY_MAX_LENGTH,
     CATEGORY_NAME_MAX_LENGTH,
+    CHOICE_MAX_LENGTH,
     COMMENT_MAX_LENGTH,
+    QUESTION_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     Circulation,
     CirculationComment,
@@ -43,6 +48,10 @@ from subgraphs.notices.models import (
     NoticeCategory,
     NoticeRecipient,
     NoticeReminder,
+    Survey,
+    SurveyAnswer,
+    SurveyQuestion,
+    SurveyRecipient,
 )
 
 EVENT_TYPE = "notices.notice"
@@ -590,3 +599,276 @@ def _publish_circulation(circulation: Circulation, kind: str, people: list[uuid.
         "person_ids": [str(p) for p in people] if len(people) <= EVENT_PERSON_LIMIT else None,
     }
     publish_on_commit(notices_group(circulation.tenant_id), message)
+
+
+# --- surveys (アンケート) -------------------------------------------------------------
+
+SURVEY_EVENT_TYPE = "notices.survey"
+MAX_QUESTIONS = 100
+MAX_CHOICES = 50
+
+
+class SurveyKind:
+    OPENED = "OPENED"
+    ANSWERED = "ANSWERED"
+    CLOSED = "CLOSED"
+
+
+def check_questions(raw: list[Mapping[str, Any]]) -> tuple[list[NoticeError], list[dict[str, Any]]]:
+    """Questions as they will be stored; errors name the question (``questions.<n>``)."""
+    errors: list[NoticeError] = []
+    if not raw:
+        errors.append(NoticeError("REQUIRED", "Ask at least one question.", "questions"))
+    if len(raw) > MAX_QUESTIONS:
+        errors.append(NoticeError("TOO_MANY", f"At most {MAX_QUESTIONS} questions.", "questions"))
+    cleaned = []
+    for n, question in enumerate(raw):
+        at = f"questions.{n}"
+        kind = str(question.get("kind") or "")
+        text = " ".join(str(question.get("text") or "").split())
+        if kind not in SurveyQuestion.Kind.values:
+            errors.append(NoticeError("INVALID", f"Unknown kind {kind!r}.", at))
+        if not text:
+            errors.append(NoticeError("REQUIRED", "Write the question.", at))
+        elif len(text) > QUESTION_MAX_LENGTH:
+            errors.append(NoticeError("TOO_LONG", f"At most {QUESTION_MAX_LENGTH} characters.", at))
+        choices = [" ".join(str(c).split()) for c in question.get("choices") or []]
+        if kind in ("SINGLE_CHOICE", "MULTIPLE_CHOICE"):
+            if len(choices) < 2 or any(not c for c in choices):
+                errors.append(NoticeError("INVALID", "Give at least two non-empty choices.", at))
+            elif len(set(choices)) != len(choices):
+                errors.append(NoticeError("DUPLICATE", "Each choice once.", at))
+            elif len(choices) > MAX_CHOICES or any(len(c) > CHOICE_MAX_LENGTH for c in choices):
+                message = f"At most {MAX_CHOICES} choices of {CHOICE_MAX_LENGTH} characters."
+                errors.append(NoticeError("TOO_LONG", message, at))
+        elif choices:
+            errors.append(NoticeError("INVALID", "Only choice questions have choices.", at))
+        cleaned.append(
+            {
+                "position": n,
+                "kind": kind,
+                "text": text,
+                "required": bool(question.get("required")),
+                "choices": choices,
+            }
+        )
+    return errors, cleaned
+
+
+@transaction.atomic
+def do_create_survey(
+    principal: Principal,
+    values: Mapping[str, Any],
+    questions: list[Mapping[str, Any]],
+    audience: Audience,
+    recipient_ids: list[uuid.UUID],
+) -> Outcome:
+    """Create a survey for ``recipient_ids`` (the audience as expanded through people).
+
+    The owner is asked too when the audience includes them: answering one's own survey
+    (e.g. a section's head counting themselves) is ordinary, unlike reading one's notice.
+    """
+    assert principal.tenant_id is not None and principal.person_id is not None
+    now = timezone.now()
+    errors: list[NoticeError] = []
+    title = " ".join(str(values.get("title") or "").split())
+    if not title:
+        errors.append(NoticeError("REQUIRED", "Give the survey a title.", "title"))
+    elif len(title) > TITLE_MAX_LENGTH:
+        errors.append(NoticeError("TOO_LONG", f"At most {TITLE_MAX_LENGTH} characters.", "title"))
+    description = sanitise_body(str(values.get("description") or ""))
+    if len(description) > BODY_MAX_LENGTH:
+        message = f"At most {BODY_MAX_LENGTH} characters."
+        errors.append(NoticeError("TOO_LONG", message, "description"))
+    opens_at = _aware_utc(values["opens_at"]) if values.get("opens_at") else now
+    closes_at = _aware_utc(values["closes_at"]) if values.get("closes_at") else None
+    if closes_at is not None and closes_at <= opens_at:
+        errors.append(NoticeError("END_BEFORE_START", "It must close after it opens.", "closesAt"))
+    question_errors, cleaned = check_questions(list(questions))
+    errors += question_errors
+    if not recipient_ids and not errors:
+        errors.append(NoticeError("NO_RECIPIENTS", "Nobody is in that audience.", "audience"))
+    if errors:
+        return Outcome(errors=errors)
+    survey = Survey.objects.create(
+        tenant_id=principal.tenant_id,
+        owner_id=principal.person_id,
+        title=title,
+        description=description,
+        anonymous=bool(values.get("anonymous")),
+        audience=audience.as_json(),
+        opens_at=opens_at,
+        closes_at=closes_at,
+        created_at=now,
+    )
+    SurveyQuestion.objects.bulk_create(
+        [SurveyQuestion(tenant_id=survey.tenant_id, survey=survey, **q) for q in cleaned]
+    )
+    SurveyRecipient.objects.bulk_create(
+        [
+            SurveyRecipient(tenant_id=survey.tenant_id, survey=survey, person_id=p)
+            for p in recipient_ids
+        ],
+        batch_size=1000,
+    )
+    if opens_at <= now:
+        # A survey opening later is found by the recipients' next query, not announced.
+        _publish_survey(survey, SurveyKind.OPENED, recipient_ids)
+    return Outcome(obj=survey)
+
+
+def _survey_state_error(survey: Survey, now: datetime) -> NoticeError | None:
+    if survey.opens_at > now:
+        return NoticeError("SURVEY_NOT_OPEN", "The survey does not take answers yet.", "id")
+    if survey.closes_at is not None and survey.closes_at <= now:
+        return NoticeError("SURVEY_CLOSED", "The survey is closed.", "id")
+    return None
+
+
+def _answer_value(
+    question: SurveyQuestion, answer: Mapping[str, Any], at: str
+) -> tuple[Any, NoticeError | None]:
+    """The stored value of one answer (None: left blank), or why it is not one."""
+    kind = question.kind
+    given = {k for k, v in answer.items() if k != "question_id" and v not in (None, [], "")}
+    allowed = {
+        "SINGLE_CHOICE": {"choices"},
+        "MULTIPLE_CHOICE": {"choices"},
+        "TEXT": {"text"},
+        "NUMBER": {"number"},
+        "DATE": {"date"},
+    }[kind]
+    if given - allowed:
+        return None, NoticeError("INVALID", f"Answer this question with {sorted(allowed)[0]}.", at)
+    if kind in ("SINGLE_CHOICE", "MULTIPLE_CHOICE"):
+        picked = list(answer.get("choices") or [])
+        if not picked:
+            return None, None
+        if len(set(picked)) != len(picked) or any(
+            not isinstance(i, int) or not 0 <= i < len(question.choices) for i in picked
+        ):
+            return None, NoticeError("INVALID", "Pick from the choices, each once.", at)
+        if kind == "SINGLE_CHOICE" and len(picked) > 1:
+            return None, NoticeError("INVALID", "Pick one choice.", at)
+        return sorted(picked), None
+    if kind == "TEXT":
+        text = str(answer.get("text") or "").strip()
+        if len(text) > ANSWER_TEXT_MAX_LENGTH:
+            message = f"At most {ANSWER_TEXT_MAX_LENGTH} characters."
+            return None, NoticeError("TOO_LONG", message, at)
+        return text or None, None
+    if kind == "NUMBER":
+        number = answer.get("number")
+        if number is None:
+            return None, None
+        try:
+            value = Decimal(str(number))
+        except InvalidOperation:
+            return None, NoticeError("INVALID", "Not a number.", at)
+        if not value.is_finite():
+            return None, NoticeError("INVALID", "Not a number.", at)
+        return str(value.normalize()) if value == value.to_integral() else str(value), None
+    day = answer.get("date")
+    return (day.isoformat() if isinstance(day, date) else None), None
+
+
+@transaction.atomic
+def do_answer_survey(
+    principal: Principal, survey_id: object, answers: list[Mapping[str, Any]]
+) -> Outcome:
+    """Answer (or change one's answer to) a survey while it is open: all answers at once."""
+    assert principal.person_id is not None
+    survey = access_survey_by_id(principal, survey_id, for_update=True)
+    if survey is None:
+        return Outcome(errors=[NoticeError("NOT_FOUND", "No such survey.", "id")])
+    now = timezone.now()
+    recipient = (
+        SurveyRecipient.objects.for_principal(principal)
+        .filter(survey=survey, person_id=principal.person_id)
+        .select_for_update()
+        .first()
+    )
+    if recipient is None:
+        message = "You were not asked to answer this survey."
+        return Outcome(errors=[NoticeError("NOT_RECIPIENT", message, "id")])
+    state = _survey_state_error(survey, now)
+    if state is not None:
+        return Outcome(errors=[state])
+    questions = {
+        q.id: q for q in SurveyQuestion.objects.for_principal(principal).filter(survey=survey)
+    }
+    errors: list[NoticeError] = []
+    values: dict[uuid.UUID, Any] = {}
+    failed: set[uuid.UUID] = set()  # answered, but wrongly: that error says enough
+    for n, answer in enumerate(answers):
+        at = f"answers.{n}"
+        question = questions.get(as_uuid(answer.get("question_id")))  # type: ignore[arg-type]
+        if question is None:
+            errors.append(NoticeError("NOT_FOUND", "No such question in this survey.", at))
+            continue
+        if question.id in values:
+            errors.append(NoticeError("DUPLICATE", "Answer each question once.", at))
+            continue
+        value, error = _answer_value(question, answer, at)
+        if error is not None:
+            errors.append(error)
+            failed.add(question.id)
+        values[question.id] = value
+    for question in sorted(questions.values(), key=lambda q: q.position):
+        if question.required and values.get(question.id) is None and question.id not in failed:
+            message = f"Answer question {question.position + 1}."
+            errors.append(NoticeError("REQUIRED", message, f"questions.{question.position}"))
+    if errors:
+        return Outcome(errors=errors)
+    SurveyAnswer.objects.for_principal(principal).filter(
+        survey=survey, person_id=principal.person_id
+    ).delete()
+    SurveyAnswer.objects.bulk_create(
+        [
+            SurveyAnswer(
+                tenant_id=survey.tenant_id,
+                survey=survey,
+                question=questions[qid],
+                person_id=principal.person_id,
+                value=value,
+                answered_at=now,
+            )
+            for qid, value in values.items()
+            if value is not None
+        ]
+    )
+    recipient.answered_at = now
+    recipient.save(update_fields=["answered_at"])
+    survey.version += 1
+    survey.save(update_fields=["version"])
+    _publish_survey(survey, SurveyKind.ANSWERED, [survey.owner_id])
+    return Outcome(obj=survey)
+
+
+@transaction.atomic
+def do_close_survey(principal: Principal, survey_id: object) -> Outcome:
+    """The owner closes the survey now: answers can no longer be given or changed."""
+    survey = access_survey_by_id(principal, survey_id, for_update=True)
+    if survey is None:
+        return Outcome(errors=[NoticeError("NOT_FOUND", "No such survey.", "id")])
+    if survey.owner_id != principal.person_id:
+        return Outcome(errors=[NoticeError("NOT_AUTHOR", "Only its owner may close it.", "id")])
+    now = timezone.now()
+    if survey.closes_at is not None and survey.closes_at <= now:
+        return Outcome(errors=[NoticeError("SURVEY_CLOSED", "It is closed already.", "id")])
+    survey.closes_at = max(now, survey.opens_at + timedelta(microseconds=1))
+    survey.version += 1
+    survey.save(update_fields=["closes_at", "version"])
+    _publish_survey(survey, SurveyKind.CLOSED, [survey.owner_id])
+    return Outcome(obj=survey)
+
+
+def _publish_survey(survey: Survey, kind: str, people: list[uuid.UUID]) -> None:
+    message = {
+        "type": SURVEY_EVENT_TYPE,
+        "kind": kind,
+        "survey_id": str(survey.id),
+        "version": survey.version,
+        "person_ids": [str(p) for p in people] if len(people) <= EVENT_PERSON_LIMIT else None,
+    }
+    publish_on_commit(notices_group(survey.tenant_id), message)

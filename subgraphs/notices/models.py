@@ -236,3 +236,121 @@ class CirculationWatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} watches {self.circulation_id}"
+
+
+# --- surveys (アンケート) -------------------------------------------------------------
+
+QUESTION_MAX_LENGTH = 500
+CHOICE_MAX_LENGTH = 200
+ANSWER_TEXT_MAX_LENGTH = 2000
+
+
+class Survey(models.Model):
+    """A questionnaire for an audience (expanded through people when created), open from
+    ``opens_at`` until ``closes_at``; each recipient answers once and may change the
+    answer until it closes."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant_id = models.UUIDField()
+    owner_id = models.UUIDField()
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    description = models.TextField(blank=True, default="")  # sanitised HTML
+    # Anonymous: the owner sees aggregated results and the texts, never who answered what
+    # (the database keeps the respondent, which "one answer each, editable" needs).
+    anonymous = models.BooleanField(default=False)
+    audience = models.JSONField(default=dict)  # as Notice.audience
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # One more with every answer too: the owner's live results follow it.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant_id", "owner_id"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SurveyQuestion(models.Model):
+    """One question; ``choices`` for single and multiple choice, in display order."""
+
+    class Kind(models.TextChoices):
+        SINGLE_CHOICE = "SINGLE_CHOICE", "単一選択"
+        MULTIPLE_CHOICE = "MULTIPLE_CHOICE", "複数選択"
+        TEXT = "TEXT", "自由記述"
+        NUMBER = "NUMBER", "数値"
+        DATE = "DATE", "日付"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant_id = models.UUIDField()
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.CharField(max_length=QUESTION_MAX_LENGTH)
+    required = models.BooleanField(default=False)
+    choices = models.JSONField(default=list, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "survey", "position"],
+                name="notices_question_position_unique_per_tenant",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SurveyRecipient(models.Model):
+    """A person asked to answer, and when they last answered (null: not yet)."""
+
+    tenant_id = models.UUIDField()
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="recipients")
+    person_id = models.UUIDField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "survey", "person_id"],
+                name="notices_survey_recipient_unique_per_tenant",
+            )
+        ]
+        indexes = [models.Index(fields=["tenant_id", "person_id", "answered_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} ({'answered' if self.answered_at else 'not answered'})"
+
+
+class SurveyAnswer(models.Model):
+    """One person's answer to one question. ``value``: a list of choice indexes for
+    choice questions, a string for text, a decimal string for numbers, an ISO date."""
+
+    tenant_id = models.UUIDField()
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(SurveyQuestion, on_delete=models.CASCADE, related_name="+")
+    person_id = models.UUIDField()
+    value = models.JSONField()
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "question", "person_id"],
+                name="notices_answer_unique_per_tenant",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.value}"

@@ -171,8 +171,8 @@ async def send(m: Municipality, sender: Person, title: str, people: list[Person]
 
 
 class Stream:
-    def __init__(self, stream: Any):
-        self.stream = stream
+    def __init__(self, stream: Any, name: str = "circulationEvents"):
+        self.stream, self.name = stream, name
         self.pending: asyncio.Future[Any] | None = None
 
     async def next(self, timeout: float = WAIT_SECONDS) -> dict[str, Any]:
@@ -181,7 +181,7 @@ class Stream:
         result = await asyncio.wait_for(asyncio.shield(self.pending), timeout)
         self.pending = None
         assert result.errors is None, result.errors
-        return result.data["circulationEvents"]  # type: ignore[no-any-return]
+        return result.data[self.name]  # type: ignore[no-any-return]
 
     async def close(self) -> None:
         if self.pending is not None:
@@ -253,6 +253,88 @@ async def test_circulation_events_reach_exactly_whom_they_concern(okawa, kanda):
         for box in (kacho_hears, shuji_hears, kakari_hears):
             assert (await box.next())["kind"] == "COMMENTED"
         # 佐藤 confirmed already: the reminder never reached him; kanda heard nothing at all.
+        for box in (shuji_hears, kanda_hears):
+            with pytest.raises(TimeoutError):
+                await box.next(timeout=0.3)
+    finally:
+        for box in streams:
+            await box.close()
+
+
+SURVEY_EVENTS = """subscription { surveyEvents { kind version survey { id title
+  results { choiceCounts { count } } } } }"""
+CREATE_SURVEY = """mutation($input: CreateSurveyInput!) { createSurvey(input: $input) {
+  survey { id questions { id } } errors { code } } }"""
+
+
+async def create_survey(m: Municipality, owner: Person, title: str, people: list[Person]) -> dict:
+    data = await run(
+        m,
+        owner,
+        CREATE_SURVEY,
+        {
+            "input": {
+                "title": title,
+                "audience": {"personIds": [str(p.id) for p in people]},
+                "questions": [{"kind": "SINGLE_CHOICE", "text": "出欠", "choices": ["出", "欠"]}],
+            }
+        },
+    )
+    assert data["createSurvey"]["errors"] == [], data
+    return data["createSurvey"]["survey"]  # type: ignore[no-any-return]
+
+
+async def survey_stream(m: Municipality, person: Person) -> Stream:
+    principal = await sync_to_async(m.principal)(person)
+    stream = Stream(
+        await schema.subscribe(SURVEY_EVENTS, context_value=YuiContext(principal=principal)),
+        "surveyEvents",
+    )
+    for i in range(50):
+        await create_survey(m, m.admin, f"ping {i}", [person])  # type: ignore[arg-type]
+        try:
+            event = await stream.next(timeout=0.1)
+        except TimeoutError:
+            continue
+        assert event["survey"]["title"].startswith("ping")
+        break
+    else:
+        pytest.fail("the subscription never heard a survey")
+    while True:
+        try:
+            await stream.next(timeout=0.3)
+        except TimeoutError:
+            return stream
+
+
+async def test_a_survey_opening_and_live_results_for_its_owner(okawa, kanda):
+    kacho, shuji = okawa.people["kacho"], okawa.people["shuji"]
+    streams = [
+        await survey_stream(okawa, kacho),
+        await survey_stream(okawa, shuji),
+        await survey_stream(kanda, kanda.people["kacho"]),
+    ]
+    kacho_hears, shuji_hears, kanda_hears = streams
+    try:
+        survey = await create_survey(okawa, kacho, "忘年会", [shuji])
+        event = await shuji_hears.next()
+        assert (event["kind"], event["survey"]["id"], event["survey"]["results"]) == (
+            "OPENED",
+            survey["id"],
+            None,  # a respondent never sees the results
+        )
+        answer = [{"questionId": survey["questions"][0]["id"], "choices": [1]}]
+        data = await run(
+            okawa,
+            shuji,
+            "mutation($id: ID!, $a: [SurveyAnswerInput!]!) { answerSurvey(id: $id, answers: $a) "
+            "{ errors { code } } }",
+            {"id": survey["id"], "a": answer},
+        )
+        assert data["answerSurvey"]["errors"] == []
+        event = await kacho_hears.next()
+        assert event["kind"] == "ANSWERED" and event["version"] == 2
+        assert event["survey"]["results"] == [{"choiceCounts": [{"count": 0}, {"count": 1}]}]
         for box in (shuji_hears, kanda_hears):
             with pytest.raises(TimeoutError):
                 await box.next(timeout=0.3)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import strawberry
 
-from subgraphs.notices.graphql.types import NoticeImportance
+from subgraphs.notices.graphql.types import NoticeImportance, SurveyQuestionKind
 
 
 @strawberry.input(name="AudienceDepartmentInput")
@@ -73,3 +73,41 @@ class SaveCirculationInput:
         default=False,
         description="Send it now (its audience expanded through people); else keep a draft.",
     )
+
+
+@strawberry.input(name="SurveyQuestionInput")
+class SurveyQuestionInput:
+    kind: SurveyQuestionKind
+    text: str
+    required: bool = False
+    choices: list[str] = strawberry.field(
+        default_factory=list, description="For choice questions: at least two, each once."
+    )
+
+
+@strawberry.input(name="CreateSurveyInput")
+class CreateSurveyInput:
+    title: str
+    audience: AudienceInput
+    questions: list[SurveyQuestionInput]
+    description: str = strawberry.field(
+        default="", description="HTML; scripts, handlers and javascript: links are removed."
+    )
+    anonymous: bool = strawberry.field(
+        default=False, description="The owner sees results and texts, never who answered what."
+    )
+    opens_at: datetime | None = strawberry.field(default=None, description="Default: now.")
+    closes_at: datetime | None = strawberry.field(
+        default=None, description="Answers are taken (and may be changed) until then."
+    )
+
+
+@strawberry.input(name="SurveyAnswerInput", description="One answer; give the field of its kind.")
+class SurveyAnswerInput:
+    question_id: strawberry.ID
+    choices: list[int] | None = strawberry.field(
+        default=None, description="Indexes of the chosen choices (choice questions)."
+    )
+    text: str | None = None
+    number: float | None = None
+    date: date | None = None

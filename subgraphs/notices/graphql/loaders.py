@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.db.models import Count, Q
@@ -18,7 +19,7 @@ from django.utils import timezone
 from strawberry.dataloader import DataLoader
 
 from subgraphs.core.graphql.context import YuiContext
-from subgraphs.notices.access import visible_circulations, visible_notices
+from subgraphs.notices.access import visible_circulations, visible_notices, visible_surveys
 from subgraphs.notices.models import (
     Circulation,
     CirculationComment,
@@ -27,6 +28,10 @@ from subgraphs.notices.models import (
     Notice,
     NoticeRecipient,
     NoticeReminder,
+    Survey,
+    SurveyAnswer,
+    SurveyQuestion,
+    SurveyRecipient,
 )
 
 
@@ -248,6 +253,118 @@ class PendingCirculationCountByPersonLoader(DataLoader[uuid.UUID, int]):
                 .annotate(pending=Count("id"))
             )
             found = {r["person_id"]: r["pending"] for r in rows}
+            return [found.get(k, 0) for k in keys]
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+# --- surveys ----------------------------------------------------------------------------
+
+
+def _grouped(rows: Iterable[Any], key: str, keys: Sequence[uuid.UUID]) -> list[list[Any]]:
+    found: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for row in rows:
+        found[getattr(row, key)].append(row)
+    return [found.get(k, []) for k in keys]
+
+
+class SurveyByIdLoader(DataLoader[uuid.UUID, Survey | None]):
+    """Surveys the principal owns or was asked to answer (once open), by ID."""
+
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[Survey | None]:
+            found = {s.id: s for s in visible_surveys(principal).filter(id__in=set(keys))}
+            return [found.get(k) for k in keys]
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+class QuestionsBySurveyLoader(DataLoader[uuid.UUID, list[SurveyQuestion]]):
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[list[SurveyQuestion]]:
+            rows = SurveyQuestion.objects.for_principal(principal).filter(survey_id__in=set(keys))
+            return _grouped(rows.order_by("survey_id", "position"), "survey_id", keys)
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+class MySurveyReceiptLoader(DataLoader[uuid.UUID, SurveyRecipient | None]):
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[SurveyRecipient | None]:
+            rows = SurveyRecipient.objects.for_principal(principal).filter(
+                person_id=principal.person_id, survey_id__in=set(keys)
+            )
+            found = {r.survey_id: r for r in rows}
+            return [found.get(k) for k in keys]
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+class MyAnswersBySurveyLoader(DataLoader[uuid.UUID, list[SurveyAnswer]]):
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[list[SurveyAnswer]]:
+            rows = SurveyAnswer.objects.for_principal(principal).filter(
+                person_id=principal.person_id, survey_id__in=set(keys)
+            )
+            return _grouped(rows.select_related("question"), "survey_id", keys)
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+class SurveyRecipientsLoader(DataLoader[uuid.UUID, list[SurveyRecipient]]):
+    """Everyone asked, per survey (for its owner: the type checks that first)."""
+
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[list[SurveyRecipient]]:
+            rows = SurveyRecipient.objects.for_principal(principal).filter(survey_id__in=set(keys))
+            return _grouped(rows.order_by("survey_id", "answered_at", "id"), "survey_id", keys)
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+class AnswersBySurveyLoader(DataLoader[uuid.UUID, list[SurveyAnswer]]):
+    """Every answer, per survey (for its owner's results: the type checks that first)."""
+
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[list[SurveyAnswer]]:
+            rows = SurveyAnswer.objects.for_principal(principal).filter(survey_id__in=set(keys))
+            return _grouped(rows.order_by("survey_id", "answered_at", "id"), "survey_id", keys)
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+class OpenSurveyCountByPersonLoader(DataLoader[uuid.UUID, int]):
+    """How many open surveys each person has been asked and not answered yet."""
+
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[int]:
+            now = timezone.now()
+            rows = (
+                SurveyRecipient.objects.for_principal(principal)
+                .filter(
+                    Q(survey__closes_at__isnull=True) | Q(survey__closes_at__gt=now),
+                    person_id__in=set(keys),
+                    answered_at__isnull=True,
+                    survey__opens_at__lte=now,
+                )
+                .values("person_id")
+                .annotate(open=Count("id"))
+            )
+            found = {r["person_id"]: r["open"] for r in rows}
             return [found.get(k, 0) for k in keys]
 
         super().__init__(load_fn=sync_to_async(batch))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import strawberry
 from asgiref.sync import sync_to_async
 from strawberry.types import Info
@@ -13,8 +16,10 @@ from subgraphs.notices import actions, directory
 from subgraphs.notices.actions import NoticeError
 from subgraphs.notices.graphql.inputs import (
     CreateNoticeCategoryInput,
+    CreateSurveyInput,
     PostNoticeInput,
     SaveCirculationInput,
+    SurveyAnswerInput,
 )
 from subgraphs.notices.graphql.types import (
     CirculationType,
@@ -23,6 +28,7 @@ from subgraphs.notices.graphql.types import (
     NoticeType,
     PersonType,
     ReminderType,
+    SurveyType,
     ViewerDepartments,
 )
 
@@ -241,6 +247,81 @@ async def _send(principal: Principal, circulation_id: object) -> CirculationPayl
     return _circulation(outcome)
 
 
+@strawberry.type(name="SurveyPayload")
+class SurveyPayload:
+    survey: SurveyType | None = strawberry.field(
+        description="The survey as it now is; null when errors say why nothing changed."
+    )
+    errors: list[NoticeErrorType]
+
+
+def _survey(outcome: actions.Outcome) -> SurveyPayload:
+    return SurveyPayload(survey=outcome.obj, errors=_errors(outcome.errors))
+
+
 @strawberry.type
-class Mutation(NoticeMutation, CirculationMutation):
+class SurveyMutation:
+    @strawberry.mutation(
+        description="Create a survey; its audience is expanded through people now, and each "
+        "recipient hears of it (surveyEvents) when it opens now."
+    )
+    async def create_survey(self, info: Info, input: CreateSurveyInput) -> SurveyPayload:
+        principal = require_authenticated(principal_of(info))
+        audience, errors = directory.parse_audience(
+            input.audience.everyone,
+            [(d.id, d.include_sub_departments) for d in input.audience.departments],
+            input.audience.group_ids,
+            input.audience.person_ids,
+        )
+        if audience is None:
+            return SurveyPayload(survey=None, errors=_errors(errors))
+        expansion = await directory.expand_audience(principal, audience)
+        if expansion.errors:
+            return SurveyPayload(survey=None, errors=_errors(expansion.errors))
+        outcome = await sync_to_async(actions.do_create_survey)(
+            principal,
+            {
+                "title": input.title,
+                "description": input.description,
+                "anonymous": input.anonymous,
+                "opens_at": input.opens_at,
+                "closes_at": input.closes_at,
+            },
+            [
+                {"kind": q.kind.value, "text": q.text, "required": q.required, "choices": q.choices}
+                for q in input.questions
+            ],
+            audience,
+            expansion.person_ids,
+        )
+        return _survey(outcome)
+
+    @strawberry.mutation(
+        description="Answer a survey (all answers at once); again to change them, until it "
+        "closes (then SURVEY_CLOSED)."
+    )
+    async def answer_survey(
+        self, info: Info, id: strawberry.ID, answers: list[SurveyAnswerInput]
+    ) -> SurveyPayload:
+        principal = require_authenticated(principal_of(info))
+        given: list[Mapping[str, Any]] = [
+            {
+                "question_id": a.question_id,
+                "choices": a.choices,
+                "text": a.text,
+                "number": a.number,
+                "date": a.date,
+            }
+            for a in answers
+        ]
+        return _survey(await sync_to_async(actions.do_answer_survey)(principal, id, given))
+
+    @strawberry.mutation(description="Close your survey now: no more answers or changes.")
+    async def close_survey(self, info: Info, id: strawberry.ID) -> SurveyPayload:
+        principal = require_authenticated(principal_of(info))
+        return _survey(await sync_to_async(actions.do_close_survey)(principal, id))
+
+
+@strawberry.type
+class Mutation(NoticeMutation, CirculationMutation, SurveyMutation):
     pass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import uuid
 from enum import Enum
 from typing import Any
 
@@ -12,12 +14,28 @@ from django.utils import timezone
 from graphql import GraphQLError
 from strawberry.types import Info
 
+from subgraphs.core import peers
 from subgraphs.core.graphql.context import context_of, principal_of
 from subgraphs.core.graphql.errors import Forbidden, require_authenticated
 from subgraphs.core.principal import Principal
-from subgraphs.notices.access import as_uuid, visible_circulations, visible_notices
-from subgraphs.notices.graphql.loaders import CirculationByIdLoader, NoticeByIdLoader
-from subgraphs.notices.graphql.types import CirculationType, NoticeCategoryType, NoticeType
+from subgraphs.notices import surveys
+from subgraphs.notices.access import (
+    access_survey_by_id,
+    as_uuid,
+    visible_circulations,
+    visible_notices,
+)
+from subgraphs.notices.graphql.loaders import (
+    CirculationByIdLoader,
+    NoticeByIdLoader,
+    SurveyByIdLoader,
+)
+from subgraphs.notices.graphql.types import (
+    CirculationType,
+    NoticeCategoryType,
+    NoticeType,
+    SurveyType,
+)
 from subgraphs.notices.models import (
     Circulation,
     CirculationRecipient,
@@ -25,6 +43,10 @@ from subgraphs.notices.models import (
     Notice,
     NoticeCategory,
     NoticeRecipient,
+    Survey,
+    SurveyAnswer,
+    SurveyQuestion,
+    SurveyRecipient,
 )
 
 MAX_PAGE = 200
@@ -188,6 +210,117 @@ class CirculationQuery:
         return await context_of(info).loader(CirculationByIdLoader).load(pk)  # type: ignore[return-value]
 
 
+@strawberry.enum(name="CsvEncoding")
+class CsvEncoding(Enum):
+    CP932 = strawberry.enum_value("cp932", description="Shift_JIS as Japanese Excel reads it.")
+    UTF8 = strawberry.enum_value("utf-8", description="UTF-8 with a BOM (Excel reads it too).")
+
+
+@strawberry.type(name="SurveyCsv")
+class SurveyCsv:
+    filename: str
+    encoding: str
+    content_base64: str = strawberry.field(description="The file's bytes, base64-encoded.")
+    lossy: bool = strawberry.field(
+        description="Some characters did not fit CP932 and show as ?: export as UTF8."
+    )
+
+
+def asked_surveys(
+    principal: Principal, include_closed: bool, first: int, offset: int
+) -> list[Survey]:
+    """Open surveys the principal was asked: unanswered first, then by closing time."""
+    now = timezone.now()
+    mine = SurveyRecipient.objects.for_principal(principal).filter(
+        person_id=principal.person_id, survey=OuterRef("pk")
+    )
+    rows = Survey.objects.for_principal(principal).filter(Exists(mine), opens_at__lte=now)
+    if not include_closed:
+        rows = rows.filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+    rows = rows.annotate(unanswered=Exists(mine.filter(answered_at__isnull=True))).order_by(
+        "-unanswered", F("closes_at").asc(nulls_last=True), "-opens_at", "id"
+    )
+    return list(rows[offset : offset + first])
+
+
+def owned_surveys(principal: Principal, first: int, offset: int) -> list[Survey]:
+    rows = Survey.objects.for_principal(principal).filter(owner_id=principal.person_id)
+    return list(rows.order_by("-created_at", "id")[offset : offset + first])
+
+
+def _survey_for_csv(
+    principal: Principal, survey_id: object
+) -> tuple[Survey, list[SurveyQuestion], list[SurveyAnswer]] | None:
+    survey = access_survey_by_id(principal, survey_id)
+    if survey is None or survey.owner_id != principal.person_id:
+        return None
+    questions = list(SurveyQuestion.objects.for_principal(principal).filter(survey=survey))
+    answers = list(SurveyAnswer.objects.for_principal(principal).filter(survey=survey))
+    return survey, questions, answers
+
+
+PEOPLE_NAMES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
+  ... on Person { id loginId name } } }"""
+
+
 @strawberry.type
-class Query(NoticeQuery, CirculationQuery):
+class SurveyQuery:
+    @strawberry.field(
+        description="Surveys you were asked to answer that are open (includeClosed: closed "
+        f"ones too), unanswered first, then closing soonest. At most {MAX_PAGE} at a time."
+    )
+    async def surveys(
+        self, info: Info, include_closed: bool = False, first: int = 50, offset: int = 0
+    ) -> list[SurveyType]:
+        principal = require_authenticated(principal_of(info))
+        _page(first, offset)
+        found = await sync_to_async(asked_surveys)(principal, include_closed, first, offset)
+        return found  # type: ignore[return-value]
+
+    @strawberry.field(description="Surveys you created, newest first.")
+    async def owned_surveys(self, info: Info, first: int = 50, offset: int = 0) -> list[SurveyType]:
+        principal = require_authenticated(principal_of(info))
+        _page(first, offset)
+        return await sync_to_async(owned_surveys)(principal, first, offset)  # type: ignore[return-value]
+
+    @strawberry.field(description="A survey you own or were asked (once open); null otherwise.")
+    async def survey(self, info: Info, id: strawberry.ID) -> SurveyType | None:
+        require_authenticated(principal_of(info))
+        pk = as_uuid(id)
+        if pk is None:
+            return None
+        return await context_of(info).loader(SurveyByIdLoader).load(pk)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Your survey's answers as CSV, one row per respondent (named surveys with "
+        "職員番号, 氏名 and 回答日時). Cells a spreadsheet would run as formulas start with '. "
+        "Null unless it is your survey."
+    )
+    async def survey_results_csv(
+        self, info: Info, id: strawberry.ID, encoding: CsvEncoding = CsvEncoding.CP932
+    ) -> SurveyCsv | None:
+        principal = require_authenticated(principal_of(info))
+        found = await sync_to_async(_survey_for_csv)(principal, id)
+        if found is None:
+            return None
+        survey, questions, answers = found
+        people: dict[uuid.UUID, tuple[str, str]] = {}
+        respondents = sorted({a.person_id for a in answers}, key=str)
+        if respondents and not survey.anonymous:
+            reps = [{"__typename": "Person", "id": str(p)} for p in respondents]
+            entities = await peers.ask_field("people", principal, PEOPLE_NAMES, {"reps": reps})
+            people = {
+                uuid.UUID(e["id"]): (e["loginId"], e["name"]) for e in entities if e is not None
+            }
+        made = surveys.results_csv(survey, questions, answers, people, encoding=str(encoding.value))
+        return SurveyCsv(
+            filename=made.filename,
+            encoding=made.encoding,
+            content_base64=base64.b64encode(made.content).decode(),
+            lossy=made.lossy,
+        )
+
+
+@strawberry.type
+class Query(NoticeQuery, CirculationQuery, SurveyQuery):
     pass

@@ -15,6 +15,7 @@ from subgraphs.notices.graphql.types import (
     NoticeType,
     OrganizationType,
     PersonType,
+    SurveyType,
 )
 
 FEDERATION_VERSION: Final = "2.11"
@@ -23,7 +24,7 @@ schema = SubgraphSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    types=[PersonType, OrganizationType, NoticeType, CirculationType],
+    types=[PersonType, OrganizationType, NoticeType, CirculationType, SurveyType],
     federation_version=FEDERATION_VERSION,
     extensions=subgraph_extensions(),
     scalar_overrides=SCALAR_OVERRIDES,

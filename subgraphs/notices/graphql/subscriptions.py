@@ -24,17 +24,21 @@ from subgraphs.notices.access import as_uuid, can_manage
 from subgraphs.notices.actions import (
     CIRCULATION_EVENT_TYPE,
     EVENT_TYPE,
+    SURVEY_EVENT_TYPE,
     CirculationKind,
     Kind,
+    SurveyKind,
     notices_group,
 )
 from subgraphs.notices.graphql.loaders import (
     CirculationByIdLoader,
     MyCirculationReceiptLoader,
     MyReceiptByNoticeLoader,
+    MySurveyReceiptLoader,
     NoticeByIdLoader,
+    SurveyByIdLoader,
 )
-from subgraphs.notices.graphql.types import CirculationType, NoticeType
+from subgraphs.notices.graphql.types import CirculationType, NoticeType, SurveyType
 from subgraphs.notices.models import Notice
 
 
@@ -136,6 +140,52 @@ async def circulation_events(
         )
 
 
+@strawberry.enum(name="SurveyEventKind")
+class SurveyEventKind(Enum):
+    OPENED = strawberry.enum_value(SurveyKind.OPENED, description="A survey for you opened.")
+    ANSWERED = strawberry.enum_value(
+        SurveyKind.ANSWERED, description="An answer to your survey: its results changed."
+    )
+    CLOSED = strawberry.enum_value(SurveyKind.CLOSED, description="Your survey was closed.")
+
+
+@strawberry.type(name="SurveyEvent", description="A hint: re-query results when it matters.")
+class SurveyEventType:
+    kind: SurveyEventKind
+    version: int
+    survey: SurveyType
+
+
+async def survey_events(principal: Principal) -> AsyncGenerator[SurveyEventType, None]:
+    """Events for the principal; each re-read with a context of its own, so an owner's
+    live results (``survey { results }``) are those of that moment."""
+    assert principal.tenant_id is not None
+    kinds = {k for k in vars(SurveyKind) if not k.startswith("_")}
+    shown: dict[uuid.UUID, int] = {}
+    async for event in group_messages(notices_group(principal.tenant_id)):
+        survey_id = as_uuid(event.get("survey_id"))
+        kind = event.get("kind")
+        if event.get("type") != SURVEY_EVENT_TYPE or survey_id is None or kind not in kinds:
+            continue
+        context = YuiContext(principal=principal)
+        listed = event.get("person_ids")
+        if isinstance(listed, list):
+            if str(principal.person_id) not in listed:
+                continue
+        elif await context.loader(MySurveyReceiptLoader).load(survey_id) is None:
+            continue
+        survey = await context.loader(SurveyByIdLoader).load(survey_id)
+        if survey is None or survey.version <= shown.get(survey_id, 0):
+            # Not visible, or a burst of answers whose results were shown already.
+            continue
+        shown[survey_id] = survey.version
+        yield SurveyEventType(
+            kind=SurveyEventKind(kind),
+            version=survey.version,
+            survey=survey,  # type: ignore[arg-type]
+        )
+
+
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
@@ -153,3 +203,11 @@ class Subscription:
     def circulation_events(self, info: Info) -> AsyncGenerator[CirculationEventType, None]:
         principal = require_authenticated(principal_of(info))
         return circulation_events(principal)
+
+    @strawberry.subscription(
+        description="Surveys for you as they open, and each answer to (or closing of) your "
+        "own: select `survey { results }` for live results. Events are hints."
+    )
+    def survey_events(self, info: Info) -> AsyncGenerator[SurveyEventType, None]:
+        principal = require_authenticated(principal_of(info))
+        return survey_events(principal)

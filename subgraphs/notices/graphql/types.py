@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 
 import strawberry
@@ -20,20 +21,27 @@ from strawberry.types import Info
 
 from subgraphs.core.graphql.context import YuiContext, context_of, principal_of
 from subgraphs.core.graphql.errors import require_authenticated
-from subgraphs.notices import directory
+from subgraphs.notices import directory, surveys
 from subgraphs.notices.access import as_uuid, can_manage, may_post
 from subgraphs.notices.graphql.loaders import (
+    AnswersBySurveyLoader,
     CirculationByIdLoader,
     CirculationCommentsLoader,
     CirculationRecipientsLoader,
+    MyAnswersBySurveyLoader,
     MyCirculationReceiptLoader,
     MyReceiptByNoticeLoader,
+    MySurveyReceiptLoader,
     MyWatchLoader,
     NoticeByIdLoader,
+    OpenSurveyCountByPersonLoader,
     PendingCirculationCountByPersonLoader,
+    QuestionsBySurveyLoader,
     ReadCountsByNoticeLoader,
     RecipientsByNoticeLoader,
     RemindersByNoticeLoader,
+    SurveyByIdLoader,
+    SurveyRecipientsLoader,
     UnreadNoticeCountByPersonLoader,
 )
 from subgraphs.notices.models import (
@@ -44,6 +52,9 @@ from subgraphs.notices.models import (
     NoticeCategory,
     NoticeRecipient,
     NoticeReminder,
+    Survey,
+    SurveyAnswer,
+    SurveyQuestion,
 )
 
 Importance = Notice.Importance
@@ -109,6 +120,17 @@ class PersonType:
         if pk is None or not (principal.is_tenant_admin or pk == principal.person_id):
             return None
         return await context_of(info).loader(PendingCirculationCountByPersonLoader).load(pk)
+
+    @strawberry.field(
+        description="Open surveys this person was asked and has not answered. Only for "
+        "yourself and for administrators; null for anyone else's."
+    )
+    async def open_survey_count(self, info: Info) -> int | None:
+        principal = require_authenticated(principal_of(info))
+        pk = as_uuid(self.id)
+        if pk is None or not (principal.is_tenant_admin or pk == principal.person_id):
+            return None
+        return await context_of(info).loader(OpenSurveyCountByPersonLoader).load(pk)
 
 
 @strawberry.federation.type(name="Organization", keys=["id"])
@@ -337,7 +359,8 @@ class NoticeErrorType:
     code: str = strawberry.field(
         description="REQUIRED, TOO_LONG, INVALID, NOT_FOUND, NOT_ALLOWED, NO_RECIPIENTS, "
         "TOO_MANY, END_BEFORE_START, NOT_AUTHOR, NOT_OPEN, EVERYONE_READ, DUPLICATE, "
-        "NOT_DRAFT, NOT_RECIPIENT, COMPLETED, EVERYONE_CONFIRMED ..."
+        "NOT_DRAFT, NOT_RECIPIENT, COMPLETED, EVERYONE_CONFIRMED, SURVEY_NOT_OPEN, "
+        "SURVEY_CLOSED ..."
     )
     message: str
     field: str | None = strawberry.field(description="The input field at fault, if one.")
@@ -493,3 +516,244 @@ def _audience(data: dict | None) -> AudienceType:
         group_ids=[strawberry.ID(str(g)) for g in audience.groups],
         persons=[_person(p) for p in audience.persons],
     )
+
+
+# --- surveys ----------------------------------------------------------------------------
+
+
+@strawberry.enum(name="SurveyQuestionKind")
+class SurveyQuestionKind(Enum):
+    SINGLE_CHOICE = strawberry.enum_value("SINGLE_CHOICE", description="単一選択")
+    MULTIPLE_CHOICE = strawberry.enum_value("MULTIPLE_CHOICE", description="複数選択")
+    TEXT = strawberry.enum_value("TEXT", description="自由記述")
+    NUMBER = strawberry.enum_value("NUMBER", description="数値")
+    DATE = strawberry.enum_value("DATE", description="日付")
+
+
+@strawberry.type(name="SurveyQuestion")
+class SurveyQuestionType:
+    @strawberry.field
+    def id(self, root: SurveyQuestion) -> strawberry.ID:
+        return strawberry.ID(str(root.id))
+
+    @strawberry.field(description="0 for the first question.")
+    def position(self, root: SurveyQuestion) -> int:
+        return root.position
+
+    @strawberry.field
+    def kind(self, root: SurveyQuestion) -> SurveyQuestionKind:
+        return SurveyQuestionKind(root.kind)
+
+    @strawberry.field
+    def text(self, root: SurveyQuestion) -> str:
+        return root.text
+
+    @strawberry.field
+    def required(self, root: SurveyQuestion) -> bool:
+        return root.required
+
+    @strawberry.field(description="The choices of a choice question, in order (else empty).")
+    def choices(self, root: SurveyQuestion) -> list[str]:
+        return list(root.choices or [])
+
+
+@strawberry.type(name="SurveyAnswer", description="Your answer to one question.")
+class SurveyAnswerType:
+    @strawberry.field
+    def question_id(self, root: SurveyAnswer) -> strawberry.ID:
+        return strawberry.ID(str(root.question_id))
+
+    @strawberry.field(description="Indexes of the chosen choices (choice questions).")
+    def choices(self, root: SurveyAnswer) -> list[int] | None:
+        return list(root.value) if isinstance(root.value, list) else None
+
+    @strawberry.field(description="The text (TEXT), the number as text (NUMBER) or the date.")
+    def text(self, root: SurveyAnswer) -> str | None:
+        return None if isinstance(root.value, list) else str(root.value)
+
+
+@strawberry.type(name="SurveyTextAnswer")
+class TextAnswerType:
+    text: str
+    person: PersonType | None = strawberry.field(description="Null for an anonymous survey.")
+
+
+@strawberry.type(name="SurveyChoiceCount")
+class ChoiceCountType:
+    choice: str
+    count: int
+
+
+@strawberry.type(name="SurveyDateCount")
+class DateCountType:
+    date: date
+    count: int
+
+
+@strawberry.type(name="SurveyQuestionResult", description="What one question's answers add up to.")
+class QuestionResultType:
+    question: SurveyQuestionType
+    answer_count: int
+    choice_counts: list[ChoiceCountType]
+    texts: list[TextAnswerType]
+    dates: list[DateCountType]
+    number_count: int
+    number_sum: str | None = strawberry.field(description="Decimal, as text (exact).")
+    number_min: str | None
+    number_max: str | None
+    number_average: str | None = strawberry.field(description="Rounded to 2 decimals.")
+
+
+def _result_type(result: surveys.QuestionResult) -> QuestionResultType:
+    numbers = result.numbers
+    total = sum(numbers, Decimal(0)) if numbers else None
+    return QuestionResultType(
+        question=result.question,  # type: ignore[arg-type]
+        answer_count=result.answer_count,
+        choice_counts=[
+            ChoiceCountType(choice=c, count=n)
+            for c, n in zip(result.question.choices or [], result.choice_counts, strict=False)
+        ],
+        texts=[
+            TextAnswerType(text=t, person=_person(p) if p is not None else None)
+            for p, t in result.texts
+        ],
+        dates=[
+            DateCountType(date=date.fromisoformat(d), count=n)
+            for d, n in sorted(result.dates.items())
+        ],
+        number_count=len(numbers),
+        number_sum=str(total) if total is not None else None,
+        number_min=str(min(numbers)) if numbers else None,
+        number_max=str(max(numbers)) if numbers else None,
+        number_average=(
+            str((total / len(numbers)).quantize(Decimal("0.01"))) if total is not None else None
+        ),
+    )
+
+
+@strawberry.enum(name="SurveyStatus")
+class SurveyStatus(Enum):
+    SCHEDULED = strawberry.enum_value("SCHEDULED", description="公開前: only its owner sees it.")
+    OPEN = strawberry.enum_value("OPEN", description="回答受付中")
+    CLOSED = strawberry.enum_value("CLOSED", description="締切")
+
+
+def survey_status(survey: Survey) -> SurveyStatus:
+    now = timezone.now()
+    if survey.opens_at > now:
+        return SurveyStatus.SCHEDULED
+    if survey.closes_at is not None and survey.closes_at <= now:
+        return SurveyStatus.CLOSED
+    return SurveyStatus.OPEN
+
+
+def _is_owner(info: Info, root: Survey) -> bool:
+    return principal_of(info).person_id == root.owner_id
+
+
+@strawberry.federation.type(name="Survey", keys=["id"], description="アンケート")
+class SurveyType:
+    @classmethod
+    def is_type_of(cls, obj: object, info: Info) -> bool:
+        return isinstance(obj, cls | Survey)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Survey | None:
+        require_authenticated(principal_of(info))
+        pk = as_uuid(id)
+        if pk is None:
+            return None
+        return await context_of(info).loader(SurveyByIdLoader).load(pk)
+
+    @strawberry.field
+    def id(self, root: Survey) -> strawberry.ID:
+        return strawberry.ID(str(root.id))
+
+    @strawberry.field
+    def title(self, root: Survey) -> str:
+        return root.title
+
+    @strawberry.field(description="Sanitised HTML.")
+    def description(self, root: Survey) -> str:
+        return root.description
+
+    @strawberry.field(description="Whether the owner is kept from knowing who answered what.")
+    def anonymous(self, root: Survey) -> bool:
+        return root.anonymous
+
+    @strawberry.field
+    def owner(self, root: Survey) -> PersonType:
+        return _person(root.owner_id)
+
+    @strawberry.field
+    def opens_at(self, root: Survey) -> datetime:
+        return root.opens_at
+
+    @strawberry.field
+    def closes_at(self, root: Survey) -> datetime | None:
+        return root.closes_at
+
+    @strawberry.field
+    def status(self, root: Survey) -> SurveyStatus:
+        return survey_status(root)
+
+    @strawberry.field(description="One more with every answer: live results follow it.")
+    def version(self, root: Survey) -> int:
+        return root.version
+
+    @strawberry.field
+    def audience(self, root: Survey) -> AudienceType:
+        return _audience(root.audience)
+
+    @strawberry.field
+    def is_owner(self, info: Info, root: Survey) -> bool:
+        return _is_owner(info, root)
+
+    @strawberry.field
+    async def questions(self, info: Info, root: Survey) -> list[SurveyQuestionType]:
+        return await context_of(info).loader(QuestionsBySurveyLoader).load(root.id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Whether you were asked to answer it.")
+    async def is_recipient(self, info: Info, root: Survey) -> bool:
+        return await context_of(info).loader(MySurveyReceiptLoader).load(root.id) is not None
+
+    @strawberry.field(description="When you last answered; null if not yet.")
+    async def my_answered_at(self, info: Info, root: Survey) -> datetime | None:
+        receipt = await context_of(info).loader(MySurveyReceiptLoader).load(root.id)
+        return receipt.answered_at if receipt else None
+
+    @strawberry.field(description="Your answers, to show and change until it closes.")
+    async def my_answers(self, info: Info, root: Survey) -> list[SurveyAnswerType]:
+        return await context_of(info).loader(MyAnswersBySurveyLoader).load(root.id)  # type: ignore[return-value]
+
+    @strawberry.field(description="How many were asked (owner only).")
+    async def recipient_count(self, info: Info, root: Survey) -> int | None:
+        if not _is_owner(info, root):
+            return None
+        return len(await context_of(info).loader(SurveyRecipientsLoader).load(root.id))
+
+    @strawberry.field(description="How many have answered (owner only).")
+    async def respondent_count(self, info: Info, root: Survey) -> int | None:
+        if not _is_owner(info, root):
+            return None
+        rows = await context_of(info).loader(SurveyRecipientsLoader).load(root.id)
+        return sum(1 for r in rows if r.answered_at is not None)
+
+    @strawberry.field(
+        description="Who has not answered yet (owner of a named survey; null otherwise)."
+    )
+    async def non_respondents(self, info: Info, root: Survey) -> list[PersonType] | None:
+        if not _is_owner(info, root) or root.anonymous:
+            return None
+        rows = await context_of(info).loader(SurveyRecipientsLoader).load(root.id)
+        return [_person(r.person_id) for r in rows if r.answered_at is None]
+
+    @strawberry.field(description="The answers aggregated per question (owner only).")
+    async def results(self, info: Info, root: Survey) -> list[QuestionResultType] | None:
+        if not _is_owner(info, root):
+            return None
+        context = context_of(info)
+        questions = await context.loader(QuestionsBySurveyLoader).load(root.id)
+        answers = await context.loader(AnswersBySurveyLoader).load(root.id)
+        return [_result_type(r) for r in surveys.results_of(root, questions, answers)]
