@@ -453,12 +453,18 @@ class _PlanRun:
                     continue
                 child_type, lists = _unwrap(self.field_type(type_name, sel.name))
                 child_path = path + (sel.key,) + (LIST,) * lists
-                child_provided = self._provided_below(
-                    graph, type_name, sel, provided, child_type.name
-                )
+                # The field's type in this subgraph (@join__field(type:)) may be narrower
+                # than the API's (Book where the API says Media): plan for what it returns
+                # there, so no type condition the subgraph does not know is sent.
+                in_graph = self._type_in_graph(type_name, sel.name, graph) or child_type.name
+                child_provided = self._provided_below(graph, type_name, sel, provided, in_graph)
                 child = self.plan_object(
-                    graph, child_type.name, sel.selections, child_path, fetch, child_provided
+                    graph, in_graph, sel.selections, child_path, fetch, child_provided
                 )
+                if in_graph != child_type.name and not any(
+                    isinstance(c, Field) and c.name == "__typename" for c in child
+                ):
+                    child.insert(0, Field(name="__typename", internal=True))
                 local.append(sel.copy(selections=child))
             else:
                 remote.append(sel)
@@ -502,6 +508,14 @@ class _PlanRun:
                 ):
                     found.append((other, iface))
         return found
+
+    def _type_in_graph(self, type_name: str, name: str, graph: str) -> str | None:
+        """The named type ``type_name.name`` has in ``graph`` when it differs there."""
+        entry = self._field_entry(type_name, name, graph)
+        if entry is None or not entry.type:
+            return None
+        named = entry.type.strip("[]! ")
+        return named if named in self.sg.types else None
 
     def _has_requires(self, type_name: str, name: str, graph: str) -> bool:
         entry = self._field_entry(type_name, name, graph)
