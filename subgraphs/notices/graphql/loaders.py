@@ -314,7 +314,8 @@ class MyAnswersBySurveyLoader(DataLoader[uuid.UUID, list[SurveyAnswer]]):
             rows = SurveyAnswer.objects.for_principal(principal).filter(
                 person_id=principal.person_id, survey_id__in=set(keys)
             )
-            return _grouped(rows.select_related("question"), "survey_id", keys)
+            rows = rows.select_related("question").order_by("survey_id", "question__position")
+            return _grouped(rows, "survey_id", keys)
 
         super().__init__(load_fn=sync_to_async(batch))
 
