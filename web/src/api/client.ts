@@ -94,6 +94,21 @@ function writePresence(presence: PresenceLike | null | undefined, cache: Cache):
   cache.writeFragment(PersonPresence, data as Parameters<typeof cache.writeFragment>[1]);
 }
 
+/** Add an entity to a list field of the query root, when that list is cached at all. */
+function appendToRootList(
+  cache: Cache,
+  field: string,
+  typename: string,
+  entity: { id: string } | null | undefined,
+): void {
+  if (!entity) return;
+  const key = cache.keyOfEntity({ __typename: typename, id: entity.id });
+  const list: unknown = cache.resolve("Query", field);
+  if (!key || !Array.isArray(list) || list.includes(key)) return;
+  const keys: string[] = [...(list as string[]), key];
+  cache.link("Query", field, keys);
+}
+
 /** The normalised cache: how Yui's types are keyed and what events and mutations write. */
 export function yuiCacheExchange() {
   return cacheExchange({
@@ -102,12 +117,28 @@ export function yuiCacheExchange() {
       Presence: embedded,
       Occurrence: embedded,
       Holiday: embedded,
+      // The directory's search page and today's free/busy (directory feature).
+      PersonConnection: embedded,
+      PersonEdge: embedded,
+      PageInfo: embedded,
+      PersonFreeBusy: embedded,
+      TimeInterval: embedded,
     },
     updates: {
       Mutation: {
         setMyPresence(result, _args, cache) {
           const payload = result.setMyPresence as { presence?: PresenceLike | null } | null;
           writePresence(payload?.presence, cache);
+        },
+        // A new token or feed joins the settings' lists; revoking returns the entity with
+        // revokedAt set, which the cache applies by its ID without help (settings feature).
+        createAccessToken(result, _args, cache) {
+          const payload = result.createAccessToken as { accessToken?: { id: string } | null };
+          appendToRootList(cache, "accessTokens", "AccessToken", payload?.accessToken);
+        },
+        createCalendarFeed(result, _args, cache) {
+          const payload = result.createCalendarFeed as { feed?: { id: string } | null };
+          appendToRootList(cache, "calendarFeeds", "CalendarFeed", payload?.feed);
         },
       },
       Subscription: {

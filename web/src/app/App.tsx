@@ -3,8 +3,10 @@ import { Provider } from "urql";
 import { createYuiClient, type YuiClient } from "../api/client";
 import { LoginPage } from "../features/auth/LoginPage";
 import { signOut } from "../features/auth/session";
+import { DirectoryPage } from "../features/directory/DirectoryPage";
 import { ComingSoon, NotFound } from "../features/placeholder/ComingSoon";
 import { PortalPage } from "../features/portal/PortalPage";
+import { SettingsPage } from "../features/settings/SettingsPage";
 import { useI18n } from "../i18n/language";
 import { LanguageSelect } from "../ui/LanguageSelect";
 import { AppShell, NAVIGATION } from "./AppShell";
@@ -48,6 +50,10 @@ export function App() {
       <AppShell onSignOut={onSignOut}>
         {path === "/" ? (
           <PortalPage onSignedOut={toLogin} />
+        ) : path === "/directory" ? (
+          <DirectoryPage onSignedOut={toLogin} />
+        ) : path === "/settings" ? (
+          <SettingsPage onSignedOut={toLogin} />
         ) : section ? (
           <ComingSoon screen={t(section.label)} />
         ) : (
