@@ -31,6 +31,7 @@ import contextlib
 import os
 import random
 import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -355,6 +356,8 @@ class Results:
         body = response.json()
         if response.status_code != 200:
             code = body.get("error") or _codes(body)
+            if "retry-after" in response.headers:
+                code += " (Retry-After)"
             self.errors[f"{step}: HTTP {response.status_code} {code}"] += 1
             return None
         if isinstance(body, dict) and body.get("errors"):
@@ -511,6 +514,23 @@ def yui_serve(env: dict[str, str], log_path: Path, workers: int) -> Iterator[tup
             process.wait(timeout=10)
 
 
+def profiler(folder: str | None, pid: int, rate: float, seconds: float) -> Any:
+    """py-spy sampling the server (and its workers) while one rate runs: collapsed stacks
+    per thread in ``FOLDER/rate-R.txt`` (flamegraph.pl or speedscope read them)."""
+    if folder is None:
+        return None
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    out = Path(folder) / f"rate-{rate:g}.txt"
+    beside = Path(sys.executable).parent / "py-spy"
+    spy = str(beside) if beside.exists() else "py-spy"
+    command = [
+        *(spy, "record", "--pid", str(pid), "--subprocesses", "--threads", "--idle"),
+        *("--format", "raw", "--duration", str(int(seconds)), "--rate", "50"),
+        *("--output", str(out)),
+    ]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--towns", type=int, default=3)
@@ -519,9 +539,15 @@ def main() -> None:
     parser.add_argument("--rates", default="2,5,10", help="users arriving per second, each run")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long each rate runs")
     parser.add_argument("--workers", type=int, default=1, help="`yui serve --workers`")
+    parser.add_argument("--db-threads", default=None, help="YUI_DB_THREADS of the server")
     parser.add_argument("--database-url", default=None, help="postgres://USER@HOST:PORT")
     parser.add_argument("--redis-url", default=None, help="redis://HOST:PORT/DB")
     parser.add_argument("--seed", type=int, default=20260401)
+    parser.add_argument(
+        "--profile",
+        default=None,
+        help="a folder: py-spy (pip install py-spy) samples the server at each rate into it",
+    )
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",") if r.strip()]
     rng = random.Random(args.seed)  # noqa: S311 - generated data, not secrets
@@ -530,6 +556,8 @@ def main() -> None:
         directory = Path(tmp)
         with throwaway_database(args.database_url, directory) as database_url:
             env = bench_environment(directory, database_url)
+            if args.db_threads is not None:
+                env["YUI_DB_THREADS"] = args.db_threads
             if args.redis_url:
                 env["YUI_REDIS_URL"] = args.redis_url
                 env["YUI_CACHE_PREFIX"] = f"morning-{os.getpid()}"
@@ -549,12 +577,16 @@ def main() -> None:
 
             connections.close_all()
             with yui_serve(env, directory / "serve.log", args.workers) as (url, pid):
-                print(f"yui serve --workers {args.workers} at {url}")
+                threads = env.get("YUI_DB_THREADS", "default")
+                print(f"yui serve --workers {args.workers} at {url} (YUI_DB_THREADS {threads})")
                 for rate in rates:
                     pids = server_pids(pid)
                     cores_before, server_before = core_times(), process_cpu(pids)
                     client_before, wall = time.process_time(), time.perf_counter()
+                    spy = profiler(args.profile, pid, rate, args.seconds)
                     results = asyncio.run(arrivals(url, data, rate, args.seconds, rng))
+                    if spy is not None:
+                        spy.wait(timeout=args.seconds + 30)
                     wall = time.perf_counter() - wall
                     cores_after = core_times()
                     cores = [
@@ -566,8 +598,10 @@ def main() -> None:
                     print(table(rate, results, cores, server, client), flush=True)
                     time.sleep(2)
             log = (directory / "serve.log").read_text(errors="replace")
-            if "Traceback" in log or "database is locked" in log:
-                print("\nserver log (tail):\n" + "\n".join(log.splitlines()[-30:]))
+            noted = [line for line in log.splitlines() if "ERROR" in line or "locked" in line]
+            if noted:
+                print(f"\nserver log: {len(noted)} error lines, the last ones:")
+                print("\n".join(noted[-8:]))
             print(f"\n{load_average()}; {datetime.now(TOKYO):%Y-%m-%d %H:%M} JST")
 
 
