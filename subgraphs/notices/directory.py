@@ -217,3 +217,17 @@ async def department_ids_of(principal: Principal) -> frozenset[uuid.UUID]:
     me = (await peers.ask("people", principal, MY_DEPARTMENTS)).get("me") or {}
     found = [me.get("department"), *(me.get("additionalDepartments") or [])]
     return frozenset(uuid.UUID(d["id"]) for d in found if d)
+
+
+async def unknown_departments(principal: Principal, ids: Sequence[object]) -> list[str]:
+    """Those of ``ids`` that are no department of the principal's municipality."""
+    wanted = [str(i) for i in dict.fromkeys(ids)][: MAX_DIRECTORY_IDS + 1]
+    if not wanted:
+        return []
+    if any(as_uuid(i) is None for i in wanted):
+        return [i for i in wanted if as_uuid(i) is None]
+    declared = ", ".join(f"$d{i}: ID!" for i in range(len(wanted)))
+    fields = " ".join(f"d{i}: organization(id: $d{i}) {{ id }}" for i in range(len(wanted)))
+    variables = {f"d{i}": pk for i, pk in enumerate(wanted)}
+    found = await peers.ask("people", principal, f"query({declared}) {{ {fields} }}", variables)
+    return [pk for i, pk in enumerate(wanted) if found.get(f"d{i}") is None]

@@ -97,6 +97,24 @@ def test_who_may_post_follows_the_category(okawa):
     ]
 
 
+def test_a_category_names_only_departments_of_its_municipality(okawa, kanda):
+    query = """mutation($input: CreateNoticeCategoryInput!) { createNoticeCategory(input: $input) {
+      category { id } errors { code field } } }"""
+    admin = notices_api(okawa, "admin")
+    for bad in (str(kanda.orgs["soumu"].id), "not-an-id"):
+        payload = admin.data(query, {"input": {"name": "x", "posterDepartmentIds": [bad]}})
+        assert payload["createNoticeCategory"] == {
+            "category": None,
+            "errors": [{"code": "NOT_FOUND", "field": "posterDepartmentIds"}],
+        }
+    payload = admin.data(
+        query, {"input": {"name": "人事", "posterDepartmentIds": [str(okawa.orgs["jinji"].id)]}}
+    )
+    assert payload["createNoticeCategory"]["errors"] == []
+    payload = admin.data(query, {"input": {"name": "人事"}})
+    assert payload["createNoticeCategory"]["errors"] == [{"code": "DUPLICATE", "field": "name"}]
+
+
 def test_only_administrators_create_categories(okawa):
     result = notices_api(okawa, "shuji")(
         'mutation { createNoticeCategory(input: {name: "x"}) { category { id } } }'

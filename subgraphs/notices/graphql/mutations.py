@@ -66,6 +66,15 @@ class NoticeMutation:
         self, info: Info, input: CreateNoticeCategoryInput
     ) -> NoticeCategoryPayload:
         principal = require_tenant_admin(principal_of(info))
+        if len(input.poster_department_ids) > directory.MAX_DIRECTORY_IDS:
+            message = f"Give at most {directory.MAX_DIRECTORY_IDS} departments."
+            error = NoticeErrorType(code="TOO_MANY", message=message, field="posterDepartmentIds")
+            return NoticeCategoryPayload(category=None, errors=[error])
+        unknown = await directory.unknown_departments(principal, input.poster_department_ids)
+        if unknown:
+            message = f"No department {unknown[0]} in your municipality."
+            error = NoticeErrorType(code="NOT_FOUND", message=message, field="posterDepartmentIds")
+            return NoticeCategoryPayload(category=None, errors=[error])
         outcome = await sync_to_async(actions.do_create_category)(
             principal,
             {
