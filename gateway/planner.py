@@ -12,6 +12,12 @@ The planner chooses greedily: stay in the current subgraph when it can resolve a
 (honouring @provides, also for key fields that are @external there), else jump to the
 subgraph that resolves most of the remaining fields with a key the current data can supply.
 
+Root fields several subgraphs serve (@shareable) go to one that can plan the whole
+selection (found by a dry run); when none can (a type without a key whose fields are
+split between them), the field is asked of several, each for its part, and the answers
+merge. A field is planned for the type it has in the subgraph asked (@join__field(type:)),
+which may be narrower than the API's.
+
 @requires: a field is resolved in a fetch only when that fetch can carry its required
 fields (the subgraph resolves them itself, or the fetch is the entity fetch whose
 representations hold them). Otherwise it gets an entity fetch of its own -- back into the
@@ -186,12 +192,12 @@ class Planner:
             operation=operation, fetches=[], root_selections=root_selections, root_type=root_type
         )
         fields = run.flatten(root_selections, root_type)
-        remote: list[Field] = []
+        remote: list[Field | Fragment] = []
         for sel in fields:
             if isinstance(sel, Field) and sel.name in {"__schema", "__type", "__typename"}:
                 plan.local_root_fields.append(sel)
             else:
-                remote.append(sel)  # type: ignore[arg-type]
+                remote.append(sel)
         if operation == "mutation":
             run.plan_mutation_roots(root_type, remote)
         else:
@@ -221,31 +227,93 @@ class _PlanRun:
 
     # --- roots ---------------------------------------------------------------------------
 
-    def _root_graphs(self, root_type: str, sel: Field) -> list[str]:
-        graphs = self.sg.field_graphs(root_type, sel.name)
+    def _root_graphs(self, root_type: str, sel: Field | Fragment) -> list[str]:
+        field_ = _root_field_of(sel)
+        if field_.name == "__typename":
+            return list(self.sg.graphs)
+        graphs = self.sg.field_graphs(root_type, field_.name)
         if not graphs:
-            raise PlanningError(f"no subgraph resolves {root_type}.{sel.name}")
+            raise PlanningError(f"no subgraph resolves {root_type}.{field_.name}")
         return graphs
 
-    def plan_query_roots(self, root_type: str, fields: list[Field]) -> None:
-        remaining = list(fields)
+    def _root_units(self, sel: Field | Fragment) -> list[Field | Fragment]:
+        """A selection as units of one field each: a fragment (``... @include(if: $x)
+        { a b }``) becomes one such fragment around each field, so each can go to its own
+        subgraph with the condition (and type condition) kept."""
+        if isinstance(sel, Field):
+            return [sel]
+        units: list[Field | Fragment] = []
+        for inner in sel.selections:
+            for unit in self._root_units(inner):
+                units.append(
+                    Fragment(
+                        type_condition=sel.type_condition,
+                        directives=sel.directives,
+                        directives_text=sel.directives_text,
+                        variables=sel.variables,
+                        selections=[unit],
+                    )
+                )
+        return units
+
+    def _can_plan(self, graph: str, root_type: str, sel: Field | Fragment) -> bool:
+        """Whether ``sel`` can be planned from a root fetch to ``graph`` (a dry run)."""
+        trial = _PlanRun(self.planner, self.operation)
+        fetch = trial.new_fetch(graph=graph, kind="root", operation=self.operation)
+        try:
+            trial.plan_object(graph, root_type, [sel], (), fetch, None)
+        except PlanningError:
+            return False
+        return True
+
+    def _shared_root(
+        self, root_type: str, sel: Field | Fragment, graphs: list[str]
+    ) -> list[tuple[Field | Fragment, list[str]]]:
+        """A root field several subgraphs serve (@shareable), with the subgraphs it can be
+        planned from. When none can answer the whole selection on its own (fields of a
+        type without a key that only some have), the selection is split between them: the
+        field is asked of several subgraphs, each for the part it can answer, and the
+        answers merge (as Apollo's planner does)."""
+        able = [g for g in graphs if self._can_plan(g, root_type, sel)]
+        if able:
+            return [(sel, able)]
+        field_ = _root_field_of(sel)
+        if not field_.selections:
+            return [(sel, graphs)]
+        parts: dict[str, list[Field | Fragment]] = {}
+        for child in [unit for item in field_.selections for unit in self._root_units(item)]:
+            part = _with_root_children(sel, [child])
+            graph = next((g for g in graphs if self._can_plan(g, root_type, part)), None)
+            if graph is None:
+                return [(sel, graphs)]  # not answerable at all: planning says why
+            parts.setdefault(graph, []).append(child)
+        return [(_with_root_children(sel, children), [g]) for g, children in parts.items()]
+
+    def plan_query_roots(self, root_type: str, fields: list[Field | Fragment]) -> None:
+        remaining: list[tuple[Field | Fragment, list[str]]] = []
+        for sel in fields:
+            for unit in self._root_units(sel):
+                graphs = self._root_graphs(root_type, unit)
+                if len(graphs) > 1 and _root_field_of(unit).selections:
+                    remaining.extend(self._shared_root(root_type, unit, graphs))
+                else:
+                    remaining.append((unit, graphs))
+        order = list(self.sg.graphs)
         while remaining:
             coverage: dict[str, int] = {}
-            for sel in remaining:
-                for graph in self._root_graphs(root_type, sel):
+            for _, graphs in remaining:
+                for graph in graphs:
                     coverage[graph] = coverage.get(graph, 0) + 1
-            order = list(self.sg.graphs)
             graph = max(coverage, key=lambda g: (coverage[g], -order.index(g)))
-            chosen: list[Field | Fragment] = [
-                s for s in remaining if graph in self._root_graphs(root_type, s)
-            ]
+            chosen: list[Field | Fragment] = [s for s, graphs in remaining if graph in graphs]
             fetch = self.new_fetch(graph=graph, kind="root", operation=self.operation)
             fetch.selections = self.plan_object(graph, root_type, chosen, (), fetch, None)
-            remaining = [s for s in remaining if s not in chosen]
+            remaining = [(s, graphs) for s, graphs in remaining if graph not in graphs]
 
-    def plan_mutation_roots(self, root_type: str, fields: list[Field]) -> None:
+    def plan_mutation_roots(self, root_type: str, fields: list[Field | Fragment]) -> None:
         previous: Fetch | None = None
-        for sel in fields:
+        units = [unit for sel in fields for unit in self._root_units(sel)]
+        for sel in units:
             graphs = self._root_graphs(root_type, sel)
             if previous is not None and previous.graph in graphs and self.fetches[-1] is previous:
                 # Consecutive fields of one subgraph go in one request (it runs them in order).
@@ -953,6 +1021,28 @@ def _waits_for(fetch: Fetch, other: Fetch) -> bool:
         seen.add(current.id)
         pending.extend(current.depends)
     return False
+
+
+def _root_field_of(sel: Field | Fragment) -> Field:
+    """The root field inside a root unit (see ``_PlanRun._root_units``)."""
+    while isinstance(sel, Fragment):
+        sel = sel.selections[0]
+    return sel
+
+
+def _with_root_children(
+    sel: Field | Fragment, children: list[Field | Fragment]
+) -> Field | Fragment:
+    """A root unit with its root field's selections replaced by ``children``."""
+    if isinstance(sel, Field):
+        return sel.copy(selections=list(children))
+    return Fragment(
+        type_condition=sel.type_condition,
+        directives=sel.directives,
+        directives_text=sel.directives_text,
+        variables=sel.variables,
+        selections=[_with_root_children(sel.selections[0], children)],
+    )
 
 
 def _names(selections: list[Field | Fragment]) -> frozenset[str]:

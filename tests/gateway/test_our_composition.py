@@ -16,7 +16,7 @@ from tests.gateway.fixtures.suites import SUITES, subgraph_sdl
 
 # `shop` is not here: our composition refuses its `inventory` subgraph, whose Query type
 # has no fields of its own (Apollo accepts it) -- left for later.
-SUITES_WE_COMPOSE = ["abstract", "external_keys", "requires", "return_types"]
+SUITES_WE_COMPOSE = ["abstract", "external_keys", "requires", "return_types", "shared_root"]
 
 _GATEWAYS: dict[str, Gateway] = {}
 
