@@ -6,6 +6,7 @@ import { signOut } from "../features/auth/session";
 import { DirectoryPage } from "../features/directory/DirectoryPage";
 import { ComingSoon, NotFound } from "../features/placeholder/ComingSoon";
 import { PortalPage } from "../features/portal/PortalPage";
+import { SchedulePage } from "../features/schedule/SchedulePage";
 import { SettingsPage } from "../features/settings/SettingsPage";
 import { useI18n } from "../i18n/language";
 import { LanguageSelect } from "../ui/LanguageSelect";
@@ -50,6 +51,8 @@ export function App() {
       <AppShell onSignOut={onSignOut}>
         {path === "/" ? (
           <PortalPage onSignedOut={toLogin} />
+        ) : path === "/schedule" ? (
+          <SchedulePage onSignedOut={toLogin} />
         ) : path === "/directory" ? (
           <DirectoryPage onSignedOut={toLogin} />
         ) : path === "/settings" ? (

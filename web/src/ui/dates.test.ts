@@ -40,3 +40,20 @@ describe("dates in Japan time", () => {
     expect(todayAndWeek(new Date("2026-12-06T12:00:00+09:00")).days[0]).toBe("2026-11-30");
   });
 });
+
+describe("和暦", () => {
+  it("writes the Japanese era next to a date", async () => {
+    const { formatWareki } = await import("./dates");
+    expect(formatWareki("2026-12-03")).toBe("令和8年12月3日");
+    expect(formatWareki("2019-05-01")).toBe("令和元年5月1日");
+    expect(formatWareki("2019-04-30")).toBe("平成31年4月30日");
+    // The Japan-time day of an instant: 16:00 UTC on 31 December is New Year's Day in Japan.
+    expect(formatWareki("2026-12-31T16:00:00Z")).toBe("令和9年1月1日");
+  });
+
+  it("converts between Japan-time wall clock and the API's date-times", async () => {
+    const { japanDateTime, japanTime } = await import("./dates");
+    expect(japanDateTime("2026-12-03", "09:30")).toBe("2026-12-03T09:30:00+09:00");
+    expect(japanTime(new Date("2026-12-03T00:30:00Z"))).toBe("09:30");
+  });
+});

@@ -94,3 +94,36 @@ export function todayAndWeek(now: Date): {
     week: { start: japanMidnight(monday), end: japanMidnight(addDays(monday, 7)) },
   };
 }
+
+const wareki = new Map<Language, Intl.DateTimeFormat>();
+/**
+ * The date in the Japanese era calendar (和暦), e.g. 令和8年12月3日, 令和元年5月1日: forms show it
+ * next to a date input, as municipal paperwork is dated that way. The era names come from
+ * the browser's calendar data (ICU), so a new era needs no release of Yui.
+ */
+export function formatWareki(value: string | Date, language: Language = "ja"): string {
+  let formatter = wareki.get(language);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat(
+      language === "ja" ? "ja-JP-u-ca-japanese" : "en-GB-u-ca-japanese",
+      { era: "long", year: "numeric", month: "long", day: "numeric", timeZone: TIME_ZONE },
+    );
+    wareki.set(language, formatter);
+  }
+  return formatter.format(toInstant(value));
+}
+
+/** The Japan-time wall clock of an instant as HH:MM (for a time input). */
+export function japanTime(instant: Date): string {
+  return new Intl.DateTimeFormat("en-GB", {
+    timeZone: TIME_ZONE,
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).format(instant);
+}
+
+/** A Japan-time date and HH:MM as the API's DateTime (with offset). */
+export function japanDateTime(date: string, time: string): string {
+  return `${date}T${time}:00${JST_OFFSET}`;
+}
