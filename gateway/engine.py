@@ -67,9 +67,10 @@ class GatewayResponse:
 class _RequestError(Exception):
     errors: list[dict[str, Any]]
     operation_type: str | None = None
-    # A bug of the gateway rather than a fault of the request: answered with data: null
-    # and status 200 like an execution error, not as a request error (400).
-    internal: bool = False
+    # Not a fault of the request's form: a bug of the gateway, or an operation the
+    # subgraphs cannot serve (planning refused it, so nothing of it ran). Answered with
+    # data: null and status 200 like an execution error, not as a request error (400).
+    data_null: bool = False
 
 
 def _error(message: str, code: str, **extra: Any) -> dict[str, Any]:
@@ -249,13 +250,15 @@ class Gateway:
             plan = self.planner.plan(document, operation_name, selections, op_type)
         except PlanningError as exc:
             raise _RequestError(
-                [_error(f"Cannot plan this operation: {exc}", "QUERY_PLANNING_FAILED")], op_type
+                [_error(f"Cannot plan this operation: {exc}", "QUERY_PLANNING_FAILED")],
+                op_type,
+                data_null=True,
             ) from exc
         except Exception as exc:  # a planner bug (RecursionError included): never a 500
             # Cached like any refusal: planning is deterministic, so a retry would fail
             # the same way; the reference stays that of the one logged traceback.
             error = internal_error(exc, text or print_ast(document), "Planning")
-            raise _RequestError([error], op_type, internal=True) from None
+            raise _RequestError([error], op_type, data_null=True) from None
         introspection = None
         if plan.local_root_fields and any(f.name != "__typename" for f in plan.local_root_fields):
             introspection = parse(introspection_document(plan.local_root_fields, operation))
@@ -352,7 +355,7 @@ class Gateway:
                 )
             raw_variables = self.coerce_variables(prepared, variables)
         except _RequestError as exc:
-            if exc.internal:
+            if exc.data_null:
                 return GatewayResponse(
                     {"errors": exc.errors, "data": None}, operation_type=exc.operation_type
                 )

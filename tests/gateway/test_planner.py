@@ -134,3 +134,6 @@ async def test_a_key_that_cannot_be_supplied_is_refused_at_planning_not_recursed
     result = await gateway.execute("{ providedRandomUser { nickname } }")
     [error] = result.payload["errors"]
     assert error["extensions"]["code"] == "QUERY_PLANNING_FAILED"
+    # Refused at planning: nothing of it ran, and the response says so with data: null.
+    assert result.payload["data"] is None
+    assert not result.request_error
