@@ -244,6 +244,43 @@ def test_department_week_meeting_with_room_live_moves_and_conflict(
     dialog.get_by_role("button", name="閉じる").click()
     expect(dialog).to_be_hidden()
 
+    # A series asks what a change is for: the third Tuesday alone gets its own title ...
+    page.get_by_role("button", name="次の週").click()
+    expect(page.locator("table.week-grid thead")).to_contain_text(f"{third.month}/{third.day}")
+    my_row.get_by_role("button", name=re.compile(re.escape(title))).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("radio", name="この予定のみ")).to_be_checked()
+    dialog.get_by_label("件名").fill(f"{title} 拡大版")
+    dialog.get_by_role("button", name="保存").click()
+    expect(dialog).to_be_hidden()
+    expect(
+        my_row.get_by_role("button", name=re.compile(re.escape(f"{title} 拡大版")))
+    ).to_have_count(1)
+    # ... and deleting "this and following" from the fourth Tuesday ends the series before it.
+    page.get_by_role("button", name="次の週").click()
+    fourth = tuesday + timedelta(days=21)
+    expect(page.locator("table.week-grid thead")).to_contain_text(f"{fourth.month}/{fourth.day}")
+    my_row.get_by_role("button", name=re.compile(re.escape(title))).click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("radio", name="これ以降の予定").check()
+    dialog.get_by_role("button", name="削除").click()
+    expect(dialog).to_be_hidden()
+    expect(my_row.get_by_role("button", name=re.compile(re.escape(title)))).to_have_count(0)
+    titles = [
+        o["title"]
+        for o in _gateway(
+            me_api,
+            "query($id: ID!, $s: DateTime!, $e: DateTime!) { event(id: $id) {"
+            " occurrences(start: $s, end: $e) { title } } }",
+            {
+                "id": event_id,
+                "s": f"{monday}T00:00:00+09:00",
+                "e": f"{monday + timedelta(days=35)}T00:00:00+09:00",
+            },
+        )["event"]["occurrences"]
+    ]
+    assert titles == [title, title, f"{title} 拡大版"], titles
+
     for tab in (mine, theirs):
         tab.watch.assert_clean()
 
