@@ -138,11 +138,12 @@ export function AccessTokens({
           </button>
         </section>
       ) : null}
-      <h3>{t("settings.tokenList")}</h3>
+      <h3 id="token-list-title">{t("settings.tokenList")}</h3>
       {rows.length === 0 ? (
         <p>{t("settings.noTokens")}</p>
       ) : (
-        <div className="table-scroll">
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: it scrolls sideways on a phone, and a scrolling region must be reachable by keyboard (WCAG 2.1.1)
+        <section className="table-scroll" aria-labelledby="token-list-title" tabIndex={0}>
           <table className="tokens">
             <thead>
               <tr>
@@ -187,7 +188,7 @@ export function AccessTokens({
               })}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
     </section>
   );

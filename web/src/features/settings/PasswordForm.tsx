@@ -29,12 +29,13 @@ export function PasswordForm() {
   const [mismatch, setMismatch] = useState(false);
 
   const refused = state.data?.changePassword.errors[0];
-  const failure = state.error
-    ? errorText(errorCode(state.error))
-    : refused
-      ? errorText(refused.code)
-      : mismatch
-        ? t("settings.passwordMismatch")
+  // The local check first: a mismatch is found before anything is sent.
+  const failure = mismatch
+    ? t("settings.passwordMismatch")
+    : state.error
+      ? errorText(errorCode(state.error))
+      : refused
+        ? errorText(refused.code)
         : null;
   const changed = !failure && state.data?.changePassword.ok;
   const fieldAtFault = mismatch ? "confirm" : refused?.field;
