@@ -49,7 +49,7 @@ from gateway.operation import (
     variables_in,
     variables_used,
 )
-from gateway.supergraph import Key, Supergraph, parse_field_set
+from gateway.supergraph import Key, Supergraph, parse_field_set, top_level_fields
 
 MAX_PLAN_DEPTH = 64
 LIST = "@"
@@ -705,6 +705,26 @@ class _PlanRun:
                     f"cannot reach {names} from subgraph {self.sg.graphs[graph].name}: "
                     "no subgraph that resolves it has a key this data can supply"
                 )
+
+            # A subgraph whose every key needs some of these very fields (not resolvable
+            # here) cannot be the way to them: getting its key would need itself.
+            wanted = {s.name for s in remaining if isinstance(s, Field)}
+            usable = {
+                option: chosen
+                for option, chosen in options.items()
+                if any(
+                    not (
+                        {
+                            n
+                            for n in top_level_fields(k.fields)
+                            if not self.resolvable(graph, type_name, n, provided)
+                        }
+                        & wanted
+                    )
+                    for k in self.sg.resolvable_keys(option[1], option[0])
+                )
+            }
+            options = usable or options
 
             def score(
                 option: tuple[str, str], options: dict[Any, list[Any]] = options

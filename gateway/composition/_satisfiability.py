@@ -147,43 +147,48 @@ class Checker:
                 result.setdefault(graph, []).extend(join.keys.get(graph, []))
         return result
 
-    def _can_give(
+    def reachable(
+        self, type_name: str, graph: str, provided: frozenset[tuple[str, str]] = frozenset()
+    ) -> set[str]:
+        """Subgraphs reachable from ``graph`` at this type through key jumps. A key's fields
+        may come from any subgraph reached so far (a key whose parts two other subgraphs
+        give), and key fields that are @external in ``graph`` count where a @provides made
+        them available (``provided``: on the path that led here only)."""
+        key_graphs = self._key_graphs(type_name)
+        reached = {graph}
+        changed = True
+        while changed:
+            changed = False
+            for target, keys in key_graphs.items():
+                if target in reached:
+                    continue
+                if any(self._can_gather(type_name, key, reached, graph, provided) for key in keys):
+                    reached.add(target)
+                    changed = True
+        return reached
+
+    def _can_gather(
         self,
         type_name: str,
         key: str,
-        graph: str,
-        provided: frozenset[tuple[str, str]] = frozenset(),
+        reached: set[str],
+        start: str,
+        provided: frozenset[tuple[str, str]],
     ) -> bool:
         try:
             selection = parse_field_set(key)
         except ValueError:
             return False
-        for item in selection.selections:
-            if isinstance(item, ast.FieldNode) and not self.resolves(
-                type_name, item.name.value, (graph, provided)
-            ):
-                return False
-        return True
-
-    def reachable(
-        self, type_name: str, graph: str, provided: frozenset[tuple[str, str]] = frozenset()
-    ) -> set[str]:
-        """Subgraphs reachable from ``graph`` at this type through key jumps. Key fields
-        that are @external in ``graph`` count where a @provides made them available
-        (``provided``: on the path that led here only; after a jump nothing is provided)."""
-        key_graphs = self._key_graphs(type_name)
-        reached = {graph}
-        pending = [graph]
-        while pending:
-            current = pending.pop()
-            given = provided if current == graph else frozenset()
-            for target, keys in key_graphs.items():
-                if target in reached:
-                    continue
-                if any(self._can_give(type_name, key, current, given) for key in keys):
-                    reached.add(target)
-                    pending.append(target)
-        return reached
+        return all(
+            any(
+                self.resolves(
+                    type_name, item.name.value, (g, provided if g == start else frozenset())
+                )
+                for g in reached
+            )
+            for item in selection.selections
+            if isinstance(item, ast.FieldNode)
+        )
 
     def _provided(self, type_name: str, field_name: str, graph: str) -> frozenset[tuple[str, str]]:
         entry = self._entry(type_name, field_name, graph)

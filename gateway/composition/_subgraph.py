@@ -316,6 +316,7 @@ class _Reader:
         self.directives: dict[str, str] = {}  # local name -> canonical federation name
         self.unimported: dict[str, str] = {}  # plain name -> qualified name (hints)
         self.stripped_types: set[str] = set(FEDERATION_INTERNAL_TYPES)
+        self.emptied_roots: set[str] = set()  # types with only _entities/_service fields
         self.fed2 = False
         self.minor = 0
 
@@ -471,6 +472,10 @@ class _Reader:
                         f for f in fields if f.name.value not in FEDERATION_INTERNAL_ROOT_FIELDS
                     )
                     if len(kept_fields) != len(fields):
+                        if not kept_fields:
+                            # A Query with only _entities/_service: no fields of its own
+                            # (a subgraph that only contributes entities), as Apollo accepts.
+                            self.emptied_roots.add(name)
                         values = {k: getattr(definition, k) for k in definition.keys}
                         values["fields"] = kept_fields
                         definition = type(definition)(**values)
@@ -533,6 +538,14 @@ class _Reader:
                     if "Query root type" not in e.message
                     and "must not be deprecated" not in e.message
                 )
+        problems = [
+            p
+            for p in problems
+            if not any(
+                p.message == f"Type {name} must define one or more fields."
+                for name in self.emptied_roots
+            )
+        ]
         for problem in problems:
             message = problem.message
             unknown = re.fullmatch(r"Unknown directive '@(\w+)'\.", message)

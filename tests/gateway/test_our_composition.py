@@ -14,9 +14,15 @@ from gateway.transports import InProcessTransport
 from tests.gateway.fixtures.cases import assert_response_matches, load_cases
 from tests.gateway.fixtures.suites import SUITES, subgraph_sdl
 
-# `shop` is not here: our composition refuses its `inventory` subgraph, whose Query type
-# has no fields of its own (Apollo accepts it) -- left for later.
-SUITES_WE_COMPOSE = ["abstract", "external_keys", "requires", "return_types", "shared_root"]
+SUITES_WE_COMPOSE = [
+    "shop",
+    "abstract",
+    "external_keys",
+    "requires",
+    "return_types",
+    "shared_root",
+    "composite_keys",
+]
 
 _GATEWAYS: dict[str, Gateway] = {}
 
