@@ -291,6 +291,8 @@ def test_schedule_on_a_360_px_phone(yui_server: YuiServer, open_tab: Callable[..
     _open_schedule(tab, yui_server)
     width = tab.page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the schedule is {width} px wide on a 360-px screen"
+    tab.screenshot("spa-schedule-department-360")
+    assert _axe(tab.page) == []
     tab.page.get_by_role("button", name="個人週間").click()
     expect(tab.page.locator("table.week-grid caption")).to_contain_text("さんの予定")
     tab.screenshot("spa-schedule-360")

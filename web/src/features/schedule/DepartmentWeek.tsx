@@ -128,7 +128,7 @@ export function WeekTable({
   };
   return (
     <div className="week-scroll">
-      <table className="week-grid">
+      <table className={rows.length === 1 ? "week-grid single" : "week-grid"}>
         <caption>{caption}</caption>
         <thead>
           <tr>
@@ -160,6 +160,7 @@ export function WeekTable({
                     <td
                       key={column.date}
                       data-date={column.date}
+                      data-label={`${formatShortDate(column.date, language)}${column.holiday ? ` ${column.holiday.name}` : ""}`}
                       className={
                         [dayClass(column), over === cellKey ? "is-over" : ""].join(" ").trim() ||
                         undefined
