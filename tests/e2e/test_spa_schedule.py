@@ -301,4 +301,16 @@ def test_schedule_on_a_360_px_phone(yui_server: YuiServer, open_tab: Callable[..
     expect(tab.page.get_by_role("dialog")).to_be_visible()
     tab.screenshot("spa-schedule-form-360")
     assert _axe(tab.page) == []
+
+    # The municipality's closed days (年末年始 by default) are marked in the week.
+    today = datetime.now(JAPAN).date()
+    closed = (
+        date(today.year, 12, 30)
+        if today <= date(today.year, 12, 30)
+        else date(today.year + 1, 12, 30)
+    )
+    tab.page.goto(f"{yui_server.url}/schedule?date={closed.isoformat()}")
+    header = tab.page.locator("table.week-grid thead")
+    expect(header.locator("th.holiday-closed").first).to_contain_text("閉庁日")
+    expect(header).to_contain_text(f"{closed.month}/{closed.day}")
     tab.watch.assert_clean()

@@ -83,7 +83,13 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
   const { t, errorText, language } = useI18n();
   const today = useMemo(() => japanDate(new Date()), []);
   const [view, setView] = useState<View>("department");
-  const [day, setDay] = useState(today);
+  // /schedule?date=2026-12-29 opens on that day's week (a link from elsewhere, a bookmark).
+  const [day, setDay] = useState(() => {
+    const asked = new URLSearchParams(window.location.search).get("date");
+    return asked && /^\d{4}-\d{2}-\d{2}$/.test(asked) && !Number.isNaN(Date.parse(asked))
+      ? asked
+      : today;
+  });
   const [chosenOrg, setChosenOrg] = useState<string | null>(null);
   const monday = mondayOf(day);
   const variables = {
