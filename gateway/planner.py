@@ -15,8 +15,10 @@ subgraph that resolves most of the remaining fields with a key the current data 
 Root fields several subgraphs serve (@shareable) go to one that can plan the whole
 selection (found by a dry run); when none can (a type without a key whose fields are
 split between them), the field is asked of several, each for its part, and the answers
-merge. A field is planned for the type it has in the subgraph asked (@join__field(type:)),
-which may be narrower than the API's.
+merge. Below an entity, fields of a keyless @shareable type that the current subgraph
+lacks are asked of another subgraph serving the same field, through the entity's key. A
+field is planned for the type it has in the subgraph asked (@join__field(type:)), which
+may be narrower than the API's.
 
 @requires: a field is resolved in a fetch only when that fetch can carry its required
 fields (the subgraph resolves them itself, or the fetch is the entity fetch whose
@@ -526,9 +528,14 @@ class _PlanRun:
                 # there, so no type condition the subgraph does not know is sent.
                 in_graph = self._type_in_graph(type_name, sel.name, graph) or child_type.name
                 child_provided = self._provided_below(graph, type_name, sel, provided, in_graph)
-                child = self.plan_object(
-                    graph, in_graph, sel.selections, child_path, fetch, child_provided
-                )
+                here, away = self._split_keyless(graph, type_name, sel, in_graph, child_provided)
+                if away:
+                    # Fields of a keyless value type this subgraph lacks: asked of another
+                    # subgraph that serves the same field, through the parent's key.
+                    remote.append(sel.copy(selections=away))
+                    if not here:
+                        continue
+                child = self.plan_object(graph, in_graph, here, child_path, fetch, child_provided)
                 if in_graph != child_type.name and not any(
                     isinstance(c, Field) and c.name == "__typename" for c in child
                 ):
@@ -576,6 +583,37 @@ class _PlanRun:
                 ):
                     found.append((other, iface))
         return found
+
+    def _split_keyless(
+        self,
+        graph: str,
+        parent: str,
+        sel: Field,
+        child_type: str,
+        provided: ast.SelectionSetNode | None,
+    ) -> tuple[list[Field | Fragment], list[Field | Fragment]]:
+        """The selections under ``sel`` that ``graph`` answers, and those it cannot when the
+        child is an object type without a key (no jump possible from it) and another
+        subgraph serves ``parent.sel``: those go there, through the parent's key."""
+        assert sel.selections is not None
+        meta = self.sg.types.get(child_type)
+        if meta is None or meta.kind != "object" or meta.is_entity:
+            return sel.selections, []
+        if not any(
+            g != graph and self.sg.resolvable_keys(parent, g)
+            for g in self.sg.field_graphs(parent, sel.name)
+        ):
+            return sel.selections, []
+        here: list[Field | Fragment] = []
+        away: list[Field | Fragment] = []
+        for item in self.flatten(sel.selections, child_type):
+            if isinstance(item, Fragment) or self.resolvable(
+                graph, child_type, item.name, provided
+            ):
+                here.append(item)
+            else:
+                away.append(item)
+        return here, away
 
     def _type_in_graph(self, type_name: str, name: str, graph: str) -> str | None:
         """The named type ``type_name.name`` has in ``graph`` when it differs there."""

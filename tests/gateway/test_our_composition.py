@@ -22,6 +22,7 @@ SUITES_WE_COMPOSE = [
     "return_types",
     "shared_root",
     "composite_keys",
+    "nested_shared",
 ]
 
 _GATEWAYS: dict[str, Gateway] = {}
