@@ -4,6 +4,7 @@ import { createYuiClient, type YuiClient } from "../api/client";
 import { LoginPage } from "../features/auth/LoginPage";
 import { signOut } from "../features/auth/session";
 import { DirectoryPage } from "../features/directory/DirectoryPage";
+import { FacilitiesPage } from "../features/facilities/FacilitiesPage";
 import { ComingSoon, NotFound } from "../features/placeholder/ComingSoon";
 import { PortalPage } from "../features/portal/PortalPage";
 import { SchedulePage } from "../features/schedule/SchedulePage";
@@ -57,6 +58,8 @@ export function App() {
           <DirectoryPage onSignedOut={toLogin} />
         ) : path === "/settings" ? (
           <SettingsPage onSignedOut={toLogin} />
+        ) : path === "/facilities" ? (
+          <FacilitiesPage onSignedOut={toLogin} />
         ) : section ? (
           <ComingSoon screen={t(section.label)} />
         ) : (
