@@ -54,12 +54,12 @@ export function App() {
           <PortalPage onSignedOut={toLogin} />
         ) : path === "/schedule" ? (
           <SchedulePage onSignedOut={toLogin} />
+        ) : path === "/facilities" ? (
+          <FacilitiesPage onSignedOut={toLogin} />
         ) : path === "/directory" ? (
           <DirectoryPage onSignedOut={toLogin} />
         ) : path === "/settings" ? (
           <SettingsPage onSignedOut={toLogin} />
-        ) : path === "/facilities" ? (
-          <FacilitiesPage onSignedOut={toLogin} />
         ) : section ? (
           <ComingSoon screen={t(section.label)} />
         ) : (
