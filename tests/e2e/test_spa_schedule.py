@@ -174,6 +174,14 @@ def test_department_week_meeting_with_room_live_moves_and_conflict(
             pytrace=False,
         )
     theirs.screenshot("spa-schedule-colleague-live")
+    # Presence next to the names is live too.
+    status = _gateway(
+        me_api,
+        'mutation { setMyPresence(input: {status: TRIP, message: "e2e"}) {'
+        " errors { code } presence { status } } }",
+    )["setMyPresence"]
+    assert status["errors"] == [], status
+    expect(_my_row(theirs, me["id"]).locator("th")).to_contain_text("出張", timeout=10_000)
 
     found = _gateway(
         me_api,
@@ -243,6 +251,8 @@ def test_department_week_meeting_with_room_live_moves_and_conflict(
     assert _axe(page) == []
     dialog.get_by_role("button", name="閉じる").click()
     expect(dialog).to_be_hidden()
+    # The focus is back on what opened the form.
+    expect(page.get_by_role("button", name="予定を登録")).to_be_focused()
 
     # A series asks what a change is for: the third Tuesday alone gets its own title ...
     page.get_by_role("button", name="次の週").click()

@@ -181,7 +181,14 @@ export function EventDialog({
 
   useEffect(() => {
     const element = dialog.current;
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (element && !element.open) element.showModal();
+    // The dialog goes away with React, not by close(): put the focus back on what opened it
+    // (the entry or the button), as a closed modal should.
+    return () => {
+      element?.close();
+      if (opener?.isConnected) opener.focus();
+    };
   }, []);
 
   // When the event has been read, the form takes what only the event knows.

@@ -77,6 +77,23 @@ const DepartmentCalendarChanged = graphql(`
   }
 `);
 
+// Presence next to the names stays current: the client writes each event into the cache.
+const SchedulePresenceChanged = graphql(`
+  subscription SchedulePresenceChanged {
+    presenceChanged {
+      status
+      label
+      message
+      backAt
+      updatedAt
+      version
+      person {
+        id
+      }
+    }
+  }
+`);
+
 type View = "department" | "week" | "day";
 
 export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
@@ -139,6 +156,7 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
     variables: { organizationId: orgId ?? "" },
     pause: !orgId,
   });
+  useSubscription({ query: SchedulePresenceChanged, pause: !me });
   const lastChange = useRef<unknown>(null);
   useEffect(() => {
     const event = change.data?.departmentCalendarChanged;
