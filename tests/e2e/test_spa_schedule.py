@@ -324,3 +324,29 @@ def test_schedule_on_a_360_px_phone(yui_server: YuiServer, open_tab: Callable[..
     expect(header.locator("th.holiday-closed").first).to_contain_text("閉庁日")
     expect(header).to_contain_text(f"{closed.month}/{closed.day}")
     tab.watch.assert_clean()
+
+
+def test_a_concurrent_post_department_week_in_one_request(
+    yui_server: YuiServer, open_tab: Callable[..., Tab], sign_in: Callable[[str, str], YuiClient]
+) -> None:
+    # 清水 七夏 of 苅田町 holds a second post (兼務): its week is one choice away, one request.
+    account = staff_accounts(yui_server, "406210")[0]
+    api = sign_in(account.tenant, account.login_id)
+    other = _gateway(api, "{ me { additionalDepartments { id name members { id name } } } }")["me"][
+        "additionalDepartments"
+    ]
+    assert other, "the demo's 兼務 person has no second department"
+    second = other[0]
+    tab = open_tab()
+    sign_in_through_spa(tab, yui_server, account)
+    grid = _open_schedule(tab, yui_server)
+    tab.graphql_posts.clear()
+    tab.page.get_by_label("部署").select_option(second["id"])
+    expect(grid.locator("caption")).to_contain_text(second["name"])
+    expect(grid.locator("tbody tr")).to_have_count(len(second["members"]) + 1)
+    for member in second["members"][:3]:
+        expect(grid.locator(f'tr[data-row="{member["id"]}"] th')).to_contain_text(member["name"])
+    tab.page.wait_for_timeout(300)
+    assert len(tab.graphql_posts) == 1, tab.graphql_posts
+    assert _axe(tab.page) == []
+    tab.watch.assert_clean()
