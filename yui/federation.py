@@ -70,6 +70,7 @@ class YuiGatewayApp(GatewayApp):
     """
 
     in_flight = 0
+    reports_database = True
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"].rstrip("/") == "/health":
@@ -149,6 +150,9 @@ class YuiGatewayApp(GatewayApp):
                     )
 
     async def _health(self, send: Any) -> None:
+        if not self.reports_database:
+            await self._respond(send, 200, b'{"status":"ok"}', "application/json")
+            return
         up = await sync_to_async(database_is_up)()
         body = orjson.dumps(
             {"status": "ok" if up else "unavailable", "database": "ok" if up else "unavailable"}
@@ -245,6 +249,12 @@ def embedded_app() -> GatewayApp:
     )
 
 
+def is_yui_supergraph(supergraph: Supergraph) -> bool:
+    """Whether a supergraph is Yui's own: every subgraph it names is one of Yui's."""
+    names = {graph.name for graph in supergraph.graphs.values()}
+    return bool(names) and names <= set(SUBGRAPHS)
+
+
 def distributed_app(
     supergraph: str,
     url_overrides: Mapping[str, str] | None = None,
@@ -262,10 +272,14 @@ def distributed_app(
         for graph in parsed.graphs.values()
     }
     gateway = Gateway(parsed, transports, limits=limits)
-    return YuiGatewayApp(
+    app = YuiGatewayApp(
         gateway,
         path=GRAPHQL_PATH,
         authenticate=edge.authenticate,
         graphiql_html=graphiql_html,
         max_body_bytes=max_body_bytes,
     )
+    # A gateway for another organisation's supergraph needs Yui's database only when a
+    # Yui credential arrives; its health is its own, and it leaves no database behind.
+    app.reports_database = is_yui_supergraph(parsed)
+    return app

@@ -17,9 +17,8 @@ from gateway.engine import Limits
 from gateway.limits import DEFAULT_MAX_BODY_BYTES, foreign_supergraph_limits
 from gateway.server import GatewayApp, serve
 from gateway.supergraph import Supergraph, SupergraphError
-from yui.federation import distributed_app
+from yui.federation import distributed_app, is_yui_supergraph
 from yui.heap import settle
-from yui.registry import SUBGRAPHS
 
 LIMIT_FLAGS = (
     "max_depth",
@@ -29,12 +28,6 @@ LIMIT_FLAGS = (
     "max_tokens",
     "max_selections",
 )
-
-
-def is_yui_supergraph(supergraph: Supergraph) -> bool:
-    """Whether a supergraph is Yui's own: every subgraph it names is one of Yui's."""
-    names = {graph.name for graph in supergraph.graphs.values()}
-    return bool(names) and names <= set(SUBGRAPHS)
 
 
 def choose_limits(supergraph: Supergraph, mode: str, flags: dict[str, int | None]) -> Limits:
