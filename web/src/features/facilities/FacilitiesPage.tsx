@@ -222,7 +222,8 @@ export function FacilitiesPage({ onSignedOut }: { onSignedOut: () => void }) {
             <ul className="feeds">
               {queue.map((r) => (
                 <li key={r.id} data-reservation={r.id}>
-                  <span>
+                  {/* Each decision button is described by its booking: "承認" alone is ambiguous. */}
+                  <span id={`queue-${r.id}`}>
                     {r.facility.name} {formatShortDate(r.start, language)}{" "}
                     {formatTime(r.start, language)}–{formatTime(r.end, language)} {r.requester.name}{" "}
                     {r.purpose ?? ""}
@@ -232,6 +233,7 @@ export function FacilitiesPage({ onSignedOut }: { onSignedOut: () => void }) {
                       <button
                         type="button"
                         disabled={decided.fetching}
+                        aria-describedby={`queue-${r.id}`}
                         onClick={() => void decide({ id: r.id, approve: true })}
                       >
                         {t("facilities.approve")}
@@ -239,6 +241,7 @@ export function FacilitiesPage({ onSignedOut }: { onSignedOut: () => void }) {
                       <button
                         type="button"
                         disabled={decided.fetching}
+                        aria-describedby={`queue-${r.id}`}
                         onClick={() => void decide({ id: r.id, approve: false })}
                       >
                         {t("facilities.reject")}
