@@ -218,6 +218,9 @@ export function EventDialog({
   }, [event, loadedFrom]);
 
   const recurring = editing?.isRecurring ?? false;
+  // Saving before the event has been read would send empty attendees and rooms (which
+  // replace the event's): the buttons wait for it.
+  const ready = editing === null || loadedFrom === editing.eventId;
   const canEdit = editing ? editing.event.canEdit : true;
   const set = <K extends keyof FormState>(key: K, value: FormState[K]) =>
     setForm((current) => ({ ...current, [key]: value }));
@@ -248,6 +251,7 @@ export function EventDialog({
 
   const onSubmit = async (submitted: FormEvent<HTMLFormElement>) => {
     submitted.preventDefault();
+    if (!ready) return;
     setProblems([]);
     if (form.title.trim() === "") {
       setProblems([{ code: "REQUIRED", message: "", field: "title" }]);
@@ -712,12 +716,12 @@ export function EventDialog({
         </label>
         <div className="dialog-buttons">
           {canEdit ? (
-            <button type="submit" className="primary" disabled={saving}>
+            <button type="submit" className="primary" disabled={saving || !ready}>
               {saving ? t("schedule.saving") : t("schedule.save")}
             </button>
           ) : null}
           {editing && canEdit ? (
-            <button type="button" className="danger" onClick={onDelete} disabled={saving}>
+            <button type="button" className="danger" onClick={onDelete} disabled={saving || !ready}>
               {t("schedule.delete")}
             </button>
           ) : null}

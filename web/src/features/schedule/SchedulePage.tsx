@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { useMutation, useQuery, useSubscription } from "urql";
+import { useClient, useMutation, useQuery, useSubscription } from "urql";
 import { onReconnect } from "../../api/client";
 import { errorCode } from "../../api/errors";
 import { graphql, readFragment } from "../../gql";
@@ -117,26 +117,36 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
     org: chosenOrg ?? "",
     other: chosenOrg !== null,
   };
-  const [result, reexecute] = useQuery({
+  const [result] = useQuery({
     query: ScheduleQuery,
     variables,
     requestPolicy: "cache-and-network",
   });
-  // Read the week again, one request at a time: a second reason to re-read that comes while
-  // one is on its way waits for it (instead of cancelling it) and asks once more after.
-  const fetching = useRef(false);
-  fetching.current = result.fetching;
+  // Read the week again, one request at a time: a reason to re-read that comes while one is
+  // on its way (events come in bursts) waits for it and asks once more after, instead of
+  // cancelling it. The answer goes into the normalised cache, which re-renders the page.
+  const client = useClient();
+  const current = useRef(variables);
+  current.current = variables;
+  const inFlight = useRef(false);
   const again = useRef(false);
   const refresh = useCallback(() => {
-    if (fetching.current) again.current = true;
-    else reexecute({ requestPolicy: "network-only" });
-  }, [reexecute]);
-  useEffect(() => {
-    if (!result.fetching && again.current) {
-      again.current = false;
-      reexecute({ requestPolicy: "network-only" });
+    if (inFlight.current) {
+      again.current = true;
+      return;
     }
-  }, [result.fetching, reexecute]);
+    inFlight.current = true;
+    void client
+      .query(ScheduleQuery, current.current, { requestPolicy: "network-only" })
+      .toPromise()
+      .finally(() => {
+        inFlight.current = false;
+        if (again.current) {
+          again.current = false;
+          refresh();
+        }
+      });
+  }, [client]);
   // Versions this page wrote itself: their events need no second reading.
   const written = useRef(new Map<string, number>());
   useEffect(() => onReconnect(refresh), [refresh]);
@@ -171,7 +181,7 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
   const [dialog, setDialog] = useState<DialogTarget | null>(null);
   const [, moveOccurrence] = useMutation(MoveOccurrence);
   const [, updateEvent] = useMutation(UpdateEvent);
-  const focusAfter = useRef<{ key: string; row: string } | null>(null);
+  const focusAfter = useRef<{ key: string; row: string; date: string } | null>(null);
 
   const departmentData = organization ? readFragment(DepartmentWeekFragment, organization) : null;
   const myEntries = useMemo(
@@ -189,12 +199,14 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
     return found;
   }, [myEntries, departmentData]);
 
-  // Put the focus back on the moved entry once the week has been read again.
+  // Put the focus back on the moved entry once the week read again shows it on its new day
+  // (until then the entry still stands in its old cell, and that element goes away).
   useEffect(() => {
     const target = focusAfter.current;
-    if (!target || result.fetching) return;
+    if (!target) return;
     const element = document.querySelector<HTMLElement>(
-      `[data-entry="${CSS.escape(target.key)}"][data-row="${CSS.escape(target.row)}"]`,
+      `tr[data-row="${CSS.escape(target.row)}"] td[data-date="${target.date}"] ` +
+        `[data-entry="${CSS.escape(target.key)}"]`,
     );
     if (element) {
       element.focus();
@@ -258,7 +270,7 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
         return;
       }
       if (payload.event) written.current.set(payload.event.id, payload.event.version);
-      if (row) focusAfter.current = { key: entryKey(entry), row };
+      if (row) focusAfter.current = { key: entryKey(entry), row, date: newDay };
       setAnnouncement(
         t("schedule.moved", { title: entry.title, date: formatShortDate(newDay, language) }),
       );
