@@ -222,7 +222,7 @@ export function FacilitiesPage({ onSignedOut }: { onSignedOut: () => void }) {
             <ul className="feeds">
               {queue.map((r) => (
                 <li key={r.id} data-reservation={r.id}>
-                  {/* Each decision button is described by its booking: "承認" alone is ambiguous. */}
+                  {/* Each decision button is described by its booking: the approve button alone is ambiguous. */}
                   <span id={`queue-${r.id}`}>
                     {r.facility.name} {formatShortDate(r.start, language)}{" "}
                     {formatTime(r.start, language)}–{formatTime(r.end, language)} {r.requester.name}{" "}
