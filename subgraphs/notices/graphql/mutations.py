@@ -15,6 +15,7 @@ from subgraphs.core.principal import Principal
 from subgraphs.notices import actions, directory
 from subgraphs.notices.actions import NoticeError
 from subgraphs.notices.graphql.inputs import (
+    AudienceInput,
     CreateNoticeCategoryInput,
     CreateSurveyInput,
     PostNoticeInput,
@@ -59,6 +60,30 @@ class RemindNoticePayload:
     errors: list[NoticeErrorType]
 
 
+def _parsed_audience(
+    given: AudienceInput,
+) -> tuple[directory.Audience | None, list[directory.AudienceError]]:
+    return directory.parse_audience(
+        given.everyone,
+        [(d.id, d.include_sub_departments) for d in given.departments],
+        given.group_ids,
+        given.person_ids,
+    )
+
+
+async def _recipients(
+    principal: Principal, given: AudienceInput
+) -> tuple[tuple[directory.Audience, directory.Expansion] | None, list[Any]]:
+    """The audience a form names, checked and expanded through people (None: errors say why)."""
+    audience, errors = _parsed_audience(given)
+    if audience is None:
+        return None, list(errors)
+    expansion = await directory.expand_audience(principal, audience)
+    if expansion.errors:
+        return None, list(expansion.errors)
+    return (audience, expansion), []
+
+
 @strawberry.type
 class NoticeMutation:
     @strawberry.mutation(description="Add a category of the board (administrators).")
@@ -92,17 +117,10 @@ class NoticeMutation:
     )
     async def post_notice(self, info: Info, input: PostNoticeInput) -> NoticePayload:
         principal = require_authenticated(principal_of(info))
-        audience, errors = directory.parse_audience(
-            input.audience.everyone,
-            [(d.id, d.include_sub_departments) for d in input.audience.departments],
-            input.audience.group_ids,
-            input.audience.person_ids,
-        )
-        if audience is None:
+        recipients, errors = await _recipients(principal, input.audience)
+        if recipients is None:
             return NoticePayload(notice=None, errors=_errors(errors))
-        expansion = await directory.expand_audience(principal, audience)
-        if expansion.errors:
-            return NoticePayload(notice=None, errors=_errors(expansion.errors))
+        audience, expansion = recipients
         departments = await context_of(info).loader(ViewerDepartments).get()
         outcome = await sync_to_async(actions.do_post_notice)(
             principal,
@@ -164,12 +182,7 @@ class CirculationMutation:
     )
     async def save_circulation(self, info: Info, input: SaveCirculationInput) -> CirculationPayload:
         principal = require_authenticated(principal_of(info))
-        audience, errors = directory.parse_audience(
-            input.audience.everyone,
-            [(d.id, d.include_sub_departments) for d in input.audience.departments],
-            input.audience.group_ids,
-            input.audience.person_ids,
-        )
+        audience, errors = _parsed_audience(input.audience)
         if audience is None and (input.send or errors[0].code != "NO_RECIPIENTS"):
             return CirculationPayload(circulation=None, errors=_errors(errors))
         # A draft may have no audience yet.
@@ -276,17 +289,10 @@ class SurveyMutation:
     )
     async def create_survey(self, info: Info, input: CreateSurveyInput) -> SurveyPayload:
         principal = require_authenticated(principal_of(info))
-        audience, errors = directory.parse_audience(
-            input.audience.everyone,
-            [(d.id, d.include_sub_departments) for d in input.audience.departments],
-            input.audience.group_ids,
-            input.audience.person_ids,
-        )
-        if audience is None:
+        recipients, errors = await _recipients(principal, input.audience)
+        if recipients is None:
             return SurveyPayload(survey=None, errors=_errors(errors))
-        expansion = await directory.expand_audience(principal, audience)
-        if expansion.errors:
-            return SurveyPayload(survey=None, errors=_errors(expansion.errors))
+        audience, expansion = recipients
         outcome = await sync_to_async(actions.do_create_survey)(
             principal,
             {
