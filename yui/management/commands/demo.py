@@ -79,7 +79,7 @@ class Command(BaseCommand):
             self._presence(tenant)
             self._calendar(tenant)
             self._facilities(tenant)
-        self.stdout.write("\nDemo accounts (sign in at /auth/login):")
+        self.stdout.write("\nDemo accounts (sign in on the portal, /):")
         for line in lines:
             self.stdout.write("  " + line)
 

@@ -49,7 +49,7 @@ class Command(BaseCommand):
             f"channel layer: {'redis' if settings.REDIS_URL else 'in-memory'}"
             f"{f', {workers} processes' if workers > 1 else ''})"
         )
-        self.stdout.write(f"  sign in:  http://{where}/auth/login")
+        self.stdout.write(f"  portal:   http://{where}/  (sign in there)")
         self.stdout.write(f"  GraphiQL: http://{where}/graphql  (the federated API)")
         if workers > 1:
             self._serve_workers(options)
