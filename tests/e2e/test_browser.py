@@ -64,16 +64,19 @@ class Watch:
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.page_errors.append(str(error)))
         page.on("request", self._request)
-        page.on(
-            "requestfailed",
-            lambda request: self.failed_requests.append(f"{request.url} ({request.failure})"),
-        )
+        page.on("requestfailed", self._failed)
 
     def _console(self, message: Any) -> None:
         if message.type == "error":
             location = message.location or {}
             text = _DATA_URL.sub(r"\1,...", message.text)
             self.console_errors.append(f"{text} @ {location.get('url', '?')}")
+
+    def _failed(self, request: Any) -> None:
+        # ERR_ABORTED is the browser dropping a request because the page navigated or
+        # reloaded (an icon, a query in flight): the test's doing, not the page's failure.
+        if "ERR_ABORTED" not in str(request.failure):
+            self.failed_requests.append(f"{request.url} ({request.failure})")
 
     def _request(self, request: Any) -> None:
         self.requests.append(request.url)

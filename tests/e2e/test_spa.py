@@ -409,7 +409,6 @@ def test_the_menu_works_with_the_keyboard(
     page.go_back()
     expect(page).to_have_url(f"{yui_server.url}/no-such-page")
     expect(page.get_by_role("heading", level=1)).to_contain_text("ページが見つかりません")
-    tab.watch.failed_requests = [r for r in tab.watch.failed_requests if "ERR_ABORTED" not in r]
     tab.watch.assert_clean()
 
 

@@ -37,13 +37,6 @@ def hiragana(text: str) -> str:
     return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
 
 
-def _clean(tab: Tab) -> None:
-    """Nothing went wrong on the page; a request the browser dropped because the test
-    navigated away (ERR_ABORTED, e.g. the icon during a reload) is not a failure."""
-    tab.watch.failed_requests = [r for r in tab.watch.failed_requests if "ERR_ABORTED" not in r]
-    tab.watch.assert_clean()
-
-
 def _settled(tab: Tab) -> None:
     tab.page.wait_for_timeout(300)  # let a straggling request show up before counting
 
@@ -136,7 +129,7 @@ def test_search_by_hiragana_reading_and_the_person_card(
     page.keyboard.press("Enter")
     expect(page.locator(".presence-board h2")).to_contain_text(name)
     expect(department).to_have_attribute("aria-current", "true")
-    _clean(tab)
+    tab.watch.assert_clean()
 
 
 def test_paging_through_search_results_by_cursor(
@@ -166,7 +159,7 @@ def test_paging_through_search_results_by_cursor(
     expect(status).to_contain_text(f"{total}件中 1–20件目")
     expect(page.locator(".directory-main")).to_have_attribute("aria-busy", "false")
     assert page.locator(".person-name").all_inner_texts() == first_page
-    _clean(tab)
+    tab.watch.assert_clean()
 
 
 def test_presence_board_changes_live_when_a_colleague_sets_presence(
@@ -199,7 +192,7 @@ def test_presence_board_changes_live_when_a_colleague_sets_presence(
     assert len(mine.graphql_posts) == 1, mine.graphql_posts
     colleague_api.close()
     for tab in (mine, theirs):
-        _clean(tab)
+        tab.watch.assert_clean()
 
 
 def test_directory_on_a_360_px_phone(
@@ -217,4 +210,4 @@ def test_directory_on_a_360_px_phone(
     assert width <= 360, f"the directory is {width} px wide on a 360-px screen"
     tab.screenshot("spa-directory-360")
     assert _axe(page) == []
-    _clean(tab)
+    tab.watch.assert_clean()

@@ -33,12 +33,6 @@ open_tab = test_spa.open_tab
 pytestmark = [pytest.mark.browser]
 
 
-def _clean(tab: Tab) -> None:
-    """A request the browser dropped because the test navigated (ERR_ABORTED) is fine."""
-    tab.watch.failed_requests = [r for r in tab.watch.failed_requests if "ERR_ABORTED" not in r]
-    tab.watch.assert_clean()
-
-
 def _weekday_ahead(days: int) -> date:
     day = datetime.now(ZoneInfo("Asia/Tokyo")).date() + timedelta(days=days)
     while day.weekday() >= 5:
@@ -88,7 +82,7 @@ def test_book_by_the_form_and_see_a_conflict_inline(
     expect(result).to_contain_text("13:00–14:00")
     tab.screenshot("spa-facilities-conflict")
     assert _axe(page) == []
-    _clean(tab)
+    tab.watch.assert_clean()
 
 
 def test_approval_queue_count_live_and_approve(
@@ -154,7 +148,7 @@ def test_approval_queue_count_live_and_approve(
     assert remaining < waiting
     expect(badge).to_have_text(str(remaining), timeout=10_000)
     booker.close()
-    _clean(tab)
+    tab.watch.assert_clean()
 
 
 def test_facilities_on_a_360_px_phone(yui_server: YuiServer, open_tab: Callable[..., Tab]) -> None:
@@ -165,4 +159,4 @@ def test_facilities_on_a_360_px_phone(yui_server: YuiServer, open_tab: Callable[
     assert width <= 360, f"facilities are {width} px wide on a 360-px screen"
     tab.screenshot("spa-facilities-360")
     assert _axe(tab.page) == []
-    _clean(tab)
+    tab.watch.assert_clean()

@@ -27,13 +27,6 @@ FIRST_PASSWORD = "yui-e2e-settings-first-1"
 NEW_PASSWORD = "yui-e2e-settings-second-2"
 
 
-def _clean(tab: Tab) -> None:
-    """Nothing went wrong on the page; a request the browser dropped because the test
-    navigated away (ERR_ABORTED, e.g. the icon during a reload) is not a failure."""
-    tab.watch.failed_requests = [r for r in tab.watch.failed_requests if "ERR_ABORTED" not in r]
-    tab.watch.assert_clean()
-
-
 def _settled(tab: Tab) -> None:
     tab.page.wait_for_timeout(300)
 
@@ -118,7 +111,7 @@ def test_change_password_refusals_in_japanese_then_sign_in_with_the_new_one(
     sign_in_through_spa(tab, yui_server, account, NEW_PASSWORD)
     expect(page.locator("main h1")).to_contain_text(account.name or "")
     # The browser logs nothing for these; the sign-in's own 401 came from httpx, not the page.
-    _clean(tab)
+    tab.watch.assert_clean()
 
 
 def _bearer_me(server: YuiServer, token: str) -> httpx.Response:
@@ -176,7 +169,7 @@ def test_access_token_shown_once_works_as_bearer_until_revoked(
         revoked.text
     )
     tab.watch.console_errors = [e for e in tab.watch.console_errors if "401" not in e]
-    _clean(tab)
+    tab.watch.assert_clean()
 
 
 def test_calendar_feed_url_is_absolute_and_stops_when_revoked(
@@ -200,7 +193,7 @@ def test_calendar_feed_url_is_absolute_and_stops_when_revoked(
     newest.locator("fieldset").get_by_role("button", name="取り消す").click()
     expect(page.locator(".feeds li").last).to_contain_text("取消済み")
     assert httpx.get(url, timeout=30.0, trust_env=False).status_code == 404
-    _clean(tab)
+    tab.watch.assert_clean()
 
 
 def test_settings_on_a_360_px_phone(yui_server: YuiServer, open_tab: Callable[..., Tab]) -> None:
@@ -211,4 +204,4 @@ def test_settings_on_a_360_px_phone(yui_server: YuiServer, open_tab: Callable[..
     assert width <= 360, f"settings are {width} px wide on a 360-px screen"
     tab.screenshot("spa-settings-360")
     assert _axe(tab.page) == []
-    _clean(tab)
+    tab.watch.assert_clean()
