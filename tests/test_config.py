@@ -75,3 +75,44 @@ def test_the_yui_command_reports_a_bad_setting_without_a_traceback(tmp_path):
     assert result.returncode == 2
     assert "yui: configuration error: YUI_DATABASE_URL='oracle://x/y'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_postgres_url_options_and_their_errors():
+    default = config.database_from_url("postgres://yui@db.local/yui")
+    assert default["OPTIONS"] == {"connect_timeout": config.POSTGRES_CONNECT_TIMEOUT}
+    tuned = config.database_from_url(
+        "postgres://yui@db.local/yui?connect_timeout=2&sslmode=require"
+    )
+    assert tuned["OPTIONS"] == {"connect_timeout": 2, "sslmode": "require"}
+    with pytest.raises(ImproperlyConfigured, match="unknown option"):
+        config.database_from_url("postgres://yui@db.local/yui?application_nam=x")
+    with pytest.raises(ImproperlyConfigured, match="connect_timeout"):
+        config.database_from_url("postgres://yui@db.local/yui?connect_timeout=0")
+
+
+def test_a_database_host_that_never_answers_is_given_up_on():
+    # A socket that accepts connections and never says a word, as a hung server or a
+    # half-dead route does: without connect_timeout, libpq would wait indefinitely.
+    import socket
+    import time
+
+    import psycopg
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        port = silent.getsockname()[1]
+        db = config.database_from_url(f"postgres://yui@127.0.0.1:{port}/yui?connect_timeout=2")
+        started = time.monotonic()
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(
+                host=db["HOST"],
+                port=db["PORT"],
+                dbname=db["NAME"],
+                user=db["USER"],
+                **db["OPTIONS"],
+            )
+        assert time.monotonic() - started < 30
+    finally:
+        silent.close()

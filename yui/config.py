@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -24,6 +24,35 @@ def data_dir() -> Path:
     path = Path(os.environ.get("YUI_DATA_DIR") or BASE_DIR / "var").expanduser()
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+# A database host that does not answer (a dead server, a dropped route) must not hang a
+# request or /health for the operating system's TCP timeout (minutes): libpq gives up after
+# this many seconds, and the client gets SERVICE_UNAVAILABLE.
+POSTGRES_CONNECT_TIMEOUT = 5
+_POSTGRES_URL_OPTIONS = {"connect_timeout", "sslmode"}
+
+
+def _postgres_options(url: str, query: str) -> dict[str, object]:
+    """libpq options from the URL's query (``?connect_timeout=2&sslmode=require``)."""
+    given = dict(parse_qsl(query, keep_blank_values=True))
+    unknown = sorted(set(given) - _POSTGRES_URL_OPTIONS)
+    if unknown:
+        raise ImproperlyConfigured(
+            f"YUI_DATABASE_URL={url!r}: unknown option(s) {', '.join(unknown)}; "
+            f"Yui takes {', '.join(sorted(_POSTGRES_URL_OPTIONS))}"
+        )
+    options: dict[str, object] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT}
+    if "connect_timeout" in given:
+        value = given["connect_timeout"]
+        if not value.isdigit() or not 1 <= int(value) <= 600:
+            raise ImproperlyConfigured(
+                f"YUI_DATABASE_URL={url!r}: connect_timeout is whole seconds from 1 to 600"
+            )
+        options["connect_timeout"] = int(value)
+    if "sslmode" in given:
+        options["sslmode"] = given["sslmode"]
+    return options
 
 
 def database_from_url(url: str) -> dict[str, object]:
@@ -72,6 +101,7 @@ def database_from_url(url: str) -> dict[str, object]:
             "HOST": parts.hostname or "",
             "PORT": str(port or ""),
             "CONN_MAX_AGE": 0,
+            "OPTIONS": _postgres_options(url, parts.query),
         }
     raise ImproperlyConfigured(
         f"YUI_DATABASE_URL={url!r}: unsupported scheme {scheme!r}; "
