@@ -289,16 +289,27 @@ def do_remind_notice(principal: Principal, notice_id: object) -> Outcome:
     return Outcome(obj=reminder)
 
 
-def _publish_on_commit(notice: Notice, kind: str, people: list[uuid.UUID]) -> None:
+def _publish(
+    event_type: str,
+    id_key: str,
+    item: Notice | Circulation | Survey,
+    kind: str,
+    people: list[uuid.UUID],
+) -> None:
+    """The hint every notices event is (DESIGN rule 6): what changed, its version, whom it
+    concerns; None: too many to list, each subscriber checks its own row."""
     message = {
-        "type": EVENT_TYPE,
+        "type": event_type,
         "kind": kind,
-        "notice_id": str(notice.id),
-        "version": notice.version,
-        # Whom it concerns; None: too many to list, each subscriber checks its own row.
+        id_key: str(item.id),
+        "version": item.version,
         "person_ids": [str(p) for p in people] if len(people) <= EVENT_PERSON_LIMIT else None,
     }
-    publish_on_commit(notices_group(notice.tenant_id), message)
+    publish_on_commit(notices_group(item.tenant_id), message)
+
+
+def _publish_on_commit(notice: Notice, kind: str, people: list[uuid.UUID]) -> None:
+    _publish(EVENT_TYPE, "notice_id", notice, kind, people)
 
 
 # --- circulation (回覧・レポート) -----------------------------------------------------
@@ -591,14 +602,7 @@ def do_set_circulation_watch(
 
 
 def _publish_circulation(circulation: Circulation, kind: str, people: list[uuid.UUID]) -> None:
-    message = {
-        "type": CIRCULATION_EVENT_TYPE,
-        "kind": kind,
-        "circulation_id": str(circulation.id),
-        "version": circulation.version,
-        "person_ids": [str(p) for p in people] if len(people) <= EVENT_PERSON_LIMIT else None,
-    }
-    publish_on_commit(notices_group(circulation.tenant_id), message)
+    _publish(CIRCULATION_EVENT_TYPE, "circulation_id", circulation, kind, people)
 
 
 # --- surveys (アンケート) -------------------------------------------------------------
@@ -864,11 +868,4 @@ def do_close_survey(principal: Principal, survey_id: object) -> Outcome:
 
 
 def _publish_survey(survey: Survey, kind: str, people: list[uuid.UUID]) -> None:
-    message = {
-        "type": SURVEY_EVENT_TYPE,
-        "kind": kind,
-        "survey_id": str(survey.id),
-        "version": survey.version,
-        "person_ids": [str(p) for p in people] if len(people) <= EVENT_PERSON_LIMIT else None,
-    }
-    publish_on_commit(notices_group(survey.tenant_id), message)
+    _publish(SURVEY_EVENT_TYPE, "survey_id", survey, kind, people)
