@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 
 from subgraphs.core.principal import Principal
-from subgraphs.people.models import AccessToken, Group, Organization, Person, Tenant
+from subgraphs.people.models import AccessToken, Group, Link, Organization, Person, Tenant
 
 
 def _uuid(value: object) -> uuid.UUID | None:
@@ -55,3 +55,10 @@ def access_token_by_id(principal: Principal, token_id: object) -> AccessToken | 
     if not principal.is_tenant_admin:
         tokens = tokens.filter(person_id=principal.person_id)
     return tokens.first()
+
+
+def access_link_by_id(principal: Principal, link_id: object) -> Link | None:
+    pk = _uuid(link_id)
+    if pk is None:
+        return None
+    return Link.objects.for_principal(principal).filter(id=pk).first()

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -32,6 +33,7 @@ from subgraphs.people.models import (
     Council,
     Group,
     GroupMembership,
+    Link,
     Organization,
     Person,
     PersonAdditionalDepartment,
@@ -499,3 +501,111 @@ def do_revoke_access_token(token: AccessToken) -> Outcome:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return Outcome(obj=token)
+
+
+# --- link collection (リンク集) -----------------------------------------------------------
+
+LINK_FIELD_LIMITS = {"title": 100, "url": 500, "description": 200, "category": 50}
+LINK_SCHEMES = {"http", "https"}
+
+
+def _url_error(url: str) -> PeopleError | None:
+    """Only http(s) with a host: the portal renders links as anchors, so javascript:,
+    data: or vbscript: would run in every colleague's session. Intranet hosts
+    (http://zaimu.okawa.local/, http://10.1.2.3:8080/) are what most links are."""
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
+        return PeopleError("INVALID_URL", "A URL has no spaces or control characters.", "url")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return PeopleError("INVALID_URL", "Not a URL.", "url")
+    if parts.scheme.lower() not in LINK_SCHEMES or not host:
+        return PeopleError(
+            "INVALID_URL", "Only http:// and https:// addresses with a host can be linked.", "url"
+        )
+    return None
+
+
+def check_link(values: dict[str, Any]) -> list[PeopleError]:
+    errors = []
+    for name in ("title", "url"):
+        if not values.get(name):
+            errors.append(PeopleError("REQUIRED", f"The link needs a {name}.", name))
+    for name, limit in LINK_FIELD_LIMITS.items():
+        if len(values.get(name) or "") > limit:
+            errors.append(PeopleError("TOO_LONG", f"At most {limit} characters.", name))
+    url = values.get("url") or ""
+    if url and len(url) <= LINK_FIELD_LIMITS["url"]:
+        bad = _url_error(url)
+        if bad:
+            errors.append(bad)
+    return errors
+
+
+@transaction.atomic
+def do_save_link(principal: Principal, link: Link | None, data: dict[str, Any]) -> Outcome:
+    """Create a link (at the end of the list unless given a sort order) or change one."""
+    values = {
+        "title": (data.get("title") or "").strip(),
+        "url": (data.get("url") or "").strip(),
+        "description": (data.get("description") or "").strip(),
+        "category": (data.get("category") or "").strip(),
+    }
+    errors = check_link(values)
+    if errors:
+        return Outcome(errors=errors)
+    if link is None:
+        link = Link(tenant_id=principal.tenant_id)
+        if data.get("sort_order") is None:
+            last = Link.objects.for_principal(principal).order_by("-sort_order").first()
+            link.sort_order = last.sort_order + 1 if last else 0
+    for name, value in values.items():
+        setattr(link, name, value)
+    if data.get("sort_order") is not None:
+        link.sort_order = data["sort_order"]
+    if data.get("opens_in_new_tab") is not None:
+        link.opens_in_new_tab = data["opens_in_new_tab"]
+    link.save()
+    return Outcome(obj=link)
+
+
+@transaction.atomic
+def do_delete_link(link: Link) -> Outcome:
+    link_id = link.id
+    link.delete()
+    return Outcome(obj=link_id)
+
+
+@transaction.atomic
+def do_reorder_links(principal: Principal, ids: list[str]) -> Outcome:
+    """Put the municipality's links in the order given: every link once, nothing else, so a
+    list that changed in another window is refused rather than half applied."""
+    links = {
+        str(link.id): link for link in Link.objects.for_principal(principal).select_for_update()
+    }
+    given = [str(pk) if (pk := _as_uuid(i)) else str(i) for i in ids]
+    if len(given) != len(set(given)) or set(given) != set(links):
+        return Outcome(
+            errors=[
+                PeopleError(
+                    "CONFLICT",
+                    "Send every link of the collection once; reload, the list has changed.",
+                    "ids",
+                )
+            ]
+        )
+    for position, link_id in enumerate(given):
+        link = links[link_id]
+        if link.sort_order != position:
+            link.sort_order = position
+            link.save(update_fields=["sort_order", "updated_at"])
+    return Outcome(obj=[links[i] for i in given])
+
+
+def _as_uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None

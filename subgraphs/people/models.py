@@ -299,3 +299,33 @@ class AccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.hint}…)"
+
+
+class Link(models.Model):
+    """An entry of the municipality's link collection (リンク集) on the portal: a system or
+    a page staff open every day (財務会計システム, 例規集), kept by its administrators.
+
+    Only http(s) URLs are stored (``actions.check_link``): the portal renders them as
+    anchors, so a ``javascript:`` URL would run in every colleague's session.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(max_length=100)
+    url = models.CharField(max_length=500)
+    description = models.CharField(max_length=200, blank=True)
+    # The heading the portal groups links under (業務システム, 規程・様式); blank: none.
+    category = models.CharField(max_length=50, blank=True)
+    sort_order = models.IntegerField(default=0)
+    opens_in_new_tab = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sort_order", "title"]
+        indexes = [models.Index(fields=["tenant", "sort_order"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} <{self.url}>"

@@ -110,3 +110,16 @@ class ImportCsvInput:
     deactivate_missing: bool = strawberry.field(
         default=False, description="Deactivate active rows that the file does not list."
     )
+
+
+@strawberry.input(name="SaveLinkInput")
+class SaveLinkInput:
+    id: strawberry.ID | None = strawberry.field(default=None, description="None: a new link.")
+    title: str
+    url: str = strawberry.field(description="http:// or https:// only (else INVALID_URL).")
+    description: str = ""
+    category: str = strawberry.field(default="", description="A heading to group links under.")
+    sort_order: int | None = strawberry.field(
+        default=None, description="None: at the end (new) or where it is (existing)."
+    )
+    opens_in_new_tab: bool = True

@@ -18,6 +18,7 @@ from subgraphs.people.graphql.inputs import (
     CreatePersonInput,
     ImportCsvInput,
     SaveGroupInput,
+    SaveLinkInput,
     SetRolesInput,
     UpdateOrganizationInput,
     UpdatePersonInput,
@@ -26,6 +27,7 @@ from subgraphs.people.graphql.inputs import (
 from subgraphs.people.graphql.types import (
     AccessTokenType,
     GroupType,
+    LinkType,
     OrganizationType,
     PeopleErrorType,
     PersonType,
@@ -115,6 +117,24 @@ class ImportCsvPayload:
                 for e in report.errors
             ],
         )
+
+
+@strawberry.type(name="LinkPayload")
+class LinkPayload:
+    link: LinkType | None
+    errors: list[PeopleErrorType]
+
+
+@strawberry.type(name="DeleteLinkPayload")
+class DeleteLinkPayload:
+    deleted_id: strawberry.ID | None
+    errors: list[PeopleErrorType]
+
+
+@strawberry.type(name="ReorderLinksPayload")
+class ReorderLinksPayload:
+    links: list[LinkType] = strawberry.field(description="The whole collection, in its new order.")
+    errors: list[PeopleErrorType]
 
 
 def _person_payload(outcome: actions.Outcome) -> PersonPayload:
@@ -361,3 +381,47 @@ class Mutation:
             token=None,
             errors=_errors(outcome),
         )
+
+    @strawberry.mutation(
+        description="Add a link to the link collection or change one (administrators). "
+        "Only http(s) addresses are taken (else INVALID_URL)."
+    )
+    async def save_link(self, info: Info, input: SaveLinkInput) -> LinkPayload:
+        principal = require_tenant_admin(principal_of(info))
+        data = provided(input)
+
+        def run() -> actions.Outcome:
+            link = None
+            if input.id is not None:
+                link = access.access_link_by_id(principal, input.id)
+                if link is None:
+                    return actions.Outcome(errors=[NOT_FOUND])
+            return actions.do_save_link(principal, link, data)
+
+        outcome = await sync_to_async(run)()
+        return LinkPayload(link=outcome.obj if outcome.ok else None, errors=_errors(outcome))
+
+    @strawberry.mutation(description="Remove a link from the link collection (administrators).")
+    async def delete_link(self, info: Info, id: strawberry.ID) -> DeleteLinkPayload:
+        principal = require_tenant_admin(principal_of(info))
+
+        def run() -> actions.Outcome:
+            link = access.access_link_by_id(principal, id)
+            if link is None:
+                return actions.Outcome(errors=[NOT_FOUND])
+            return actions.do_delete_link(link)
+
+        outcome = await sync_to_async(run)()
+        return DeleteLinkPayload(
+            deleted_id=strawberry.ID(str(outcome.obj)) if outcome.ok else None,
+            errors=_errors(outcome),
+        )
+
+    @strawberry.mutation(
+        description="Put the link collection in this order (administrators): every link's ID "
+        "once (else CONFLICT, nothing changed)."
+    )
+    async def reorder_links(self, info: Info, ids: list[strawberry.ID]) -> ReorderLinksPayload:
+        principal = require_tenant_admin(principal_of(info))
+        outcome = await sync_to_async(actions.do_reorder_links)(principal, [str(i) for i in ids])
+        return ReorderLinksPayload(links=outcome.obj if outcome.ok else [], errors=_errors(outcome))

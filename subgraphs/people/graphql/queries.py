@@ -12,7 +12,7 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from subgraphs.core.graphql.context import principal_of
-from subgraphs.core.graphql.errors import require_tenant_admin
+from subgraphs.core.graphql.errors import require_authenticated, require_tenant_admin
 from subgraphs.core.principal import Principal
 from subgraphs.people import access
 from subgraphs.people.csv_io import KINDS, export_csv
@@ -20,6 +20,7 @@ from subgraphs.people.graphql.inputs import CsvKind
 from subgraphs.people.graphql.types import (
     AccessTokenType,
     GroupType,
+    LinkType,
     OrganizationType,
     PageInfo,
     PersonConnection,
@@ -33,6 +34,7 @@ from subgraphs.people.kana import search_key
 from subgraphs.people.models import (
     AccessToken,
     Group,
+    Link,
     Organization,
     Person,
     PersonAdditionalDepartment,
@@ -229,3 +231,15 @@ class Query:
             )
 
         return await sync_to_async(build)()
+
+    @strawberry.field(
+        description="The municipality's link collection (リンク集) in display order: every "
+        "signed-in staff member reads it, administrators keep it (saveLink)."
+    )
+    async def links(self, info: Info) -> list[LinkType]:
+        principal = require_authenticated(principal_of(info))
+
+        def fetch() -> list[Link]:
+            return list(Link.objects.for_principal(principal).order_by("sort_order", "title"))
+
+        return await sync_to_async(fetch)()  # type: ignore[return-value]

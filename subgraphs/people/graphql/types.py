@@ -235,3 +235,20 @@ class PeopleErrorType:
     )
     message: str
     field: str | None = strawberry.field(description="The input field at fault, if one.")
+
+
+@strawberry_django.type(
+    models.Link,
+    name="Link",
+    description="An entry of the municipality's link collection (リンク集) on the portal.",
+)
+class LinkType(TenantScopedType):
+    id: strawberry.ID
+    title: str
+    url: str = strawberry.field(description="An http:// or https:// address.")
+    description: str
+    category: str = strawberry.field(
+        description="The heading the portal lists it under; empty: none."
+    )
+    sort_order: int
+    opens_in_new_tab: bool
