@@ -148,6 +148,10 @@ class Person(AbstractBaseUser):
     # Manual by default, so an account made by any other way than the import is never the
     # import's to deactivate; the import sets csv on every row it creates or updates.
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    # Set when an administrator issues or resets the password (which the administrator then
+    # knows): until the person chooses their own with changePassword, the API answers only
+    # ``me`` and ``changePassword`` (PASSWORD_CHANGE_REQUIRED for everything else).
+    must_change_password = models.BooleanField(default=False)
     search_text = models.TextField(default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
