@@ -15,7 +15,7 @@ from subgraphs.calendar.models import Event
 from subgraphs.core.principal import ROLE_FACILITY_ADMIN
 from subgraphs.facilities.models import Facility, Reservation
 from subgraphs.people import actions
-from subgraphs.people.models import Group, Organization, Person, RoleAssignment, Tenant
+from subgraphs.people.models import Group, Link, Organization, Person, RoleAssignment, Tenant
 from subgraphs.presence.models import PresenceStatus
 from tests.conftest import GraphQLClient
 
@@ -58,6 +58,7 @@ def state() -> dict[str, object]:
         "reservations": Reservation.objects.count(),
         "facilities": sorted(Facility.objects.values_list("name", "owning_department_id")),
         "presence": sorted(PresenceStatus.objects.values_list("person_id", "status", "version")),
+        "links": sorted(Link.objects.values_list("tenant_id", "title", "url")),
     }
 
 
@@ -102,7 +103,7 @@ def test_running_the_demo_again_changes_nothing():
     assert printed_staff(second_output).keys() == printed_staff(first_output).keys()
     for code in ("402125", "406210"):
         assert f"{code} " in second_output
-    added = re.findall(r": (?:presence|calendar|reservations) \+(\d+)", second_output)
+    added = re.findall(r": (?:presence|calendar|reservations|links) \+(\d+)", second_output)
     assert added and set(added) == {"0"}, second_output
     imported = re.findall(r": (?:organizations|staff) \+(\d+) ~(\d+)", second_output)
     assert imported and set(imported) == {("0", "0")}, second_output
@@ -134,3 +135,17 @@ def test_a_database_loaded_by_an_older_demo_gets_the_room_back_to_the_team():
     team = Person.objects.get(tenant=okawa, login_id=first["login"]).department_id
     hall = Facility.objects.get(tenant_id=okawa.id, name="大会議室")
     assert hall.owning_department_id == team != elsewhere.id
+
+
+@pytest.mark.django_db
+def test_each_town_gets_its_link_collection_on_its_intranet():
+    run_demo()
+    for code, slug in (("402125", "okawa"), ("406210", "kanda")):
+        tenant = Tenant.objects.get(code=code)
+        admin = Person.objects.get(tenant=tenant, login_id="admin")
+        token = actions.do_create_access_token(admin, "test", None).extra["token"]
+        links = GraphQLClient(token).data("{ links { title url category } }")["links"]
+        titles = [link["title"] for link in links]
+        assert titles[:1] == ["財務会計システム"] and {"例規集", "庁内様式集"} <= set(titles)
+        assert all(link["url"].startswith("http://") for link in links)
+        assert all(f".{slug}.lgwan.local/" in link["url"] for link in links)

@@ -21,6 +21,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from subgraphs.audit import actions as audit
 from subgraphs.core.principal import (
     ROLE_FACILITY_ADMIN,
     ROLE_STAFF,
@@ -42,6 +43,18 @@ from subgraphs.people.models import (
 )
 
 ASSIGNABLE_ROLES = {ROLE_TENANT_ADMIN, ROLE_FACILITY_ADMIN}
+# What the audit trail shows of a department and an account, before → after.
+ORG_AUDIT_FIELDS = ("code", "name", "name_kana", "parent_id", "sort_order", "is_active")
+PERSON_AUDIT_FIELDS = (
+    "login_id",
+    "name",
+    "email",
+    "extension",
+    "title",
+    "title_code",
+    "department_id",
+    "is_active",
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +108,12 @@ def do_add_tenant(code: str, name: str, slug: str, council_name: str | None = No
     if council_name:
         council, _ = Council.objects.get_or_create(name=council_name.strip())
     tenant = Tenant.objects.create(code=code, name=name.strip(), slug=slug, council=council)
+    audit.record(
+        "tenant.created",
+        target=tenant,
+        tenant_id=tenant.id,
+        after=audit.snapshot(tenant, ("code", "name", "slug")),
+    )
     return Outcome(obj=tenant)
 
 
@@ -184,6 +203,12 @@ def do_create_organization(principal: Principal, data: dict[str, Any]) -> Outcom
     )
     rebuild_organization_tree(principal.tenant_id)
     org.refresh_from_db()
+    audit.record(
+        "organization.created",
+        target=org,
+        principal=principal,
+        after=audit.snapshot(org, ORG_AUDIT_FIELDS),
+    )
     return Outcome(obj=org)
 
 
@@ -195,6 +220,7 @@ def do_update_organization(
     errors, parent = _check_org_fields(principal.tenant_id, data, org)
     if errors:
         return Outcome(errors=errors)
+    before = audit.snapshot(org, ORG_AUDIT_FIELDS)
     if "code" in data:
         org.code = data["code"].strip()
     if "name" in data:
@@ -210,6 +236,7 @@ def do_update_organization(
     org.save()
     rebuild_organization_tree(principal.tenant_id)
     org.refresh_from_db()
+    audit.record_change("organization.updated", org, before, principal=principal)
     return Outcome(obj=org)
 
 
@@ -232,6 +259,12 @@ def do_deactivate_organization(principal: Principal, org: Organization) -> Outco
         )
     org.is_active = False
     org.save(update_fields=["is_active", "updated_at"])
+    audit.record(
+        "organization.deactivated",
+        target=org,
+        principal=principal,
+        summary=f"{org.code} {org.name}",
+    )
     return Outcome(obj=org)
 
 
@@ -325,6 +358,13 @@ def do_create_person(principal: Principal, data: dict[str, Any]) -> Outcome:
         person.set_unusable_password()
     person.save()
     _set_additional_departments(person, additional)
+    audit.record(
+        "person.created",
+        target=person,
+        principal=principal,
+        after=audit.snapshot(person, PERSON_AUDIT_FIELDS),
+        summary="password issued" if data.get("password") else "",
+    )
     return Outcome(obj=person)
 
 
@@ -334,6 +374,7 @@ def do_update_person(principal: Principal, person: Person, data: dict[str, Any])
     errors, department, additional = _check_person_fields(principal.tenant_id, data, person)
     if errors:
         return Outcome(errors=errors)
+    before = audit.snapshot(person, PERSON_AUDIT_FIELDS)
     _apply_person_fields(person, data)
     if "department_id" in data:
         person.department = department
@@ -342,6 +383,7 @@ def do_update_person(principal: Principal, person: Person, data: dict[str, Any])
     person.save()
     if data.get("additional_department_ids") is not None:
         _set_additional_departments(person, additional)
+    audit.record_change("person.updated", person, before, principal=principal)
     return Outcome(obj=person)
 
 
@@ -355,6 +397,7 @@ def do_deactivate_person(principal: Principal, person: Person) -> Outcome:
     AccessToken.objects.filter(person=person, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+    audit.record("person.deactivated", target=person, principal=principal, summary=person.login_id)
     return Outcome(obj=person)
 
 
@@ -366,6 +409,7 @@ def do_set_roles(principal: Principal, person: Person, roles: list[str]) -> Outc
             errors=[PeopleError("INVALID", f"Unknown roles: {sorted(unknown)}", "roles")]
         )
     wanted = set(roles) & ASSIGNABLE_ROLES
+    before = sorted(roles_of(person) - {ROLE_STAFF})
     if person.id == principal.person_id and ROLE_TENANT_ADMIN not in wanted:
         return Outcome(
             errors=[PeopleError("CONFLICT", "You cannot remove your own administrator role.")]
@@ -375,6 +419,15 @@ def do_set_roles(principal: Principal, person: Person, roles: list[str]) -> Outc
     ).delete()
     for role in wanted:
         RoleAssignment.objects.get_or_create(tenant_id=person.tenant_id, person=person, role=role)
+    if before != sorted(wanted):
+        audit.record(
+            "person.roles",
+            target=person,
+            principal=principal,
+            summary=person.login_id,
+            before=before,
+            after=sorted(wanted),
+        )
     return Outcome(obj=person)
 
 
@@ -451,6 +504,7 @@ def do_change_password(person: Person, current: str, new: str) -> Outcome:
         return Outcome(errors=errors)
     person.set_password(new)
     person.save(update_fields=["password", "updated_at"])
+    audit.record("person.password_changed", target=person, summary=person.login_id)
     return Outcome(obj=person)
 
 
@@ -465,6 +519,11 @@ def do_reset_password(person: Person, new: str | None) -> Outcome:
         return Outcome(errors=errors)
     person.set_password(new)
     person.save(update_fields=["password", "updated_at"])
+    audit.record(
+        "person.password_reset",
+        target=person,
+        summary=f"{person.login_id} ({'generated' if generated else 'set'})",
+    )
     return Outcome(obj=person, extra={"password": generated})
 
 
@@ -492,6 +551,12 @@ def do_create_access_token(person: Person, name: str, expires_in_days: int | Non
         hint=token[: len(AccessToken.PREFIX) + 4],
         expires_at=timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None,
     )
+    audit.record(
+        "token.created",
+        target=record,
+        summary=f"{name} ({record.hint}…)",
+        after={"person": person.login_id, "expires_at": record.expires_at},
+    )
     return Outcome(obj=record, extra={"token": token})
 
 
@@ -500,6 +565,7 @@ def do_revoke_access_token(token: AccessToken) -> Outcome:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        audit.record("token.revoked", target=token, summary=f"{token.name} ({token.hint}…)")
     return Outcome(obj=token)
 
 
@@ -559,7 +625,8 @@ def do_save_link(principal: Principal, link: Link | None, data: dict[str, Any]) 
     if link is None:
         link = Link(tenant_id=principal.tenant_id)
         if data.get("sort_order") is None:
-            last = Link.objects.for_principal(principal).order_by("-sort_order").first()
+            mine = Link.objects.filter(tenant_id=principal.tenant_id)
+            last = mine.order_by("-sort_order").first()
             link.sort_order = last.sort_order + 1 if last else 0
     for name, value in values.items():
         setattr(link, name, value)

@@ -28,7 +28,7 @@ from subgraphs.facilities.demo import DEMO_FACILITIES, load_demo_facilities
 from subgraphs.facilities.models import Facility
 from subgraphs.people import actions
 from subgraphs.people.csv_io import do_import_csv
-from subgraphs.people.models import Organization, Person, RoleAssignment, Tenant
+from subgraphs.people.models import Link, Organization, Person, RoleAssignment, Tenant
 from subgraphs.presence.actions import do_set_presence
 from subgraphs.presence.models import PresenceStatus
 
@@ -49,6 +49,14 @@ DEMO_STAFF = {
 DEMO_GROUP = "DX推進プロジェクト"
 # (status, message) for the first demo staff of each tenant, in the order they are printed.
 # Presence reads 未設定 again after the nightly reset (YUI_PRESENCE_RESET_HOUR), as any does.
+# The link collection (リンク集) of each town's portal: intranet systems on the closed
+# network (LGWAN), as a municipality's own would be. (title, path, category, description)
+DEMO_LINKS = [
+    ("財務会計システム", "zaimu", "業務システム", "予算執行・支出負担行為"),
+    ("文書管理システム", "bunsho", "業務システム", "起案・決裁・収受"),
+    ("例規集", "reiki", "規程・様式", "条例・規則・要綱"),
+    ("庁内様式集", "yoshiki", "規程・様式", "各種申請書・届出書"),
+]
 DEMO_PRESENCE = [("MEETING", "第1会議室 15時まで"), ("OUT", "現地調査（市内巡回）")]
 
 
@@ -79,6 +87,7 @@ class Command(BaseCommand):
             self._presence(tenant)
             self._calendar(tenant)
             self._facilities(tenant)
+            self._links(tenant)
         self.stdout.write("\nDemo accounts (sign in on the portal, /):")
         for line in lines:
             self.stdout.write("  " + line)
@@ -104,6 +113,22 @@ class Command(BaseCommand):
                 tenant_id=tenant.id, name__in=approval_rooms, needs_approval=True
             ).exclude(owning_department_id=owner).update(owning_department_id=owner)
         self.stdout.write(f"{tenant.code} {tenant.name}: reservations +{added}")
+
+    def _links(self, tenant: Tenant) -> None:
+        """Links the town has not got yet, by title (an administrator's edits are kept)."""
+        system = Principal(tenant_id=tenant.id, person_id=None, via="cli")
+        have = set(Link.objects.filter(tenant=tenant).values_list("title", flat=True))
+        added = 0
+        for title, path, category, description in DEMO_LINKS:
+            if title in have:
+                continue
+            url = f"http://{path}.{tenant.slug}.lgwan.local/"
+            data = {"title": title, "url": url, "category": category, "description": description}
+            outcome = actions.do_save_link(system, None, data)
+            if not outcome.ok:
+                raise CommandError(f"{title}: {outcome.errors}")
+            added += 1
+        self.stdout.write(f"{tenant.code} {tenant.name}: links +{added}")
 
     @transaction.atomic
     def _accounts(self, tenant: Tenant) -> list[str]:
