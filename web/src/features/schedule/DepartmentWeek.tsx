@@ -3,7 +3,7 @@ import { type FragmentType, graphql, readFragment } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import { formatShortDate } from "../../ui/dates";
 import { cells, type DayColumn } from "./grid";
-import { type Entry, WeekEntry, WeekEntryFragment } from "./WeekEntry";
+import { type Entry, entryKey, type ResizeMode, WeekEntry, WeekEntryFragment } from "./WeekEntry";
 
 export const DepartmentWeekFragment = graphql(`
   fragment DepartmentWeek_organization on Organization {
@@ -31,6 +31,10 @@ export interface WeekActions {
   onOpen: (entry: Entry) => void;
   onMoveBy: (entry: Entry, days: number) => void;
   onDropOn: (key: string, date: string) => void;
+  /** Resizing the end of a timed entry (the week and day views). */
+  onResize?: (entry: Entry, minutes: number, mode: ResizeMode) => void;
+  /** The resize under way, by entry key, shown before it is saved. */
+  resizing?: { key: string; minutes: number } | null;
 }
 
 export interface WeekRow {
@@ -179,6 +183,12 @@ export function WeekTable({
                               row={row.id}
                               onOpen={actions.onOpen}
                               onMoveBy={actions.onMoveBy}
+                              onResize={actions.onResize}
+                              resizeMinutes={
+                                actions.resizing?.key === entryKey(entry)
+                                  ? actions.resizing.minutes
+                                  : undefined
+                              }
                             />
                           </li>
                         ))}

@@ -1,3 +1,4 @@
+import "./schedule.css";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useClient, useMutation, useQuery, useSubscription } from "urql";
 import { onReconnect } from "../../api/client";
@@ -19,17 +20,29 @@ import {
   WeekTable,
 } from "./DepartmentWeek";
 import { type DialogTarget, EventDialog } from "./EventDialog";
-import { daysBetween, mondayOf, shiftedByDays, weekColumns } from "./grid";
+import { GroupWeek, groupEntries } from "./GroupWeek";
+import {
+  addMonths,
+  daysBetween,
+  mondayOf,
+  monthWeeks,
+  resizedEnd,
+  shiftedByDays,
+  viewRange,
+  weekColumns,
+} from "./grid";
+import { formatMonth, MonthView } from "./MonthView";
 import {
   type CalendarProblem,
   EventResultFragment,
   MoveOccurrence,
   UpdateEvent,
 } from "./operations";
-import { type Entry, entryKey, WeekEntryFragment } from "./WeekEntry";
+import { type Entry, entryKey, type ResizeMode, WeekEntryFragment } from "./WeekEntry";
 
-// The whole screen in one request: my department's week (or the one chosen), my own week for
-// the personal tab, the week's holidays and closed days.
+// The whole screen in one request: my department's week (or the one chosen) or a group's week,
+// my own week or month for the personal views, the groups to pick from, the holidays and
+// closed days of the dates shown.
 const ScheduleQuery = graphql(`
   query SchedulePage(
     $start: DateTime!
@@ -37,7 +50,10 @@ const ScheduleQuery = graphql(`
     $from: Date!
     $to: Date!
     $org: ID!
+    $department: Boolean!
     $other: Boolean!
+    $group: ID!
+    $withGroup: Boolean!
   ) {
     me {
       id
@@ -45,7 +61,7 @@ const ScheduleQuery = graphql(`
       department {
         id
         name
-        ...DepartmentWeek_organization @skip(if: $other)
+        ...DepartmentWeek_organization @include(if: $department)
       }
       additionalDepartments {
         id
@@ -59,6 +75,17 @@ const ScheduleQuery = graphql(`
       id
       ...DepartmentWeek_organization
     }
+    groups {
+      id
+      name
+    }
+    group(id: $group) @include(if: $withGroup) {
+      id
+      members {
+        id
+      }
+      ...GroupWeek_group
+    }
     holidays(start: $from, end: $to) {
       date
       name
@@ -70,6 +97,17 @@ const ScheduleQuery = graphql(`
 const DepartmentCalendarChanged = graphql(`
   subscription DepartmentCalendarChanged($organizationId: ID!) {
     departmentCalendarChanged(organizationId: $organizationId) {
+      eventId
+      kind
+      version
+    }
+  }
+`);
+
+// The personal views and a group's week: changes to the events of these people.
+const PeopleCalendarChanged = graphql(`
+  subscription PeopleCalendarChanged($personIds: [ID!]!) {
+    calendarChanged(personIds: $personIds) {
       eventId
       kind
       version
@@ -94,29 +132,53 @@ const SchedulePresenceChanged = graphql(`
   }
 `);
 
-type View = "department" | "week" | "day";
+const VIEWS = ["department", "group", "week", "day", "month"] as const;
+type View = (typeof VIEWS)[number];
+
+/** What the address asks for: /schedule?view=month&date=2026-12-29&group=… (a link, a bookmark). */
+function fromAddress(today: string): { view: View; day: string; group: string | null } {
+  const query = new URLSearchParams(window.location.search);
+  const asked = query.get("date");
+  const view = query.get("view");
+  return {
+    view: VIEWS.find((name) => name === view) ?? "department",
+    day:
+      asked && /^\d{4}-\d{2}-\d{2}$/.test(asked) && !Number.isNaN(Date.parse(asked))
+        ? asked
+        : today,
+    group: query.get("group"),
+  };
+}
 
 export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
   const { t, errorText, language } = useI18n();
   const today = useMemo(() => japanDate(new Date()), []);
-  const [view, setView] = useState<View>("department");
-  // /schedule?date=2026-12-29 opens on that day's week (a link from elsewhere, a bookmark).
-  const [day, setDay] = useState(() => {
-    const asked = new URLSearchParams(window.location.search).get("date");
-    return asked && /^\d{4}-\d{2}-\d{2}$/.test(asked) && !Number.isNaN(Date.parse(asked))
-      ? asked
-      : today;
-  });
+  const [asked] = useState(() => fromAddress(today));
+  const [view, setView] = useState<View>(asked.view);
+  const [day, setDay] = useState(asked.day);
+  const [chosenGroup, setChosenGroup] = useState<string | null>(asked.group);
   const [chosenOrg, setChosenOrg] = useState<string | null>(null);
   const monday = mondayOf(day);
+  const range = viewRange(view === "month" ? "month" : "week", day);
   const variables = {
-    start: japanMidnight(monday),
-    end: japanMidnight(addDays(monday, 7)),
-    from: monday,
-    to: addDays(monday, 7),
+    start: japanMidnight(range.from),
+    end: japanMidnight(range.to),
+    from: range.from,
+    to: range.to,
     org: chosenOrg ?? "",
-    other: chosenOrg !== null,
+    department: view === "department" && chosenOrg === null,
+    other: view === "department" && chosenOrg !== null,
+    group: chosenGroup ?? "",
+    withGroup: view === "group" && chosenGroup !== null,
   };
+  // The address follows the view and the date, so a reload or a shared link opens the same.
+  useEffect(() => {
+    const query = new URLSearchParams({ view, date: day });
+    if (view === "group" && chosenGroup) query.set("group", chosenGroup);
+    const address = `${window.location.pathname}?${query.toString()}`;
+    if (`${window.location.pathname}${window.location.search}` !== address)
+      window.history.replaceState(null, "", address);
+  }, [view, day, chosenGroup]);
   const [result] = useQuery({
     query: ScheduleQuery,
     variables,
@@ -159,12 +221,29 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
 
   const organization = chosenOrg ? result.data?.organization : me?.department;
   const orgId = chosenOrg ?? me?.department?.id ?? null;
-  // Live: a change to the department's week is a hint to read the week again (events carry
-  // IDs and versions only, DESIGN rule 6).
+  const groups = result.data?.groups ?? [];
+  const group = view === "group" ? (result.data?.group ?? null) : null;
+  // The group view opened without a group shows the first one (when there is one).
+  const firstGroup = groups[0]?.id ?? null;
+  useEffect(() => {
+    if (view === "group" && chosenGroup === null && firstGroup) setChosenGroup(firstGroup);
+  }, [view, chosenGroup, firstGroup]);
+  // Live: a change to the week shown is a hint to read it again (events carry IDs and
+  // versions only, DESIGN rule 6): the department's, the group members', or my own.
   const [change] = useSubscription({
     query: DepartmentCalendarChanged,
     variables: { organizationId: orgId ?? "" },
-    pause: !orgId,
+    pause: !orgId || view !== "department",
+  });
+  const watched = useMemo(
+    () =>
+      view === "group" ? (group?.members ?? []).map((member) => member.id) : me ? [me.id] : [],
+    [view, group?.members, me],
+  );
+  const [personChange] = useSubscription({
+    query: PeopleCalendarChanged,
+    variables: { personIds: watched },
+    pause: view === "department" || watched.length === 0,
   });
   useSubscription({ query: SchedulePresenceChanged, pause: !me });
   const lastChange = useRef<unknown>(null);
@@ -175,6 +254,14 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
     if ((written.current.get(event.eventId) ?? -1) >= event.version) return;
     refresh();
   }, [change.data, refresh]);
+  const lastPersonChange = useRef<unknown>(null);
+  useEffect(() => {
+    const event = personChange.data?.calendarChanged;
+    if (!event || personChange.data === lastPersonChange.current) return;
+    lastPersonChange.current = personChange.data;
+    if ((written.current.get(event.eventId) ?? -1) >= event.version) return;
+    refresh();
+  }, [personChange.data, refresh]);
 
   const [announcement, setAnnouncement] = useState("");
   const [problems, setProblems] = useState<CalendarProblem[]>([]);
@@ -196,8 +283,9 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
       add(readFragment(WeekEntryFragment, item) as Entry);
     for (const member of departmentData?.members ?? [])
       for (const item of member.events) add(readFragment(WeekEntryFragment, item) as Entry);
+    if (group) groupEntries(group).forEach(add);
     return found;
-  }, [myEntries, departmentData]);
+  }, [myEntries, departmentData, group]);
 
   // Put the focus back on the moved entry once the week read again shows it on its new day
   // (until then the entry still stands in its old cell, and that element goes away).
@@ -281,7 +369,109 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
     [moveOccurrence, updateEvent, refresh, t, errorText, language, monday],
   );
 
+  // Resizing: the end shown moves at once; the keyboard's steps are saved together once the
+  // keys rest, the pointer's when it lets go.
+  const [resizing, setResizing] = useState<{ key: string; minutes: number } | null>(null);
+  const resizingRef = useRef(resizing);
+  resizingRef.current = resizing;
+  const resizeTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(
+    () => () => {
+      if (resizeTimer.current) clearTimeout(resizeTimer.current);
+    },
+    [],
+  );
+  const saveResize = useCallback(
+    async (entry: Entry, minutes: number) => {
+      const end = resizedEnd(entry, minutes);
+      if (end === entry.end) {
+        setResizing(null);
+        return;
+      }
+      setProblems([]);
+      let payload:
+        | { event?: { id: string; version: number } | null; errors: readonly CalendarProblem[] }
+        | undefined;
+      let failure: string | null = null;
+      // One occurrence of a series changes alone, as a move does; a single event through
+      // updateEvent with the version read (someone else's change in between: CONFLICT).
+      if (entry.isRecurring) {
+        const answer = await moveOccurrence({
+          eventId: entry.eventId,
+          recurrenceId: entry.recurrenceId ?? null,
+          start: entry.start,
+          end,
+        });
+        if (answer.error) failure = errorCode(answer.error);
+        else if (answer.data)
+          payload = readFragment(EventResultFragment, answer.data.moveOccurrence);
+      } else {
+        const answer = await updateEvent({
+          id: entry.eventId,
+          version: entry.event.version,
+          input: { start: entry.start, end },
+        });
+        if (answer.error) failure = errorCode(answer.error);
+        else if (answer.data) payload = readFragment(EventResultFragment, answer.data.updateEvent);
+      }
+      if (failure || !payload || payload.errors.length > 0) {
+        const errors = payload?.errors ?? [];
+        setProblems([...errors]);
+        setResizing(null);
+        setAnnouncement(
+          t("schedule.resizeFailed", {
+            title: entry.title,
+            reason: errorText(failure ?? errors[0]?.code ?? "unknown"),
+          }),
+        );
+        return;
+      }
+      if (payload.event) written.current.set(payload.event.id, payload.event.version);
+      setAnnouncement(
+        t("schedule.resized", { title: entry.title, end: formatTime(end, language) }),
+      );
+      // Keep showing the new end until the week read again has it.
+      await client
+        .query(ScheduleQuery, current.current, { requestPolicy: "network-only" })
+        .toPromise();
+      setResizing(null);
+    },
+    [moveOccurrence, updateEvent, client, t, errorText, language],
+  );
+  const onResize = useCallback(
+    (entry: Entry, minutes: number, mode: ResizeMode) => {
+      const key = entryKey(entry);
+      if (resizeTimer.current) clearTimeout(resizeTimer.current);
+      resizeTimer.current = null;
+      if (mode === "cancel") {
+        setResizing(null);
+        return;
+      }
+      const before = resizingRef.current;
+      const total =
+        mode === "step" ? (before?.key === key ? before.minutes : 0) + minutes : minutes;
+      const next = { key, minutes: total };
+      resizingRef.current = next;
+      setResizing(next);
+      if (mode === "preview") return;
+      if (mode === "step") {
+        setAnnouncement(
+          t("schedule.resizing", {
+            title: entry.title,
+            end: formatTime(resizedEnd(entry, total), language),
+          }),
+        );
+        resizeTimer.current = setTimeout(() => void saveResize(entry, total), 900);
+        return;
+      }
+      void saveResize(entry, total);
+    },
+    [saveResize, t, language],
+  );
+
   const actions: WeekActions = {
+    onResize,
+    resizing,
     onOpen: (entry) => setDialog({ kind: "edit", entry }),
     onMoveBy: (entry, days) => {
       const focused = document.activeElement as HTMLElement | null;
@@ -310,13 +500,17 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
   }
   if (!me) return <p aria-busy="true">{t("app.loading")}</p>;
 
-  const columns = weekColumns(monday, today, result.data?.holidays ?? []);
+  const holidays = result.data?.holidays ?? [];
+  const columns = weekColumns(monday, today, holidays);
   const departments = [
     ...(me.department ? [{ id: me.department.id, name: me.department.name }] : []),
     ...me.additionalDepartments,
   ];
-  const step = view === "day" ? 1 : 7;
-  const views: View[] = ["department", "week", "day"];
+  const step = (forward: boolean) =>
+    view === "month"
+      ? addMonths(day, forward ? 1 : -1)
+      : addDays(day, (forward ? 1 : -1) * (view === "day" ? 1 : 7));
+  const unit = view === "day" ? "Day" : view === "month" ? "Month" : "Week";
   return (
     <div className="schedule">
       <header className="page-header">
@@ -324,13 +518,15 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
         <p className="today">
           {view === "day"
             ? formatDate(day, language)
-            : t("schedule.weekOf", { date: formatDate(monday, language) })}
+            : view === "month"
+              ? formatMonth(day, language)
+              : t("schedule.weekOf", { date: formatDate(monday, language) })}
         </p>
       </header>
       <div className="schedule-toolbar">
         <fieldset className="segmented">
           <legend className="schedule-sr">{t("schedule.view")}</legend>
-          {views.map((name) => (
+          {VIEWS.map((name) => (
             <button
               key={name}
               type="button"
@@ -343,14 +539,14 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
         </fieldset>
         <fieldset className="segmented">
           <legend className="schedule-sr">{t("schedule.navigate")}</legend>
-          <button type="button" onClick={() => setDay(addDays(day, -step))}>
-            {view === "day" ? t("schedule.previousDay") : t("schedule.previousWeek")}
+          <button type="button" onClick={() => setDay(step(false))}>
+            {t(`schedule.previous${unit}`)}
           </button>
           <button type="button" onClick={() => setDay(today)}>
             {t("schedule.today")}
           </button>
-          <button type="button" onClick={() => setDay(addDays(day, step))}>
-            {view === "day" ? t("schedule.nextDay") : t("schedule.nextWeek")}
+          <button type="button" onClick={() => setDay(step(true))}>
+            {t(`schedule.next${unit}`)}
           </button>
         </fieldset>
         {view === "department" && departments.length > 0 ? (
@@ -370,10 +566,28 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
             </select>
           </label>
         ) : null}
+        {view === "group" ? (
+          <label className="department-select">
+            {t("schedule.group")}
+            <select
+              value={chosenGroup ?? ""}
+              onChange={(event) => setChosenGroup(event.target.value || null)}
+            >
+              {chosenGroup === null ? <option value="">{t("schedule.noGroup")}</option> : null}
+              {groups.map((option) => (
+                <option key={option.id} value={option.id}>
+                  {option.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
         <button
           type="button"
           className="primary"
-          onClick={() => setDialog({ kind: "create", date: view === "day" ? day : today })}
+          onClick={() =>
+            setDialog({ kind: "create", date: view === "day" || view === "month" ? day : today })
+          }
         >
           {t("schedule.newEvent")}
         </button>
@@ -401,6 +615,25 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
         ) : (
           <p>{t("portal.noDepartment")}</p>
         )
+      ) : view === "group" ? (
+        group ? (
+          <GroupWeek group={group} columns={columns} actions={actions} />
+        ) : groups.length === 0 ? (
+          <p>{t("schedule.noGroups")}</p>
+        ) : (
+          <p aria-busy="true">{t("app.loading")}</p>
+        )
+      ) : view === "month" ? (
+        <MonthView
+          caption={t("schedule.myMonthOf", { name: me.name, month: formatMonth(day, language) })}
+          weeks={monthWeeks(day, today, holidays)}
+          entries={myEntries}
+          actions={actions}
+          onOpenDay={(date) => {
+            setDay(date);
+            setView("day");
+          }}
+        />
       ) : (
         <WeekTable
           caption={t("schedule.myWeekOf", { name: me.name })}

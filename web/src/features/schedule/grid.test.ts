@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { cells, daysBetween, mondayOf, shiftedByDays, weekColumns } from "./grid";
+import {
+  addMonths,
+  cells,
+  daysBetween,
+  firstOf,
+  minutesForDrag,
+  mondayOf,
+  monthWeeks,
+  resizedEnd,
+  shiftedByDays,
+  viewRange,
+  weekColumns,
+} from "./grid";
 
 const WEEK = [
   "2026-12-28",
@@ -66,5 +78,73 @@ describe("the department week's layout", () => {
     ).toEqual({ start: "2026-12-27T10:00:00+09:00", end: "2026-12-27T11:00:00+09:00" });
     expect(daysBetween("2026-12-28", "2027-01-02")).toBe(5);
     expect(daysBetween("2027-01-02", "2026-12-28")).toBe(-5);
+  });
+});
+
+describe("the personal month", () => {
+  it("is whole weeks from Monday around the month, its own days and holidays marked", () => {
+    const weeks = monthWeeks("2027-01-15", "2027-01-04", [
+      { date: "2026-12-31", name: "年末年始", kind: "CLOSED" },
+      { date: "2027-01-01", name: "元日", kind: "NATIONAL" },
+      { date: "2027-01-11", name: "成人の日", kind: "NATIONAL" },
+    ]);
+    // January 2027 starts on a Friday and ends on a Sunday: five weeks, 12/28 to 1/31.
+    expect(weeks).toHaveLength(5);
+    expect(weeks[0]?.[0]?.date).toBe("2026-12-28");
+    expect(weeks[4]?.[6]?.date).toBe("2027-01-31");
+    expect(weeks[0]?.filter((day) => day.inMonth).map((day) => day.date)).toEqual([
+      "2027-01-01",
+      "2027-01-02",
+      "2027-01-03",
+    ]);
+    const flat = weeks.flat();
+    expect(flat.find((day) => day.date === "2026-12-31")?.holiday?.kind).toBe("CLOSED");
+    expect(flat.find((day) => day.date === "2027-01-11")?.holiday?.name).toBe("成人の日");
+    expect(flat.filter((day) => day.isToday).map((day) => day.date)).toEqual(["2027-01-04"]);
+    // February 2027 begins on a Monday and has exactly four weeks.
+    expect(monthWeeks("2027-02-01", "2027-02-01", [])).toHaveLength(4);
+    // A month of six weeks: August 2026 (Saturday the 1st, Monday the 31st).
+    expect(monthWeeks("2026-08-10", "2026-08-10", [])).toHaveLength(6);
+  });
+
+  it("reads the whole weeks shown and steps by month without leaving the month", () => {
+    expect(viewRange("month", "2027-01-15")).toEqual({ from: "2026-12-28", to: "2027-02-01" });
+    expect(viewRange("week", "2027-01-15")).toEqual({ from: "2027-01-11", to: "2027-01-18" });
+    expect(addMonths("2027-01-31", 1)).toBe("2027-02-28");
+    expect(addMonths("2027-01-15", -1)).toBe("2026-12-15");
+    expect(addMonths("2026-12-03", 1)).toBe("2027-01-03");
+  });
+
+  it("shows three entries and '+n more', but never '+1 more' in place of one entry", () => {
+    expect(firstOf([1, 2, 3, 4])).toEqual({ shown: [1, 2, 3, 4], more: 0 });
+    expect(firstOf([1, 2, 3, 4, 5, 6])).toEqual({ shown: [1, 2, 3], more: 3 });
+    expect(firstOf([])).toEqual({ shown: [], more: 0 });
+  });
+});
+
+describe("resizing an entry's end", () => {
+  const meeting = { start: "2026-12-03T10:00:00+09:00", end: "2026-12-03T11:00:00+09:00" };
+  it("moves the end by quarter hours, in Japan time", () => {
+    expect(resizedEnd(meeting, 15)).toBe("2026-12-03T11:15:00+09:00");
+    expect(resizedEnd(meeting, -30)).toBe("2026-12-03T10:30:00+09:00");
+    // Past midnight the date follows.
+    expect(resizedEnd({ ...meeting, end: "2026-12-03T23:45:00+09:00" }, 30)).toBe(
+      "2026-12-04T00:15:00+09:00",
+    );
+    // An end off the quarter (imported) snaps to one.
+    expect(resizedEnd({ ...meeting, end: "2026-12-03T10:50:00+09:00" }, 15)).toBe(
+      "2026-12-03T11:00:00+09:00",
+    );
+  });
+  it("never ends at or before the start: fifteen minutes at least", () => {
+    expect(resizedEnd(meeting, -60)).toBe("2026-12-03T10:15:00+09:00");
+    expect(resizedEnd(meeting, -600)).toBe("2026-12-03T10:15:00+09:00");
+  });
+  it("turns pointer travel into whole steps", () => {
+    expect(minutesForDrag(0)).toBe(0);
+    expect(minutesForDrag(11)).toBe(0);
+    expect(minutesForDrag(12)).toBe(15);
+    expect(minutesForDrag(50)).toBe(60);
+    expect(minutesForDrag(-25)).toBe(-30);
   });
 });

@@ -122,3 +122,90 @@ export function toJapanIso(instant: Date): string {
 export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 }
+
+export interface MonthDay extends DayColumn {
+  /** Whether the day belongs to the month shown (the weeks around it fill the grid). */
+  inMonth: boolean;
+}
+
+/** The first day (YYYY-MM-01) of the month a date falls in. */
+export function monthOf(date: string): string {
+  return `${date.slice(0, 7)}-01`;
+}
+
+/** The same day-of-month `months` months on, kept within the month (1/31 + 1 → 2/28). */
+export function addMonths(date: string, months: number): string {
+  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+  const first = new Date(Date.UTC(y, m - 1 + months, 1));
+  const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
+  first.setUTCDate(Math.min(d, last));
+  return first.toISOString().slice(0, 10);
+}
+
+/**
+ * The month as whole weeks from Monday: the week holding the 1st to the week holding the last
+ * day (four to six rows), each day marked as the week's columns are.
+ */
+export function monthWeeks(
+  date: string,
+  today: string,
+  holidays: readonly HolidayLike[],
+): MonthDay[][] {
+  const first = monthOf(date);
+  const next = addMonths(first, 1);
+  const weeks: MonthDay[][] = [];
+  for (let monday = mondayOf(first); monday < next; monday = addDays(monday, 7)) {
+    weeks.push(
+      weekColumns(monday, today, holidays).map((column) => ({
+        ...column,
+        inMonth: column.date >= first && column.date < next,
+      })),
+    );
+  }
+  return weeks;
+}
+
+/** The dates a view needs read, [from, to): a week, or the month's whole weeks. */
+export function viewRange(view: "month" | "week", date: string): { from: string; to: string } {
+  if (view === "week") return { from: mondayOf(date), to: addDays(mondayOf(date), 7) };
+  const first = monthOf(date);
+  const next = addMonths(first, 1);
+  const to = mondayOf(addDays(next, -1));
+  return { from: mondayOf(first), to: addDays(to, 7) };
+}
+
+/** Entries shown in a month's day before "+n more". */
+export const MONTH_CELL_LIMIT = 3;
+
+/** The shown entries of a day and how many more there are. */
+export function firstOf<T>(
+  entries: readonly T[],
+  limit = MONTH_CELL_LIMIT,
+): {
+  shown: T[];
+  more: number;
+} {
+  // Showing "+1 more" in place of the one entry it hides helps nobody: show it.
+  if (entries.length <= limit + 1) return { shown: [...entries], more: 0 };
+  return { shown: entries.slice(0, limit), more: entries.length - limit };
+}
+
+/** The smallest step of a resize, and the shortest an entry may become. */
+export const RESIZE_STEP_MINUTES = 15;
+
+/**
+ * Where the end of a timed entry goes when resized by `minutes` (negative: shorter): snapped
+ * to the quarter hour, never at or before the start (at least one step long).
+ */
+export function resizedEnd(occurrence: { start: string; end: string }, minutes: number): string {
+  const step = RESIZE_STEP_MINUTES * 60_000;
+  const start = Date.parse(occurrence.start);
+  const wanted = Date.parse(occurrence.end) + minutes * 60_000;
+  const snapped = Math.round(wanted / step) * step;
+  return toJapanIso(new Date(Math.max(snapped, start + step)));
+}
+
+/** Pointer travel to minutes of a resize: every `pixelsPerStep` px is one 15-minute step. */
+export function minutesForDrag(pixels: number, pixelsPerStep = 12): number {
+  return Math.trunc(pixels / pixelsPerStep) * RESIZE_STEP_MINUTES;
+}
