@@ -1,6 +1,7 @@
 import { useCallback, useState } from "react";
 import { Provider } from "urql";
 import { createYuiClient, type YuiClient } from "../api/client";
+import { AdminPage } from "../features/admin/AdminPage";
 import { LoginPage } from "../features/auth/LoginPage";
 import { signOut } from "../features/auth/session";
 import { DirectoryPage } from "../features/directory/DirectoryPage";
@@ -60,6 +61,8 @@ export function App() {
           <DirectoryPage onSignedOut={toLogin} />
         ) : path === "/settings" ? (
           <SettingsPage onSignedOut={toLogin} />
+        ) : path === "/admin" || path.startsWith("/admin/") ? (
+          <AdminPage onSignedOut={toLogin} />
         ) : section ? (
           <ComingSoon screen={t(section.label)} />
         ) : (

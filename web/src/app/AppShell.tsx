@@ -1,4 +1,6 @@
 import { type ReactNode, useEffect, useRef } from "react";
+import { useQuery } from "urql";
+import { graphql } from "../gql";
 import { useI18n } from "../i18n/language";
 import type { MessageKey } from "../i18n/messages";
 import { LanguageSelect } from "../ui/LanguageSelect";
@@ -12,11 +14,24 @@ export const NAVIGATION: readonly { path: string; label: MessageKey }[] = [
   { path: "/settings", label: "nav.settings" },
 ];
 
+// Whether to offer administration: read from what a screen already fetched (the portal and the
+// administration screens ask for me.roles), never a request of its own.
+const ShellRolesQuery = graphql(`
+  query ShellRoles {
+    me {
+      id
+      roles
+    }
+  }
+`);
+
 export function AppShell({ children, onSignOut }: { children: ReactNode; onSignOut: () => void }) {
   const { t } = useI18n();
   const { path } = useRouter();
   const main = useRef<HTMLElement>(null);
   const firstPath = useRef(path);
+  const [roles] = useQuery({ query: ShellRolesQuery, requestPolicy: "cache-only" });
+  const isAdmin = (roles.data?.me?.roles ?? []).includes("TENANT_ADMIN");
   // After moving to another screen, start reading (and tabbing) at its content, as a page
   // load would; the first screen keeps the browser's own start.
   useEffect(() => {
@@ -36,6 +51,11 @@ export function AppShell({ children, onSignOut }: { children: ReactNode; onSignO
                 <Link to={item.path}>{t(item.label)}</Link>
               </li>
             ))}
+            {isAdmin ? (
+              <li>
+                <Link to="/admin">{t("nav.admin")}</Link>
+              </li>
+            ) : null}
           </ul>
         </nav>
         <div className="shell-tools">

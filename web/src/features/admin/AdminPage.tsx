@@ -1,0 +1,78 @@
+import { useEffect } from "react";
+import { useQuery } from "urql";
+import { Link, useRouter } from "../../app/router";
+import { graphql } from "../../gql";
+import { useI18n } from "../../i18n/language";
+import type { MessageKey } from "../../i18n/messages";
+import { isTenantAdmin, NotAdmin } from "./common";
+
+/** The sections of the administration index, in menu order: each is a screen of its own
+ * under /admin/..., routed below. Add a section here and a branch in AdminPage. */
+export const ADMIN_SECTIONS: readonly { path: string; label: MessageKey; summary: MessageKey }[] = [
+  { path: "/admin/links", label: "admin.links.title", summary: "admin.links.summary" },
+  {
+    path: "/admin/closed-days",
+    label: "admin.closedDays.title",
+    summary: "admin.closedDays.summary",
+  },
+  {
+    path: "/admin/facilities",
+    label: "admin.facilities.title",
+    summary: "admin.facilities.summary",
+  },
+];
+
+const AdminIndexQuery = graphql(`
+  query AdminIndex {
+    me {
+      id
+      roles
+    }
+  }
+`);
+
+/** /admin and everything below it; each screen asks for its own data in one request. */
+export function AdminPage({ onSignedOut }: { onSignedOut: () => void }) {
+  const { path } = useRouter();
+  // Screens of the sections are added here as they are built.
+  if (path !== "/admin") return <NotFoundInAdmin />;
+  return <AdminIndex onSignedOut={onSignedOut} />;
+}
+
+function AdminIndex({ onSignedOut }: { onSignedOut: () => void }) {
+  const { t } = useI18n();
+  const [result] = useQuery({ query: AdminIndexQuery, requestPolicy: "cache-and-network" });
+  const me = result.data?.me;
+  const signedOut = result.data !== undefined && !me;
+  useEffect(() => {
+    if (signedOut) onSignedOut();
+  }, [signedOut, onSignedOut]);
+  if (!me) return <p aria-busy="true">{t("app.loading")}</p>;
+  if (!isTenantAdmin(me.roles)) return <NotAdmin />;
+  return (
+    <section className="card" aria-labelledby="admin-title">
+      <h1 id="admin-title">{t("admin.title")}</h1>
+      <p>{t("admin.intro")}</p>
+      <ul className="admin-sections">
+        {ADMIN_SECTIONS.map((section) => (
+          <li key={section.path}>
+            <Link to={section.path}>{t(section.label)}</Link>
+            <p>{t(section.summary)}</p>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function NotFoundInAdmin() {
+  const { t } = useI18n();
+  return (
+    <section className="card" aria-labelledby="admin-not-found-title">
+      <h1 id="admin-not-found-title">{t("notFound.title")}</h1>
+      <p>
+        <Link to="/admin">{t("admin.back")}</Link>
+      </p>
+    </section>
+  );
+}
