@@ -3,7 +3,17 @@ import { useMutation, useQuery } from "urql";
 import { errorCode } from "../../api/errors";
 import { graphql, readFragment } from "../../gql";
 import { useI18n } from "../../i18n/language";
-import { addDays, formatWareki, japanDate, japanDateTime, japanTime } from "../../ui/dates";
+import {
+  addDays,
+  formatShortDate,
+  formatTime,
+  formatWareki,
+  japanDate,
+  japanDateTime,
+  japanTime,
+} from "../../ui/dates";
+import { PeoplePicker, type Picked, type PickSource } from "../../ui/PeoplePicker";
+import { FreeSlotFinder } from "./FreeSlotFinder";
 import {
   type CalendarProblem,
   CancelEvent,
@@ -15,7 +25,6 @@ import {
   MoveOccurrence,
   UpdateEvent,
 } from "./operations";
-import { PeoplePicker, type Picked } from "./PeoplePicker";
 import {
   buildRrule,
   parseRrule,
@@ -70,6 +79,14 @@ const EventFormQuery = graphql(`
     }
     me {
       id
+      department {
+        id
+        name
+      }
+      additionalDepartments {
+        id
+        name
+      }
       groups {
         id
         name
@@ -93,8 +110,6 @@ interface FormState {
   description: string;
   visibility: Visibility;
   attendees: Picked[];
-  wholeDepartment: boolean;
-  groupId: string;
   repeat: Repeat;
   weekdays: WeekdayCode[];
   until: string;
@@ -114,8 +129,6 @@ function initialState(target: DialogTarget): FormState {
       description: "",
       visibility: "PUBLIC",
       attendees: [],
-      wholeDepartment: false,
-      groupId: "",
       repeat: "NONE",
       weekdays: [weekdayCode(target.date)],
       until: "",
@@ -136,8 +149,6 @@ function initialState(target: DialogTarget): FormState {
     description: "",
     visibility: (entry.visibility as Visibility) ?? "PUBLIC",
     attendees: [],
-    wholeDepartment: false,
-    groupId: "",
     repeat: "NONE",
     weekdays: [],
     until: "",
@@ -148,11 +159,9 @@ function initialState(target: DialogTarget): FormState {
 /** The event form as a modal <dialog>: create, change (with the scope of a series), cancel. */
 export function EventDialog({
   target,
-  departmentId,
   onClose,
 }: {
   target: DialogTarget;
-  departmentId: string | null;
   /** changed: something was saved; saved: the event's version after it (for live echoes). */
   onClose: (changed: boolean, saved?: { id: string; version: number } | null) => void;
 }) {
@@ -165,6 +174,7 @@ export function EventDialog({
   const [scope, setScope] = useState<Scope>("THIS");
   const [problems, setProblems] = useState<CalendarProblem[]>([]);
   const [saving, setSaving] = useState(false);
+  const [slotPicked, setSlotPicked] = useState("");
   const saved = useRef<{ id: string; version: number } | null>(null);
   const [{ data }] = useQuery({
     query: EventFormQuery,
@@ -263,11 +273,8 @@ export function EventDialog({
         { repeat: form.repeat, weekdays: form.weekdays, until: form.until || null },
         form.startDate,
       );
-      const people = {
-        attendeeIds: form.attendees.map((person) => person.id),
-        attendeeDepartmentIds: form.wholeDepartment && departmentId ? [departmentId] : [],
-        attendeeGroupIds: form.groupId ? [form.groupId] : [],
-      };
+      // A whole department or group was turned into its people by the picker.
+      const people = { attendeeIds: form.attendees.map((person) => person.id) };
       const details = {
         title: form.title.trim(),
         description: form.description,
@@ -412,6 +419,12 @@ export function EventDialog({
     }
   };
 
+  const sources: PickSource[] = [
+    ...(data?.me?.department ? [data.me.department] : []),
+    ...(data?.me?.additionalDepartments ?? []),
+  ]
+    .map((department): PickSource => ({ kind: "department", ...department }))
+    .concat((data?.me?.groups ?? []).map((group) => ({ kind: "group", ...group })));
   const roomProblem = (facilityId: string) =>
     problems.find((problem) => problem.facilityId === facilityId);
   const titleProblem = problems.find((problem) => problem.field === "title");
@@ -626,33 +639,14 @@ export function EventDialog({
         </label>
         <fieldset disabled={!canEdit || onlyThis}>
           <legend>{t("schedule.attendees")}</legend>
-          <PeoplePicker picked={form.attendees} onChange={(people) => set("attendees", people)} />
-          {departmentId ? (
-            <label className="check">
-              <input
-                type="checkbox"
-                checked={form.wholeDepartment}
-                onChange={(change) => set("wholeDepartment", change.target.checked)}
-              />
-              {t("schedule.wholeDepartment")}
-            </label>
-          ) : null}
-          {(data?.me?.groups.length ?? 0) > 0 ? (
-            <label>
-              {t("schedule.group")}
-              <select
-                value={form.groupId}
-                onChange={(change) => set("groupId", change.target.value)}
-              >
-                <option value="">{t("schedule.noGroup")}</option>
-                {data?.me?.groups.map((group) => (
-                  <option key={group.id} value={group.id}>
-                    {group.name}
-                  </option>
-                ))}
-              </select>
-            </label>
-          ) : null}
+          <PeoplePicker
+            picked={form.attendees}
+            onChange={(people) => set("attendees", people)}
+            label={t("schedule.searchPeople")}
+            pickedLabel={t("schedule.pickedPeople")}
+            sources={sources}
+            exclude={data?.me ? [data.me.id] : []}
+          />
         </fieldset>
         <fieldset className="rooms" disabled={!canEdit || onlyThis}>
           <legend>{t("schedule.rooms")}</legend>
@@ -691,6 +685,34 @@ export function EventDialog({
             ),
           )}
         </fieldset>
+        {canEdit && !onlyThis ? (
+          <FreeSlotFinder
+            personIds={[
+              ...(data?.me ? [data.me.id] : []),
+              ...form.attendees.map((person) => person.id),
+            ]}
+            facilityIds={form.facilityIds}
+            from={form.startDate || japanDate(new Date())}
+            onPick={(start, end) => {
+              setForm((current) => ({
+                ...current,
+                allDay: false,
+                startDate: japanDate(new Date(start)),
+                startTime: japanTime(new Date(start)),
+                endDate: japanDate(new Date(end)),
+                endTime: japanTime(new Date(end)),
+              }));
+              setSlotPicked(
+                t("schedule.slotPicked", {
+                  slot: `${formatShortDate(start, language)} ${formatTime(start, language)}–${formatTime(end, language)}`,
+                }),
+              );
+            }}
+          />
+        ) : null}
+        <p className="schedule-sr" role="status" aria-live="polite">
+          {slotPicked}
+        </p>
         <label>
           {t("schedule.visibility")}
           <select

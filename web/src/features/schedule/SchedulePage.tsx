@@ -648,7 +648,6 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
       {dialog ? (
         <EventDialog
           target={dialog}
-          departmentId={me.department?.id ?? null}
           onClose={(changed, saved) => {
             setDialog(null);
             if (saved) written.current.set(saved.id, saved.version);
