@@ -13,6 +13,8 @@ const assets = {
   "graphiql.min.css": "graphiql/graphiql.min.css",
   "react.production.min.js": "react/umd/react.production.min.js",
   "react-dom.production.min.js": "react-dom/umd/react-dom.production.min.js",
+  // GraphiQL's subscriptions over graphql-transport-ws (the same library the SPA uses).
+  "graphql-ws.min.js": "graphql-ws/umd/graphql-ws.min.js",
 };
 for (const [name, source] of Object.entries(assets)) {
   copyFileSync(join(here, "node_modules", source), join(out, name));

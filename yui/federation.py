@@ -56,7 +56,11 @@ def supergraph_sdl(urls: Mapping[str, str] | None = None) -> str:
 
 
 def graphiql_html(endpoint: str) -> str:
-    return render_to_string("yui/graphiql.html", {"endpoint": endpoint, "title": "Yui"})
+    # The gateway speaks graphql-transport-ws on the same path: GraphiQL runs subscriptions
+    # over it (a subgraph's own endpoint has no WebSocket, so its page leaves them out).
+    return render_to_string(
+        "yui/graphiql.html", {"endpoint": endpoint, "title": "Yui", "subscriptions": True}
+    )
 
 
 class YuiGatewayApp(GatewayApp):

@@ -38,6 +38,8 @@ def subgraph_endpoint(name: str) -> Callable[..., Any]:
 urlpatterns = [
     path("", views.home, name="home"),
     path("health", views.health, name="health"),
+    # The portal's service worker: at the root, so its scope is every page of the portal.
+    path("sw.js", views.service_worker, name="service-worker"),
     path("auth/login", people_views.login_view, name="login"),
     path("auth/logout", people_views.logout_view, name="logout"),
     *(

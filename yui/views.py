@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import mimetypes
+import re
 from pathlib import Path
 
 from django.conf import settings
@@ -23,6 +27,7 @@ VENDOR_DIR = Path(settings.BASE_DIR) / "web" / "dist" / "vendor"
 VENDOR_FILES = {
     "graphiql.min.css",
     "graphiql.min.js",
+    "graphql-ws.min.js",
     "react.production.min.js",
     "react-dom.production.min.js",
 }
@@ -30,6 +35,13 @@ OWN_STATIC_DIR = Path(__file__).resolve().parent / "static"
 # The SPA as Vite builds it (web/dist/spa): index.html, and files under /static/app/ whose
 # names carry a content hash (assets/) or that change rarely (icon.svg).
 SPA_DIR = Path(settings.BASE_DIR) / "web" / "dist" / "spa"
+# Python's table lacks the type of a web app manifest.
+mimetypes.add_type("application/manifest+json", ".webmanifest")
+# What index.html loads from the build (scripts, styles, icons, the manifest): the shell
+# the service worker keeps for opening offline.
+_SHELL_URL = re.compile(r'(?:src|href)="(/static/app/[\w.\-/]+)"')
+# Icons the manifest names, which index.html does not load itself.
+_SHELL_EXTRA = ("/static/app/icon-192.png",)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -81,4 +93,29 @@ def app_asset(request: HttpRequest, path: str) -> HttpResponseBase:
         response["Cache-Control"] = "public, max-age=31536000, immutable"
     else:
         response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The SPA's service worker at /sw.js, so that its scope is the whole portal.
+
+    ``self.YUI_SHELL`` in front of the worker's code names this build (a digest of its
+    index.html) and the files of its shell: a new build changes the script's bytes, which
+    is how a browser learns that it must install the new worker. Never cached by HTTP
+    (browsers check a worker for updates themselves, and an hour-old one would hold back
+    a release).
+    """
+    if request.method not in {"GET", "HEAD"}:
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    try:
+        html = (SPA_DIR / "index.html").read_bytes()
+        code = (SPA_DIR / "sw.js").read_bytes()
+    except FileNotFoundError as exc:
+        raise Http404("the web portal is not built") from exc
+    urls = list(dict.fromkeys(_SHELL_URL.findall(html.decode())))
+    urls += [url for url in _SHELL_EXTRA if url not in urls]
+    shell = {"build": hashlib.sha256(html + code).hexdigest()[:16], "urls": urls}
+    prologue = f"self.YUI_SHELL = {json.dumps(shell)};\n".encode()
+    response = HttpResponse(prologue + code, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache, no-store, must-revalidate"
     return response

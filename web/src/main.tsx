@@ -4,6 +4,8 @@ import { App } from "./app/App";
 import { ErrorBoundary } from "./app/ErrorBoundary";
 import { Router } from "./app/router";
 import { I18nProvider } from "./i18n/language";
+import { OfflineBanner } from "./pwa/OfflineBanner";
+import { registerServiceWorker } from "./pwa/register";
 import "./ui/yui.css";
 
 const root = document.getElementById("root");
@@ -12,6 +14,7 @@ if (root) {
     <StrictMode>
       <ErrorBoundary>
         <I18nProvider>
+          <OfflineBanner />
           <Router>
             <App />
           </Router>
@@ -20,3 +23,5 @@ if (root) {
     </StrictMode>,
   );
 }
+
+registerServiceWorker();

@@ -1,0 +1,133 @@
+"""The portal as a progressive web app and the developer's GraphiQL, in a real Chromium
+against `yui serve`: the shell opens from the service worker with the network gone and
+says so, and works again when it is back; GraphiQL at /graphql runs a subscription and an
+event arrives.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+
+from tests.e2e import test_spa
+from tests.e2e.conftest import YuiClient, YuiServer
+from tests.e2e.test_browser import CHROMIUM
+from tests.e2e.test_spa import Tab, _axe, expect, sign_in_through_spa, staff_accounts
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
+]
+
+browser = test_spa.browser
+open_tab = test_spa.open_tab
+
+OFFLINE_JA = "オフラインです"
+
+
+def _wait_for_service_worker(tab: Tab) -> None:
+    """Until the worker has taken the page over (it claims open pages once active)."""
+    tab.page.wait_for_function(
+        "navigator.serviceWorker && navigator.serviceWorker.controller !== null"
+    )
+
+
+def test_offline_the_shell_opens_from_the_service_worker_and_says_so(
+    yui_server: YuiServer, open_tab: Callable[..., Tab]
+) -> None:
+    account = staff_accounts(yui_server)[0]
+    tab = open_tab()
+    page = tab.page
+    sign_in_through_spa(tab, yui_server, account)
+    main = page.locator("main")
+    expect(main.get_by_role("heading", level=1)).to_be_visible()
+    _wait_for_service_worker(tab)
+    banner = page.locator(".offline-banner")
+    expect(banner).to_have_text("")
+
+    tab.context.set_offline(True)
+    # The network is gone while the page is open: the banner says so at once.
+    expect(banner).to_contain_text(OFFLINE_JA)
+    # A reload with no network: the shell (index.html and its files) comes from the
+    # worker, so the page is the portal's, not the browser's error page.
+    response = page.reload()
+    assert response is not None and response.ok, response
+    assert response.from_service_worker
+    expect(banner).to_contain_text(OFFLINE_JA)
+    expect(page.get_by_role("link", name="本文へ移動")).to_have_count(1)
+    expect(page).to_have_title(re.compile("Yui"))
+    tab.screenshot("spa-offline")
+    assert _axe(page) == []
+
+    # Back online: the banner goes, and a reload shows the portal with its data again.
+    tab.context.set_offline(False)
+    expect(banner).to_have_text("")
+    page.reload()
+    expect(main.get_by_role("heading", level=1)).to_contain_text(account.name or "")
+    assert OFFLINE_JA not in page.inner_text("body")
+
+
+def test_the_service_worker_leaves_graphql_to_the_network(
+    yui_server: YuiServer, open_tab: Callable[..., Tab]
+) -> None:
+    account = staff_accounts(yui_server)[0]
+    tab = open_tab()
+    sign_in_through_spa(tab, yui_server, account)
+    _wait_for_service_worker(tab)
+    cached = tab.page.evaluate(
+        """async () => {
+            const urls = [];
+            for (const name of await caches.keys()) {
+                const cache = await caches.open(name);
+                for (const request of await cache.keys()) urls.push(new URL(request.url).pathname);
+            }
+            return urls;
+        }"""
+    )
+    assert "/" in cached, cached
+    assert any(url.startswith("/static/app/assets/") for url in cached), cached
+    assert not [u for u in cached if u.startswith(("/graphql", "/auth"))], cached
+
+
+def test_graphiql_runs_a_subscription_over_the_same_origin(
+    yui_server: YuiServer,
+    open_tab: Callable[..., Tab],
+    sign_in: Callable[[str, str], YuiClient],
+) -> None:
+    me, colleague = staff_accounts(yui_server)[:2]
+    tab = open_tab()
+    page = tab.page
+    sign_in_through_spa(tab, yui_server, me)
+    # GraphiQL opens with the query it kept in the browser's storage.
+    page.evaluate(
+        "localStorage.setItem('graphiql:query', "
+        "'subscription { presenceChanged { message person { name } } }')"
+    )
+    page.goto(f"{yui_server.url}/graphql")
+    execute = page.locator(".graphiql-execute-button")
+    execute.wait_for(state="visible")
+    expect(page.locator(".graphiql-query-editor")).to_contain_text("presenceChanged")
+    execute.click()
+
+    them = sign_in(colleague.tenant, colleague.login_id)
+    response = page.locator(".graphiql-response").first
+    for attempt in range(20):
+        note = f"GraphiQL {attempt}"
+        result = them.data(
+            "mutation($m: String!) { setMyPresence(input: {status: IN, message: $m}) "
+            "{ errors { code } } }",
+            {"m": note},
+        )
+        assert result["setMyPresence"]["errors"] == []
+        try:
+            expect(response).to_contain_text(note, timeout=1_000)
+            break
+        except AssertionError:
+            continue
+    else:
+        pytest.fail(f"no event reached GraphiQL; response pane: {response.inner_text()}")
+    expect(response).to_contain_text(colleague.name or "")
+    assert '"errors"' not in response.inner_text()
+    tab.screenshot("graphiql-subscription")
