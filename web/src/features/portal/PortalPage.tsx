@@ -7,7 +7,9 @@ import { useI18n } from "../../i18n/language";
 import { formatDate, formatShortDate, todayAndWeek } from "../../ui/dates";
 import { ApprovalBadge } from "./ApprovalBadge";
 import { DepartmentPresence } from "./DepartmentPresence";
+import { LinksPanel } from "./LinksPanel";
 import { MyPresence } from "./MyPresence";
+import { NoticePanels } from "./NoticePanels";
 import { ScheduleList } from "./ScheduleList";
 import { TodayReservations } from "./TodayReservations";
 import { byDay } from "./week";
@@ -53,6 +55,10 @@ const PortalQuery = graphql(`
       ...TodayReservation_reservation
     }
     pendingReservationCount
+    ...NoticePanels_query
+    links {
+      ...LinksPanel_link
+    }
   }
 `);
 
@@ -135,6 +141,7 @@ export function PortalPage({ onSignedOut }: { onSignedOut: () => void }) {
         </section>
         <MyPresence person={me} />
         <TodayReservations reservations={result.data?.myReservations ?? []} />
+        {result.data ? <NoticePanels query={result.data} /> : null}
         {decides ? <ApprovalBadge count={result.data?.pendingReservationCount ?? 0} /> : null}
         <section className="card wide" aria-labelledby="week-title">
           <h2 id="week-title">{t("portal.week")}</h2>
@@ -163,6 +170,7 @@ export function PortalPage({ onSignedOut }: { onSignedOut: () => void }) {
           </ol>
         </section>
         {me.department ? <DepartmentPresence department={me.department} /> : null}
+        <LinksPanel links={result.data?.links ?? []} />
       </div>
     </>
   );

@@ -1,0 +1,65 @@
+import "./links.css";
+import { type FragmentType, graphql, readFragment } from "../../gql";
+import { useI18n } from "../../i18n/language";
+import { groupLinks, isSafeHref } from "./links";
+
+export const LinksPanelFragment = graphql(`
+  fragment LinksPanel_link on Link {
+    id
+    title
+    url
+    description
+    category
+    opensInNewTab
+  }
+`);
+
+/** The municipality's link collection: business systems and regulations, by heading. */
+export function LinksPanel({
+  links,
+}: {
+  links: readonly FragmentType<typeof LinksPanelFragment>[];
+}) {
+  const { t } = useI18n();
+  const items = links.map((link) => readFragment(LinksPanelFragment, link));
+  const groups = groupLinks(items);
+  const headed = groups.some((group) => group.category !== "");
+  return (
+    <section className="card links-panel" aria-labelledby="links-title">
+      <h2 id="links-title">{t("portal.links")}</h2>
+      {items.length === 0 ? (
+        <p className="empty">{t("portal.noLinks")}</p>
+      ) : (
+        groups.map((group) => (
+          <div key={group.category} className="link-group">
+            {headed ? <h3>{group.category || t("portal.otherLinks")}</h3> : null}
+            <ul className="links">
+              {group.links.map((link) => (
+                <li key={link.id}>
+                  {isSafeHref(link.url) ? (
+                    <a
+                      href={link.url}
+                      {...(link.opensInNewTab
+                        ? { target: "_blank", rel: "noopener noreferrer" }
+                        : { rel: "noreferrer" })}
+                    >
+                      {link.title}
+                      {link.opensInNewTab ? (
+                        <span className="visually-hidden">{t("portal.newTab")}</span>
+                      ) : null}
+                    </a>
+                  ) : (
+                    <span>{link.title}</span>
+                  )}
+                  {link.description ? (
+                    <span className="link-description">{link.description}</span>
+                  ) : null}
+                </li>
+              ))}
+            </ul>
+          </div>
+        ))
+      )}
+    </section>
+  );
+}
