@@ -18,12 +18,16 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "channels",
     "strawberry_django",
+    "django_tasks",
+    "django_tasks_db",
     "subgraphs.core",
     "subgraphs.people",
     "subgraphs.presence",
     "subgraphs.calendar",
     "subgraphs.notices",
     "subgraphs.facilities",
+    "subgraphs.mail",
+    "subgraphs.audit",
     "yui",
 ]
 
@@ -145,10 +149,39 @@ PRESENCE_RESET_HOUR = config.hour_of_day("YUI_PRESENCE_RESET_HOUR", 4)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024  # a 40,000-row staff CSV fits
 
+# Uploaded files (notices' attachments; subgraphs.core.storage): a directory under
+# YUI_DATA_DIR, or an S3-compatible store when YUI_STORAGE_S3_BUCKET is set (the s3 extra).
+FILE_STORAGE: dict[str, object] = (
+    {
+        "backend": "s3",
+        "bucket": os.environ["YUI_STORAGE_S3_BUCKET"],
+        "endpoint_url": os.environ.get("YUI_STORAGE_S3_ENDPOINT_URL", ""),
+        "access_key_id": os.environ.get("YUI_STORAGE_S3_ACCESS_KEY_ID", ""),
+        "secret_access_key": os.environ.get("YUI_STORAGE_S3_SECRET_ACCESS_KEY", ""),
+        "region": os.environ.get("YUI_STORAGE_S3_REGION", ""),
+    }
+    if os.environ.get("YUI_STORAGE_S3_BUCKET")
+    else {"backend": "local", "location": DATA_DIR / "files"}
+)
+FILE_MAX_BYTES = config.count("YUI_FILE_MAX_BYTES", 20 * 1024 * 1024, most=2 * 1024**3)
+
 LANGUAGE_CODE = "ja"
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
+
+# Background work (the mail outbox) on a durable queue in the database: a task is a row,
+# committed with the change that made it. `yui serve` runs the worker in a thread,
+# `yui worker` on its own (distributed).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["mail"]}}
+# External mail goes to this SMTP relay (host:port, e.g. the LGWAN mail gateway); unset,
+# it waits in the outbox. Retries back off from MAIL_RETRY_BASE_SECONDS, doubling, to
+# MAIL_RETRY_MAX_SECONDS between attempts; after MAIL_MAX_ATTEMPTS it is FAILED.
+MAIL_RELAY = os.environ.get("YUI_MAIL_RELAY", "").strip()
+MAIL_RETRY_BASE_SECONDS = 30
+MAIL_RETRY_MAX_SECONDS = 3600
+MAIL_MAX_ATTEMPTS = 30
+MAIL_EMBEDDED_WORKER = config.flag("YUI_MAIL_WORKER", True)
 
 STRAWBERRY_DJANGO = {"MUTATIONS_DEFAULT_HANDLE_ERRORS": False}
 

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from subgraphs.calendar import views as calendar_views
 from subgraphs.core.graphql.views import SubgraphView
+from subgraphs.notices import views as notices_views
 from subgraphs.people import views as people_views
 from subgraphs.people.auth import authenticate_request
 from yui import views
@@ -48,13 +49,16 @@ urlpatterns = [
     ),
     # A private iCalendar feed: the token in the path is the only credential.
     path("calendar/feed/<str:token>.ics", calendar_views.calendar_feed, name="calendar-feed"),
+    # Attachments of notices and circulations: upload, and download (signed link or session).
+    path("files/notices", notices_views.upload, name="notices-upload"),
+    path("files/notices/<uuid:attachment_id>", notices_views.download, name="notices-download"),
     re_path(r"^static/vendor/(?P<name>[\w.\-]+)$", views.vendor_asset),
     re_path(r"^static/(?P<path>yui/[\w.\-/]+)$", views.own_asset),
     re_path(r"^static/app/(?P<path>(?:assets/)?[\w.\-]+)$", views.app_asset),
     # Client-side routes of the web portal (/login, /schedule, ...): index.html, and the SPA
     # shows the screen. Paths the server owns and anything with a file extension stay 404.
     re_path(
-        r"^(?!(?:auth|subgraphs|static|calendar|graphql|health)(?:/|$))[\w\-]+(?:/[\w\-]+)*/?$",
+        r"^(?!(?:auth|subgraphs|static|calendar|files|graphql|health)(?:/|$))[\w\-]+(?:/[\w\-]+)*/?$",
         views.home,
         name="web-portal",
     ),

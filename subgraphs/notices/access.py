@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from subgraphs.core.principal import Principal
 from subgraphs.notices.models import (
+    Attachment,
     Circulation,
     CirculationRecipient,
     Notice,
@@ -140,3 +141,25 @@ def access_survey_by_id(
     if for_update:
         rows = rows.select_for_update()
     return rows.first()
+
+
+# --- attachments ------------------------------------------------------------------------
+
+
+def access_attachment_by_id(principal: Principal, attachment_id: object) -> Attachment | None:
+    """An attachment the principal may download: one of an item they may see (a notice
+    once its posting period started, for its recipients; a circulation they sent or
+    received), or an upload of their own not attached yet. Checked on every download."""
+    pk = as_uuid(attachment_id)
+    if pk is None or not principal.is_authenticated:
+        return None
+    attachment = Attachment.objects.for_principal(principal).filter(id=pk).first()
+    if attachment is None:
+        return None
+    if attachment.notice_id is not None:
+        visible = visible_notices(principal).filter(id=attachment.notice_id).exists()
+    elif attachment.circulation_id is not None:
+        visible = visible_circulations(principal).filter(id=attachment.circulation_id).exists()
+    else:
+        visible = attachment.uploaded_by == principal.person_id
+    return attachment if visible else None

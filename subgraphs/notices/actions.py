@@ -10,7 +10,7 @@ GraphQL layer, because a transaction cannot be held open across async calls.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -18,8 +18,10 @@ from typing import Any
 
 import nh3
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from subgraphs.core import storage
 from subgraphs.core.events import publish_on_commit
 from subgraphs.core.principal import Principal
 from subgraphs.notices.access import (
@@ -34,12 +36,14 @@ from subgraphs.notices.access import (
 from subgraphs.notices.directory import Audience
 from subgraphs.notices.models import (
     ANSWER_TEXT_MAX_LENGTH,
+    ATTACHMENTS_MAX,
     BODY_MAX_LENGTH,
     CATEGORY_NAME_MAX_LENGTH,
     CHOICE_MAX_LENGTH,
     COMMENT_MAX_LENGTH,
     QUESTION_MAX_LENGTH,
     TITLE_MAX_LENGTH,
+    Attachment,
     Circulation,
     CirculationComment,
     CirculationRecipient,
@@ -192,8 +196,10 @@ def do_post_notice(
     audience: Audience,
     recipient_ids: list[uuid.UUID],
     departments: frozenset[uuid.UUID],
+    attachment_ids: Sequence[object] = (),
 ) -> Outcome:
-    """Post a notice to ``recipient_ids`` (the audience as expanded through people).
+    """Post a notice to ``recipient_ids`` (the audience as expanded through people), with
+    the principal's uploads ``attachment_ids`` attached in that order.
 
     The author is left out of the recipients: they wrote it, and a list of non-readers
     that names its author would be wrong. They find it among their posted notices.
@@ -211,6 +217,8 @@ def do_post_notice(
     if not people and not errors:
         message = "Nobody but you is in that audience."
         errors.append(NoticeError("NO_RECIPIENTS", message, "audience"))
+    attachments, attachment_errors = _own_uploads(principal, attachment_ids)
+    errors += attachment_errors
     if errors:
         return Outcome(errors=errors)
     assert category is not None
@@ -229,6 +237,7 @@ def do_post_notice(
         ],
         batch_size=1000,
     )
+    _attach(attachments, notice=notice)
     _publish_on_commit(notice, Kind.POSTED, people)
     return Outcome(obj=notice)
 
@@ -358,8 +367,12 @@ def do_save_circulation_draft(
     values: Mapping[str, Any],
     audience: Audience,
     circulation_id: object = None,
+    attachment_ids: Sequence[object] | None = None,
 ) -> Outcome:
-    """Create a draft, or change one of the principal's drafts (its audience too)."""
+    """Create a draft, or change one of the principal's drafts (its audience too).
+
+    ``attachment_ids`` are the draft's attachments from now on, in order: uploads of the
+    principal or attachments the draft has; None keeps those it has."""
     assert principal.tenant_id is not None and principal.person_id is not None
     errors, cleaned = check_circulation_values(values)
     draft = None
@@ -372,6 +385,10 @@ def do_save_circulation_draft(
         if draft.status != Circulation.Status.DRAFT:
             message = "It has been sent already: a sent circulation is not edited."
             errors.append(NoticeError("NOT_DRAFT", message, "id"))
+    attachments: list[Attachment] | None = None
+    if attachment_ids is not None and not errors:
+        attachments, attachment_errors = _own_uploads(principal, attachment_ids, draft)
+        errors += attachment_errors
     if errors:
         return Outcome(errors=errors)
     if draft is None:
@@ -381,6 +398,12 @@ def do_save_circulation_draft(
     draft.title, draft.body = cleaned["title"], cleaned["body"]
     draft.audience = audience.as_json()
     draft.save()
+    if attachments is not None:
+        # Those left out become orphan uploads again (the next upload's cleanup deletes them).
+        Attachment.objects.filter(circulation=draft).exclude(
+            id__in=[a.id for a in attachments]
+        ).update(circulation=None)
+        _attach(attachments, circulation=draft)
     return Outcome(obj=draft)
 
 
@@ -869,3 +892,89 @@ def do_close_survey(principal: Principal, survey_id: object) -> Outcome:
 
 def _publish_survey(survey: Survey, kind: str, people: list[uuid.UUID]) -> None:
     _publish(SURVEY_EVENT_TYPE, "survey_id", survey, kind, people)
+
+
+# --- attachments --------------------------------------------------------------------------
+
+ORPHAN_UPLOAD_AGE = timedelta(days=1)
+ORPHANS_PER_CLEANUP = 200
+
+
+def do_store_upload(principal: Principal, name: str, size: int, content: Any) -> Outcome:
+    """Keep an uploaded file for the principal until a mutation attaches it.
+
+    The bytes are stored first and the row made after: a failure in between leaves a
+    nameless file in the store, never a row without its file.
+    """
+    assert principal.tenant_id is not None and principal.person_id is not None
+    try:
+        accepted = storage.check_upload(name, size)
+    except storage.FileRefused as refused:
+        return Outcome(errors=[NoticeError(refused.code, refused.message, "file")])
+    key = storage.save(f"notices/{principal.tenant_id.hex}", content)
+    attachment = Attachment.objects.create(
+        tenant_id=principal.tenant_id,
+        uploaded_by=principal.person_id,
+        name=accepted.name,
+        size=accepted.size,
+        content_type=accepted.content_type,
+        storage_key=key,
+    )
+    delete_orphan_uploads()
+    return Outcome(obj=attachment)
+
+
+def delete_orphan_uploads(now: datetime | None = None) -> int:
+    """Delete uploads nobody attached within ORPHAN_UPLOAD_AGE, with their bytes (any
+    tenant's: housekeeping, nothing is shown to anyone). A batch at a time."""
+    cutoff = (now or timezone.now()) - ORPHAN_UPLOAD_AGE
+    orphans = list(
+        Attachment.objects.filter(
+            notice__isnull=True, circulation__isnull=True, created_at__lt=cutoff
+        ).order_by("created_at")[:ORPHANS_PER_CLEANUP]
+    )
+    for orphan in orphans:
+        storage.delete(orphan.storage_key)
+    Attachment.objects.filter(id__in=[o.id for o in orphans]).delete()
+    return len(orphans)
+
+
+def _own_uploads(
+    principal: Principal, attachment_ids: Sequence[object], draft: Circulation | None = None
+) -> tuple[list[Attachment], list[NoticeError]]:
+    """The principal's unattached uploads (or the draft's own attachments) ``attachment_ids``
+    names, in that order; errors if any is not one."""
+    wanted = list(dict.fromkeys(as_uuid(a) for a in attachment_ids))
+    if not wanted:
+        return [], []
+    if len(wanted) > ATTACHMENTS_MAX:
+        message = f"At most {ATTACHMENTS_MAX} attachments."
+        return [], [NoticeError("TOO_MANY", message, "attachmentIds")]
+    free = Q(notice__isnull=True, circulation__isnull=True)
+    if draft is not None and draft.pk is not None:
+        free |= Q(circulation=draft)
+    rows = {
+        a.id: a
+        for a in Attachment.objects.for_principal(principal)
+        .filter(free, uploaded_by=principal.person_id, id__in=[w for w in wanted if w])
+        .select_for_update()
+    }
+    if any(w not in rows for w in wanted):
+        message = "No such upload of yours (uploads are kept for a day until attached)."
+        return [], [NoticeError("NOT_FOUND", message, "attachmentIds")]
+    return [rows[w] for w in wanted if w is not None], []
+
+
+def _attach(
+    attachments: list[Attachment],
+    *,
+    notice: Notice | None = None,
+    circulation: Circulation | None = None,
+) -> None:
+    for position, attachment in enumerate(attachments):
+        attachment.notice, attachment.circulation, attachment.position = (
+            notice,
+            circulation,
+            position,
+        )
+    Attachment.objects.bulk_update(attachments, ["notice", "circulation", "position"])

@@ -354,3 +354,172 @@ class SurveyAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}: {self.value}"
+
+
+# --- attachments ----------------------------------------------------------------------------
+
+ATTACHMENTS_MAX = 20  # per notice or circulation
+
+
+class Attachment(models.Model):
+    """A file uploaded for a notice or a circulation (subgraphs.core.storage keeps the bytes).
+
+    Uploaded first (POST /files/notices, by its uploader, in their tenant) and attached by
+    the mutation that names its ID; one not attached within a day is an orphan, deleted
+    with its bytes by the next upload. The served name and type are decided at upload
+    (storage.check_upload), never taken from the browser.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant_id = models.UUIDField()
+    uploaded_by = models.UUIDField()
+    name = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    content_type = models.CharField(max_length=200)
+    storage_key = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+    notice = models.ForeignKey(
+        Notice, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    circulation = models.ForeignKey(
+        Circulation, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "created_at"]
+        indexes = [models.Index(fields=["tenant_id", "uploaded_by", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_attached(self) -> bool:
+        return self.notice_id is not None or self.circulation_id is not None
+
+
+# --- across the council (協議会) ---------------------------------------------------------
+#
+# The only path by which data crosses a tenant boundary. A CouncilRequest belongs to the
+# sender's municipality (its tenant_id); one CouncilDelivery per member municipality
+# belongs to that municipality (its tenant_id). What crosses is exactly: the request's
+# title, body, questions and sender's municipality name to each recipient municipality,
+# and each delivery's response to the sender's municipality. Nothing else is read across
+# (subgraphs.notices.council holds every such query).
+
+
+class CouncilPurpose(models.TextChoices):
+    """What a designated contact answers for (担当): every municipality sets its own."""
+
+    INFORMATION_SYSTEMS = "INFORMATION_SYSTEMS", "情報システム担当"
+    GENERAL_AFFAIRS = "GENERAL_AFFAIRS", "総務担当"
+    DISASTER_PREVENTION = "DISASTER_PREVENTION", "防災担当"
+    FINANCE = "FINANCE", "財政担当"
+    HEALTH_WELFARE = "HEALTH_WELFARE", "保健福祉担当"
+    EDUCATION = "EDUCATION", "教育担当"
+
+
+class CouncilContact(models.Model):
+    """A municipality's designated contact for one purpose: a department of its own (main
+    post or 兼務 staff of it see and answer council requests of that purpose), set by the
+    municipality's administrator. ``council_id``, code and name are as people told when it
+    was set: the directory of whom a council request can reach."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant_id = models.UUIDField()
+    council_id = models.UUIDField()
+    purpose = models.CharField(max_length=30, choices=CouncilPurpose.choices)
+    department_id = models.UUIDField()
+    tenant_code = models.CharField(max_length=6)
+    tenant_name = models.CharField(max_length=100)
+    updated_by = models.UUIDField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "purpose"], name="notices_council_contact_unique_per_tenant"
+            )
+        ]
+        indexes = [models.Index(fields=["council_id", "purpose"])]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_name} {self.purpose}"
+
+
+class CouncilRequest(models.Model):
+    """A survey or circulation one municipality sends to the council's member
+    municipalities' designated contacts for ``purpose``."""
+
+    class Kind(models.TextChoices):
+        SURVEY = "SURVEY", "照会（アンケート）"
+        CIRCULATION = "CIRCULATION", "回覧"
+
+    class Status(models.TextChoices):
+        OPEN = "OPEN", "受付中"
+        COMPLETED = "COMPLETED", "完了"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant_id = models.UUIDField()  # the sender's municipality
+    council_id = models.UUIDField()
+    sender_id = models.UUIDField()
+    sender_tenant_name = models.CharField(max_length=100)
+    purpose = models.CharField(max_length=30, choices=CouncilPurpose.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    body = models.TextField(blank=True, default="")  # sanitised HTML
+    # For a survey: [{"id", "kind", "text", "required", "choices"}], as SurveyQuestion.
+    questions = models.JSONField(default=list, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant_id", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CouncilDelivery(models.Model):
+    """A council request as one member municipality received it, and its response.
+
+    ``tenant_id`` is the receiving municipality: its staff see this row and no other
+    municipality's; the sender's municipality sees every delivery of its request.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant_id = models.UUIDField()  # the receiving municipality
+    request = models.ForeignKey(CouncilRequest, on_delete=models.CASCADE, related_name="deliveries")
+    department_id = models.UUIDField()  # its designated contact when sent
+    tenant_code = models.CharField(max_length=6)
+    tenant_name = models.CharField(max_length=100)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    responded_by = models.UUIDField(null=True, blank=True)
+    responded_by_name = models.CharField(max_length=100, blank=True, default="")
+    comment = models.TextField(blank=True, default="")
+    # For a survey: {question id: value as SurveyAnswer.value}.
+    answers = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["tenant_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "request"], name="notices_council_delivery_unique_per_tenant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_name}: {self.request_id}"

@@ -44,6 +44,10 @@ class PostNoticeInput:
         default=None, description="Listed as closed from then on; none: until taken down."
     )
     pinned: bool = False
+    attachment_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="Your uploads (POST /files/notices) to attach, in order; at most 20.",
+    )
 
 
 @strawberry.input(name="CreateNoticeCategoryInput")
@@ -72,6 +76,11 @@ class SaveCirculationInput:
     send: bool = strawberry.field(
         default=False,
         description="Send it now (its audience expanded through people); else keep a draft.",
+    )
+    attachment_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Its attachments from now on, in order: your uploads (POST "
+        "/files/notices) or attachments the draft has; none keeps the draft's. At most 20.",
     )
 
 

@@ -21,6 +21,7 @@ from strawberry.dataloader import DataLoader
 from subgraphs.core.graphql.context import YuiContext
 from subgraphs.notices.access import visible_circulations, visible_notices, visible_surveys
 from subgraphs.notices.models import (
+    Attachment,
     Circulation,
     CirculationComment,
     CirculationRecipient,
@@ -369,3 +370,32 @@ class OpenSurveyCountByPersonLoader(DataLoader[uuid.UUID, int]):
             return [found.get(k, 0) for k in keys]
 
         super().__init__(load_fn=sync_to_async(batch))
+
+
+class _AttachmentsLoader(DataLoader[uuid.UUID, list[Attachment]]):
+    """Attachments of items the type has already read (so may be seen), one query a page."""
+
+    field = ""
+
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+        column = self.field
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[list[Attachment]]:
+            rows = Attachment.objects.for_principal(principal).filter(
+                **{f"{column}_id__in": set(keys)}
+            )
+            found: dict[uuid.UUID, list[Attachment]] = defaultdict(list)
+            for row in rows.order_by("position", "created_at"):
+                found[getattr(row, f"{column}_id")].append(row)
+            return [found.get(k, []) for k in keys]
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+class AttachmentsByNoticeLoader(_AttachmentsLoader):
+    field = "notice"
+
+
+class AttachmentsByCirculationLoader(_AttachmentsLoader):
+    field = "circulation"

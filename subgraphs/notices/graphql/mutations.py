@@ -136,6 +136,7 @@ class NoticeMutation:
             audience,
             expansion.person_ids,
             departments,
+            input.attachment_ids,
         )
         return NoticePayload(notice=outcome.obj, errors=_errors(outcome.errors))
 
@@ -191,6 +192,7 @@ class CirculationMutation:
             {"title": input.title, "body": input.body},
             audience or directory.Audience(),
             input.id,
+            input.attachment_ids,
         )
         if not outcome.ok or not input.send:
             return _circulation(outcome)

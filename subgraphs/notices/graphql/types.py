@@ -19,12 +19,15 @@ import strawberry
 from django.utils import timezone
 from strawberry.types import Info
 
+from subgraphs.core import storage
 from subgraphs.core.graphql.context import YuiContext, context_of, principal_of
 from subgraphs.core.graphql.errors import require_authenticated
 from subgraphs.notices import directory, surveys
 from subgraphs.notices.access import as_uuid, can_manage, may_post
 from subgraphs.notices.graphql.loaders import (
     AnswersBySurveyLoader,
+    AttachmentsByCirculationLoader,
+    AttachmentsByNoticeLoader,
     CirculationByIdLoader,
     CirculationCommentsLoader,
     CirculationRecipientsLoader,
@@ -45,6 +48,7 @@ from subgraphs.notices.graphql.loaders import (
     UnreadNoticeCountByPersonLoader,
 )
 from subgraphs.notices.models import (
+    Attachment,
     Circulation,
     CirculationComment,
     CirculationRecipient,
@@ -146,6 +150,37 @@ class OrganizationType:
 
 def _person(pk: object) -> PersonType:
     return PersonType(id=strawberry.ID(str(pk)))
+
+
+@strawberry.type(name="NoticeAttachment", description="A file attached to a notice or circulation.")
+class AttachmentType:
+    @strawberry.field
+    def id(self, root: Attachment) -> strawberry.ID:
+        return strawberry.ID(str(root.id))
+
+    @strawberry.field(description="The file name as uploaded (Japanese kept).")
+    def name(self, root: Attachment) -> str:
+        return root.name
+
+    @strawberry.field(description="Bytes.")
+    def size(self, root: Attachment) -> int:
+        return root.size
+
+    @strawberry.field(description="The type it is served as (decided from its name).")
+    def content_type(self, root: Attachment) -> str:
+        return root.content_type
+
+    @strawberry.field(
+        description="Where to download it: a path on this server with a token signed for "
+        f"you, valid {storage.TOKEN_TTL_SECONDS // 60} minutes (then the session still "
+        "works). Your access is checked again on download; always a download, never shown "
+        "inline."
+    )
+    def url(self, info: Info, root: Attachment) -> str:
+        from subgraphs.notices.views import download_path
+
+        token = storage.sign_file_token(principal_of(info), root.id)
+        return download_path(root.id, token)
 
 
 @strawberry.type(name="NoticeCategory", description="A category of the information board.")
@@ -302,6 +337,10 @@ class NoticeType:
     @strawberry.field(description="Who it was posted to, as the author chose it.")
     def audience(self, root: Notice) -> AudienceType:
         return _audience(root.audience)
+
+    @strawberry.field(description="Files attached, in order.")
+    async def attachments(self, info: Info, root: Notice) -> list[AttachmentType]:
+        return await context_of(info).loader(AttachmentsByNoticeLoader).load(root.id)  # type: ignore[return-value]
 
     @strawberry.field(description="When you read it; null while unread or not yours to read.")
     async def read_at(self, info: Info, root: Notice) -> datetime | None:
@@ -467,6 +506,10 @@ class CirculationType:
     @strawberry.field(description="Who it is for, as the sender chose it.")
     def audience(self, root: Circulation) -> AudienceType:
         return _audience(root.audience)
+
+    @strawberry.field(description="Files attached, in order.")
+    async def attachments(self, info: Info, root: Circulation) -> list[AttachmentType]:
+        return await context_of(info).loader(AttachmentsByCirculationLoader).load(root.id)  # type: ignore[return-value]
 
     @strawberry.field(description="Whether you sent it.")
     def is_sender(self, info: Info, root: Circulation) -> bool:
