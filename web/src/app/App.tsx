@@ -6,6 +6,9 @@ import { LoginPage } from "../features/auth/LoginPage";
 import { signOut } from "../features/auth/session";
 import { DirectoryPage } from "../features/directory/DirectoryPage";
 import { FacilitiesPage } from "../features/facilities/FacilitiesPage";
+import { CirculationsPage } from "../features/notices/CirculationsPage";
+import { NoticesPage } from "../features/notices/NoticesPage";
+import { SurveysPage } from "../features/notices/SurveysPage";
 import { ComingSoon, NotFound } from "../features/placeholder/ComingSoon";
 import { PortalPage } from "../features/portal/PortalPage";
 import { SchedulePage } from "../features/schedule/SchedulePage";
@@ -57,6 +60,12 @@ export function App() {
           <SchedulePage onSignedOut={toLogin} />
         ) : path === "/facilities" ? (
           <FacilitiesPage onSignedOut={toLogin} />
+        ) : path === "/notices" || path.startsWith("/notices/") ? (
+          <NoticesPage path={path} onSignedOut={toLogin} />
+        ) : path === "/circulations" || path.startsWith("/circulations/") ? (
+          <CirculationsPage path={path} onSignedOut={toLogin} />
+        ) : path === "/surveys" || path.startsWith("/surveys/") ? (
+          <SurveysPage path={path} onSignedOut={toLogin} />
         ) : path === "/directory" ? (
           <DirectoryPage onSignedOut={toLogin} />
         ) : path === "/settings" ? (

@@ -10,6 +10,9 @@ export const NAVIGATION: readonly { path: string; label: MessageKey }[] = [
   { path: "/", label: "nav.portal" },
   { path: "/schedule", label: "nav.schedule" },
   { path: "/facilities", label: "nav.facilities" },
+  { path: "/notices", label: "nav.notices" },
+  { path: "/circulations", label: "nav.circulations" },
+  { path: "/surveys", label: "nav.surveys" },
   { path: "/directory", label: "nav.directory" },
   { path: "/settings", label: "nav.settings" },
 ];

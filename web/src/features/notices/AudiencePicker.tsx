@@ -1,0 +1,207 @@
+import { useId, useState } from "react";
+import { useQuery } from "urql";
+import { graphql } from "../../gql";
+import { useI18n } from "../../i18n/language";
+import type { AudienceDraft } from "./logic";
+
+// The people search matches name, reading, login ID and e-mail whatever the kana or width.
+const AudiencePeopleSearch = graphql(`
+  query AudiencePeopleSearch($search: String!) {
+    people(search: $search, first: 8) {
+      nodes {
+        id
+        name
+        title
+        department {
+          id
+          name
+        }
+      }
+    }
+  }
+`);
+
+export interface Choosable {
+  id: string;
+  name: string;
+  depth?: number;
+}
+
+/**
+ * Who an information item, circulation or survey is for: the whole municipality,
+ * departments (with or without their sub-departments), groups and persons.
+ */
+export function AudiencePicker({
+  value,
+  onChange,
+  departments,
+  groups,
+  allowEveryone = true,
+}: {
+  value: AudienceDraft;
+  onChange: (next: AudienceDraft) => void;
+  departments: readonly Choosable[];
+  groups: readonly Choosable[];
+  allowEveryone?: boolean;
+}) {
+  const { t } = useI18n();
+  const id = useId();
+  const [department, setDepartment] = useState("");
+  const [withSub, setWithSub] = useState(true);
+  const [search, setSearch] = useState("");
+  const words = search.trim();
+  const [{ data, fetching }] = useQuery({
+    query: AudiencePeopleSearch,
+    variables: { search: words },
+    pause: words.length === 0,
+  });
+  const chosenPeople = new Set(value.persons.map((p) => p.id));
+  const matches = words ? (data?.people.nodes ?? []).filter((p) => !chosenPeople.has(p.id)) : [];
+  const addDepartment = () => {
+    const found = departments.find((d) => d.id === department);
+    if (!found || value.departments.some((d) => d.id === found.id)) return;
+    onChange({
+      ...value,
+      departments: [
+        ...value.departments,
+        { id: found.id, name: found.name, includeSubDepartments: withSub },
+      ],
+    });
+    setDepartment("");
+  };
+  return (
+    <fieldset className="audience">
+      <legend>{t("notices.audience")}</legend>
+      {allowEveryone ? (
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={value.everyone}
+            onChange={(e) => onChange({ ...value, everyone: e.target.checked })}
+          />
+          {t("notices.audienceEveryone")}
+        </label>
+      ) : null}
+      {value.departments.length + value.persons.length > 0 ? (
+        <ul className="picked" aria-label={t("notices.audienceChosen")}>
+          {value.departments.map((d) => (
+            <li key={`d-${d.id}`}>
+              {d.name}
+              {d.includeSubDepartments ? ` ${t("notices.withSubDepartments")}` : ""}
+              <button
+                type="button"
+                className="remove"
+                aria-label={t("notices.remove", { name: d.name })}
+                onClick={() =>
+                  onChange({
+                    ...value,
+                    departments: value.departments.filter((o) => o.id !== d.id),
+                  })
+                }
+              >
+                ×
+              </button>
+            </li>
+          ))}
+          {value.persons.map((p) => (
+            <li key={`p-${p.id}`}>
+              {p.name}
+              <button
+                type="button"
+                className="remove"
+                aria-label={t("notices.remove", { name: p.name })}
+                onClick={() =>
+                  onChange({ ...value, persons: value.persons.filter((o) => o.id !== p.id) })
+                }
+              >
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <div className="audience-department">
+        <label>
+          {t("notices.audienceDepartment")}
+          <select value={department} onChange={(e) => setDepartment(e.target.value)}>
+            <option value="">{t("notices.choose")}</option>
+            {departments.map((d) => (
+              <option key={d.id} value={d.id}>
+                {"\u3000".repeat(d.depth ?? 0)}
+                {d.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={withSub} onChange={(e) => setWithSub(e.target.checked)} />
+          {t("notices.includeSubDepartments")}
+        </label>
+        <button type="button" onClick={addDepartment} disabled={!department}>
+          {t("notices.addDepartment")}
+        </button>
+      </div>
+      {groups.length > 0 ? (
+        <fieldset className="audience-groups">
+          <legend>{t("notices.audienceGroups")}</legend>
+          {groups.map((g) => (
+            <label key={g.id} className="check">
+              <input
+                type="checkbox"
+                checked={value.groupIds.includes(g.id)}
+                onChange={(e) =>
+                  onChange({
+                    ...value,
+                    groupIds: e.target.checked
+                      ? [...value.groupIds, g.id]
+                      : value.groupIds.filter((other) => other !== g.id),
+                  })
+                }
+              />
+              {g.name}
+            </label>
+          ))}
+        </fieldset>
+      ) : null}
+      <label>
+        {t("notices.audiencePeople")}
+        <input
+          type="search"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          aria-describedby={`${id}-hint`}
+          autoComplete="off"
+        />
+      </label>
+      <p id={`${id}-hint`} className="hint">
+        {t("notices.audiencePeopleHint")}
+      </p>
+      <div aria-live="polite">
+        {words && !fetching && data && matches.length === 0 ? (
+          <p className="empty">{t("notices.noPeopleFound")}</p>
+        ) : null}
+        {matches.length > 0 ? (
+          <ul className="matches">
+            {matches.map((p) => (
+              <li key={p.id}>
+                <button
+                  type="button"
+                  aria-label={t("notices.addPerson", { name: p.name })}
+                  onClick={() => {
+                    onChange({ ...value, persons: [...value.persons, { id: p.id, name: p.name }] });
+                    setSearch("");
+                  }}
+                >
+                  {p.name}
+                  <small>
+                    {p.department?.name ?? ""} {p.title}
+                  </small>
+                </button>
+              </li>
+            ))}
+          </ul>
+        ) : null}
+      </div>
+    </fieldset>
+  );
+}

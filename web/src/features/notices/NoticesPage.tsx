@@ -1,0 +1,220 @@
+import { useEffect, useId, useState } from "react";
+import { useQuery, useSubscription } from "urql";
+import { onReconnect } from "../../api/client";
+import { Link } from "../../app/router";
+import { type FragmentType, graphql, readFragment } from "../../gql";
+import { useI18n } from "../../i18n/language";
+import { Failure, ImportanceBadge, Loading, Moment, usePageState } from "./common";
+import { NoticeDetail } from "./NoticeDetail";
+import { NoticeForm } from "./NoticeForm";
+
+// The board in one request: my notices (closed ones too, shown apart), the categories for
+// the filter and the post button, and what I posted (to reach its readers).
+const NoticesQuery = graphql(`
+  query NoticesPage($categoryId: ID) {
+    me {
+      id
+    }
+    noticeCategories {
+      id
+      name
+      canPost
+    }
+    notices(categoryId: $categoryId, includeClosed: true, first: 100) {
+      ...NoticeRow_notice
+    }
+    postedNotices(first: 20) {
+      ...NoticeRow_notice
+    }
+  }
+`);
+
+const NoticeRowFragment = graphql(`
+  fragment NoticeRow_notice on Notice {
+    id
+    title
+    importance
+    pinned
+    isRead
+    status
+    startsAt
+    endsAt
+    readCount
+    recipientCount
+    category {
+      id
+      name
+    }
+    author {
+      id
+      name
+    }
+  }
+`);
+
+export const NoticeEventsSubscription = graphql(`
+  subscription NoticeEvents {
+    noticeEvents {
+      kind
+      version
+      notice {
+        id
+        version
+        readCount
+      }
+    }
+  }
+`);
+
+type Row = {
+  id: string;
+  title: string;
+  importance: string;
+  pinned: boolean;
+  isRead: boolean;
+  status: string;
+  startsAt: string;
+  readCount?: number | null;
+  recipientCount?: number | null;
+  category: { name: string };
+  author: { name: string };
+};
+
+function NoticeTable({
+  rows,
+  caption,
+  mine,
+}: {
+  rows: readonly Row[];
+  caption: string;
+  mine?: boolean;
+}) {
+  const { t } = useI18n();
+  if (rows.length === 0) return <p className="empty">{t("notices.none")}</p>;
+  return (
+    <div className="table-scroll">
+      <table className="notice-list">
+        <caption className="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t("notices.titleColumn")}</th>
+            <th scope="col">{t("notices.category")}</th>
+            <th scope="col">{mine ? t("notices.readColumn") : t("notices.author")}</th>
+            <th scope="col">{t("notices.startsAt")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={row.id} className={row.isRead ? "is-read" : "is-unread"} data-notice={row.id}>
+              <th scope="row">
+                <ImportanceBadge importance={row.importance} />{" "}
+                {row.pinned ? <span className="badge pinned">{t("notices.pinned")}</span> : null}{" "}
+                {!row.isRead ? <span className="badge unread">{t("notices.unread")}</span> : null}{" "}
+                {row.status === "SCHEDULED" ? (
+                  <span className="badge">{t("notices.status.SCHEDULED")}</span>
+                ) : null}{" "}
+                <Link to={`/notices/${row.id}`}>{row.title}</Link>
+              </th>
+              <td>{row.category.name}</td>
+              <td>
+                {mine
+                  ? t("notices.readOf", {
+                      read: row.readCount ?? 0,
+                      total: row.recipientCount ?? 0,
+                    })
+                  : row.author.name}
+              </td>
+              <td>
+                <Moment value={row.startsAt} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function NoticeBoard({ onSignedOut }: { onSignedOut: () => void }) {
+  const { t } = useI18n();
+  const filterId = useId();
+  const [categoryId, setCategoryId] = useState<string>("");
+  const [result, reexecute] = useQuery({
+    query: NoticesQuery,
+    variables: { categoryId: categoryId || null },
+    requestPolicy: "cache-and-network",
+  });
+  const refresh = () => reexecute({ requestPolicy: "network-only" });
+  // A notice posted to me, or a reminder: the event is a hint, ask again.
+  const [events] = useSubscription(
+    { query: NoticeEventsSubscription, pause: !result.data?.me },
+    (previous: number | undefined) => (previous ?? 0) + 1,
+  );
+  useEffect(() => {
+    if (events.data) reexecute({ requestPolicy: "network-only" });
+  }, [events.data, reexecute]);
+  useEffect(() => onReconnect(() => reexecute({ requestPolicy: "network-only" })), [reexecute]);
+  const data = result.data;
+  const state = usePageState({
+    data,
+    error: result.error,
+    signedOut: data !== undefined && !data.me,
+    onSignedOut,
+  });
+  if (state.failed && result.error) return <Failure error={result.error} retry={refresh} />;
+  if (!data) return <Loading />;
+  const rows = data.notices.map((n) => readRow(n));
+  const open = rows.filter((row) => row.status !== "CLOSED");
+  const closed = rows.filter((row) => row.status === "CLOSED");
+  const posted = data.postedNotices.map((n) => readRow(n));
+  const canPost = data.noticeCategories.some((c) => c.canPost);
+  return (
+    <>
+      <header className="page-header">
+        <h1>{t("notices.title")}</h1>
+        {canPost ? (
+          <Link to="/notices/new" className="button-link">
+            {t("notices.new")}
+          </Link>
+        ) : null}
+      </header>
+      <div className="filter">
+        <label htmlFor={filterId}>{t("notices.categoryFilter")}</label>{" "}
+        <select id={filterId} value={categoryId} onChange={(e) => setCategoryId(e.target.value)}>
+          <option value="">{t("notices.allCategories")}</option>
+          {data.noticeCategories.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <section className="card wide" aria-labelledby="notices-open">
+        <h2 id="notices-open">{t("notices.open")}</h2>
+        <NoticeTable rows={open} caption={t("notices.open")} />
+      </section>
+      <section className="card wide" aria-labelledby="notices-closed">
+        <h2 id="notices-closed">{t("notices.closed")}</h2>
+        <NoticeTable rows={closed} caption={t("notices.closed")} />
+      </section>
+      {posted.length > 0 ? (
+        <section className="card wide" aria-labelledby="notices-posted">
+          <h2 id="notices-posted">{t("notices.posted")}</h2>
+          <NoticeTable rows={posted} caption={t("notices.posted")} mine />
+        </section>
+      ) : null}
+    </>
+  );
+}
+
+function readRow(item: FragmentType<typeof NoticeRowFragment>): Row {
+  return readFragment(NoticeRowFragment, item);
+}
+
+/** お知らせ: /notices (the board), /notices/new (the form), /notices/<id> (one notice). */
+export function NoticesPage({ path, onSignedOut }: { path: string; onSignedOut: () => void }) {
+  const rest = path.replace(/^\/notices\/?/, "");
+  if (rest === "") return <NoticeBoard onSignedOut={onSignedOut} />;
+  if (rest === "new") return <NoticeForm onSignedOut={onSignedOut} />;
+  return <NoticeDetail id={decodeURIComponent(rest)} onSignedOut={onSignedOut} />;
+}

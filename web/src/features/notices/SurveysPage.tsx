@@ -1,0 +1,839 @@
+import { type FormEvent, useEffect, useId, useState } from "react";
+import { useClient, useMutation, useQuery, useSubscription } from "urql";
+import { onReconnect } from "../../api/client";
+import { Link, useRouter } from "../../app/router";
+import { graphql } from "../../gql";
+import { useI18n } from "../../i18n/language";
+import { AudiencePicker } from "./AudiencePicker";
+import { Failure, Loading, Moment, PayloadErrors, usePageState } from "./common";
+import {
+  type AnswerDraft,
+  type AudienceDraft,
+  answerDrafts,
+  answersInput,
+  audienceInput,
+  audienceIsEmpty,
+  base64Bytes,
+  EMPTY_AUDIENCE,
+  isChoice,
+  localDateTime,
+  missingRequired,
+  percent,
+  QUESTION_KINDS,
+  type QuestionDraft,
+  type QuestionKind,
+  questionsInput,
+  textToHtml,
+  toggleChoice,
+} from "./logic";
+import { AudienceChoicesQuery } from "./NoticeForm";
+import { SafeHtml } from "./SafeHtml";
+
+const SurveysQuery = graphql(`
+  query SurveysPage {
+    me {
+      id
+    }
+    surveys(includeClosed: true, first: 100) {
+      id
+      title
+      status
+      closesAt
+      myAnsweredAt
+      owner {
+        id
+        name
+      }
+    }
+    ownedSurveys(first: 50) {
+      id
+      title
+      status
+      closesAt
+      respondentCount
+      recipientCount
+    }
+  }
+`);
+
+export const SurveyEvents = graphql(`
+  subscription SurveyEvents {
+    surveyEvents {
+      kind
+      version
+      survey {
+        id
+        version
+      }
+    }
+  }
+`);
+
+const SurveyQuery = graphql(`
+  query SurveyDetail($id: ID!) {
+    me {
+      id
+    }
+    survey(id: $id) {
+      id
+      title
+      description
+      anonymous
+      status
+      opensAt
+      closesAt
+      version
+      isOwner
+      isRecipient
+      myAnsweredAt
+      recipientCount
+      respondentCount
+      owner {
+        id
+        name
+      }
+      questions {
+        id
+        position
+        kind
+        text
+        required
+        choices
+      }
+      myAnswers {
+        questionId
+        choices
+        text
+      }
+      nonRespondents {
+        id
+        name
+      }
+      results {
+        answerCount
+        numberCount
+        numberSum
+        numberMin
+        numberMax
+        numberAverage
+        question {
+          id
+          text
+          kind
+        }
+        choiceCounts {
+          choice
+          count
+        }
+        texts {
+          text
+          person {
+            id
+            name
+          }
+        }
+        dates {
+          date
+          count
+        }
+      }
+    }
+  }
+`);
+
+const AnswerSurvey = graphql(`
+  mutation AnswerSurvey($id: ID!, $answers: [SurveyAnswerInput!]!) {
+    answerSurvey(id: $id, answers: $answers) {
+      survey {
+        id
+        myAnsweredAt
+        myAnswers {
+          questionId
+          choices
+          text
+        }
+      }
+      errors {
+        code
+        field
+      }
+    }
+  }
+`);
+
+const CreateSurvey = graphql(`
+  mutation CreateSurvey($input: CreateSurveyInput!) {
+    createSurvey(input: $input) {
+      survey {
+        id
+      }
+      errors {
+        code
+        field
+      }
+    }
+  }
+`);
+
+const CloseSurvey = graphql(`
+  mutation CloseSurvey($id: ID!) {
+    closeSurvey(id: $id) {
+      survey {
+        id
+        status
+      }
+      errors {
+        code
+      }
+    }
+  }
+`);
+
+const SurveyCsvQuery = graphql(`
+  query SurveyResultsCsv($id: ID!, $encoding: CsvEncoding!) {
+    surveyResultsCsv(id: $id, encoding: $encoding) {
+      filename
+      encoding
+      contentBase64
+      lossy
+    }
+  }
+`);
+
+function useLive(
+  reexecute: (opts: { requestPolicy: "network-only" }) => void,
+  pause: boolean,
+  id?: string,
+) {
+  const [events] = useSubscription(
+    { query: SurveyEvents, pause },
+    (previous: number | undefined, event) =>
+      !id || event.surveyEvents.survey.id === id ? (previous ?? 0) + 1 : (previous ?? 0),
+  );
+  useEffect(() => {
+    if (events.data) reexecute({ requestPolicy: "network-only" });
+  }, [events.data, reexecute]);
+  useEffect(() => onReconnect(() => reexecute({ requestPolicy: "network-only" })), [reexecute]);
+}
+
+function SurveyList({ onSignedOut }: { onSignedOut: () => void }) {
+  const { t } = useI18n();
+  const [result, reexecute] = useQuery({ query: SurveysQuery, requestPolicy: "cache-and-network" });
+  useLive(reexecute, !result.data?.me);
+  const data = result.data;
+  const state = usePageState({
+    data,
+    error: result.error,
+    signedOut: data !== undefined && !data.me,
+    onSignedOut,
+  });
+  if (state.failed && result.error) {
+    return (
+      <Failure error={result.error} retry={() => reexecute({ requestPolicy: "network-only" })} />
+    );
+  }
+  if (!data) return <Loading />;
+  const open = data.surveys.filter((s) => s.status === "OPEN");
+  const closed = data.surveys.filter((s) => s.status !== "OPEN");
+  const list = (items: typeof data.surveys) =>
+    items.length === 0 ? (
+      <p className="empty">{t("survey.none")}</p>
+    ) : (
+      <ul className="item-list">
+        {items.map((s) => (
+          <li key={s.id} data-survey={s.id}>
+            <Link to={`/surveys/${s.id}`}>{s.title}</Link>{" "}
+            {s.myAnsweredAt ? (
+              <span className="badge">{t("survey.answered")}</span>
+            ) : (
+              <span className="badge unread">{t("survey.unanswered")}</span>
+            )}
+            <small>
+              {" "}
+              {s.owner.name} {t("survey.closesAt")} <Moment value={s.closesAt} />
+            </small>
+          </li>
+        ))}
+      </ul>
+    );
+  return (
+    <>
+      <header className="page-header">
+        <h1>{t("survey.title")}</h1>
+        <Link to="/surveys/new" className="button-link">
+          {t("survey.new")}
+        </Link>
+      </header>
+      <section className="card wide" aria-labelledby="surveys-open">
+        <h2 id="surveys-open">{t("survey.open")}</h2>
+        {list(open)}
+      </section>
+      {closed.length > 0 ? (
+        <section className="card wide" aria-labelledby="surveys-closed">
+          <h2 id="surveys-closed">{t("survey.closed")}</h2>
+          {list(closed)}
+        </section>
+      ) : null}
+      <section className="card wide" aria-labelledby="surveys-owned">
+        <h2 id="surveys-owned">{t("survey.owned")}</h2>
+        {data.ownedSurveys.length === 0 ? (
+          <p className="empty">{t("survey.none")}</p>
+        ) : (
+          <ul className="item-list">
+            {data.ownedSurveys.map((s) => (
+              <li key={s.id}>
+                <Link to={`/surveys/${s.id}`}>{s.title}</Link>{" "}
+                <span className="badge">{t(`survey.status.${s.status}`)}</span>
+                <small>
+                  {" "}
+                  {t("survey.respondents", {
+                    count: s.respondentCount ?? 0,
+                    total: s.recipientCount ?? 0,
+                  })}
+                </small>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </>
+  );
+}
+
+function AnswerForm({
+  survey,
+}: {
+  survey: {
+    id: string;
+    status: string;
+    myAnsweredAt?: string | null;
+    questions: readonly {
+      id: string;
+      kind: string;
+      text: string;
+      required: boolean;
+      choices: readonly string[];
+    }[];
+    myAnswers: readonly {
+      questionId: string;
+      choices?: readonly number[] | null;
+      text?: string | null;
+    }[];
+  };
+}) {
+  const { t } = useI18n();
+  const formId = useId();
+  const questions = survey.questions.map((q) => ({ ...q, kind: q.kind as QuestionKind }));
+  const [drafts, setDrafts] = useState<Record<string, AnswerDraft>>(() =>
+    answerDrafts(questions, survey.myAnswers),
+  );
+  const [missing, setMissing] = useState<string[]>([]);
+  const [answered, answer] = useMutation(AnswerSurvey);
+  const open = survey.status === "OPEN";
+  const set = (id: string, next: AnswerDraft) => setDrafts({ ...drafts, [id]: next });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const lacking = missingRequired(questions, drafts);
+    setMissing(lacking);
+    if (lacking.length > 0) return;
+    void answer({ id: survey.id, answers: answersInput(questions, drafts) });
+  };
+  const saved = answered.data?.answerSurvey;
+  return (
+    <form className="card wide survey-answer" onSubmit={submit} aria-labelledby={`${formId}-t`}>
+      <h2 id={`${formId}-t`}>{t("survey.answerTitle")}</h2>
+      {survey.myAnsweredAt ? (
+        <p className="hint">
+          {t("survey.answeredAt")} <Moment value={survey.myAnsweredAt} />
+          {open ? ` ${t("survey.editable")}` : ""}
+        </p>
+      ) : null}
+      {questions.map((q, index) => {
+        const draft = drafts[q.id] ?? { choices: [], text: "" };
+        const label = `${index + 1}. ${q.text}`;
+        const invalid = missing.includes(q.id);
+        const errorId = `${formId}-${q.id}-error`;
+        const required = q.required ? (
+          <span className="required"> {t("survey.required")}</span>
+        ) : null;
+        const problem = invalid ? (
+          <p id={errorId} className="error">
+            {t("survey.answerRequired")}
+          </p>
+        ) : null;
+        if (isChoice(q.kind)) {
+          return (
+            <fieldset
+              key={q.id}
+              className="question"
+              aria-describedby={invalid ? errorId : undefined}
+              aria-invalid={invalid || undefined}
+            >
+              <legend>
+                {label}
+                {required}
+              </legend>
+              {q.choices.map((choice, i) => (
+                <label key={choice} className="check">
+                  <input
+                    type={q.kind === "SINGLE_CHOICE" ? "radio" : "checkbox"}
+                    name={`${formId}-${q.id}`}
+                    checked={draft.choices.includes(i)}
+                    disabled={!open}
+                    onChange={() =>
+                      set(q.id, { ...draft, choices: toggleChoice(q.kind, draft.choices, i) })
+                    }
+                  />
+                  {choice}
+                </label>
+              ))}
+              {problem}
+            </fieldset>
+          );
+        }
+        return (
+          <div key={q.id} className="question">
+            <label htmlFor={`${formId}-${q.id}`}>
+              {label}
+              {required}
+            </label>
+            {q.kind === "TEXT" ? (
+              <textarea
+                id={`${formId}-${q.id}`}
+                value={draft.text}
+                rows={3}
+                disabled={!open}
+                aria-invalid={invalid || undefined}
+                aria-describedby={invalid ? errorId : undefined}
+                onChange={(e) => set(q.id, { ...draft, text: e.target.value })}
+              />
+            ) : (
+              <input
+                id={`${formId}-${q.id}`}
+                type={q.kind === "NUMBER" ? "number" : "date"}
+                step={q.kind === "NUMBER" ? "any" : undefined}
+                value={draft.text}
+                disabled={!open}
+                aria-invalid={invalid || undefined}
+                aria-describedby={invalid ? errorId : undefined}
+                onChange={(e) => set(q.id, { ...draft, text: e.target.value })}
+              />
+            )}
+            {problem}
+          </div>
+        );
+      })}
+      <div aria-live="polite">
+        {saved && saved.errors.length === 0 ? <p className="done">{t("survey.saved")}</p> : null}
+        <PayloadErrors errors={saved?.errors} />
+      </div>
+      {open ? (
+        <p>
+          <button type="submit" className="primary" disabled={answered.fetching}>
+            {survey.myAnsweredAt ? t("survey.update") : t("survey.submit")}
+          </button>
+        </p>
+      ) : (
+        <p className="hint">{t("survey.closedNote")}</p>
+      )}
+    </form>
+  );
+}
+
+function CsvExport({ id }: { id: string }) {
+  const { t, errorText } = useI18n();
+  const client = useClient();
+  const selectId = useId();
+  const [encoding, setEncoding] = useState<"CP932" | "UTF8">("CP932");
+  const [problem, setProblem] = useState<string | null>(null);
+  const [lossy, setLossy] = useState(false);
+  const download = async () => {
+    setProblem(null);
+    const answer = await client
+      .query(SurveyCsvQuery, { id, encoding }, { requestPolicy: "network-only" })
+      .toPromise();
+    const csv = answer.data?.surveyResultsCsv;
+    if (!csv) {
+      setProblem(errorText(answer.error ? "unknown" : "NOT_FOUND"));
+      return;
+    }
+    setLossy(csv.lossy);
+    const type = encoding === "CP932" ? "text/csv;charset=shift_jis" : "text/csv;charset=utf-8";
+    const url = URL.createObjectURL(new Blob([base64Bytes(csv.contentBase64)], { type }));
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = csv.filename;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  };
+  return (
+    <div className="csv-export">
+      <label htmlFor={selectId}>{t("survey.csvEncoding")}</label>{" "}
+      <select
+        id={selectId}
+        value={encoding}
+        onChange={(e) => setEncoding(e.target.value === "UTF8" ? "UTF8" : "CP932")}
+      >
+        <option value="CP932">{t("survey.csvCp932")}</option>
+        <option value="UTF8">{t("survey.csvUtf8")}</option>
+      </select>{" "}
+      <button type="button" onClick={() => void download()}>
+        {t("survey.csvDownload")}
+      </button>
+      <div aria-live="polite">
+        {lossy ? <p className="hint">{t("survey.csvLossy")}</p> : null}
+        {problem ? <p className="error">{problem}</p> : null}
+      </div>
+    </div>
+  );
+}
+
+function SurveyDetail({ id, onSignedOut }: { id: string; onSignedOut: () => void }) {
+  const { t } = useI18n();
+  const [result, reexecute] = useQuery({
+    query: SurveyQuery,
+    variables: { id },
+    requestPolicy: "cache-and-network",
+  });
+  const refresh = () => reexecute({ requestPolicy: "network-only" });
+  useLive(reexecute, !result.data?.survey?.isOwner, id);
+  const [closed, close] = useMutation(CloseSurvey);
+  const data = result.data;
+  const state = usePageState({
+    data,
+    error: result.error,
+    signedOut: data !== undefined && !data.me,
+    onSignedOut,
+  });
+  if (state.failed && result.error) return <Failure error={result.error} retry={refresh} />;
+  if (!data) return <Loading />;
+  const survey = data.survey;
+  if (!survey) {
+    return (
+      <div className="card">
+        <h1>{t("survey.notFound")}</h1>
+        <Link to="/surveys">{t("survey.back")}</Link>
+      </div>
+    );
+  }
+  return (
+    <article className="survey-detail">
+      <p>
+        <Link to="/surveys">{t("survey.back")}</Link>
+      </p>
+      <header className="page-header">
+        <h1>{survey.title}</h1>
+        <span className="badge">{t(`survey.status.${survey.status}`)}</span>
+      </header>
+      <dl className="facts">
+        <dt>{t("survey.owner")}</dt>
+        <dd>{survey.owner.name}</dd>
+        <dt>{t("survey.period")}</dt>
+        <dd>
+          <Moment value={survey.opensAt} /> –{" "}
+          {survey.closesAt ? <Moment value={survey.closesAt} /> : ""}
+        </dd>
+        <dt>{t("survey.kind")}</dt>
+        <dd>{survey.anonymous ? t("survey.anonymous") : t("survey.named")}</dd>
+      </dl>
+      {survey.description ? (
+        <section className="card wide">
+          <SafeHtml html={survey.description} />
+        </section>
+      ) : null}
+      {survey.isRecipient ? <AnswerForm key={survey.id} survey={survey} /> : null}
+      {survey.isOwner ? (
+        <section className="card wide results" aria-labelledby="results-title">
+          <h2 id="results-title">
+            {t("survey.results")}{" "}
+            <span className="read-count" aria-live="polite">
+              {t("survey.respondents", {
+                count: survey.respondentCount ?? 0,
+                total: survey.recipientCount ?? 0,
+              })}
+            </span>
+          </h2>
+          <p className="hint">{t("survey.live")}</p>
+          {(survey.results ?? []).map((r, index) => (
+            <section key={r.question.id} className="result" data-question={r.question.id}>
+              <h3>
+                {index + 1}. {r.question.text}
+              </h3>
+              <p className="hint">{t("survey.answerCount", { count: r.answerCount })}</p>
+              {r.choiceCounts.length > 0 ? (
+                <table className="result-table">
+                  <caption className="visually-hidden">{r.question.text}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t("survey.choice")}</th>
+                      <th scope="col">{t("survey.count")}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {r.choiceCounts.map((c) => (
+                      <tr key={c.choice}>
+                        <th scope="row">{c.choice}</th>
+                        <td>
+                          <span
+                            className="bar"
+                            style={{ width: `${percent(c.count, r.answerCount)}%` }}
+                          />
+                          {c.count}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              ) : null}
+              {r.question.kind === "NUMBER" && r.numberCount > 0 ? (
+                <p>
+                  {t("survey.numberSummary", {
+                    sum: r.numberSum ?? "",
+                    min: r.numberMin ?? "",
+                    max: r.numberMax ?? "",
+                    average: r.numberAverage ?? "",
+                  })}
+                </p>
+              ) : null}
+              {r.dates.length > 0 ? (
+                <ul>
+                  {r.dates.map((d) => (
+                    <li key={d.date}>
+                      {d.date}: {d.count}
+                    </li>
+                  ))}
+                </ul>
+              ) : null}
+              {r.texts.length > 0 ? (
+                <ul className="texts">
+                  {r.texts.map((answer, i) => (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: free-text answers have no identity
+                    <li key={i}>
+                      {answer.text}
+                      {answer.person ? <small> {answer.person.name}</small> : null}
+                    </li>
+                  ))}
+                </ul>
+              ) : null}
+            </section>
+          ))}
+          {survey.nonRespondents && survey.nonRespondents.length > 0 ? (
+            <p>
+              {t("survey.nonRespondents")}: {survey.nonRespondents.map((p) => p.name).join(", ")}
+            </p>
+          ) : null}
+          <CsvExport id={survey.id} />
+          {survey.status !== "CLOSED" ? (
+            <p>
+              <button
+                type="button"
+                disabled={closed.fetching}
+                onClick={() => void close({ id: survey.id })}
+              >
+                {t("survey.close")}
+              </button>
+            </p>
+          ) : null}
+          <PayloadErrors errors={closed.data?.closeSurvey.errors} />
+        </section>
+      ) : null}
+    </article>
+  );
+}
+
+const NEW_QUESTION: QuestionDraft = {
+  kind: "SINGLE_CHOICE",
+  text: "",
+  required: false,
+  choices: "",
+};
+
+function SurveyForm({ onSignedOut }: { onSignedOut: () => void }) {
+  const { t } = useI18n();
+  const { navigate } = useRouter();
+  const formId = useId();
+  const [choices, reexecute] = useQuery({ query: AudienceChoicesQuery });
+  const [created, create] = useMutation(CreateSurvey);
+  const [title, setTitle] = useState("");
+  const [description, setDescription] = useState("");
+  const [anonymous, setAnonymous] = useState(false);
+  const [audience, setAudience] = useState<AudienceDraft>(EMPTY_AUDIENCE);
+  const [closeDate, setCloseDate] = useState("");
+  const [closeTime, setCloseTime] = useState("17:00");
+  const [questions, setQuestions] = useState<QuestionDraft[]>([{ ...NEW_QUESTION }]);
+  const [local, setLocal] = useState<string | null>(null);
+  const data = choices.data;
+  const state = usePageState({
+    data,
+    error: choices.error,
+    signedOut: data !== undefined && !data.me,
+    onSignedOut,
+  });
+  const newId = created.data?.createSurvey.survey?.id;
+  useEffect(() => {
+    if (newId) navigate(`/surveys/${newId}`);
+  }, [newId, navigate]);
+  if (state.failed && choices.error) {
+    return (
+      <Failure error={choices.error} retry={() => reexecute({ requestPolicy: "network-only" })} />
+    );
+  }
+  if (!data) return <Loading />;
+  const change = (index: number, next: Partial<QuestionDraft>) =>
+    setQuestions(questions.map((q, i) => (i === index ? { ...q, ...next } : q)));
+  const move = (index: number, by: number) => {
+    const target = index + by;
+    if (target < 0 || target >= questions.length) return;
+    const next = [...questions];
+    const [item] = next.splice(index, 1);
+    if (item) next.splice(target, 0, item);
+    setQuestions(next);
+  };
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!title.trim()) return setLocal(t("survey.titleRequired"));
+    if (audienceIsEmpty(audience)) return setLocal(t("error.NO_RECIPIENTS"));
+    setLocal(null);
+    void create({
+      input: {
+        title: title.trim(),
+        description: textToHtml(description),
+        anonymous,
+        audience: audienceInput(audience),
+        questions: questionsInput(questions),
+        closesAt: localDateTime(closeDate, closeTime),
+      },
+    });
+  };
+  return (
+    <form className="card notice-form" onSubmit={submit} aria-labelledby={`${formId}-title`}>
+      <p>
+        <Link to="/surveys">{t("survey.back")}</Link>
+      </p>
+      <h1 id={`${formId}-title`}>{t("survey.new")}</h1>
+      <label>
+        {t("survey.formTitle")}
+        <input value={title} onChange={(e) => setTitle(e.target.value)} maxLength={200} />
+      </label>
+      <label>
+        {t("survey.description")}
+        <textarea value={description} onChange={(e) => setDescription(e.target.value)} rows={4} />
+      </label>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={anonymous}
+          onChange={(e) => setAnonymous(e.target.checked)}
+        />
+        {t("survey.anonymousOption")}
+      </label>
+      <fieldset className="period">
+        <legend>{t("survey.closesAt")}</legend>
+        <label>
+          {t("notices.endDate")}
+          <input type="date" value={closeDate} onChange={(e) => setCloseDate(e.target.value)} />
+        </label>
+        <label>
+          {t("notices.endTime")}
+          <input type="time" value={closeTime} onChange={(e) => setCloseTime(e.target.value)} />
+        </label>
+      </fieldset>
+      <AudiencePicker
+        value={audience}
+        onChange={setAudience}
+        departments={data.organizations}
+        groups={data.groups}
+      />
+      <fieldset className="questions">
+        <legend>{t("survey.questions")}</legend>
+        <ol>
+          {questions.map((q, index) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: questions being written have no identity yet
+            <li key={index} className="question-editor">
+              <label>
+                {t("survey.questionText", { number: index + 1 })}
+                <input value={q.text} onChange={(e) => change(index, { text: e.target.value })} />
+              </label>
+              <label>
+                {t("survey.questionKind", { number: index + 1 })}
+                <select
+                  value={q.kind}
+                  onChange={(e) => change(index, { kind: e.target.value as QuestionKind })}
+                >
+                  {QUESTION_KINDS.map((kind) => (
+                    <option key={kind} value={kind}>
+                      {t(`survey.kind.${kind}`)}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              {isChoice(q.kind) ? (
+                <label>
+                  {t("survey.questionChoices", { number: index + 1 })}
+                  <textarea
+                    value={q.choices}
+                    rows={3}
+                    onChange={(e) => change(index, { choices: e.target.value })}
+                  />
+                </label>
+              ) : null}
+              <label className="check">
+                <input
+                  type="checkbox"
+                  checked={q.required}
+                  onChange={(e) => change(index, { required: e.target.checked })}
+                />
+                {t("survey.questionRequired", { number: index + 1 })}
+              </label>
+              <p className="actions">
+                <button type="button" onClick={() => move(index, -1)} disabled={index === 0}>
+                  {t("survey.moveUp", { number: index + 1 })}
+                </button>{" "}
+                <button
+                  type="button"
+                  onClick={() => move(index, 1)}
+                  disabled={index === questions.length - 1}
+                >
+                  {t("survey.moveDown", { number: index + 1 })}
+                </button>{" "}
+                <button
+                  type="button"
+                  onClick={() => setQuestions(questions.filter((_, i) => i !== index))}
+                  disabled={questions.length === 1}
+                >
+                  {t("survey.removeQuestion", { number: index + 1 })}
+                </button>
+              </p>
+            </li>
+          ))}
+        </ol>
+        <button type="button" onClick={() => setQuestions([...questions, { ...NEW_QUESTION }])}>
+          {t("survey.addQuestion")}
+        </button>
+      </fieldset>
+      <div aria-live="polite">
+        {local ? (
+          <p className="error" role="alert">
+            {local}
+          </p>
+        ) : null}
+        <PayloadErrors errors={created.data?.createSurvey.errors} />
+      </div>
+      <p>
+        <button type="submit" className="primary" disabled={created.fetching}>
+          {t("survey.create")}
+        </button>
+      </p>
+    </form>
+  );
+}
+
+/** アンケート: /surveys (list), /surveys/new (create), /surveys/<id> (answer, results). */
+export function SurveysPage({ path, onSignedOut }: { path: string; onSignedOut: () => void }) {
+  const rest = path.replace(/^\/surveys\/?/, "");
+  if (rest === "") return <SurveyList onSignedOut={onSignedOut} />;
+  if (rest === "new") return <SurveyForm onSignedOut={onSignedOut} />;
+  return <SurveyDetail key={rest} id={decodeURIComponent(rest)} onSignedOut={onSignedOut} />;
+}

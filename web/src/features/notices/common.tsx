@@ -1,0 +1,85 @@
+import { useEffect } from "react";
+import type { CombinedError } from "urql";
+import { errorCode } from "../../api/errors";
+import { useI18n } from "../../i18n/language";
+import { formatShortDate, formatTime } from "../../ui/dates";
+
+/** 12/3(木) 09:30, Japan time; a dash for none. */
+export function Moment({ value }: { value: string | null | undefined }) {
+  const { language } = useI18n();
+  if (!value) return <span>–</span>;
+  return (
+    <time dateTime={value}>
+      {formatShortDate(value, language)} {formatTime(value, language)}
+    </time>
+  );
+}
+
+/** A typed payload's errors (NoticeError codes) as messages, announced. */
+export function PayloadErrors({
+  errors,
+}: {
+  errors: readonly { code: string; field?: string | null }[] | null | undefined;
+}) {
+  const { errorText } = useI18n();
+  if (!errors || errors.length === 0) return null;
+  return (
+    <ul className="error" role="alert">
+      {errors.map((error, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: errors have no identity of their own
+        <li key={i}>{errorText(error.code)}</li>
+      ))}
+    </ul>
+  );
+}
+
+/** The page's loading, failure (with retry) and signed-out states; null when data is there. */
+export function usePageState({
+  data,
+  error,
+  signedOut,
+  onSignedOut,
+}: {
+  data: unknown;
+  error: CombinedError | undefined;
+  signedOut: boolean;
+  onSignedOut: () => void;
+}) {
+  useEffect(() => {
+    if (signedOut) onSignedOut();
+  }, [signedOut, onSignedOut]);
+  return { failed: error !== undefined && !data, loading: !data };
+}
+
+export function Failure({ error, retry }: { error: CombinedError; retry: () => void }) {
+  const { t, errorText } = useI18n();
+  return (
+    <div className="card">
+      <p className="error" role="alert">
+        {errorText(errorCode(error))}
+      </p>
+      <button type="button" onClick={retry}>
+        {t("app.retry")}
+      </button>
+    </div>
+  );
+}
+
+export function Loading() {
+  const { t } = useI18n();
+  return <p aria-busy="true">{t("app.loading")}</p>;
+}
+
+/** The importance badge: 緊急 / 高 / 標準 / 低. */
+export function ImportanceBadge({ importance }: { importance: string }) {
+  const { t } = useI18n();
+  const key =
+    importance === "URGENT"
+      ? "notices.importance.URGENT"
+      : importance === "HIGH"
+        ? "notices.importance.HIGH"
+        : importance === "LOW"
+          ? "notices.importance.LOW"
+          : "notices.importance.NORMAL";
+  return <span className={`badge importance importance-${importance}`}>{t(key)}</span>;
+}

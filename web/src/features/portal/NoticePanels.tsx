@@ -1,0 +1,211 @@
+import { useEffect } from "react";
+import { useClient, useSubscription } from "urql";
+import { Link } from "../../app/router";
+import { type FragmentType, graphql, readFragment } from "../../gql";
+import { useI18n } from "../../i18n/language";
+import { formatShortDate } from "../../ui/dates";
+
+// The portal's part of the notices subgraph, spread into the page's one request: my counts
+// (federated onto Person) and a few items of each.
+export const NoticePanelsFragment = graphql(`
+  fragment NoticePanels_query on Query {
+    me {
+      id
+      unreadNoticeCount
+      pendingCirculationCount
+      openSurveyCount
+    }
+    portalNotices: notices(first: 5) {
+      id
+      title
+      importance
+      pinned
+      isRead
+    }
+    portalCirculations: circulations(folder: UNCONFIRMED, first: 5) {
+      id
+      title
+      sender {
+        id
+        name
+      }
+    }
+    portalSurveys: surveys(first: 5) {
+      id
+      title
+      closesAt
+      myAnsweredAt
+    }
+  }
+`);
+
+// What an event asks again: the same fields, so the cache (and the panels) take the answer.
+const NoticePanelsRefresh = graphql(`
+  query NoticePanelsRefresh {
+    ...NoticePanels_query
+  }
+`);
+
+const PortalNoticeEvents = graphql(`
+  subscription PortalNoticeEvents {
+    noticeEvents {
+      kind
+      version
+      notice {
+        id
+      }
+    }
+  }
+`);
+
+const PortalCirculationEvents = graphql(`
+  subscription PortalCirculationEvents {
+    circulationEvents {
+      kind
+      version
+      circulation {
+        id
+      }
+    }
+  }
+`);
+
+const PortalSurveyEvents = graphql(`
+  subscription PortalSurveyEvents {
+    surveyEvents {
+      kind
+      version
+      survey {
+        id
+      }
+    }
+  }
+`);
+
+const count = (previous: number | undefined) => (previous ?? 0) + 1;
+
+/** Keeps the panels current: an event for me is a hint to ask for the panels again. */
+function useLivePanels() {
+  const client = useClient();
+  const [notices] = useSubscription(
+    { query: PortalNoticeEvents },
+    (previous: number | undefined, event) =>
+      event.noticeEvents.kind === "READ" ? (previous ?? 0) : count(previous),
+  );
+  const [circulations] = useSubscription(
+    { query: PortalCirculationEvents },
+    (previous: number | undefined, event) =>
+      event.circulationEvents.kind === "CONFIRMED" || event.circulationEvents.kind === "COMMENTED"
+        ? (previous ?? 0)
+        : count(previous),
+  );
+  const [surveys] = useSubscription(
+    { query: PortalSurveyEvents },
+    (previous: number | undefined, event) =>
+      event.surveyEvents.kind === "ANSWERED" ? (previous ?? 0) : count(previous),
+  );
+  const changes = (notices.data ?? 0) + (circulations.data ?? 0) + (surveys.data ?? 0);
+  useEffect(() => {
+    if (changes > 0) {
+      void client.query(NoticePanelsRefresh, {}, { requestPolicy: "network-only" }).toPromise();
+    }
+  }, [changes, client]);
+}
+
+function Count({ value, label }: { value: number; label: string }) {
+  return (
+    <p className="panel-count">
+      <span className={value > 0 ? "count count-waiting" : "count"}>{value}</span> {label}
+    </p>
+  );
+}
+
+/** お知らせ・回覧・アンケート on the portal, and mail / messages until they exist. */
+export function NoticePanels({ query }: { query: FragmentType<typeof NoticePanelsFragment> }) {
+  const { t, language } = useI18n();
+  useLivePanels();
+  const data = readFragment(NoticePanelsFragment, query);
+  const unread = data.portalNotices.filter((n) => !n.isRead);
+  const pendingSurveys = data.portalSurveys.filter((s) => !s.myAnsweredAt);
+  return (
+    <>
+      <section className="card notice-panel" aria-labelledby="panel-notices">
+        <h2 id="panel-notices">
+          <Link to="/notices">{t("portal.notices")}</Link>
+        </h2>
+        <div aria-live="polite" className="unread-notices">
+          <Count value={data.me?.unreadNoticeCount ?? 0} label={t("portal.unreadNotices")} />
+        </div>
+        {unread.length === 0 ? (
+          <p className="empty">{t("portal.noUnreadNotices")}</p>
+        ) : (
+          <ul className="item-list">
+            {unread.map((n) => (
+              <li key={n.id}>
+                <span className={`badge importance importance-${n.importance}`}>
+                  {t(`notices.importance.${n.importance}`)}
+                </span>{" "}
+                <Link to={`/notices/${n.id}`}>{n.title}</Link>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section className="card notice-panel" aria-labelledby="panel-circulations">
+        <h2 id="panel-circulations">
+          <Link to="/circulations">{t("portal.circulations")}</Link>
+        </h2>
+        <div aria-live="polite" className="pending-circulations">
+          <Count
+            value={data.me?.pendingCirculationCount ?? 0}
+            label={t("portal.pendingCirculations")}
+          />
+        </div>
+        {data.portalCirculations.length === 0 ? (
+          <p className="empty">{t("portal.noCirculations")}</p>
+        ) : (
+          <ul className="item-list">
+            {data.portalCirculations.map((c) => (
+              <li key={c.id}>
+                <Link to={`/circulations/${c.id}`}>{c.title}</Link> <small>{c.sender.name}</small>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section className="card notice-panel" aria-labelledby="panel-surveys">
+        <h2 id="panel-surveys">
+          <Link to="/surveys">{t("portal.surveys")}</Link>
+        </h2>
+        <div aria-live="polite" className="open-surveys">
+          <Count value={data.me?.openSurveyCount ?? 0} label={t("portal.openSurveys")} />
+        </div>
+        {pendingSurveys.length === 0 ? (
+          <p className="empty">{t("portal.noSurveys")}</p>
+        ) : (
+          <ul className="item-list">
+            {pendingSurveys.map((s) => (
+              <li key={s.id}>
+                <Link to={`/surveys/${s.id}`}>{s.title}</Link>
+                {s.closesAt ? (
+                  <small>
+                    {" "}
+                    {t("survey.closesAt")} {formatShortDate(s.closesAt, language)}
+                  </small>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section className="card notice-panel" aria-labelledby="panel-mail">
+        <h2 id="panel-mail">{t("portal.mail")}</h2>
+        <p className="empty">{t("portal.notYet")}</p>
+      </section>
+      <section className="card notice-panel" aria-labelledby="panel-messages">
+        <h2 id="panel-messages">{t("portal.messages")}</h2>
+        <p className="empty">{t("portal.notYet")}</p>
+      </section>
+    </>
+  );
+}
