@@ -4,7 +4,9 @@ import { Link, useRouter } from "../../app/router";
 import { graphql } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import type { MessageKey } from "../../i18n/messages";
+import "./admin.css";
 import { isTenantAdmin, NotAdmin } from "./common";
+import { LinksAdmin } from "./LinksAdmin";
 
 /** The sections of the administration index, in menu order: each is a screen of its own
  * under /admin/..., routed below. Add a section here and a branch in AdminPage. */
@@ -35,6 +37,7 @@ const AdminIndexQuery = graphql(`
 export function AdminPage({ onSignedOut }: { onSignedOut: () => void }) {
   const { path } = useRouter();
   // Screens of the sections are added here as they are built.
+  if (path === "/admin/links") return <LinksAdmin onSignedOut={onSignedOut} />;
   if (path !== "/admin") return <NotFoundInAdmin />;
   return <AdminIndex onSignedOut={onSignedOut} />;
 }
