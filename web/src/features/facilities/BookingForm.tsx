@@ -53,19 +53,38 @@ export interface Draft {
 }
 
 /** Booking by a form: the grid's free hours fill it in, the keyboard can do all of it. */
+export interface Collision {
+  id: string;
+  start: string;
+  end: string;
+  status: "PENDING" | "CONFIRMED" | "CANCELLED" | "REJECTED";
+  requester: { name: string };
+}
+
 export function BookingForm({
   facilities,
   draft,
   onDraft,
   onBooked,
+  collisions = [],
 }: {
   facilities: readonly { id: string; name: string }[];
   draft: Draft;
   onDraft: (draft: Draft) => void;
   onBooked: () => void;
+  /** Bookings the draft would collide with, as far as the grid knows: shown before sending. */
+  collisions?: readonly Collision[];
 }) {
   const { t, errorText, language } = useI18n();
-  const ids = { facility: useId(), date: useId(), start: useId(), end: useId(), purpose: useId() };
+  // The purpose field has a fixed ID: picking free time on the grid puts the focus there.
+  const ids = {
+    facility: useId(),
+    date: useId(),
+    start: useId(),
+    end: useId(),
+    purpose: "booking-purpose",
+    collisions: useId(),
+  };
   const [purpose, setPurpose] = useState("");
   const [state, create] = useMutation(CreateReservation);
   const result = state.data?.createReservation;
@@ -129,6 +148,19 @@ export function BookingForm({
           value={draft.end}
           onChange={(event) => onDraft({ ...draft, end: event.target.value })}
         />
+        {collisions.length > 0 ? (
+          <div id={ids.collisions} className="error collisions" role="status">
+            <p>{t("facilities.collides")}</p>
+            <ul>
+              {collisions.map((c) => (
+                <li key={c.id}>
+                  {formatTime(c.start, language)}–{formatTime(c.end, language)}{" "}
+                  {t(`reservation.${c.status}`)} {c.requester.name}
+                </li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
         <label htmlFor={ids.purpose}>{t("facilities.purpose")}</label>
         <input
           id={ids.purpose}

@@ -2,24 +2,34 @@ import { useEffect, useId, useState } from "react";
 import { useMutation, useQuery, useSubscription } from "urql";
 import { onReconnect } from "../../api/client";
 import { errorCode } from "../../api/errors";
-import { graphql } from "../../gql";
+import { graphql, readFragment } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import { addDays, formatDate, formatShortDate, formatTime, todayAndWeek } from "../../ui/dates";
 import { BookingForm, type Draft } from "./BookingForm";
-import { DayGrid } from "./DayGrid";
-import { dayWindow } from "./grid";
+import { DayGrid, DayGridFragment } from "./DayGrid";
+import { at, dayWindow, hourText, mondayOf, overlapping } from "./grid";
+import { WeekGrid } from "./WeekGrid";
+import "./facilities.css";
 
-// The screen in one request: every group's rooms with the day's bookings (the group shown
-// is picked in the browser), my bookings of the next two weeks, and the approval count;
-// the queue itself only once a decider opens it.
+// The screen in one request: every group's rooms with the day's or the week's bookings (the
+// group shown is picked in the browser), the holidays and closed days of those dates, my
+// bookings of the next two weeks, and the approval count; the queue itself only once a
+// decider opens it.
 const FacilitiesQuery = graphql(`
   query FacilitiesPage(
     $dayStart: DateTime!
     $dayEnd: DateTime!
+    $from: Date!
+    $to: Date!
     $mineStart: DateTime!
     $mineEnd: DateTime!
     $withQueue: Boolean!
   ) {
+    holidays(start: $from, end: $to) {
+      date
+      name
+      kind
+    }
     me {
       id
       roles
@@ -126,18 +136,24 @@ export function FacilitiesPage({ onSignedOut }: { onSignedOut: () => void }) {
   const [date, setDate] = useState(when.today);
   const [group, setGroup] = useState<string | null>(null);
   const [withQueue, setWithQueue] = useState(false);
+  const [mode, setMode] = useState<"day" | "week">("day");
   const [draft, setDraft] = useState<Draft>({
     facilityId: "",
     date: when.today,
     start: "10:00",
     end: "11:00",
   });
-  const day = dayWindow(date, addDays(date, 1));
+  const monday = mondayOf(date);
+  const first = mode === "day" ? date : monday;
+  const next = addDays(first, mode === "day" ? 1 : 7);
+  const day = dayWindow(first, next);
   const [result, reexecute] = useQuery({
     query: FacilitiesQuery,
     variables: {
       dayStart: day.start,
       dayEnd: day.end,
+      from: first,
+      to: next,
       mineStart: when.day.start,
       mineEnd: dayWindow(addDays(when.today, 14), addDays(when.today, 15)).start,
       withQueue,
@@ -189,6 +205,28 @@ export function FacilitiesPage({ onSignedOut }: { onSignedOut: () => void }) {
   }
   if (!data) return <p aria-busy="true">{t("app.loading")}</p>;
   const facilities = groups.flatMap((g) => g.facilities);
+  const holidays = data.holidays;
+  // The bookings the draft would collide with, from the grid's data, before it is sent (the
+  // server decides: this only warns, and only for dates the grid has read).
+  const shownData = shown ? readFragment(DayGridFragment, shown) : null;
+  const draftFacility = shownData?.facilities.find(
+    (f) => f.id === (draft.facilityId || shown?.facilities[0]?.id),
+  );
+  const collisions =
+    draftFacility && draft.date >= first && draft.date < next && draft.start < draft.end
+      ? overlapping(
+          draftFacility.reservations.filter(
+            (r) => r.status === "PENDING" || r.status === "CONFIRMED",
+          ),
+          at(draft.date, draft.start),
+          at(draft.date, draft.end),
+        )
+      : [];
+  const openForm = () => {
+    const field = document.getElementById("booking-purpose");
+    field?.scrollIntoView({ block: "center" });
+    field?.focus();
+  };
   const chosen = draft.facilityId || shown?.facilities[0]?.id || "";
   const decisionRefused =
     decided.data?.approveReservation?.__typename === "ReservationRefused"
@@ -286,30 +324,58 @@ export function FacilitiesPage({ onSignedOut }: { onSignedOut: () => void }) {
             onChange={(event) => event.target.value && setDate(event.target.value)}
           />
         </span>
+        <fieldset className="segmented facility-mode">
+          <legend className="schedule-sr">{t("facilities.view")}</legend>
+          {(["day", "week"] as const).map((name) => (
+            <button
+              key={name}
+              type="button"
+              aria-pressed={mode === name}
+              onClick={() => setMode(name)}
+            >
+              {t(`facilities.view.${name}`)}
+            </button>
+          ))}
+        </fieldset>
         <span className="day-nav">
-          <button type="button" onClick={() => setDate(addDays(date, -1))}>
-            {t("facilities.previousDay")}
+          <button type="button" onClick={() => setDate(addDays(date, mode === "day" ? -1 : -7))}>
+            {mode === "day" ? t("facilities.previousDay") : t("facilities.previousWeek")}
           </button>
           <button type="button" onClick={() => setDate(when.today)}>
             {t("facilities.today")}
           </button>
-          <button type="button" onClick={() => setDate(addDays(date, 1))}>
-            {t("facilities.nextDay")}
+          <button type="button" onClick={() => setDate(addDays(date, mode === "day" ? 1 : 7))}>
+            {mode === "day" ? t("facilities.nextDay") : t("facilities.nextWeek")}
           </button>
         </span>
         <p className="today">{formatDate(date, language)}</p>
       </div>
       {shown ? (
         <div className="card wide">
-          <DayGrid
-            group={shown}
-            date={date}
-            onPick={(facilityId, hour) => {
-              const pad = (h: number) => `${String(h).padStart(2, "0")}:00`;
-              setDraft({ facilityId, date, start: pad(hour), end: pad(hour + 1) });
-              document.getElementById("booking-title")?.scrollIntoView();
-            }}
-          />
+          {mode === "day" ? (
+            <DayGrid
+              group={shown}
+              date={date}
+              holiday={holidays.find((holiday) => holiday.date === date) ?? null}
+              onPick={(facilityId, from, to) => {
+                setDraft({ facilityId, date, start: hourText(from), end: hourText(to) });
+                // The form opens filled in: the focus goes to what is left to say.
+                setTimeout(openForm, 0);
+              }}
+            />
+          ) : (
+            <WeekGrid
+              group={shown}
+              monday={monday}
+              today={when.today}
+              holidays={holidays}
+              onOpenDay={(facilityId, day) => {
+                setDraft({ ...draft, facilityId, date: day });
+                setDate(day);
+                setMode("day");
+              }}
+            />
+          )}
         </div>
       ) : (
         <p className="card">{t("facilities.noGroups")}</p>
@@ -319,6 +385,7 @@ export function FacilitiesPage({ onSignedOut }: { onSignedOut: () => void }) {
           facilities={facilities}
           draft={{ ...draft, facilityId: chosen }}
           onDraft={setDraft}
+          collisions={collisions}
           onBooked={refresh}
         />
         <section className="card" aria-labelledby="mine-title">
