@@ -5,6 +5,7 @@ import { graphql } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import type { MessageKey } from "../../i18n/messages";
 import "./admin.css";
+import { ClosedDaysAdmin } from "./ClosedDaysAdmin";
 import { isTenantAdmin, NotAdmin } from "./common";
 import { LinksAdmin } from "./LinksAdmin";
 
@@ -38,6 +39,7 @@ export function AdminPage({ onSignedOut }: { onSignedOut: () => void }) {
   const { path } = useRouter();
   // Screens of the sections are added here as they are built.
   if (path === "/admin/links") return <LinksAdmin onSignedOut={onSignedOut} />;
+  if (path === "/admin/closed-days") return <ClosedDaysAdmin onSignedOut={onSignedOut} />;
   if (path !== "/admin") return <NotFoundInAdmin />;
   return <AdminIndex onSignedOut={onSignedOut} />;
 }

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { datedClosedDays, listedPeriod, parseMonthDay } from "./closedDays";
+import { byOrder, moveId } from "./order";
+
+describe("moveId", () => {
+  it("moves one place up or down and stays inside the list", () => {
+    expect(moveId(["a", "b", "c"], 2, -1)).toEqual(["a", "c", "b"]);
+    expect(moveId(["a", "b", "c"], 0, 1)).toEqual(["b", "a", "c"]);
+    expect(moveId(["a", "b", "c"], 0, -1)).toEqual(["a", "b", "c"]);
+    expect(moveId(["a", "b", "c"], 2, 1)).toEqual(["a", "b", "c"]);
+    expect(moveId(["a", "b", "c"], 5, -1)).toEqual(["a", "b", "c"]);
+  });
+});
+
+describe("byOrder", () => {
+  it("sorts by sortOrder, then title", () => {
+    const sorted = byOrder([
+      { sortOrder: 2, title: "c" },
+      { sortOrder: 0, title: "b" },
+      { sortOrder: 0, title: "a" },
+    ]);
+    expect(sorted.map((x) => x.title)).toEqual(["a", "b", "c"]);
+  });
+});
+
+describe("closed days", () => {
+  const annual = [
+    { month: 12, day: 29, name: "年末年始" },
+    { month: 1, day: 3, name: "年末年始" },
+  ];
+
+  it("tells dated closed days from yearly ones", () => {
+    const dated = datedClosedDays(
+      [
+        { date: "2026-01-03", name: "年末年始", kind: "CLOSED" },
+        { date: "2026-01-12", name: "成人の日", kind: "NATIONAL" },
+        { date: "2026-06-15", name: "開庁日の振替", kind: "CLOSED" },
+        { date: "2026-12-29", name: "庁舎点検", kind: "CLOSED" },
+      ],
+      annual,
+    );
+    expect(dated.map((d) => d.date)).toEqual(["2026-06-15", "2026-12-29"]);
+  });
+
+  it("lists this year and the next", () => {
+    expect(listedPeriod("2026-12-03")).toEqual({
+      start: "2026-01-01",
+      end: "2028-01-01",
+      last: "2027-12-31",
+    });
+  });
+
+  it("takes a month and day that make a date", () => {
+    expect(parseMonthDay("12", "29")).toEqual({ month: 12, day: 29 });
+    expect(parseMonthDay(" 2", "29")).toEqual({ month: 2, day: 29 });
+    expect(parseMonthDay("2", "30")).toBeNull();
+    expect(parseMonthDay("13", "1")).toBeNull();
+    expect(parseMonthDay("4", "31")).toBeNull();
+    expect(parseMonthDay("x", "1")).toBeNull();
+    expect(parseMonthDay("1", "")).toBeNull();
+  });
+});
