@@ -121,18 +121,20 @@ export function AudiencePicker({
         </ul>
       ) : null}
       <div className="audience-department">
-        <label>
-          {t("notices.audienceDepartment")}
-          <select value={department} onChange={(e) => setDepartment(e.target.value)}>
-            <option value="">{t("notices.choose")}</option>
-            {departments.map((d) => (
-              <option key={d.id} value={d.id}>
-                {"\u3000".repeat(d.depth ?? 0)}
-                {d.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <label htmlFor={`${id}-department`}>{t("notices.audienceDepartment")}</label>
+        <select
+          id={`${id}-department`}
+          value={department}
+          onChange={(e) => setDepartment(e.target.value)}
+        >
+          <option value="">{t("notices.choose")}</option>
+          {departments.map((d) => (
+            <option key={d.id} value={d.id}>
+              {"\u3000".repeat(d.depth ?? 0)}
+              {d.name}
+            </option>
+          ))}
+        </select>
         <label className="check">
           <input type="checkbox" checked={withSub} onChange={(e) => setWithSub(e.target.checked)} />
           {t("notices.includeSubDepartments")}
