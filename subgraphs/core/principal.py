@@ -25,6 +25,9 @@ class Principal:
     roles: frozenset[str] = field(default_factory=frozenset)
     # How the principal was established: "session", "token", "signed" or "anonymous".
     via: str = "anonymous"
+    # An administrator issued the password and the person has not chosen their own yet:
+    # every subgraph answers only ``me`` and ``changePassword`` (PASSWORD_CHANGE_REQUIRED).
+    must_change_password: bool = False
 
     @property
     def is_authenticated(self) -> bool:
@@ -40,6 +43,7 @@ class Principal:
             "person": str(self.person_id) if self.person_id else None,
             "roles": sorted(self.roles),
             "via": self.via,
+            "pwchange": self.must_change_password,
         }
 
     @classmethod
@@ -53,6 +57,7 @@ class Principal:
             person_id=uuid.UUID(str(person)) if person else None,
             roles=frozenset(str(r) for r in roles),
             via=str(claims.get("via") or "signed"),
+            must_change_password=claims.get("pwchange") is True,
         )
 
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from subgraphs.audit import actions as audit
@@ -342,7 +342,11 @@ def _set_additional_departments(person: Person, orgs: list[Organization]) -> Non
 
 
 @transaction.atomic
-def do_create_person(principal: Principal, data: dict[str, Any]) -> Outcome:
+def do_create_person(
+    principal: Principal, data: dict[str, Any], *, must_change: bool = False
+) -> Outcome:
+    """A new staff member; with a password given and ``must_change`` (an administrator
+    chose it in the API), the person must choose their own at the first sign-in."""
     assert principal.tenant_id is not None
     data = {"login_id": data.get("login_id") or "", "name": data.get("name") or "", **data}
     errors, department, additional = _check_person_fields(principal.tenant_id, data, None)
@@ -354,6 +358,7 @@ def do_create_person(principal: Principal, data: dict[str, Any]) -> Outcome:
     _apply_person_fields(person, data)
     if data.get("password"):
         person.set_password(data["password"])
+        person.must_change_password = must_change
     else:
         person.set_unusable_password()
     person.save()
@@ -493,32 +498,70 @@ def _check_password(password: str, person: Person | None) -> list[PeopleError]:
 
 @transaction.atomic
 def do_change_password(person: Person, current: str, new: str) -> Outcome:
+    """The person's own new password; clears the forced change an issued password set."""
     if not person.check_password(current):
         return Outcome(
             errors=[
                 PeopleError("WRONG_PASSWORD", "The current password is wrong.", "currentPassword")
             ]
         )
+    if new == current:
+        # Keeping the password an administrator issued would leave it known to them.
+        return Outcome(
+            errors=[
+                PeopleError(
+                    "SAME_PASSWORD", "Choose a password other than the current one.", "newPassword"
+                )
+            ]
+        )
     errors = _check_password(new, person)
     if errors:
         return Outcome(errors=errors)
     person.set_password(new)
-    person.save(update_fields=["password", "updated_at"])
+    person.must_change_password = False
+    person.save(update_fields=["password", "must_change_password", "updated_at"])
     audit.record("person.password_changed", target=person, summary=person.login_id)
     return Outcome(obj=person)
 
 
+# Characters of issued passwords: none that print alike (0/O/o, 1/l/I/i, 5/S, 2/Z, 8/B,
+# 9/g/q, u/v, rn/m), since they are read off a printed slip and typed by hand.
+READABLE_UPPER = "ACDEFGHJKLMNPRTUWXY"
+READABLE_LOWER = "abcdefhjkmnprstwxyz"
+READABLE_DIGITS = "3467"
+ISSUED_PASSWORD_LENGTH = 12
+
+
+def generate_readable_password(length: int = ISSUED_PASSWORD_LENGTH) -> str:
+    """A random password of unambiguous characters with a capital, a small letter and a
+    digit (about 64 bits for 12 characters)."""
+    alphabet = READABLE_UPPER + READABLE_LOWER + READABLE_DIGITS
+    while True:
+        password = "".join(secrets.choice(alphabet) for _ in range(length))
+        if (
+            any(c in READABLE_UPPER for c in password)
+            and any(c in READABLE_LOWER for c in password)
+            and any(c in READABLE_DIGITS for c in password)
+        ):
+            return password
+
+
 @transaction.atomic
-def do_reset_password(person: Person, new: str | None) -> Outcome:
-    """Set a staff member's password; generates one (shown once) when none is given."""
+def do_reset_password(person: Person, new: str | None, *, must_change: bool = True) -> Outcome:
+    """Set a staff member's password; generates one (shown once) when none is given.
+
+    The administrator knows it, so by default the person must choose their own at the
+    next sign-in (``must_change``); the administrator's own account set from the command
+    line (``yui admin add``) is not forced."""
     generated = None
     if not new:
-        generated = new = secrets.token_urlsafe(12)
+        generated = new = generate_readable_password()
     errors = _check_password(new, person)
     if errors:
         return Outcome(errors=errors)
     person.set_password(new)
-    person.save(update_fields=["password", "updated_at"])
+    person.must_change_password = must_change
+    person.save(update_fields=["password", "must_change_password", "updated_at"])
     audit.record(
         "person.password_reset",
         target=person,
@@ -527,12 +570,164 @@ def do_reset_password(person: Person, new: str | None) -> Outcome:
     return Outcome(obj=person, extra={"password": generated})
 
 
+# At most this many passwords in one request: each costs a hash (~20 ms of CPU, see
+# hashers.py), and a whole town of 500 takes about 10 s; larger sets go by department.
+MAX_ISSUE = 500
+
+
+@dataclass(frozen=True)
+class IssuedPassword:
+    """A password issued to a person, shown to the administrator once."""
+
+    person: Person
+    password: str
+
+
+def select_for_issue(
+    principal: Principal,
+    *,
+    person_ids: list[str] | None,
+    organization_id: str | None,
+    only_without_password: bool,
+) -> tuple[list[Person], list[PeopleError]]:
+    """Whom ``issueInitialPasswords`` means: the persons named, or the members (main post)
+    of a department and every department below it, or everyone; with
+    ``only_without_password``, of those only accounts that cannot sign in yet. Active staff
+    of the principal's municipality only, in directory order; the administrator's own
+    account is never among them (they change their own password themselves)."""
+    assert principal.tenant_id is not None
+    if person_ids is not None and organization_id is not None:
+        return [], [PeopleError("INVALID", "Name persons or a department, not both.", "personIds")]
+    people = Person.objects.filter(tenant_id=principal.tenant_id, is_active=True)
+    if person_ids is not None:
+        wanted = list(dict.fromkeys(str(i) for i in person_ids))
+        if not wanted:
+            return [], [PeopleError("REQUIRED", "Choose whom to issue passwords to.", "personIds")]
+        ids = [_uuid_or_none(i) for i in wanted]
+        people = people.filter(id__in=[i for i in ids if i is not None])
+        if None in ids or people.count() != len(ids):
+            # Another municipality's ID, a deactivated account or none at all: the same
+            # answer for each (no probing of other municipalities' IDs).
+            return [], [
+                PeopleError("NOT_FOUND", "Some of these staff members do not exist.", "personIds")
+            ]
+    elif organization_id is not None:
+        org_pk = _uuid_or_none(organization_id)
+        department = (
+            Organization.objects.filter(tenant_id=principal.tenant_id, id=org_pk).first()
+            if org_pk is not None
+            else None
+        )
+        if department is None:
+            return [], [PeopleError("NOT_FOUND", "No such department.", "organizationId")]
+        people = people.filter(
+            department__tenant_id=principal.tenant_id,
+            department__tree_path__startswith=department.tree_path,
+        )
+    elif not only_without_password:
+        return [], [
+            PeopleError(
+                "REQUIRED",
+                "Choose persons, a department, or everyone without a password.",
+                "personIds",
+            )
+        ]
+    chosen = [
+        p
+        for p in people.select_related("department").order_by(
+            models.F("department__tree_rank").asc(nulls_last=True),
+            "title_rank",
+            "sort_order",
+            "login_id",
+        )
+        if p.id != principal.person_id and not (only_without_password and p.has_usable_password())
+    ]
+    if len(chosen) > MAX_ISSUE:
+        return [], [
+            PeopleError(
+                "TOO_MANY",
+                f"{len(chosen)} staff members: issue at most {MAX_ISSUE} at once "
+                "(choose a department).",
+                "organizationId",
+            )
+        ]
+    return chosen, []
+
+
+def _uuid_or_none(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def do_issue_initial_passwords(
+    principal: Principal,
+    *,
+    person_ids: list[str] | None = None,
+    organization_id: str | None = None,
+    only_without_password: bool = False,
+) -> Outcome:
+    """Give each chosen person a new readable random password that they must change at
+    their first sign-in; ``extra["issued"]`` lists them (the only time they are seen).
+
+    Hashing (the slow part) happens before the transaction, which then only writes, so
+    sign-ins do not wait on the database meanwhile. All or nothing."""
+    chosen, errors = select_for_issue(
+        principal,
+        person_ids=person_ids,
+        organization_id=organization_id,
+        only_without_password=only_without_password,
+    )
+    if errors:
+        return Outcome(errors=errors)
+    issued = [IssuedPassword(person, generate_readable_password()) for person in chosen]
+    for item in issued:
+        item.person.set_password(item.password)
+        item.person.must_change_password = True
+    stored = _store_issued_passwords(principal, [item.person for item in issued])
+    issued = [item for item in issued if item.person.id in stored]
+    return Outcome(obj=issued, extra={"issued": issued})
+
+
+@transaction.atomic
+def _store_issued_passwords(principal: Principal, people: list[Person]) -> set[uuid.UUID]:
+    """Write the hashed passwords of ``people`` still active in the principal's
+    municipality (one deactivated meanwhile gets no new way in); their IDs."""
+    now = timezone.now()
+    still = set(
+        Person.objects.filter(
+            tenant_id=principal.tenant_id, id__in=[p.id for p in people], is_active=True
+        ).values_list("id", flat=True)
+    )
+    rows = [p for p in people if p.id in still]
+    for person in rows:
+        person.updated_at = now  # bulk_update does not run auto_now
+    Person.objects.bulk_update(
+        rows, ["password", "must_change_password", "updated_at"], batch_size=500
+    )
+    audit.record(
+        "person.passwords_issued",
+        tenant_id=principal.tenant_id,
+        principal=principal,
+        summary=(f"{len(rows)}: " + ", ".join(p.login_id for p in rows))[:500],
+    )
+    return still
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 @transaction.atomic
 def do_create_access_token(person: Person, name: str, expires_in_days: int | None) -> Outcome:
+    if person.must_change_password:
+        # A token would outlive the issued password the administrator knows.
+        return Outcome(
+            errors=[
+                PeopleError("PASSWORD_CHANGE_REQUIRED", "Choose your own password first.", "name")
+            ]
+        )
     name = (name or "").strip()
     if not name:
         return Outcome(

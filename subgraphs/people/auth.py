@@ -173,7 +173,11 @@ def client_address(request: HttpRequest) -> str:
 
 def principal_for(person: Person, via: str) -> Principal:
     return Principal(
-        tenant_id=person.tenant_id, person_id=person.id, roles=roles_of(person), via=via
+        tenant_id=person.tenant_id,
+        person_id=person.id,
+        roles=roles_of(person),
+        via=via,
+        must_change_password=person.must_change_password,
     )
 
 

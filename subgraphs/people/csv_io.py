@@ -45,8 +45,10 @@ from django.core.validators import validate_email
 from django.db import models, transaction
 from django.utils import timezone
 
+from subgraphs.audit import actions as audit
 from subgraphs.people.actions import rebuild_organization_tree
 from subgraphs.people.kana import normalize_kana
+from subgraphs.people.messages import t
 from subgraphs.people.models import (
     AccessToken,
     Organization,
@@ -144,10 +146,46 @@ class ImportReport:
     unmanaged: list[str] = field(default_factory=list)
     rows: int = 0
     delimiter: str = ","
+    # For a preview: the name of every row listed above (code / login ID -> name), and of
+    # each updated row what changes, column by column, before -> after.
+    names: dict[str, str] = field(default_factory=dict)
+    changes: dict[str, list[FieldChange]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One column of an updated row, as text: ``field`` is the column's English alias
+    (``name``, ``department_code`` ...) or ``is_active`` / ``source``; departments by code."""
+
+    field: str
+    before: str
+    after: str
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _field_changes(
+    current: Any, wanted: dict[str, Any], codes: dict[uuid.UUID, str]
+) -> list[FieldChange]:
+    """What setting ``wanted`` on ``current`` changes; department IDs shown as codes."""
+    renamed = {"parent_id": "parent_code", "department_id": "department_code"}
+    changes = []
+    for name, after in wanted.items():
+        before = getattr(current, name)
+        if before == after:
+            continue
+        if name in renamed:
+            before, after = codes.get(before, "") if before else "", codes.get(after, "")
+        changes.append(FieldChange(renamed.get(name, name), _shown(before), _shown(after)))
+    return changes
 
 
 # --- formats ----------------------------------------------------------------------------
@@ -242,8 +280,12 @@ def _decode_error(
         line,
         None,
         "BAD_ENCODING",
-        f"The file cannot be read as {label} (byte {bad}); "
-        "save it as CSV again or name its encoding.",
+        t(
+            "The file cannot be read as {label} (byte {bad}); save it as CSV again or name "
+            "its encoding.",
+            label=label,
+            bad=bad,
+        ),
     )
 
 
@@ -288,7 +330,10 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str | None, str, CsvRowE
                     None,
                     None,
                     "UNKNOWN_ENCODING",
-                    f"Unknown encoding {encoding!r}; use cp932, utf-8-sig, utf-8 or utf-16.",
+                    t(
+                        "Unknown encoding {encoding}; use cp932, utf-8-sig, utf-8 or utf-16.",
+                        encoding=repr(encoding),
+                    ),
                 ),
             )
         if codec == "utf-8-sig":
@@ -387,7 +432,7 @@ def _read_table(
     first = next(records, None)
     if first is None:
         if not errors:
-            errors.append(CsvRowError(None, None, "EMPTY_FILE", "The file is empty."))
+            errors.append(CsvRowError(None, None, "EMPTY_FILE", t("The file is empty.")))
         return None
     _, header_cells = first
     while header_cells and not header_cells[-1].strip():
@@ -410,7 +455,7 @@ def _read_table(
                     1,
                     cell.strip(),
                     "DUPLICATE_COLUMN",
-                    f"Column {headers[col.field]!r} appears twice.",
+                    t("Column {column} appears twice.", column=repr(headers[col.field])),
                 )
             )
             positions.append(None)
@@ -424,7 +469,11 @@ def _read_table(
                 1,
                 None,
                 "UNKNOWN_COLUMN",
-                f"Unknown columns: {', '.join(unknown)}. Expected columns: {expected}.",
+                t(
+                    "Unknown columns: {unknown}. Expected columns: {expected}.",
+                    unknown=", ".join(unknown),
+                    expected=expected,
+                ),
             )
         )
     missing = [c for c in columns if c.required and c.field not in headers]
@@ -434,9 +483,10 @@ def _read_table(
                 1,
                 None,
                 "MISSING_COLUMN",
-                "Missing required columns: "
-                + ", ".join(f"{c.header} ({c.alias})" for c in missing)
-                + ".",
+                t(
+                    "Missing required columns: {missing}.",
+                    missing=", ".join(f"{c.header} ({c.alias})" for c in missing),
+                ),
             )
         )
     if errors:
@@ -452,7 +502,11 @@ def _read_table(
                     line,
                     None,
                     "COLUMN_COUNT",
-                    f"Expected {width} columns as in the header, found {len(cells)}.",
+                    t(
+                        "Expected {width} columns as in the header, found {found}.",
+                        width=width,
+                        found=len(cells),
+                    ),
                 )
             )
             continue
@@ -476,7 +530,9 @@ def _records(reader: Any, errors: list[CsvRowError]) -> Iterator[tuple[int, list
         except csv.Error as exc:
             # An unclosed quote runs to the end of the file: point at where it began.
             errors.append(
-                CsvRowError(last_line + 1, None, "MALFORMED_CSV", f"Malformed CSV: {exc}.")
+                CsvRowError(
+                    last_line + 1, None, "MALFORMED_CSV", t("Malformed CSV: {error}.", error=exc)
+                )
             )
             return
         yield last_line + 1, cells
@@ -504,20 +560,28 @@ class _Checker:
         for name, value in row.values.items():
             limit = self.columns[name].max_length
             if limit is not None and len(value) > limit:
-                self.error(row, name, "TOO_LONG", f"Longer than {limit} characters ({len(value)}).")
+                self.error(
+                    row,
+                    name,
+                    "TOO_LONG",
+                    t("Longer than {limit} characters ({length}).", limit=limit, length=len(value)),
+                )
             bad = _CONTROL.search(value)
             if bad is not None:
                 self.error(
                     row,
                     name,
                     "CONTROL_CHARACTER",
-                    f"Holds the control character U+{ord(bad[0]):04X}.",
+                    t(
+                        "Holds the control character U+{codepoint}.",
+                        codepoint=f"{ord(bad[0]):04X}",
+                    ),
                 )
 
     def required(self, row: _Row, name: str) -> str:
         value = row.values.get(name, "")
         if not value:
-            self.error(row, name, "REQUIRED", "A value is required.")
+            self.error(row, name, "REQUIRED", t("A value is required."))
         return value
 
     def sort_order(self, row: _Row) -> int:
@@ -527,10 +591,12 @@ class _Checker:
         try:
             value = int(raw)
         except ValueError:
-            self.error(row, "sort_order", "NOT_INTEGER", f"Not a whole number: {raw!r}.")
+            self.error(
+                row, "sort_order", "NOT_INTEGER", t("Not a whole number: {value}.", value=repr(raw))
+            )
             return 0
         if not INT_MIN <= value <= INT_MAX:
-            self.error(row, "sort_order", "OUT_OF_RANGE", f"Out of range: {raw}.")
+            self.error(row, "sort_order", "OUT_OF_RANGE", t("Out of range: {value}.", value=raw))
             return 0
         return value
 
@@ -593,7 +659,10 @@ def _plan_organizations(
             continue
         if code in first_line:
             check.error(
-                row, "code", "DUPLICATE_CODE", f"Code {code} is also on line {first_line[code]}."
+                row,
+                "code",
+                "DUPLICATE_CODE",
+                t("Code {code} is also on line {line}.", code=code, line=first_line[code]),
             )
             continue
         first_line[code] = row.line
@@ -620,8 +689,11 @@ def _plan_organizations(
                 rows[code],
                 "parent_code",
                 "UNKNOWN_PARENT",
-                f"Unknown parent department code {parent}: it is neither in this file "
-                "nor a department of the tenant.",
+                t(
+                    "Unknown parent department code {parent}: it is neither in this file nor a "
+                    "department of the tenant.",
+                    parent=parent,
+                ),
             )
         elif (
             deactivate_missing
@@ -634,8 +706,11 @@ def _plan_organizations(
                 rows[code],
                 "parent_code",
                 "PARENT_NOT_IN_FILE",
-                f"Parent department {parent} is not in this file, so it would be deactivated "
-                "with the departments below it still active.",
+                t(
+                    "Parent department {parent} is not in this file, so it would be deactivated "
+                    "with the departments below it still active.",
+                    parent=parent,
+                ),
             )
     _check_cycles(parent_of, rows, check)
 
@@ -647,6 +722,7 @@ def _plan_organizations(
     kept = [o for o in absent if o.source != Source.CSV]
     report.missing = [o.code for o in missing]
     report.unmanaged = [o.code for o in kept]
+    report.names.update((o.code, o.name) for o in absent)
     if deactivate_missing:
         report.deactivated = [o.code for o in missing]
         plan.deactivate = missing
@@ -660,9 +736,15 @@ def _plan_organizations(
                         None,
                         None,
                         "DEPARTMENT_HAS_CHILDREN",
-                        f"Department {parent.code} {parent.name} is missing from the file and "
-                        f"would be deactivated, but {org.code} {org.name} below it was not made "
-                        "by an import and stays active; move or deactivate it first.",
+                        t(
+                            "Department {parent_code} {parent_name} is missing from the file and "
+                            "would be deactivated, but {code} {name} below it was not made by an "
+                            "import and stays active; move or deactivate it first.",
+                            parent_code=parent.code,
+                            parent_name=parent.name,
+                            code=org.code,
+                            name=org.name,
+                        ),
                     )
                 )
     if report.errors:
@@ -672,6 +754,7 @@ def _plan_organizations(
     for code in values:
         if code not in existing:
             id_of[code] = uuid.uuid4()
+    codes = {org_id: org_code for org_code, org_id in id_of.items()}
     for code, v in values.items():
         parent_code = parent_of[code]
         parent_id = id_of[parent_code] if parent_code else None
@@ -689,6 +772,7 @@ def _plan_organizations(
             )
             plan.create.append(org)
             report.added.append(code)
+            report.names[code] = org.name
             continue
         # A row of the file takes a department made by hand over, as for staff.
         wanted: dict[str, Any] = {
@@ -701,6 +785,8 @@ def _plan_organizations(
             if table.has(name):
                 wanted[name] = v[name]
         if any(getattr(org, k) != w for k, w in wanted.items()):
+            report.changes[code] = _field_changes(org, wanted, codes)
+            report.names[code] = v["name"]
             for k, w in wanted.items():
                 setattr(org, k, w)
             plan.update.append(org)
@@ -741,7 +827,7 @@ def _check_cycles(parent_of: dict[str, str | None], rows: dict[str, _Row], check
                 rows[first],
                 "parent_code",
                 "PARENT_CYCLE",
-                "The parent codes form a cycle: " + " → ".join(shown) + ".",
+                t("The parent codes form a cycle: {cycle}.", cycle=" → ".join(shown)),
             )
         done.update(path)
 
@@ -770,9 +856,14 @@ def _check_staff_left_behind(
                     None,
                     None,
                     "DEPARTMENT_HAS_STAFF",
-                    f"Department {org.code} {org.name} is missing from the file and would be "
-                    f"deactivated, but {len(members[org.id])} active staff still belong to it "
-                    "(as main or additional department); move them with a staff import first.",
+                    t(
+                        "Department {code} {name} is missing from the file and would be "
+                        "deactivated, but {count} active staff still belong to it (as main or "
+                        "additional department); move them with a staff import first.",
+                        code=org.code,
+                        name=org.name,
+                        count=len(members[org.id]),
+                    ),
                 )
             )
 
@@ -848,10 +939,14 @@ def _plan_staff(
     def department(row: _Row, name: str, code: str) -> uuid.UUID | None:
         found = orgs.get(code)
         if found is None:
-            check.error(row, name, "UNKNOWN_DEPARTMENT", f"Unknown department code {code}.")
+            check.error(
+                row, name, "UNKNOWN_DEPARTMENT", t("Unknown department code {code}.", code=code)
+            )
             return None
         if not found[1]:
-            check.error(row, name, "INACTIVE_DEPARTMENT", f"Department {code} is inactive.")
+            check.error(
+                row, name, "INACTIVE_DEPARTMENT", t("Department {code} is inactive.", code=code)
+            )
             return None
         return found[0]
 
@@ -868,7 +963,9 @@ def _plan_staff(
             try:
                 validate_email(email)
             except ValidationError:
-                check.error(row, "email", "INVALID_EMAIL", f"Not an e-mail address: {email}.")
+                check.error(
+                    row, "email", "INVALID_EMAIL", t("Not an e-mail address: {email}.", email=email)
+                )
         department_id = None
         department_code = row.values.get("department_code", "")
         if department_code:
@@ -887,7 +984,11 @@ def _plan_staff(
                 row,
                 "login_id",
                 "DUPLICATE_LOGIN_ID",
-                f"Login ID {login_id} is also on line {first_line[login_id]}.",
+                t(
+                    "Login ID {login_id} is also on line {line}.",
+                    login_id=login_id,
+                    line=first_line[login_id],
+                ),
             )
             continue
         first_line[login_id] = row.line
@@ -911,6 +1012,7 @@ def _plan_staff(
     missing = [p for p in absent if p.source == Source.CSV]
     report.missing = [p.login_id for p in missing]
     report.unmanaged = [p.login_id for p in absent if p.source != Source.CSV]
+    report.names.update((p.login_id, p.name) for p in absent)
     if deactivate_missing:
         report.deactivated = list(report.missing)
         plan.deactivate = missing
@@ -919,6 +1021,7 @@ def _plan_staff(
 
     has_department = table.has("department_code")
     has_additional = table.has("additional_department_codes")
+    codes = {org_id: org_code for org_code, (org_id, _) in orgs.items()}
     for login_id, fields, department_id, additional in planned:
         person = people.get(login_id)
         if person is None:
@@ -939,6 +1042,7 @@ def _plan_staff(
             if additional:
                 plan.additional[person.id] = additional
             report.added.append(login_id)
+            report.names[login_id] = person.name
             continue
         # A row of the file takes the account over: from now on the HR file manages it,
         # and a later file without it deactivates it (with --deactivate-missing).
@@ -951,6 +1055,17 @@ def _plan_staff(
         elif not changed:
             report.unchanged += 1
             continue
+        report.names[login_id] = fields.get("name") or person.name
+        report.changes[login_id] = _field_changes(person, wanted, codes)
+        if person.id in plan.additional:
+            before_codes = [codes.get(i, "") for i in current_additional.get(person.id, [])]
+            report.changes[login_id].append(
+                FieldChange(
+                    "additional_department_codes",
+                    ";".join(before_codes),
+                    ";".join(codes.get(i, "") for i in additional),
+                )
+            )
         for k in changed:
             setattr(person, k, wanted[k])
         person.refresh_derived()
@@ -1032,7 +1147,7 @@ def do_import_csv(
     text, report.encoding, decode_error = _decode(data, encoding)
     if decode_error is not None or text is None:
         report.errors.append(
-            decode_error or CsvRowError(None, None, "BAD_ENCODING", "Unreadable file.")
+            decode_error or CsvRowError(None, None, "BAD_ENCODING", t("Unreadable file."))
         )
         return report
     report.delimiter = _delimiter(text)
@@ -1047,7 +1162,7 @@ def do_import_csv(
                 None,
                 None,
                 "NO_ROWS",
-                "The file has no rows; refusing to deactivate everything.",
+                t("The file has no rows; refusing to deactivate everything."),
             )
         )
         return report
@@ -1068,8 +1183,11 @@ def do_import_csv(
                             None,
                             None,
                             "SELF_DEACTIVATION",
-                            f"The file does not list {login_id}, your own account: "
-                            "importing it with deactivation would lock you out.",
+                            t(
+                                "The file does not list {login_id}, your own account: importing "
+                                "it with deactivation would lock you out.",
+                                login_id=login_id,
+                            ),
                         )
                     )
         if report.errors:
@@ -1085,6 +1203,7 @@ def do_import_csv(
         else:
             _apply_staff(tenant, staff_plan, tracker)
         report.applied = True
+        audit.record_import(tenant, kind, report)
     tracker.step(0, force=True)
     return report
 

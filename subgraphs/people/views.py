@@ -23,6 +23,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 
+from subgraphs.audit import actions as audit
 from subgraphs.people.auth import (
     client_address,
     login_wait_seconds,
@@ -31,6 +32,7 @@ from subgraphs.people.auth import (
     resolve_tenant,
     throttle_keys,
 )
+from subgraphs.people.messages import t
 
 _csrf = CsrfViewMiddleware(lambda request: HttpResponse())
 
@@ -133,7 +135,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             {
                 "ok": False,
                 "error": "method_not_allowed",
-                "message": "Sign in with POST (JSON or the sign-in form).",
+                "message": t("Sign in with POST (JSON or the sign-in form)."),
             },
             status=405,
         )
@@ -144,7 +146,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request,
             415,
             "unsupported_media_type",
-            "Send the sign-in as application/json (or as the sign-in form).",
+            t("Send the sign-in as application/json (or as the sign-in form)."),
         )
     length = request.META.get("CONTENT_LENGTH") or "0"
     if not length.isdigit() or int(length) > MAX_SIGN_IN_BODY_BYTES:
@@ -152,7 +154,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request,
             413,
             "payload_too_large",
-            f"A sign-in is at most {MAX_SIGN_IN_BODY_BYTES} bytes.",
+            t("A sign-in is at most {limit} bytes.", limit=MAX_SIGN_IN_BODY_BYTES),
         )
     try:
         unreadable = _is_json(request) and _json_object(request) is None
@@ -161,17 +163,17 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request,
             413,
             "payload_too_large",
-            f"A sign-in is at most {MAX_SIGN_IN_BODY_BYTES} bytes.",
+            t("A sign-in is at most {limit} bytes.", limit=MAX_SIGN_IN_BODY_BYTES),
         )
     if unreadable:
-        return _failure(request, 400, "bad_request", "The body is not a JSON object.")
+        return _failure(request, 400, "bad_request", t("The body is not a JSON object."))
     with admission.slot() as admitted:
         if not admitted:
             return _failure(
                 request,
                 503,
                 "overloaded",
-                "Many people are signing in right now. Try again in a few seconds.",
+                t("Many people are signing in right now. Try again in a few seconds."),
                 retryAfter=settings.LOGIN_OVERLOAD_RETRY_SECONDS,
             )
         return _sign_in(request)
@@ -189,22 +191,23 @@ def _sign_in(request: HttpRequest) -> HttpResponse:
     if not _is_json(request):
         refusal = _csrf.process_view(request, None, (), {})  # type: ignore[arg-type]
         if refusal is not None:
-            return _failure(request, 403, "csrf_failed", "The form expired; reload the page.")
+            return _failure(request, 403, "csrf_failed", t("The form expired; reload the page."))
     creds = _credentials(request)
     if not (creds.get("tenant") and creds.get("loginId") and creds.get("password")):
         return _failure(
-            request, 400, "missing_fields", "Enter the municipality, login ID and password."
+            request, 400, "missing_fields", t("Enter the municipality, login ID and password.")
         )
     tenant = resolve_tenant(creds["tenant"])
     keys = throttle_keys(tenant, creds["tenant"], creds["loginId"], client_address(request))
     wait = login_wait_seconds(keys)
     if wait > 0:
+        audit.record_sign_in("locked", tenant, creds["loginId"], client_address(request))
         seconds = math.ceil(wait)
         return _failure(
             request,
             429,
             "too_many_attempts",
-            f"Too many failed sign-ins. Try again in {seconds} seconds.",
+            t("Too many failed sign-ins. Try again in {seconds} seconds.", seconds=seconds),
             retryAfter=seconds,
         )
     person = authenticate(
@@ -212,17 +215,28 @@ def _sign_in(request: HttpRequest) -> HttpResponse:
     )
     if person is None:
         record_login_failure(keys)
+        audit.record_sign_in("failed", tenant, creds["loginId"], client_address(request))
         return _failure(
-            request, 401, "invalid_credentials", "The municipality, login ID or password is wrong."
+            request,
+            401,
+            "invalid_credentials",
+            t("The municipality, login ID or password is wrong."),
         )
     reset_login_failures(keys)
     login(request, person)
+    audit.record_sign_in("succeeded", tenant, creds["loginId"], client_address(request), person)
     if not _is_json(request):
         return redirect(_safe_next(request, creds.get("next")))
     return JsonResponse(
         {
             "ok": True,
-            "person": {"id": str(person.id), "name": person.name, "loginId": person.login_id},
+            "person": {
+                "id": str(person.id),
+                "name": person.name,
+                "loginId": person.login_id,
+                # The SPA shows only the "choose your password" page until it is changed.
+                "mustChangePassword": person.must_change_password,
+            },
             "tenant": {"code": tenant.code, "slug": tenant.slug, "name": tenant.name},  # type: ignore[union-attr]
             "csrfToken": get_token(request),
         }
@@ -243,7 +257,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
         if not _is_json(request) and "application/json" not in request.headers.get("Accept", ""):
             return HttpResponseNotAllowed(["POST"])
         response = JsonResponse(
-            {"ok": False, "error": "method_not_allowed", "message": "Sign out with POST."},
+            {"ok": False, "error": "method_not_allowed", "message": t("Sign out with POST.")},
             status=405,
         )
         response["Allow"] = "POST"

@@ -23,6 +23,7 @@ from strawberry.schema.schema import validate_document
 
 from gateway.engine import LRU
 from subgraphs.core.graphql.errors import GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED
+from subgraphs.core.graphql.password_gate import PasswordChangeGate
 
 # Distinct documents all subgraphs of a process see: the gateway's plans, the UI's own
 # queries. Strawberry keeps one LRU per size for the process, shared by every schema.
@@ -106,4 +107,5 @@ def subgraph_extensions() -> list[Callable[[], SchemaExtension]]:
         BoundedParserCache,
         BoundedValidationCache,
         DocumentErrorCodes,
+        PasswordChangeGate,
     ]

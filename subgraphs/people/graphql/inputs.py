@@ -101,6 +101,11 @@ class ImportCsvInput:
     kind: CsvKind
     file: Upload | None = strawberry.field(default=None, description="The CSV file (multipart).")
     text: str | None = strawberry.field(default=None, description="Or the CSV as text.")
+    content_base64: str | None = strawberry.field(
+        default=None,
+        description="Or the file's bytes, base64-encoded (a browser reading a CP932 file "
+        "sends it so; the encoding is then detected as for a file).",
+    )
     encoding: str | None = strawberry.field(
         default=None, description="cp932, utf-8 or utf-8-sig; detected when left out."
     )
@@ -123,3 +128,18 @@ class SaveLinkInput:
         default=None, description="None: at the end (new) or where it is (existing)."
     )
     opens_in_new_tab: bool = True
+
+
+@strawberry.input(
+    name="IssueInitialPasswordsInput",
+    description="Whom to issue passwords to: persons, or a department with the departments "
+    "below it, or (with onlyWithoutPassword alone) everyone who cannot sign in yet.",
+)
+class IssueInitialPasswordsInput:
+    person_ids: list[strawberry.ID] | None = None
+    organization_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Its members (main post) and those of every department below."
+    )
+    only_without_password: bool = strawberry.field(
+        default=False, description="Only accounts without a password (e.g. just imported)."
+    )

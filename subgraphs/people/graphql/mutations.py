@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
+from typing import Annotated
 
 import strawberry
 from asgiref.sync import sync_to_async
@@ -17,6 +20,7 @@ from subgraphs.people.graphql.inputs import (
     CreateOrganizationInput,
     CreatePersonInput,
     ImportCsvInput,
+    IssueInitialPasswordsInput,
     SaveGroupInput,
     SaveLinkInput,
     SetRolesInput,
@@ -32,6 +36,9 @@ from subgraphs.people.graphql.types import (
     PeopleErrorType,
     PersonType,
 )
+from subgraphs.people.messages import t
+from subgraphs.people.password_list import ENCODING as PASSWORD_LIST_ENCODING
+from subgraphs.people.password_list import issued_passwords_csv
 
 NOT_FOUND = actions.PeopleError("NOT_FOUND", "No such record in your municipality.", "id")
 
@@ -86,6 +93,40 @@ class CsvRowErrorType:
     message: str = strawberry.field(description="The problem in English, with its details.")
 
 
+@strawberry.type(name="CsvFieldChange", description="One column of a row an import changes.")
+class CsvFieldChangeType:
+    field: str = strawberry.field(
+        description="The column's English alias (name, department_code, parent_code ...), "
+        "or is_active / source (csv: from the HR file, manual: made in the UI or API, "
+        "admin: yui admin add); departments by code."
+    )
+    before: str
+    after: str
+
+
+@strawberry.type(name="CsvRow", description="A row an import adds, changes or deactivates.")
+class CsvRowType:
+    key: str = strawberry.field(description="The department code or the login ID.")
+    name: str
+    changes: list[CsvFieldChangeType] = strawberry.field(
+        description="For a changed row, each column before and after; empty otherwise."
+    )
+
+
+def _csv_rows(report: ImportReport, keys: list[str]) -> list[CsvRowType]:
+    return [
+        CsvRowType(
+            key=key,
+            name=report.names.get(key, ""),
+            changes=[
+                CsvFieldChangeType(field=c.field, before=c.before, after=c.after)
+                for c in report.changes.get(key, [])
+            ],
+        )
+        for key in keys
+    ]
+
+
 @strawberry.type(name="ImportCsvPayload")
 class ImportCsvPayload:
     applied: bool = strawberry.field(description="True when the database was changed.")
@@ -100,6 +141,18 @@ class ImportCsvPayload:
     unchanged_count: int
     errors: list[CsvRowErrorType] = strawberry.field(
         description="Every problem found; any error means nothing was written."
+    )
+    added_rows: list[CsvRowType] = strawberry.field(
+        default_factory=list, description="The rows of `added` with their names."
+    )
+    updated_rows: list[CsvRowType] = strawberry.field(
+        default_factory=list, description="The rows of `updated`: names, before -> after."
+    )
+    deactivated_rows: list[CsvRowType] = strawberry.field(
+        default_factory=list, description="The rows of `deactivated` with their names."
+    )
+    not_from_import_rows: list[CsvRowType] = strawberry.field(
+        default_factory=list, description="The rows of `notFromImport` with their names."
     )
 
     @classmethod
@@ -116,7 +169,39 @@ class ImportCsvPayload:
                 CsvRowErrorType(line=e.line, column=e.column, code=e.code, message=e.message)
                 for e in report.errors
             ],
+            added_rows=_csv_rows(report, report.added),
+            updated_rows=_csv_rows(report, report.updated),
+            deactivated_rows=_csv_rows(report, report.deactivated),
+            not_from_import_rows=_csv_rows(report, report.unmanaged),
         )
+
+
+@strawberry.type(name="IssuedPassword", description="A password issued to a staff member.")
+class IssuedPasswordType:
+    person: PersonType
+    password: str = strawberry.field(description="Shown in this response only.")
+
+
+@strawberry.type(name="IssuedPasswordList", description="The issued passwords as a CSV file.")
+class IssuedPasswordListType:
+    filename: str
+    encoding: str
+    content_base64: str = strawberry.field(description="The file's bytes, base64-encoded.")
+    lossy: bool = strawberry.field(
+        description="A name held a character the encoding lacks (written as ?)."
+    )
+
+
+@strawberry.type(name="IssueInitialPasswordsPayload")
+class IssueInitialPasswordsPayload:
+    issued: list[IssuedPasswordType] = strawberry.field(
+        description="Each person with their new password, in directory order: shown in "
+        "this response only (only hashes are stored)."
+    )
+    csv: IssuedPasswordListType | None = strawberry.field(
+        description="The same list as CSV for Excel (CP932), also only in this response."
+    )
+    errors: list[PeopleErrorType]
 
 
 @strawberry.type(name="LinkPayload")
@@ -153,7 +238,7 @@ class Mutation:
     async def create_person(self, info: Info, input: CreatePersonInput) -> PersonPayload:
         principal = require_tenant_admin(principal_of(info))
         data = provided(input)
-        outcome = await sync_to_async(actions.do_create_person)(principal, data)
+        outcome = await sync_to_async(actions.do_create_person)(principal, data, must_change=True)
         return _person_payload(outcome)
 
     @strawberry.mutation(description="Change a staff member (administrators).")
@@ -250,7 +335,8 @@ class Mutation:
     )
     async def import_csv(self, info: Info, input: ImportCsvInput) -> ImportCsvPayload:
         principal = require_tenant_admin(principal_of(info))
-        if (input.file is None) == (input.text is None):
+        sources = [input.file, input.text, input.content_base64]
+        if sum(source is not None for source in sources) != 1:
             return ImportCsvPayload(
                 applied=False,
                 encoding=None,
@@ -261,13 +347,37 @@ class Mutation:
                 unchanged_count=0,
                 errors=[
                     CsvRowErrorType(
-                        line=None, column=None, code="NO_INPUT", message="Send a file or text."
+                        line=None,
+                        column=None,
+                        code="NO_INPUT",
+                        message=t("Send one of a file, text or contentBase64."),
                     )
                 ],
             )
         encoding = input.encoding
         if input.text is not None:
             data, encoding = input.text.encode("utf-8"), "utf-8"
+        elif input.content_base64 is not None:
+            try:
+                data = base64.b64decode(input.content_base64, validate=True)
+            except (binascii.Error, ValueError):
+                return ImportCsvPayload(
+                    applied=False,
+                    encoding=None,
+                    added=[],
+                    updated=[],
+                    deactivated=[],
+                    not_from_import=[],
+                    unchanged_count=0,
+                    errors=[
+                        CsvRowErrorType(
+                            line=None,
+                            column=None,
+                            code="BAD_ENCODING",
+                            message="contentBase64 is not base64.",
+                        )
+                    ],
+                )
         else:
             data = await sync_to_async(input.file.read)()  # type: ignore[union-attr]
 
@@ -332,7 +442,17 @@ class Mutation:
         description="Set a staff member's password (administrators); generated when left out."
     )
     async def reset_password(
-        self, info: Info, person_id: strawberry.ID, new_password: str | None = None
+        self,
+        info: Info,
+        person_id: strawberry.ID,
+        new_password: str | None = None,
+        require_password_change: Annotated[
+            bool,
+            strawberry.argument(
+                description="The person must choose their own password at the next sign-in "
+                "(the default: the administrator knows this one)."
+            ),
+        ] = True,
     ) -> PasswordPayload:
         principal = require_tenant_admin(principal_of(info))
 
@@ -340,11 +460,57 @@ class Mutation:
             person = access.access_person_by_id(principal, person_id)
             if person is None:
                 return actions.Outcome(errors=[NOT_FOUND])
-            return actions.do_reset_password(person, new_password)
+            return actions.do_reset_password(
+                person, new_password, must_change=require_password_change
+            )
 
         outcome = await sync_to_async(run)()
         return PasswordPayload(
             ok=outcome.ok, generated_password=outcome.extra.get("password"), errors=_errors(outcome)
+        )
+
+    @strawberry.mutation(
+        description="Issue new random passwords (12 unambiguous characters) to staff "
+        "(administrators): each must choose their own at the first sign-in. The passwords "
+        "are in this response only; at most 500 at once; never your own account."
+    )
+    async def issue_initial_passwords(
+        self, info: Info, input: IssueInitialPasswordsInput
+    ) -> IssueInitialPasswordsPayload:
+        principal = require_tenant_admin(principal_of(info))
+
+        def run() -> tuple[actions.Outcome, IssuedPasswordListType | None]:
+            outcome = actions.do_issue_initial_passwords(
+                principal,
+                person_ids=[str(i) for i in input.person_ids]
+                if input.person_ids is not None
+                else None,
+                organization_id=str(input.organization_id)
+                if input.organization_id is not None
+                else None,
+                only_without_password=input.only_without_password,
+            )
+            if not outcome.ok:
+                return outcome, None
+            tenant = access.access_tenant(principal)
+            data, lossy = issued_passwords_csv(outcome.extra["issued"])
+            listing = IssuedPasswordListType(
+                filename=f"{tenant.code if tenant else 'yui'}-initial-passwords.csv",
+                encoding=PASSWORD_LIST_ENCODING,
+                content_base64=base64.b64encode(data).decode(),
+                lossy=lossy,
+            )
+            return outcome, listing
+
+        outcome, listing = await sync_to_async(run)()
+        issued = outcome.extra.get("issued", [])
+        return IssueInitialPasswordsPayload(
+            issued=[
+                IssuedPasswordType(person=item.person, password=item.password)  # type: ignore[arg-type]
+                for item in issued
+            ],
+            csv=listing,
+            errors=_errors(outcome),
         )
 
     @strawberry.mutation(description="Create a personal access token for an app or dashboard.")

@@ -149,6 +149,15 @@ class PersonType(TenantScopedType):
         loader = context_of(info).loader(loaders.make_roles_by_person_loader)
         return [RoleEnum(r) for r in await loader.load(root.id)]
 
+    @strawberry.field(
+        description="Whether you must choose your own password before anything else (an "
+        "administrator issued the current one). Your own account only; null for others."
+    )
+    def must_change_password(self, root: models.Person, info: Info) -> bool | None:
+        if principal_of(info).person_id != root.id:
+            return None
+        return root.must_change_password
+
     @strawberry.field(description="Whether the account can sign in (administrators only).")
     def has_password(self, root: models.Person, info: Info) -> bool | None:
         principal = principal_of(info)

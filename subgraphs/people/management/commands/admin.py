@@ -61,7 +61,7 @@ class Command(BaseCommand):
                     outcome = actions.do_update_person(system, person, {"name": options["name"]})
                     if not outcome.ok:
                         raise CommandError("; ".join(e.message for e in outcome.errors))
-                outcome = actions.do_reset_password(person, password)
+                outcome = actions.do_reset_password(person, password, must_change=False)
                 if not outcome.ok:
                     raise CommandError("; ".join(e.message for e in outcome.errors))
                 if not person.is_active:
