@@ -11,6 +11,7 @@ SUBGRAPHS: dict[str, str] = {
     "calendar": "subgraphs.calendar.graphql.schema:schema",
     "facilities": "subgraphs.facilities.graphql.schema:schema",
     "notices": "subgraphs.notices.graphql.schema:schema",
+    "mail": "subgraphs.mail.graphql.schema:schema",
 }
 
 

@@ -1,0 +1,473 @@
+"""GraphQL types of the mail subgraph.
+
+``Person`` and ``Organization`` are the people subgraph's entities, known by key only;
+``Person`` gains ``mailboxes``, ``unreadMailCount`` and ``unreadDirectMessageCount``, for
+oneself (null for anyone else's). A ``MailMessage`` is a message as one mailbox holds it
+(its ``MailEntry``), with that mailbox's state; what a viewer may read is applied by the
+loaders and access.py, so queries, ``_entities`` and subscriptions show the same.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from subgraphs.core.graphql.context import context_of, principal_of
+from subgraphs.core.graphql.errors import require_authenticated
+from subgraphs.mail.access import as_uuid
+from subgraphs.mail.graphql.loaders import (
+    CountsByFolderLoader,
+    DomainLoader,
+    EntryByIdLoader,
+    FoldersByMailboxLoader,
+    MailboxByIdLoader,
+    MembersByConversationLoader,
+    UnreadByConversationLoader,
+    UnreadByMailboxLoader,
+    departments_of,
+)
+from subgraphs.mail.models import (
+    Conversation,
+    ConversationMember,
+    DirectMessage,
+    Mailbox,
+    MailboxAssignment,
+    MailEntry,
+    MailFolder,
+    OutboxItem,
+)
+
+
+@strawberry.enum(name="MailboxKind")
+class MailboxKind(Enum):
+    PERSONAL = strawberry.enum_value("PERSONAL", description="Your own mailbox.")
+    SHARED = strawberry.enum_value("SHARED", description="A section's shared mailbox.")
+
+
+@strawberry.enum(name="MailFolderRole")
+class MailFolderRole(Enum):
+    INBOX = "INBOX"
+    SENT = "SENT"
+    DRAFTS = "DRAFTS"
+    TRASH = "TRASH"
+    CUSTOM = strawberry.enum_value("CUSTOM", description="A folder its users made.")
+
+
+@strawberry.enum(name="OutboxStatus")
+class OutboxStatusEnum(Enum):
+    PENDING = strawberry.enum_value("PENDING", description="Waiting (for the relay, or retry).")
+    SENDING = "SENDING"
+    SENT = strawberry.enum_value("SENT", description="The relay accepted it.")
+    FAILED = strawberry.enum_value("FAILED", description="Refused for good; see lastError.")
+
+
+@strawberry.type(name="MailError", description="An expected failure, shown next to a field.")
+class MailErrorType:
+    code: str = strawberry.field(
+        description="REQUIRED, TOO_LONG, TOO_MANY, INVALID, INVALID_ADDRESS, NO_RECIPIENTS, "
+        "UNKNOWN_RECIPIENT, NOT_FOUND, DUPLICATE, FORBIDDEN, NOT_MEMBER ..."
+    )
+    message: str
+    field: str | None = strawberry.field(description="The input field at fault, if one.")
+
+
+@strawberry.federation.type(name="Organization", keys=["id"])
+class OrganizationType:
+    """The people subgraph's department, by key only."""
+
+    id: strawberry.ID
+
+    @classmethod
+    def resolve_reference(cls, info: Info, id: strawberry.ID) -> OrganizationType | None:
+        return cls(id=id) if as_uuid(id) is not None else None
+
+
+def _is_me(info: Info, pk: object) -> bool:
+    principal = require_authenticated(principal_of(info))
+    return as_uuid(pk) == principal.person_id
+
+
+@strawberry.federation.type(name="Person", keys=["id"])
+class PersonType:
+    """The people subgraph's staff member, by key only; mail adds mailboxes and counts."""
+
+    id: strawberry.ID
+
+    @classmethod
+    def resolve_reference(cls, info: Info, id: strawberry.ID) -> PersonType | None:
+        return cls(id=id) if as_uuid(id) is not None else None
+
+    @strawberry.field(
+        description="Your mailboxes (your own and the shared ones assigned to you or your "
+        "departments), each with its unread count. Null for anyone else's."
+    )
+    async def mailboxes(self, info: Info) -> list[MailboxType] | None:
+        if not _is_me(info, self.id):
+            return None
+        from subgraphs.mail.graphql.queries import my_mailboxes
+
+        return await my_mailboxes(info)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Unread mail in all your mailboxes (not counting Sent, Drafts, Trash). "
+        "Null for anyone else's."
+    )
+    async def unread_mail_count(self, info: Info) -> int | None:
+        if not _is_me(info, self.id):
+            return None
+        from subgraphs.mail.graphql.queries import my_mailboxes
+
+        loader = context_of(info).loader(UnreadByMailboxLoader)
+        counts = [await loader.load(m.id) for m in await my_mailboxes(info)]
+        return sum(counts)
+
+    @strawberry.field(
+        description="Direct messages from others you have not read. Null for anyone else's."
+    )
+    async def unread_direct_message_count(self, info: Info) -> int | None:
+        if not _is_me(info, self.id):
+            return None
+        from subgraphs.mail.graphql.queries import unread_direct_messages
+
+        return await unread_direct_messages(principal_of(info))
+
+
+def _person(pk: object) -> PersonType:
+    return PersonType(id=strawberry.ID(str(pk)))
+
+
+@strawberry.type(name="MailAddress")
+class MailAddressType:
+    name: str = strawberry.field(description="The display name; may be empty.")
+    address: str
+
+
+def _addresses(values: list[dict[str, str]]) -> list[MailAddressType]:
+    return [MailAddressType(name=v.get("name") or "", address=v["address"]) for v in values]
+
+
+@strawberry.type(name="MailFolder")
+class MailFolderType:
+    @strawberry.field
+    def id(self, root: MailFolder) -> strawberry.ID:
+        return strawberry.ID(str(root.id))
+
+    @strawberry.field
+    def role(self, root: MailFolder) -> MailFolderRole:
+        return MailFolderRole(root.role)
+
+    @strawberry.field(description="Its name (the standard ones: INBOX, Sent, Drafts, Trash).")
+    def name(self, root: MailFolder) -> str:
+        return root.name
+
+    @strawberry.field
+    async def total_count(self, info: Info, root: MailFolder) -> int:
+        return (await context_of(info).loader(CountsByFolderLoader).load(root.id)).total
+
+    @strawberry.field
+    async def unread_count(self, info: Info, root: MailFolder) -> int:
+        return (await context_of(info).loader(CountsByFolderLoader).load(root.id)).unread
+
+
+@strawberry.type(name="Mailbox")
+class MailboxType:
+    @strawberry.field
+    def id(self, root: Mailbox) -> strawberry.ID:
+        return strawberry.ID(str(root.id))
+
+    @strawberry.field
+    def kind(self, root: Mailbox) -> MailboxKind:
+        return MailboxKind(root.kind)
+
+    @strawberry.field
+    def name(self, root: Mailbox) -> str:
+        return root.name
+
+    @strawberry.field(description="Its address: local part @ the municipality's mail domain.")
+    async def address(self, info: Info, root: Mailbox) -> str:
+        domain = await context_of(info).loader(DomainLoader).load(root.tenant_id)
+        return f"{root.local_part}@{domain}"
+
+    @strawberry.field(description="Unread messages, not counting Sent, Drafts and Trash.")
+    async def unread_count(self, info: Info, root: Mailbox) -> int:
+        return await context_of(info).loader(UnreadByMailboxLoader).load(root.id)
+
+    @strawberry.field(description="INBOX, Sent, Drafts, Trash, then its own folders by name.")
+    async def folders(self, info: Info, root: Mailbox) -> list[MailFolderType]:
+        return await context_of(info).loader(FoldersByMailboxLoader).load(root.id)  # type: ignore[return-value]
+
+
+@strawberry.type(name="OutboxDelivery", description="How an external delivery is going.")
+class OutboxDeliveryType:
+    @strawberry.field
+    def recipients(self, root: OutboxItem) -> list[str]:
+        return list(root.recipients)
+
+    @strawberry.field
+    def status(self, root: OutboxItem) -> OutboxStatusEnum:
+        return OutboxStatusEnum(root.status)
+
+    @strawberry.field
+    def attempts(self, root: OutboxItem) -> int:
+        return root.attempts
+
+    @strawberry.field(description="When it is tried again, while PENDING.")
+    def next_attempt_at(self, root: OutboxItem) -> datetime | None:
+        return root.next_attempt_at if root.status == OutboxItem.Status.PENDING else None
+
+    @strawberry.field(description="The relay's last answer, if it refused or was away.")
+    def last_error(self, root: OutboxItem) -> str:
+        return root.last_error
+
+    @strawberry.field
+    def sent_at(self, root: OutboxItem) -> datetime | None:
+        return root.sent_at
+
+
+@strawberry.federation.type(
+    name="MailMessage", keys=["id"], description="A message as one of your mailboxes holds it."
+)
+class MailMessageType:
+    @classmethod
+    def is_type_of(cls, obj: object, info: Info) -> bool:
+        return isinstance(obj, cls | MailEntry)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> MailEntry | None:
+        require_authenticated(principal_of(info))
+        pk = as_uuid(id)
+        if pk is None:
+            return None
+        return await context_of(info).loader(EntryByIdLoader).load(pk)
+
+    @strawberry.field
+    def id(self, root: MailEntry) -> strawberry.ID:
+        return strawberry.ID(str(root.id))
+
+    @strawberry.field
+    async def mailbox(self, info: Info, root: MailEntry) -> MailboxType:
+        return await context_of(info).loader(MailboxByIdLoader).load(root.mailbox_id)  # type: ignore[return-value]
+
+    @strawberry.field
+    def folder(self, root: MailEntry) -> MailFolderType:
+        return root.folder  # type: ignore[return-value]
+
+    @strawberry.field(description="Read, for every member of a shared mailbox alike.")
+    def is_read(self, root: MailEntry) -> bool:
+        return root.is_read
+
+    @strawberry.field
+    def is_flagged(self, root: MailEntry) -> bool:
+        return root.is_flagged
+
+    @strawberry.field
+    def is_draft(self, root: MailEntry) -> bool:
+        return root.message.sent_at is None
+
+    @strawberry.field
+    def received_at(self, root: MailEntry) -> datetime:
+        return root.received_at
+
+    @strawberry.field
+    def sent_at(self, root: MailEntry) -> datetime | None:
+        return root.message.sent_at
+
+    @strawberry.field
+    def version(self, root: MailEntry) -> int:
+        return root.version
+
+    @strawberry.field
+    def subject(self, root: MailEntry) -> str:
+        return root.message.subject
+
+    @strawberry.field(name="from")
+    def from_(self, root: MailEntry) -> MailAddressType:
+        m = root.message
+        return MailAddressType(name=m.from_name, address=m.from_address)
+
+    @strawberry.field
+    def to(self, root: MailEntry) -> list[MailAddressType]:
+        return _addresses(root.message.to)
+
+    @strawberry.field
+    def cc(self, root: MailEntry) -> list[MailAddressType]:
+        return _addresses(root.message.cc)
+
+    @strawberry.field(description="Only in the sender's mailbox; empty for every recipient.")
+    def bcc(self, root: MailEntry) -> list[MailAddressType]:
+        if root.message.sender_mailbox_id != root.mailbox_id:
+            return []
+        return _addresses(root.message.bcc)
+
+    @strawberry.field(description="The plain-text body; always there.")
+    def text_body(self, root: MailEntry) -> str:
+        return root.message.text_body
+
+    @strawberry.field(
+        description="The HTML body, sanitised when stored: no scripts, styles, images or "
+        "other remote content, links only to http(s) and mailto. Empty for plain-text mail."
+    )
+    def html_body(self, root: MailEntry) -> str:
+        return root.message.html_body
+
+    @strawberry.field(description="The Message-ID header.")
+    def message_id(self, root: MailEntry) -> str:
+        return root.message.message_id
+
+    @strawberry.field
+    def in_reply_to(self, root: MailEntry) -> str:
+        return root.message.in_reply_to
+
+    @strawberry.field(description="Messages of one conversation share it (mailThread).")
+    def thread_id(self, root: MailEntry) -> strawberry.ID:
+        return strawberry.ID(str(root.message.thread_id))
+
+    @strawberry.field(description="INTERNAL (within the municipality) or EXTERNAL.")
+    def origin(self, root: MailEntry) -> str:
+        return root.message.origin
+
+    @strawberry.field(
+        description="External deliveries of a message you sent (empty for received mail)."
+    )
+    async def deliveries(self, info: Info, root: MailEntry) -> list[OutboxDeliveryType]:
+        if root.message.sender_mailbox_id != root.mailbox_id:
+            return []
+
+        rows = OutboxItem.objects.filter(tenant_id=root.tenant_id, message_id=root.message_id)
+        return [x async for x in rows.order_by("created_at")]  # type: ignore[return-value]
+
+
+@strawberry.type(name="MailboxAssignment", description="Who may use a shared mailbox.")
+class MailboxAssignmentType:
+    @strawberry.field
+    def id(self, root: MailboxAssignment) -> strawberry.ID:
+        return strawberry.ID(str(root.id))
+
+    @strawberry.field
+    def person(self, root: MailboxAssignment) -> PersonType | None:
+        return _person(root.person_id) if root.person_id else None
+
+    @strawberry.field
+    def department(self, root: MailboxAssignment) -> OrganizationType | None:
+        if root.department_id is None:
+            return None
+        return OrganizationType(id=strawberry.ID(str(root.department_id)))
+
+
+@strawberry.type(name="SharedMailbox", description="A shared mailbox as administrators see it.")
+class SharedMailboxType:
+    @strawberry.field
+    def id(self, root: Mailbox) -> strawberry.ID:
+        return strawberry.ID(str(root.id))
+
+    @strawberry.field
+    def name(self, root: Mailbox) -> str:
+        return root.name
+
+    @strawberry.field
+    async def address(self, info: Info, root: Mailbox) -> str:
+        domain = await context_of(info).loader(DomainLoader).load(root.tenant_id)
+        return f"{root.local_part}@{domain}"
+
+    @strawberry.field
+    def assignments(self, root: Mailbox) -> list[MailboxAssignmentType]:
+        # Prefetched by the query (sharedMailboxes), so one query for the whole list.
+        return list(root.assignments.all())  # type: ignore[arg-type]
+
+
+@strawberry.type(name="MailSettings")
+class MailSettingsType:
+    domain: str = strawberry.field(description="Addresses are local part @ this domain.")
+
+
+@strawberry.type(name="MailCompose", description="What reply, reply-all or forward start with.")
+class MailComposeType:
+    to: list[str]
+    cc: list[str]
+    subject: str
+    text_body: str
+    reply_to_id: strawberry.ID | None = strawberry.field(
+        description="Give it to sendMail, so the reply joins the thread."
+    )
+
+
+# --- direct messages ----------------------------------------------------------------------
+
+
+@strawberry.type(name="DirectMessage")
+class DirectMessageType:
+    @strawberry.field
+    def id(self, root: DirectMessage) -> strawberry.ID:
+        return strawberry.ID(str(root.id))
+
+    @strawberry.field
+    def sender(self, root: DirectMessage) -> PersonType:
+        return _person(root.sender_id)
+
+    @strawberry.field
+    def body(self, root: DirectMessage) -> str:
+        return root.body
+
+    @strawberry.field
+    def sent_at(self, root: DirectMessage) -> datetime:
+        return root.sent_at
+
+    @strawberry.field
+    def conversation_id(self, root: DirectMessage) -> strawberry.ID:
+        return strawberry.ID(str(root.conversation_id))
+
+
+@strawberry.type(name="ConversationMember")
+class ConversationMemberType:
+    @strawberry.field
+    def person(self, root: ConversationMember) -> PersonType:
+        return _person(root.person_id)
+
+    @strawberry.field(description="Up to when they have read (read receipts).")
+    def last_read_at(self, root: ConversationMember) -> datetime | None:
+        return root.last_read_at
+
+
+@strawberry.type(name="Conversation", description="A direct-message conversation of yours.")
+class ConversationType:
+    @strawberry.field
+    def id(self, root: Conversation) -> strawberry.ID:
+        return strawberry.ID(str(root.id))
+
+    @strawberry.field
+    def title(self, root: Conversation) -> str:
+        return root.title
+
+    @strawberry.field(description="True for one-to-one.")
+    def is_direct(self, root: Conversation) -> bool:
+        return bool(root.pair_key)
+
+    @strawberry.field
+    def last_message_at(self, root: Conversation) -> datetime:
+        return root.last_message_at
+
+    @strawberry.field
+    async def members(self, info: Info, root: Conversation) -> list[ConversationMemberType]:
+        return await context_of(info).loader(MembersByConversationLoader).load(root.id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Messages of others you have not read.")
+    async def unread_count(self, info: Info, root: Conversation) -> int:
+        return await context_of(info).loader(UnreadByConversationLoader).load(root.id)
+
+    @strawberry.field(description="The latest messages, oldest first (at most `last`).")
+    async def messages(
+        self, info: Info, root: Conversation, last: int = 50
+    ) -> list[DirectMessageType]:
+
+        last = max(0, min(last, 200))
+        rows = DirectMessage.objects.filter(tenant_id=root.tenant_id, conversation=root)
+        found = [x async for x in rows.order_by("-sent_at")[:last]]
+        return list(reversed(found))  # type: ignore[arg-type]
+
+
+async def departments(info: Info) -> frozenset[uuid.UUID]:
+    return await departments_of(context_of(info))
