@@ -58,19 +58,28 @@ class ReservationByIdLoader(DataLoader[object, Reservation | None]):
 class FacilitiesByGroupIdLoader(DataLoader[uuid.UUID, list[Facility]]):
     """The facilities of each group, active ones only, in display order."""
 
+    active_only = True
+
     def __init__(self, context: YuiContext) -> None:
         principal = context.principal
+        active_only = self.active_only
 
         def batch(keys: Sequence[uuid.UUID]) -> list[list[Facility]]:
             found: dict[uuid.UUID, list[Facility]] = defaultdict(list)
-            rows = Facility.objects.for_principal(principal).filter(
-                group_id__in=set(keys), is_active=True
-            )
+            rows = Facility.objects.for_principal(principal).filter(group_id__in=set(keys))
+            if active_only:
+                rows = rows.filter(is_active=True)
             for row in rows:
                 found[row.group_id].append(row)
             return [found[k] for k in keys]
 
         super().__init__(load_fn=sync_to_async(batch))
+
+
+class AllFacilitiesByGroupIdLoader(FacilitiesByGroupIdLoader):
+    """The facilities of each group, deactivated ones too (administrators' lists)."""
+
+    active_only = False
 
 
 def _window_loader(context: YuiContext, column: str) -> Any:

@@ -109,10 +109,16 @@ class FacilityGroupType:
     def sort_order(self, root: FacilityGroup) -> int:
         return root.sort_order
 
-    @strawberry.field(description="Its bookable facilities, in display order.")
-    async def facilities(self, root: FacilityGroup, info: Info) -> list[FacilityType]:
-        loader = context_of(info).loader(loaders.FacilitiesByGroupIdLoader)
-        return await loader.load(root.id)  # type: ignore[return-value]
+    @strawberry.field(
+        description="Its bookable facilities, in display order; with includeInactive, "
+        "tenant administrators get the deactivated ones too (others: bookable ones only)."
+    )
+    async def facilities(
+        self, root: FacilityGroup, info: Info, include_inactive: bool = False
+    ) -> list[FacilityType]:
+        every = include_inactive and principal_of(info).is_tenant_admin
+        kind = loaders.AllFacilitiesByGroupIdLoader if every else loaders.FacilitiesByGroupIdLoader
+        return await context_of(info).loader(kind).load(root.id)  # type: ignore[return-value]
 
 
 @strawberry.type(

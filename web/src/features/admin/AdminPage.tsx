@@ -7,6 +7,7 @@ import type { MessageKey } from "../../i18n/messages";
 import "./admin.css";
 import { ClosedDaysAdmin } from "./ClosedDaysAdmin";
 import { isTenantAdmin, NotAdmin } from "./common";
+import { FacilitiesAdmin } from "./FacilitiesAdmin";
 import { LinksAdmin } from "./LinksAdmin";
 
 /** The sections of the administration index, in menu order: each is a screen of its own
@@ -40,6 +41,7 @@ export function AdminPage({ onSignedOut }: { onSignedOut: () => void }) {
   // Screens of the sections are added here as they are built.
   if (path === "/admin/links") return <LinksAdmin onSignedOut={onSignedOut} />;
   if (path === "/admin/closed-days") return <ClosedDaysAdmin onSignedOut={onSignedOut} />;
+  if (path === "/admin/facilities") return <FacilitiesAdmin onSignedOut={onSignedOut} />;
   if (path !== "/admin") return <NotFoundInAdmin />;
   return <AdminIndex onSignedOut={onSignedOut} />;
 }
