@@ -89,6 +89,11 @@ def test_notice_to_a_department_counted_live_read_and_seen_among_readers(
     # Typed text stays text: the markup-looking line must show as typed, not as markup.
     page.get_by_label("本文").fill("12月10日に訓練を行います。\n\n<b>参加必須</b>")
     page.get_by_label("重要度").select_option(label="高")
+    # A file with a Japanese name, uploaded as soon as it is chosen.
+    page.get_by_label("ファイルを添付").set_input_files(
+        {"name": "訓練計画.txt", "mimeType": "text/plain", "buffer": "集合 9:00".encode()}
+    )
+    expect(page.get_by_role("list", name="添付ファイル")).to_contain_text("訓練計画.txt")
     page.get_by_label("部署", exact=True).select_option(department["id"])
     page.get_by_role("button", name="部署を追加").click()
     expect(page.get_by_role("list", name="選んだ対象者")).to_contain_text(department["name"])
@@ -111,6 +116,10 @@ def test_notice_to_a_department_counted_live_read_and_seen_among_readers(
     expect(reader.page.locator(".badge.importance")).to_have_text("高")
     expect(reader.page.locator(".notice-body")).to_contain_text("12月10日に訓練を行います。")
     assert reader.page.locator(".notice-body b").count() == 0
+    with reader.page.expect_download() as downloaded:
+        reader.page.get_by_role("link", name="訓練計画.txt").click()
+    assert downloaded.value.suggested_filename == "訓練計画.txt"
+    assert downloaded.value.path().read_bytes().decode() == "集合 9:00"
     assert _axe(reader.page) == []
 
     # The author's open page hears of the read and lists the colleague among readers.

@@ -4,6 +4,7 @@ import { onReconnect } from "../../api/client";
 import { Link, useRouter } from "../../app/router";
 import { graphql } from "../../gql";
 import { useI18n } from "../../i18n/language";
+import { AttachmentList, AttachmentPicker, type Uploaded } from "./Attachments";
 import { AudiencePicker } from "./AudiencePicker";
 import { Failure, Loading, Moment, PayloadErrors, usePageState } from "./common";
 import {
@@ -76,6 +77,12 @@ const CirculationQuery = graphql(`
       sender {
         id
         name
+      }
+      attachments {
+        id
+        name
+        size
+        url
       }
       audience {
         everyone
@@ -318,7 +325,13 @@ function Compose({
   draft,
 }: {
   onSignedOut: () => void;
-  draft?: { id: string; title: string; body: string; audience: AudienceDraft };
+  draft?: {
+    id: string;
+    title: string;
+    body: string;
+    audience: AudienceDraft;
+    files: Uploaded[];
+  };
 }) {
   const { t } = useI18n();
   const { navigate } = useRouter();
@@ -328,6 +341,7 @@ function Compose({
   const [title, setTitle] = useState(draft?.title ?? "");
   const [body, setBody] = useState(draft ? htmlToText(draft.body) : "");
   const [audience, setAudience] = useState<AudienceDraft>(draft?.audience ?? EMPTY_AUDIENCE);
+  const [files, setFiles] = useState<Uploaded[]>(draft?.files ?? []);
   const [local, setLocal] = useState<string | null>(null);
   const data = choices.data;
   const state = usePageState({
@@ -353,6 +367,7 @@ function Compose({
         title: title.trim(),
         body: textToHtml(body),
         audience: audienceInput(audience),
+        attachmentIds: files.map((file) => file.id),
         send,
       },
     });
@@ -390,6 +405,7 @@ function Compose({
         groups={data.groups}
         allowEveryone={false}
       />
+      <AttachmentPicker value={files} onChange={setFiles} />
       <div aria-live="polite">
         {local ? (
           <p className="error" role="alert">
@@ -475,6 +491,7 @@ function Detail({ id, onSignedOut }: { id: string; onSignedOut: () => void }) {
             groupIds: [...a.groupIds],
             persons: a.persons.map((p) => ({ id: p.id, name: p.name })),
           },
+          files: circulation.attachments.map((f) => ({ id: f.id, name: f.name, size: f.size })),
         }}
       />
     );
@@ -527,6 +544,7 @@ function Detail({ id, onSignedOut }: { id: string; onSignedOut: () => void }) {
       <section className="card wide">
         <SafeHtml html={circulation.body} />
       </section>
+      <AttachmentList files={circulation.attachments} />
       <p>
         <button
           type="button"

@@ -4,6 +4,7 @@ import { onReconnect } from "../../api/client";
 import { Link } from "../../app/router";
 import { graphql } from "../../gql";
 import { useI18n } from "../../i18n/language";
+import { AttachmentList } from "./Attachments";
 import { Failure, ImportanceBadge, Loading, Moment, PayloadErrors, usePageState } from "./common";
 import { NoticeEventsSubscription } from "./NoticesPage";
 import { SafeHtml } from "./SafeHtml";
@@ -34,6 +35,12 @@ const NoticeQuery = graphql(`
       category {
         id
         name
+      }
+      attachments {
+        id
+        name
+        size
+        url
       }
       author {
         id
@@ -171,6 +178,7 @@ export function NoticeDetail({ id, onSignedOut }: { id: string; onSignedOut: () 
       <section className="card wide">
         <SafeHtml html={notice.body} />
       </section>
+      <AttachmentList files={notice.attachments} />
       {canManage ? (
         <section className="card wide readers" aria-labelledby="readers-title">
           <h2 id="readers-title">

@@ -3,6 +3,7 @@ import { useMutation, useQuery } from "urql";
 import { Link, useRouter } from "../../app/router";
 import { graphql } from "../../gql";
 import { useI18n } from "../../i18n/language";
+import { AttachmentPicker, type Uploaded } from "./Attachments";
 import { AudiencePicker } from "./AudiencePicker";
 import { Failure, Loading, PayloadErrors, usePageState } from "./common";
 import {
@@ -72,6 +73,7 @@ export function NoticeForm({ onSignedOut }: { onSignedOut: () => void }) {
   const [endDate, setEndDate] = useState("");
   const [endTime, setEndTime] = useState("");
   const [pinned, setPinned] = useState(false);
+  const [files, setFiles] = useState<Uploaded[]>([]);
   const [local, setLocal] = useState<string | null>(null);
   const data = result.data;
   const state = usePageState({
@@ -107,6 +109,7 @@ export function NoticeForm({ onSignedOut }: { onSignedOut: () => void }) {
         startsAt: localDateTime(startDate, startTime),
         endsAt: localDateTime(endDate, endTime),
         pinned,
+        attachmentIds: files.map((file) => file.id),
       },
     });
   };
@@ -151,6 +154,7 @@ export function NoticeForm({ onSignedOut }: { onSignedOut: () => void }) {
       <p id={`${id}-body-hint`} className="hint">
         {t("notices.bodyHint")}
       </p>
+      <AttachmentPicker value={files} onChange={setFiles} />
       <label>
         {t("notices.importance")}
         <select value={importance} onChange={(e) => setImportance(e.target.value as Importance)}>

@@ -262,3 +262,10 @@ export function htmlToText(html: string): string {
     .replace(/&amp;/g, "&")
     .trim();
 }
+
+/** A file's size as people read it: 820 B, 12.3 KB, 4.5 MB. */
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}

@@ -6,6 +6,7 @@ import {
   audienceIsEmpty,
   base64Bytes,
   EMPTY_AUDIENCE,
+  formatSize,
   htmlToText,
   localDateTime,
   missingRequired,
@@ -146,6 +147,12 @@ describe("the survey editor", () => {
 describe("results", () => {
   it("decodes the CSV's base64 into its bytes (CP932 stays bytes)", () => {
     expect(Array.from(base64Bytes("gqAsMQ0K"))).toEqual([0x82, 0xa0, 0x2c, 0x31, 0x0d, 0x0a]);
+  });
+
+  it("shows file sizes as people read them", () => {
+    expect(formatSize(820)).toBe("820 B");
+    expect(formatSize(12_595)).toBe("12.3 KB");
+    expect(formatSize(4_718_592)).toBe("4.5 MB");
   });
 
   it("gives shares as whole percentages, 0 when nobody answered", () => {
