@@ -88,6 +88,9 @@ export function BookingForm({
   const [purpose, setPurpose] = useState("");
   const [state, create] = useMutation(CreateReservation);
   const result = state.data?.createReservation;
+  // Just booked: the period now collides with that booking itself, which says nothing.
+  const [bookedAs, setBookedAs] = useState<string | null>(null);
+  const shownCollisions = bookedAs === JSON.stringify(draft) ? [] : collisions;
 
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
@@ -100,6 +103,7 @@ export function BookingForm({
       },
     });
     if (answer.data?.createReservation.__typename === "ReservationPayload") {
+      setBookedAs(JSON.stringify(draft));
       setPurpose("");
       onBooked();
     }
@@ -148,11 +152,11 @@ export function BookingForm({
           value={draft.end}
           onChange={(event) => onDraft({ ...draft, end: event.target.value })}
         />
-        {collisions.length > 0 ? (
+        {shownCollisions.length > 0 ? (
           <div id={ids.collisions} className="error collisions" role="status">
             <p>{t("facilities.collides")}</p>
             <ul>
-              {collisions.map((c) => (
+              {shownCollisions.map((c) => (
                 <li key={c.id}>
                   {formatTime(c.start, language)}–{formatTime(c.end, language)}{" "}
                   {t(`reservation.${c.status}`)} {c.requester.name}

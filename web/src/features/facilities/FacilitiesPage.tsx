@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { useMutation, useQuery, useSubscription } from "urql";
 import { onReconnect } from "../../api/client";
 import { errorCode } from "../../api/errors";
@@ -177,11 +177,19 @@ export function FacilitiesPage({ onSignedOut }: { onSignedOut: () => void }) {
     { query: FacilitiesPendingChanged, pause: !decides },
     (_previous: number | undefined) => (_previous ?? 0) + 1,
   );
+  // Each event once: reexecute changes with the variables (another day, the week), and an
+  // event already answered must not read the page a second time then.
+  const answered = useRef<{ group?: number; pending?: number }>({});
   useEffect(() => {
-    if (groupEvents.data) reexecute({ requestPolicy: "network-only" });
+    if (!groupEvents.data || answered.current.group === groupEvents.data) return;
+    answered.current.group = groupEvents.data;
+    reexecute({ requestPolicy: "network-only" });
   }, [groupEvents.data, reexecute]);
   useEffect(() => {
-    if (pendingEvents.data && withQueue) reexecute({ requestPolicy: "network-only" });
+    if (!pendingEvents.data || !withQueue || answered.current.pending === pendingEvents.data)
+      return;
+    answered.current.pending = pendingEvents.data;
+    reexecute({ requestPolicy: "network-only" });
   }, [pendingEvents.data, withQueue, reexecute]);
   useEffect(() => onReconnect(() => reexecute({ requestPolicy: "network-only" })), [reexecute]);
   const [decided, decide] = useMutation(Decide);
