@@ -27,6 +27,7 @@ from gateway.server import Forbidden, IncomingRequest, Unauthorized
 from subgraphs.core import signing
 from subgraphs.core.db import refresh_connections
 from subgraphs.core.graphql.context import YuiContext
+from subgraphs.core.i18n import language_from_accept, set_language
 from subgraphs.core.principal import ANONYMOUS, AuthenticationFailed, Principal
 from subgraphs.people.auth import authenticate_request
 
@@ -97,7 +98,13 @@ async def authenticate(incoming: IncomingRequest) -> RequestContext:
     that as SERVICE_UNAVAILABLE (503), not as a crashed request.
     """
     principal = await sync_to_async(_authenticate_sync)(incoming)
-    return RequestContext(principal=principal, extra={"origin": _origin(incoming)})
+    # The language of the server's own messages (CSV import): the in-process subgraphs run
+    # in this task's context; subgraphs over HTTP get it as Accept-Language.
+    language = language_from_accept(incoming.headers.get("accept-language"))
+    set_language(language)
+    return RequestContext(
+        principal=principal, extra={"origin": _origin(incoming), "language": language}
+    )
 
 
 def _origin(incoming: IncomingRequest) -> str | None:

@@ -259,6 +259,15 @@ def is_yui_supergraph(supergraph: Supergraph) -> bool:
     return bool(names) and names <= set(SUBGRAPHS)
 
 
+def _subgraph_headers(request_context: RequestContext) -> dict[str, str]:
+    """The signed principal, and the client's language for the subgraph's own messages."""
+    headers = dict(edge.signed_principal_headers(request_context))
+    language = request_context.extra.get("language")
+    if language:
+        headers["Accept-Language"] = language
+    return headers
+
+
 def distributed_app(
     supergraph: str,
     url_overrides: Mapping[str, str] | None = None,
@@ -271,7 +280,7 @@ def distributed_app(
         graph.name: HttpTransport(
             (url_overrides or {}).get(graph.name) or graph.url,
             timeout=timeout,
-            headers_factory=edge.signed_principal_headers,
+            headers_factory=_subgraph_headers,
         )
         for graph in parsed.graphs.values()
     }

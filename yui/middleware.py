@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.deprecation import MiddlewareMixin
 
 from subgraphs.core.graphql.errors import SERVICE_UNAVAILABLE, unexpected_error_payload
+from subgraphs.core.i18n import language_from_accept, use_language
 
 CONTENT_SECURITY_POLICY = (
     # GraphiQL's stylesheet embeds its fonts as data: URLs.
@@ -43,6 +44,33 @@ class SecurityHeadersMiddleware:
 
     async def _decorate_async(self, request: HttpRequest) -> HttpResponse:
         return self._decorate(await self.get_response(request))  # type: ignore[misc]
+
+
+class LanguageMiddleware:
+    """The server's own messages (sign-in, CSV import) in the language the request asks
+    for with Accept-Language: Japanese unless English is preferred (subgraphs.core.i18n).
+    A subgraph behind a gateway gets the client's header passed on."""
+
+    async_capable = True
+    sync_capable = True
+
+    def __init__(
+        self, get_response: Callable[[HttpRequest], HttpResponse | Awaitable[HttpResponse]]
+    ):
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
+        if self.is_async:
+            return self._call_async(request)
+        with use_language(language_from_accept(request.headers.get("Accept-Language"))):
+            return self.get_response(request)  # type: ignore[return-value]
+
+    async def _call_async(self, request: HttpRequest) -> HttpResponse:
+        with use_language(language_from_accept(request.headers.get("Accept-Language"))):
+            return await self.get_response(request)  # type: ignore[misc, no-any-return]
 
 
 class ApiErrorMiddleware(MiddlewareMixin):

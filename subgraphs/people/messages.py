@@ -101,6 +101,9 @@ JA: dict[str, str] = {
         "無効化ありで取り込むと、あなたがサインインできなくなります。"
     ),
     "Send a file or text.": "ファイルかテキストを送ってください。",
+    "Send one of a file, text or contentBase64.": (
+        "ファイル、テキスト、contentBase64 のどれか一つを送ってください。"
+    ),
 }
 
 CATALOGUES: dict[Language, dict[str, str]] = {"ja": JA}

@@ -273,7 +273,8 @@ def test_an_admin_cannot_deactivate_themselves_by_importing_a_file_without_them(
         {"t": header + rows},
     )["importCsv"]
     assert out["applied"] is False
-    assert "your own account" in out["errors"][0]["message"]
+    # In Japanese: no Accept-Language asks for English (tests/people/test_messages.py).
+    assert "あなた自身のアカウント" in out["errors"][0]["message"]
     assert out["errors"][0]["code"] == "SELF_DEACTIVATION"
     okawa.admin.refresh_from_db()
     assert okawa.admin.is_active
