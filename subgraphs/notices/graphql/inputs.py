@@ -6,7 +6,12 @@ from datetime import date, datetime
 
 import strawberry
 
-from subgraphs.notices.graphql.types import NoticeImportance, SurveyQuestionKind
+from subgraphs.notices.graphql.types import (
+    CouncilPurposeEnum,
+    CouncilRequestKind,
+    NoticeImportance,
+    SurveyQuestionKind,
+)
 
 
 @strawberry.input(name="AudienceDepartmentInput")
@@ -120,3 +125,21 @@ class SurveyAnswerInput:
     text: str | None = None
     number: float | None = None
     date: date | None = None
+
+
+@strawberry.input(name="SendCouncilRequestInput")
+class SendCouncilRequestInput:
+    kind: CouncilRequestKind
+    purpose: CouncilPurposeEnum = strawberry.field(
+        description="Whose contacts it goes to, in every municipality of your council."
+    )
+    title: str
+    body: str = strawberry.field(
+        default="", description="HTML; scripts, handlers and javascript: links are removed."
+    )
+    questions: list[SurveyQuestionInput] = strawberry.field(
+        default_factory=list, description="A survey's questions (a circulation has none)."
+    )
+    closes_at: datetime | None = strawberry.field(
+        default=None, description="Responses are taken (and may be changed) until then."
+    )

@@ -19,6 +19,7 @@ from django.utils import timezone
 from strawberry.dataloader import DataLoader
 
 from subgraphs.core.graphql.context import YuiContext
+from subgraphs.notices import council
 from subgraphs.notices.access import visible_circulations, visible_notices, visible_surveys
 from subgraphs.notices.models import (
     Attachment,
@@ -26,6 +27,8 @@ from subgraphs.notices.models import (
     CirculationComment,
     CirculationRecipient,
     CirculationWatch,
+    CouncilDelivery,
+    CouncilRequest,
     Notice,
     NoticeRecipient,
     NoticeReminder,
@@ -399,3 +402,65 @@ class AttachmentsByNoticeLoader(_AttachmentsLoader):
 
 class AttachmentsByCirculationLoader(_AttachmentsLoader):
     field = "circulation"
+
+
+# --- across the council -------------------------------------------------------------------
+
+
+async def viewer_departments(context: YuiContext) -> frozenset[uuid.UUID]:
+    """The viewer's departments, which decide the council requests they handle; not asked
+    of people for administrators, who handle every one of their municipality's."""
+    if context.principal.is_tenant_admin:
+        return frozenset()
+    from subgraphs.notices.graphql.types import ViewerDepartments
+
+    return await context.loader(ViewerDepartments).get()
+
+
+class CouncilRequestByIdLoader(DataLoader[uuid.UUID, CouncilRequest | None]):
+    """Council requests the viewer's side sent or their municipality received and they
+    handle, by ID (None for anything else)."""
+
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def fetch(
+            keys: Sequence[uuid.UUID], departments: frozenset[uuid.UUID]
+        ) -> list[CouncilRequest | None]:
+            rows = council.visible_council_requests(principal, departments).filter(id__in=set(keys))
+            found = {r.id: r for r in rows}
+            return [found.get(k) for k in keys]
+
+        async def batch(keys: Sequence[uuid.UUID]) -> list[CouncilRequest | None]:
+            return await sync_to_async(fetch)(keys, await viewer_departments(context))
+
+        super().__init__(load_fn=batch)
+
+
+class OwnCouncilDeliveryLoader(DataLoader[uuid.UUID, CouncilDelivery | None]):
+    """The viewer's municipality's delivery of each request, if they handle it."""
+
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        async def batch(keys: Sequence[uuid.UUID]) -> list[CouncilDelivery | None]:
+            departments = await viewer_departments(context)
+            found = await sync_to_async(council.own_deliveries_by_request)(
+                principal, keys, departments
+            )
+            return [found.get(k) for k in keys]
+
+        super().__init__(load_fn=batch)
+
+
+class CouncilDeliveriesLoader(DataLoader[CouncilRequest, list[CouncilDelivery]]):
+    """Every delivery of requests whose sender side the viewer is on (else empty)."""
+
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[CouncilRequest]) -> list[list[CouncilDelivery]]:
+            found = council.deliveries_by_request(principal, keys)
+            return [found.get(k.id, []) for k in keys]
+
+        super().__init__(load_fn=sync_to_async(batch))

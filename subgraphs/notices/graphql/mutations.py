@@ -9,10 +9,11 @@ import strawberry
 from asgiref.sync import sync_to_async
 from strawberry.types import Info
 
+from subgraphs.core import peers
 from subgraphs.core.graphql.context import context_of, principal_of
 from subgraphs.core.graphql.errors import require_authenticated, require_tenant_admin
 from subgraphs.core.principal import Principal
-from subgraphs.notices import actions, directory
+from subgraphs.notices import actions, council, directory
 from subgraphs.notices.actions import NoticeError
 from subgraphs.notices.graphql.inputs import (
     AudienceInput,
@@ -20,10 +21,15 @@ from subgraphs.notices.graphql.inputs import (
     CreateSurveyInput,
     PostNoticeInput,
     SaveCirculationInput,
+    SendCouncilRequestInput,
     SurveyAnswerInput,
 )
+from subgraphs.notices.graphql.loaders import viewer_departments
 from subgraphs.notices.graphql.types import (
     CirculationType,
+    CouncilContactType,
+    CouncilPurposeEnum,
+    CouncilRequestType,
     NoticeCategoryType,
     NoticeErrorType,
     NoticeType,
@@ -339,6 +345,134 @@ class SurveyMutation:
         return _survey(await sync_to_async(actions.do_close_survey)(principal, id))
 
 
+# --- across the council -------------------------------------------------------------------
+
+MY_TENANT = "{ tenant { code name council { id name } } }"
+MY_NAME = "{ me { name } }"
+
+
+@strawberry.type(name="CouncilContactPayload")
+class CouncilContactPayload:
+    contact: CouncilContactType | None = strawberry.field(
+        description="The contact as it now is; null when cleared or when errors say why not."
+    )
+    errors: list[NoticeErrorType]
+
+
+@strawberry.type(name="CouncilRequestPayload")
+class CouncilRequestPayload:
+    request: CouncilRequestType | None = strawberry.field(
+        description="The request as it now is; null when errors say why nothing changed."
+    )
+    errors: list[NoticeErrorType]
+
+
+def _council(outcome: actions.Outcome) -> CouncilRequestPayload:
+    return CouncilRequestPayload(request=outcome.obj, errors=_errors(outcome.errors))
+
+
+def _answers(answers: list[SurveyAnswerInput]) -> list[Mapping[str, Any]]:
+    return [
+        {
+            "question_id": a.question_id,
+            "choices": a.choices,
+            "text": a.text,
+            "number": a.number,
+            "date": a.date,
+        }
+        for a in answers
+    ]
+
+
 @strawberry.type
-class Mutation(NoticeMutation, CirculationMutation, SurveyMutation):
+class CouncilMutation:
+    @strawberry.mutation(
+        description="Name your municipality's contact for a purpose: a department whose staff "
+        "receive and answer council requests of that purpose (administrators). No "
+        "departmentId clears it."
+    )
+    async def set_council_contact(
+        self, info: Info, purpose: CouncilPurposeEnum, department_id: strawberry.ID | None = None
+    ) -> CouncilContactPayload:
+        principal = require_tenant_admin(principal_of(info))
+        if department_id is not None:
+            unknown = await directory.unknown_departments(principal, [department_id])
+            if unknown:
+                message = f"No department {unknown[0]} in your municipality."
+                error = NoticeErrorType(code="NOT_FOUND", message=message, field="departmentId")
+                return CouncilContactPayload(contact=None, errors=[error])
+        tenant = (await peers.ask("people", principal, MY_TENANT)).get("tenant") or {}
+        outcome = await sync_to_async(council.do_set_council_contact)(
+            principal, str(purpose.value), department_id, tenant
+        )
+        return CouncilContactPayload(contact=outcome.obj, errors=_errors(outcome.errors))
+
+    @strawberry.mutation(
+        description="Send a survey or circulation to the contacts for its purpose of every "
+        "municipality of your council (administrators and council liaisons)."
+    )
+    async def send_council_request(
+        self, info: Info, input: SendCouncilRequestInput
+    ) -> CouncilRequestPayload:
+        principal = require_authenticated(principal_of(info))
+        if not council.may_send(principal):
+            message = "Only administrators and council liaisons send to the council."
+            error = NoticeErrorType(code="NOT_COUNCIL_SENDER", message=message, field=None)
+            return CouncilRequestPayload(request=None, errors=[error])
+        tenant = (await peers.ask("people", principal, MY_TENANT)).get("tenant") or {}
+        outcome = await sync_to_async(council.do_send_council_request)(
+            principal,
+            tenant,
+            {
+                "kind": input.kind.value,
+                "purpose": input.purpose.value,
+                "title": input.title,
+                "body": input.body,
+                "closes_at": input.closes_at,
+            },
+            [
+                {"kind": q.kind.value, "text": q.text, "required": q.required, "choices": q.choices}
+                for q in input.questions
+            ],
+        )
+        return _council(outcome)
+
+    @strawberry.mutation(
+        description="Respond for your municipality (again to change it, until it closes): "
+        "answers to a survey, or a confirmation with an optional comment."
+    )
+    async def respond_to_council_request(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        comment: str | None = None,
+        answers: list[SurveyAnswerInput] | None = None,
+    ) -> CouncilRequestPayload:
+        principal = require_authenticated(principal_of(info))
+        departments = await viewer_departments(context_of(info))
+        me = (await peers.ask("people", principal, MY_NAME)).get("me") or {}
+        outcome = await sync_to_async(council.do_respond_to_council_request)(
+            principal,
+            departments,
+            id,
+            comment,
+            _answers(answers or []),
+            str(me.get("name") or ""),
+        )
+        return _council(outcome)
+
+    @strawberry.mutation(description="Complete it (the sender's side): no more responses.")
+    async def complete_council_request(
+        self, info: Info, id: strawberry.ID
+    ) -> CouncilRequestPayload:
+        principal = require_authenticated(principal_of(info))
+        departments = await viewer_departments(context_of(info))
+        outcome = await sync_to_async(council.do_complete_council_request)(
+            principal, departments, id
+        )
+        return _council(outcome)
+
+
+@strawberry.type
+class Mutation(NoticeMutation, CirculationMutation, SurveyMutation, CouncilMutation):
     pass

@@ -18,7 +18,7 @@ from subgraphs.core import peers
 from subgraphs.core.graphql.context import context_of, principal_of
 from subgraphs.core.graphql.errors import Forbidden, require_authenticated
 from subgraphs.core.principal import Principal
-from subgraphs.notices import surveys
+from subgraphs.notices import council, surveys
 from subgraphs.notices.access import (
     access_survey_by_id,
     as_uuid,
@@ -27,11 +27,15 @@ from subgraphs.notices.access import (
 )
 from subgraphs.notices.graphql.loaders import (
     CirculationByIdLoader,
+    CouncilRequestByIdLoader,
     NoticeByIdLoader,
     SurveyByIdLoader,
+    viewer_departments,
 )
 from subgraphs.notices.graphql.types import (
     CirculationType,
+    CouncilContactType,
+    CouncilRequestType,
     NoticeCategoryType,
     NoticeType,
     SurveyType,
@@ -40,6 +44,8 @@ from subgraphs.notices.models import (
     Circulation,
     CirculationRecipient,
     CirculationWatch,
+    CouncilContact,
+    CouncilRequest,
     Notice,
     NoticeCategory,
     NoticeRecipient,
@@ -321,6 +327,56 @@ class SurveyQuery:
         )
 
 
+def council_requests(
+    principal: Principal,
+    departments: frozenset[uuid.UUID],
+    sent: bool | None,
+    first: int,
+    offset: int,
+) -> list[CouncilRequest]:
+    assert principal.tenant_id is not None and principal.person_id is not None
+    rows = council.visible_council_requests(principal, departments)
+    if sent is True:
+        rows = rows.filter(tenant_id=principal.tenant_id)
+    elif sent is False:
+        rows = rows.exclude(tenant_id=principal.tenant_id, sender_id=principal.person_id)
+    return list(rows.order_by("-created_at", "id")[offset : offset + first])
+
+
 @strawberry.type
-class Query(NoticeQuery, CirculationQuery, SurveyQuery):
+class CouncilQuery:
+    @strawberry.field(
+        description="Council requests your side sent and those your municipality received "
+        "that you handle (its contact department's staff, its administrators), newest "
+        "first. sent: true only those sent, false only those received."
+    )
+    async def council_requests(
+        self, info: Info, sent: bool | None = None, first: int = 50, offset: int = 0
+    ) -> list[CouncilRequestType]:
+        principal = require_authenticated(principal_of(info))
+        _page(first, offset)
+        departments = await viewer_departments(context_of(info))
+        found = await sync_to_async(council_requests)(principal, departments, sent, first, offset)
+        return found  # type: ignore[return-value]
+
+    @strawberry.field(description="A council request you may see; null for anything else.")
+    async def council_request(self, info: Info, id: strawberry.ID) -> CouncilRequestType | None:
+        require_authenticated(principal_of(info))
+        pk = as_uuid(id)
+        if pk is None:
+            return None
+        return await context_of(info).loader(CouncilRequestByIdLoader).load(pk)  # type: ignore[return-value]
+
+    @strawberry.field(description="Your municipality's designated contacts, by purpose.")
+    async def council_contacts(self, info: Info) -> list[CouncilContactType]:
+        principal = require_authenticated(principal_of(info))
+
+        def fetch() -> list[CouncilContact]:
+            return list(CouncilContact.objects.for_principal(principal).order_by("purpose"))
+
+        return await sync_to_async(fetch)()  # type: ignore[return-value]
+
+
+@strawberry.type
+class Query(NoticeQuery, CirculationQuery, SurveyQuery, CouncilQuery):
     pass

@@ -12,6 +12,7 @@ from subgraphs.notices.graphql.queries import Query
 from subgraphs.notices.graphql.subscriptions import Subscription
 from subgraphs.notices.graphql.types import (
     CirculationType,
+    CouncilRequestType,
     NoticeType,
     OrganizationType,
     PersonType,
@@ -24,7 +25,14 @@ schema = SubgraphSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    types=[PersonType, OrganizationType, NoticeType, CirculationType, SurveyType],
+    types=[
+        PersonType,
+        OrganizationType,
+        NoticeType,
+        CirculationType,
+        SurveyType,
+        CouncilRequestType,
+    ],
     federation_version=FEDERATION_VERSION,
     extensions=subgraph_extensions(),
     scalar_overrides=SCALAR_OVERRIDES,

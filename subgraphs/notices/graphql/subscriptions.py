@@ -30,15 +30,22 @@ from subgraphs.notices.actions import (
     SurveyKind,
     notices_group,
 )
+from subgraphs.notices.council import COUNCIL_EVENT_TYPE, CouncilKind
 from subgraphs.notices.graphql.loaders import (
     CirculationByIdLoader,
+    CouncilRequestByIdLoader,
     MyCirculationReceiptLoader,
     MyReceiptByNoticeLoader,
     MySurveyReceiptLoader,
     NoticeByIdLoader,
     SurveyByIdLoader,
 )
-from subgraphs.notices.graphql.types import CirculationType, NoticeType, SurveyType
+from subgraphs.notices.graphql.types import (
+    CirculationType,
+    CouncilRequestType,
+    NoticeType,
+    SurveyType,
+)
 from subgraphs.notices.models import Notice
 
 
@@ -186,6 +193,48 @@ async def survey_events(principal: Principal) -> AsyncGenerator[SurveyEventType,
         )
 
 
+@strawberry.enum(name="CouncilRequestEventKind")
+class CouncilRequestEventKind(Enum):
+    RECEIVED = strawberry.enum_value(
+        CouncilKind.RECEIVED, description="Your municipality received a request you handle."
+    )
+    RESPONDED = strawberry.enum_value(
+        CouncilKind.RESPONDED,
+        description="A municipality responded (to your side's request, or yours changed).",
+    )
+    COMPLETED = strawberry.enum_value(CouncilKind.COMPLETED, description="Completed.")
+
+
+@strawberry.type(name="CouncilRequestEvent", description="A hint: re-query when it matters.")
+class CouncilRequestEventType:
+    kind: CouncilRequestEventKind
+    version: int
+    request: CouncilRequestType
+
+
+async def council_request_events(
+    principal: Principal,
+) -> AsyncGenerator[CouncilRequestEventType, None]:
+    """Events published to the principal's own municipality only; each re-read through
+    the council's visibility, so a subscriber sees what a query would show them."""
+    assert principal.tenant_id is not None
+    kinds = {k for k in vars(CouncilKind) if not k.startswith("_")}
+    async for event in group_messages(notices_group(principal.tenant_id)):
+        request_id = as_uuid(event.get("council_request_id"))
+        kind = event.get("kind")
+        if event.get("type") != COUNCIL_EVENT_TYPE or request_id is None or kind not in kinds:
+            continue
+        context = YuiContext(principal=principal)
+        request = await context.loader(CouncilRequestByIdLoader).load(request_id)
+        if request is None:
+            continue  # not one this subscriber handles
+        yield CouncilRequestEventType(
+            kind=CouncilRequestEventKind(kind),
+            version=request.version,
+            request=request,  # type: ignore[arg-type]
+        )
+
+
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
@@ -211,3 +260,11 @@ class Subscription:
     def survey_events(self, info: Info) -> AsyncGenerator[SurveyEventType, None]:
         principal = require_authenticated(principal_of(info))
         return survey_events(principal)
+
+    @strawberry.subscription(
+        description="Council requests your municipality received that you handle, responses "
+        "to your side's requests (and changes to your own), completions. Events are hints."
+    )
+    def council_request_events(self, info: Info) -> AsyncGenerator[CouncilRequestEventType, None]:
+        principal = require_authenticated(principal_of(info))
+        return council_request_events(principal)

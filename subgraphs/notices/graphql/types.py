@@ -22,7 +22,7 @@ from strawberry.types import Info
 from subgraphs.core import storage
 from subgraphs.core.graphql.context import YuiContext, context_of, principal_of
 from subgraphs.core.graphql.errors import require_authenticated
-from subgraphs.notices import directory, surveys
+from subgraphs.notices import council, directory, surveys
 from subgraphs.notices.access import as_uuid, can_manage, may_post
 from subgraphs.notices.graphql.loaders import (
     AnswersBySurveyLoader,
@@ -31,6 +31,8 @@ from subgraphs.notices.graphql.loaders import (
     CirculationByIdLoader,
     CirculationCommentsLoader,
     CirculationRecipientsLoader,
+    CouncilDeliveriesLoader,
+    CouncilRequestByIdLoader,
     MyAnswersBySurveyLoader,
     MyCirculationReceiptLoader,
     MyReceiptByNoticeLoader,
@@ -38,6 +40,7 @@ from subgraphs.notices.graphql.loaders import (
     MyWatchLoader,
     NoticeByIdLoader,
     OpenSurveyCountByPersonLoader,
+    OwnCouncilDeliveryLoader,
     PendingCirculationCountByPersonLoader,
     QuestionsBySurveyLoader,
     ReadCountsByNoticeLoader,
@@ -52,6 +55,9 @@ from subgraphs.notices.models import (
     Circulation,
     CirculationComment,
     CirculationRecipient,
+    CouncilContact,
+    CouncilDelivery,
+    CouncilRequest,
     Notice,
     NoticeCategory,
     NoticeRecipient,
@@ -800,3 +806,232 @@ class SurveyType:
         questions = await context.loader(QuestionsBySurveyLoader).load(root.id)
         answers = await context.loader(AnswersBySurveyLoader).load(root.id)
         return [_result_type(r) for r in surveys.results_of(root, questions, answers)]
+
+
+# --- across the council (協議会) ---------------------------------------------------------
+
+
+@strawberry.enum(name="CouncilPurpose", description="What a designated contact answers for.")
+class CouncilPurposeEnum(Enum):
+    INFORMATION_SYSTEMS = strawberry.enum_value(
+        "INFORMATION_SYSTEMS", description="情報システム担当"
+    )
+    GENERAL_AFFAIRS = strawberry.enum_value("GENERAL_AFFAIRS", description="総務担当")
+    DISASTER_PREVENTION = strawberry.enum_value("DISASTER_PREVENTION", description="防災担当")
+    FINANCE = strawberry.enum_value("FINANCE", description="財政担当")
+    HEALTH_WELFARE = strawberry.enum_value("HEALTH_WELFARE", description="保健福祉担当")
+    EDUCATION = strawberry.enum_value("EDUCATION", description="教育担当")
+
+
+@strawberry.enum(name="CouncilRequestKind")
+class CouncilRequestKind(Enum):
+    SURVEY = strawberry.enum_value(
+        "SURVEY", description="照会: questions each municipality answers."
+    )
+    CIRCULATION = strawberry.enum_value(
+        "CIRCULATION", description="回覧: each municipality confirms, with a comment if it likes."
+    )
+
+
+@strawberry.enum(name="CouncilRequestStatus")
+class CouncilRequestStatus(Enum):
+    OPEN = strawberry.enum_value("OPEN", description="受付中")
+    COMPLETED = strawberry.enum_value("COMPLETED", description="完了: no more responses.")
+
+
+@strawberry.type(name="CouncilContact", description="Your municipality's contact for a purpose.")
+class CouncilContactType:
+    @strawberry.field
+    def purpose(self, root: CouncilContact) -> CouncilPurposeEnum:
+        return CouncilPurposeEnum(root.purpose)
+
+    @strawberry.field(description="The department whose staff (main post or 兼務) handle it.")
+    def department(self, root: CouncilContact) -> OrganizationType:
+        return OrganizationType(id=strawberry.ID(str(root.department_id)))
+
+    @strawberry.field
+    def updated_at(self, root: CouncilContact) -> datetime:
+        return root.updated_at
+
+
+@strawberry.type(name="CouncilQuestion", description="A question of a council survey.")
+class CouncilQuestionType:
+    @strawberry.field
+    def id(self, root: dict) -> strawberry.ID:
+        return strawberry.ID(str(uuid.UUID(root["id"])))
+
+    @strawberry.field
+    def kind(self, root: dict) -> SurveyQuestionKind:
+        return SurveyQuestionKind(root["kind"])
+
+    @strawberry.field
+    def text(self, root: dict) -> str:
+        return str(root["text"])
+
+    @strawberry.field
+    def required(self, root: dict) -> bool:
+        return bool(root.get("required"))
+
+    @strawberry.field
+    def choices(self, root: dict) -> list[str]:
+        return list(root.get("choices") or [])
+
+
+@strawberry.type(name="CouncilAnswer", description="A municipality's answer to one question.")
+class CouncilAnswerType:
+    question_id: strawberry.ID
+    choices: list[int] | None = strawberry.field(description="Chosen choices' indexes.")
+    text: str | None = strawberry.field(description="Text, a number as text, or a date.")
+
+
+@strawberry.type(
+    name="CouncilDelivery",
+    description="A council request as one municipality received it, and its response.",
+)
+class CouncilDeliveryType:
+    @strawberry.field
+    def id(self, root: CouncilDelivery) -> strawberry.ID:
+        return strawberry.ID(str(root.id))
+
+    @strawberry.field
+    def municipality_code(self, root: CouncilDelivery) -> str:
+        return root.tenant_code
+
+    @strawberry.field
+    def municipality_name(self, root: CouncilDelivery) -> str:
+        return root.tenant_name
+
+    @strawberry.field(description="When it first responded; null until then.")
+    def opened_at(self, root: CouncilDelivery) -> datetime | None:
+        return root.opened_at
+
+    @strawberry.field(description="When it last responded; null until it has.")
+    def responded_at(self, root: CouncilDelivery) -> datetime | None:
+        return root.responded_at
+
+    @strawberry.field(description="Who responded, by name as it was then.")
+    def responded_by_name(self, root: CouncilDelivery) -> str | None:
+        return root.responded_by_name or None
+
+    @strawberry.field(
+        description="Who responded, for their own municipality (a person of another "
+        "municipality is not reachable: use respondedByName)."
+    )
+    def responded_by(self, info: Info, root: CouncilDelivery) -> PersonType | None:
+        if root.responded_by is None or root.tenant_id != principal_of(info).tenant_id:
+            return None
+        return _person(root.responded_by)
+
+    @strawberry.field
+    def comment(self, root: CouncilDelivery) -> str:
+        return root.comment
+
+    @strawberry.field(description="Answers of a survey, in question order.")
+    def answers(self, root: CouncilDelivery) -> list[CouncilAnswerType]:
+        found = []
+        for key, value in (root.answers or {}).items():
+            found.append(
+                CouncilAnswerType(
+                    question_id=strawberry.ID(str(uuid.UUID(key))),
+                    choices=list(value) if isinstance(value, list) else None,
+                    text=None if isinstance(value, list) else str(value),
+                )
+            )
+        return found
+
+
+@strawberry.federation.type(
+    name="CouncilRequest",
+    keys=["id"],
+    description="A survey or circulation sent to the council's member municipalities. Each "
+    "receiving municipality sees its own delivery only; the sender's side sees all.",
+)
+class CouncilRequestType:
+    @classmethod
+    def is_type_of(cls, obj: object, info: Info) -> bool:
+        return isinstance(obj, cls | CouncilRequest)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> CouncilRequest | None:
+        require_authenticated(principal_of(info))
+        pk = as_uuid(id)
+        if pk is None:
+            return None
+        return await context_of(info).loader(CouncilRequestByIdLoader).load(pk)
+
+    @strawberry.field
+    def id(self, root: CouncilRequest) -> strawberry.ID:
+        return strawberry.ID(str(root.id))
+
+    @strawberry.field
+    def kind(self, root: CouncilRequest) -> CouncilRequestKind:
+        return CouncilRequestKind(root.kind)
+
+    @strawberry.field
+    def purpose(self, root: CouncilRequest) -> CouncilPurposeEnum:
+        return CouncilPurposeEnum(root.purpose)
+
+    @strawberry.field
+    def title(self, root: CouncilRequest) -> str:
+        return root.title
+
+    @strawberry.field(description="Sanitised HTML.")
+    def body(self, root: CouncilRequest) -> str:
+        return root.body
+
+    @strawberry.field(description="A survey's questions (a circulation has none).")
+    def questions(self, root: CouncilRequest) -> list[CouncilQuestionType]:
+        return list(root.questions or [])  # type: ignore[arg-type]
+
+    @strawberry.field
+    def status(self, root: CouncilRequest) -> CouncilRequestStatus:
+        return CouncilRequestStatus(root.status)
+
+    @strawberry.field
+    def closes_at(self, root: CouncilRequest) -> datetime | None:
+        return root.closes_at
+
+    @strawberry.field
+    def created_at(self, root: CouncilRequest) -> datetime:
+        return root.created_at
+
+    @strawberry.field
+    def completed_at(self, root: CouncilRequest) -> datetime | None:
+        return root.completed_at
+
+    @strawberry.field
+    def version(self, root: CouncilRequest) -> int:
+        return root.version
+
+    @strawberry.field(description="The sending municipality's name.")
+    def sender_municipality_name(self, root: CouncilRequest) -> str:
+        return root.sender_tenant_name
+
+    @strawberry.field(description="Whether your side sent it (you, or your administrators).")
+    def is_sender(self, info: Info, root: CouncilRequest) -> bool:
+        return council.is_sender_side(principal_of(info), root)
+
+    @strawberry.field(description="Who sent it: for the sending municipality only.")
+    def sender(self, info: Info, root: CouncilRequest) -> PersonType | None:
+        if root.tenant_id != principal_of(info).tenant_id:
+            return None
+        return _person(root.sender_id)
+
+    @strawberry.field(description="Your municipality's delivery and response; null if none.")
+    async def my_delivery(self, info: Info, root: CouncilRequest) -> CouncilDeliveryType | None:
+        return await context_of(info).loader(OwnCouncilDeliveryLoader).load(root.id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Every municipality's delivery (sender's side; else null).")
+    async def deliveries(
+        self, info: Info, root: CouncilRequest
+    ) -> list[CouncilDeliveryType] | None:
+        if not council.is_sender_side(principal_of(info), root):
+            return None
+        return await context_of(info).loader(CouncilDeliveriesLoader).load(root)  # type: ignore[return-value]
+
+    @strawberry.field(description="How many municipalities have responded (sender's side).")
+    async def responded_count(self, info: Info, root: CouncilRequest) -> int | None:
+        if not council.is_sender_side(principal_of(info), root):
+            return None
+        rows = await context_of(info).loader(CouncilDeliveriesLoader).load(root)
+        return sum(1 for r in rows if r.responded_at is not None)
