@@ -74,6 +74,9 @@ def test_notice_to_a_department_counted_live_read_and_seen_among_readers(
     unread = reader.page.locator(".unread-notices .count")
     expect(unread).to_have_text(re.compile(r"^\d+$"))
     before = int(unread.inner_text())
+    # Mail and direct messages come in the same request (no mail screen yet, so no link).
+    expect(reader.page.locator(".unread-mail .count")).to_have_text(re.compile(r"^\d+$"))
+    expect(reader.page.locator(".unread-messages .count")).to_have_text(re.compile(r"^\d+$"))
     assert _axe(reader.page) == []
 
     tab = open_tab()

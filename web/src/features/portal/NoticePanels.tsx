@@ -14,6 +14,8 @@ export const NoticePanelsFragment = graphql(`
       unreadNoticeCount
       pendingCirculationCount
       openSurveyCount
+      unreadMailCount
+      unreadDirectMessageCount
     }
     portalNotices: notices(first: 5) {
       id
@@ -82,6 +84,23 @@ const PortalSurveyEvents = graphql(`
   }
 `);
 
+const PortalMailEvents = graphql(`
+  subscription PortalMailEvents {
+    mailEvents {
+      kind
+      messageId
+    }
+  }
+`);
+
+const PortalDirectMessageEvents = graphql(`
+  subscription PortalDirectMessageEvents {
+    directMessageEvents {
+      kind
+    }
+  }
+`);
+
 const count = (previous: number | undefined) => (previous ?? 0) + 1;
 
 /** Keeps the panels current: an event for me is a hint to ask for the panels again. */
@@ -104,7 +123,14 @@ function useLivePanels() {
     (previous: number | undefined, event) =>
       event.surveyEvents.kind === "ANSWERED" ? (previous ?? 0) : count(previous),
   );
-  const changes = (notices.data ?? 0) + (circulations.data ?? 0) + (surveys.data ?? 0);
+  const [mail] = useSubscription({ query: PortalMailEvents }, count);
+  const [messages] = useSubscription({ query: PortalDirectMessageEvents }, count);
+  const changes =
+    (notices.data ?? 0) +
+    (circulations.data ?? 0) +
+    (surveys.data ?? 0) +
+    (mail.data ?? 0) +
+    (messages.data ?? 0);
   useEffect(() => {
     if (changes > 0) {
       void client.query(NoticePanelsRefresh, {}, { requestPolicy: "network-only" }).toPromise();
@@ -120,7 +146,7 @@ function Count({ value, label }: { value: number; label: string }) {
   );
 }
 
-/** お知らせ・回覧・アンケート on the portal, and mail / messages until they exist. */
+/** お知らせ・回覧・アンケート, unread mail and direct messages on the portal. */
 export function NoticePanels({ query }: { query: FragmentType<typeof NoticePanelsFragment> }) {
   const { t, language } = useI18n();
   useLivePanels();
@@ -200,11 +226,20 @@ export function NoticePanels({ query }: { query: FragmentType<typeof NoticePanel
       </section>
       <section className="card notice-panel" aria-labelledby="panel-mail">
         <h2 id="panel-mail">{t("portal.mail")}</h2>
-        <p className="empty">{t("portal.notYet")}</p>
+        <div aria-live="polite" className="unread-mail">
+          <Count value={data.me?.unreadMailCount ?? 0} label={t("portal.unreadMail")} />
+        </div>
+        <p className="hint">{t("portal.noScreenYet")}</p>
       </section>
       <section className="card notice-panel" aria-labelledby="panel-messages">
         <h2 id="panel-messages">{t("portal.messages")}</h2>
-        <p className="empty">{t("portal.notYet")}</p>
+        <div aria-live="polite" className="unread-messages">
+          <Count
+            value={data.me?.unreadDirectMessageCount ?? 0}
+            label={t("portal.unreadMessages")}
+          />
+        </div>
+        <p className="hint">{t("portal.noScreenYet")}</p>
       </section>
     </>
   );
