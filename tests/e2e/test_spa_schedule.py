@@ -201,7 +201,7 @@ def test_department_week_meeting_with_room_live_moves_and_conflict(
     wednesday_cell = my_row.locator(f'td[data-date="{(tuesday + timedelta(days=1)).isoformat()}"]')
     entry.drag_to(wednesday_cell)
     expect(wednesday_cell.get_by_role("button", name=re.compile(re.escape(title)))).to_have_count(1)
-    expect(page.get_by_role("status")).to_contain_text("移動しました")
+    expect(page.locator(".schedule > p[role=status]")).to_contain_text("移動しました")
     occurrences = _occurrences(me_api, event_id, monday, 28)
     assert [_japan_day(o["start"]) for o in occurrences][:2] == [
         tuesday + timedelta(days=1),
@@ -222,7 +222,7 @@ def test_department_week_meeting_with_room_live_moves_and_conflict(
     moved = moved_cell.get_by_role("button", name=re.compile(re.escape(title)))
     expect(moved).to_have_count(1)
     expect(moved).to_be_focused()
-    expect(page.get_by_role("status")).to_contain_text("移動しました")
+    expect(page.locator(".schedule > p[role=status]")).to_contain_text("移動しました")
     occurrences = _occurrences(me_api, event_id, monday, 28)
     assert [_japan_day(o["start"]) for o in occurrences][:3] == [
         tuesday + timedelta(days=1),
