@@ -24,6 +24,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 
 from gateway.executor import RequestContext
 from gateway.server import Forbidden, IncomingRequest, Unauthorized
+from subgraphs.audit.origin import bind_request
 from subgraphs.core import signing
 from subgraphs.core.db import refresh_connections
 from subgraphs.core.graphql.context import YuiContext
@@ -98,6 +99,7 @@ async def authenticate(incoming: IncomingRequest) -> RequestContext:
     that as SERVICE_UNAVAILABLE (503), not as a crashed request.
     """
     principal = await sync_to_async(_authenticate_sync)(incoming)
+    bind_request(principal, _client_address(incoming))
     # The language of the server's own messages (CSV import): the in-process subgraphs run
     # in this task's context; subgraphs over HTTP get it as Accept-Language.
     language = language_from_accept(incoming.headers.get("accept-language"))
@@ -105,6 +107,12 @@ async def authenticate(incoming: IncomingRequest) -> RequestContext:
     return RequestContext(
         principal=principal, extra={"origin": _origin(incoming), "language": language}
     )
+
+
+def _client_address(incoming: IncomingRequest) -> str:
+    # As people.auth.client_address: the socket's peer (a reverse proxy must set it right).
+    client = incoming.scope.get("client") or ("unknown",)
+    return str(client[0])
 
 
 def _origin(incoming: IncomingRequest) -> str | None:

@@ -12,6 +12,7 @@ SUBGRAPHS: dict[str, str] = {
     "facilities": "subgraphs.facilities.graphql.schema:schema",
     "notices": "subgraphs.notices.graphql.schema:schema",
     "mail": "subgraphs.mail.graphql.schema:schema",
+    "audit": "subgraphs.audit.graphql.schema:schema",
 }
 
 

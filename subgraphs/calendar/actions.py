@@ -29,6 +29,7 @@ import nh3
 from django.db import transaction
 from django.utils import timezone
 
+from subgraphs.audit import actions as audit
 from subgraphs.calendar import closed_days, ical, recurrence
 from subgraphs.calendar.access import (
     access_event_by_id,
@@ -793,6 +794,9 @@ def do_set_closed_day(principal: Principal, day: date, name: str) -> Outcome:
     row, _ = ClosedDay.objects.update_or_create(
         tenant_id=principal.tenant_id, date=day, defaults={"name": name}
     )
+    audit.record(
+        "closed_day.set", target=row, principal=principal, after={"date": day, "name": name}
+    )
     return Outcome(obj=row)
 
 
@@ -813,6 +817,12 @@ def do_remove_closed_day(principal: Principal, day: date) -> Outcome:
     row = ClosedDay.objects.for_principal(principal).filter(date=day).first()
     if row is None:
         return Outcome(errors=[CalendarError("NOT_FOUND", "That day is not closed.", "day")])
+    audit.record(
+        "closed_day.removed",
+        target=row,
+        principal=principal,
+        before={"date": day, "name": row.name},
+    )
     row.delete()
     return Outcome(obj=row)
 
@@ -837,6 +847,12 @@ def do_set_annual_closed_day(principal: Principal, month: int, day: int, name: s
     row, _ = AnnualClosedDay.objects.update_or_create(
         tenant_id=principal.tenant_id, month=month, day=day, defaults={"name": name}
     )
+    audit.record(
+        "annual_closed_day.set",
+        target=row,
+        principal=principal,
+        after={"month": month, "day": day, "name": name},
+    )
     return Outcome(obj=row)
 
 
@@ -850,6 +866,12 @@ def do_remove_annual_closed_day(principal: Principal, month: int, day: int) -> O
     row = AnnualClosedDay.objects.for_principal(principal).filter(month=month, day=day).first()
     if row is None:
         return Outcome(errors=[CalendarError("NOT_FOUND", "That day is not closed.", "day")])
+    audit.record(
+        "annual_closed_day.removed",
+        target=row,
+        principal=principal,
+        before={"month": month, "day": day, "name": row.name},
+    )
     row.delete()
     return Outcome(obj=row)
 

@@ -29,6 +29,7 @@ from dateutil.rrule import rrule, rrulestr
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from subgraphs.audit import actions as audit
 from subgraphs.core import rrules
 from subgraphs.core.events import publish_on_commit
 from subgraphs.core.principal import Principal
@@ -793,6 +794,14 @@ def do_decide_reservation(
     row.decided_at = timezone.now()
     row.version += 1
     row.save()
+    audit.record(
+        "reservation.approved" if approve else "reservation.rejected",
+        target=row,
+        principal=principal,
+        summary=f"{row.facility.name} {row.starts_at.isoformat()}",
+        before={"status": Status.PENDING},
+        after={"status": row.status},
+    )
     _publish_on_commit(row)
     return Outcome(obj=row)
 
@@ -969,9 +978,17 @@ def do_save_facility_group(
         return Outcome(
             errors=[error("DUPLICATE", "同じ名前の分類があります。", "That name is taken.", "name")]
         )
+    before = audit.snapshot(group, ("name", "sort_order")) if group else {}
     group = group or FacilityGroup(tenant_id=principal.tenant_id)
     group.name, group.sort_order = name, sort_order
     group.save()
+    audit.record(
+        "facility_group.saved",
+        target=group,
+        principal=principal,
+        before=before or None,
+        after=audit.snapshot(group, ("name", "sort_order")),
+    )
     return Outcome(obj=group)
 
 
@@ -996,8 +1013,35 @@ def do_delete_facility_group(principal: Principal, group_id: object) -> Outcome:
             ]
         )
     deleted_id = group.id
+    audit.record(
+        "facility_group.deleted",
+        target=group,
+        principal=principal,
+        before=audit.snapshot(group, ("name", "sort_order")),
+    )
     group.delete()
     return Outcome(obj=deleted_id)
+
+
+# A facility's booking rules as the audit trail shows them, before → after.
+FACILITY_AUDIT_FIELDS = (
+    "group_id",
+    "name",
+    "capacity",
+    "notes",
+    "owning_department_id",
+    "pool_size",
+    "sort_order",
+    "is_active",
+    "open_time",
+    "close_time",
+    "bookable_weekdays",
+    "max_days_ahead",
+    "min_minutes",
+    "max_minutes",
+    "allowed_department_ids",
+    "needs_approval",
+)
 
 
 @transaction.atomic
@@ -1022,10 +1066,28 @@ def do_save_facility(
     bad = _name_error(values.get("name") or "", "施設名")
     if bad:
         errors.append(bad)
-    if (values.get("pool_size") or 1) < 1:
+    pool_size = values.get("pool_size")
+    if pool_size is not None and pool_size < 1:
         errors.append(
             error("INVALID", "台数は1以上です。", "The pool size is at least 1.", "poolSize")
         )
+    # The columns hold no negative number: refused here as input, not by the database.
+    for name, field_name, least in (
+        ("capacity", "capacity", 0),
+        ("max_days_ahead", "maxDaysAhead", 0),
+        ("min_minutes", "minMinutes", 1),
+        ("max_minutes", "maxMinutes", 1),
+    ):
+        value = values.get(name)
+        if value is not None and value < least:
+            errors.append(
+                error(
+                    "INVALID",
+                    f"{least}以上の数で入力してください。",
+                    f"At least {least}.",
+                    field_name,
+                )
+            )
     weekdays = values.get("bookable_weekdays") or []
     if any(d not in range(7) for d in weekdays):
         errors.append(
@@ -1073,6 +1135,7 @@ def do_save_facility(
             errors=[error("DUPLICATE", "同じ名前の施設があります。", "That name is taken.", "name")]
         )
     old_pool = facility.pool_size if facility else None
+    before = audit.snapshot(facility, FACILITY_AUDIT_FIELDS) if facility else None
     facility = facility or Facility(tenant_id=principal.tenant_id)
     facility.group = group
     facility.name = name
@@ -1110,6 +1173,15 @@ def do_save_facility(
     if old_pool is not None:
         facility.version += 1
     facility.save()
+    if before is None:
+        audit.record(
+            "facility.created",
+            target=facility,
+            principal=principal,
+            after=audit.snapshot(facility, FACILITY_AUDIT_FIELDS),
+        )
+    else:
+        audit.record_change("facility.updated", facility, before, principal=principal)
     return Outcome(obj=facility)
 
 
@@ -1140,6 +1212,12 @@ def do_save_purpose_option(
     option = option or PurposeOption(tenant_id=principal.tenant_id)
     option.label, option.sort_order, option.is_active = label, sort_order, is_active
     option.save()
+    audit.record(
+        "purpose_option.saved",
+        target=option,
+        principal=principal,
+        after=audit.snapshot(option, ("label", "sort_order", "is_active")),
+    )
     return Outcome(obj=option)
 
 

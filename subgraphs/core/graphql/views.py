@@ -31,6 +31,7 @@ from django.template.loader import render_to_string
 from strawberry.django.views import AsyncGraphQLView
 
 from gateway.limits import DEFAULT_MAX_BODY_BYTES, Limits, Refused, check_document
+from subgraphs.audit.origin import bind_request
 from subgraphs.core import signing
 from subgraphs.core.graphql.context import YuiContext
 from subgraphs.core.principal import ANONYMOUS, AuthenticationFailed, Principal
@@ -109,6 +110,7 @@ class SubgraphView(AsyncGraphQLView):
                     status=403,
                 )
         request.yui_principal = principal  # type: ignore[attr-defined]
+        bind_request(principal, str(request.META.get("REMOTE_ADDR") or "unknown"))
         response = await super().dispatch(request, *args, **kwargs)
         if response.status_code >= 400 and response.get("Content-Type", "").startswith(
             "text/plain"

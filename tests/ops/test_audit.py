@@ -1,0 +1,263 @@
+"""The audit trail (監査ログ): a record for each administrative write and each sign-in,
+with who, when, from where and before → after; the hash chain finds edits and deletions;
+a municipality sees only its own records; CSV export in CP932."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+
+from subgraphs.audit import actions as audit
+from subgraphs.audit.models import DEPLOYMENT_CHAIN, AuditRecord
+from subgraphs.facilities import actions as facilities
+from subgraphs.people.csv_io import do_import_csv
+from tests.conftest import PASSWORD, GraphQLClient
+
+AUDIT_URL = "/subgraphs/audit/graphql"
+
+RECORDS = """query($first: Int!, $after: String, $action: String) {
+  auditRecords(first: $first, after: $after, action: $action) {
+    totalCount nextCursor
+    records { seq actor actorId address action targetId summary before after hash }
+  }
+}"""
+
+
+def audit_api(municipality) -> GraphQLClient:
+    client = municipality.api(municipality.admin)
+    client.url = AUDIT_URL
+    return client
+
+
+def records(municipality, action: str, first: int = 50) -> list[dict]:
+    data = audit_api(municipality).data(RECORDS, {"first": first, "action": action})
+    return data["auditRecords"]["records"]
+
+
+def sign_in(tenant: str, login_id: str, password: str) -> int:
+    response = Client().post(
+        "/auth/login",
+        data=json.dumps({"tenant": tenant, "loginId": login_id, "password": password}),
+        content_type="application/json",
+    )
+    return response.status_code
+
+
+@pytest.mark.django_db
+def test_role_change_is_recorded_with_actor_address_and_before_after(okawa):
+    target = okawa.people["shuji"]
+    result = okawa.api(okawa.admin).data(
+        "mutation($id: ID!) { setRoles(input: {personId: $id, roles: [FACILITY_ADMIN]}) "
+        "{ errors { code } } }",
+        {"id": str(target.id)},
+    )
+    assert result["setRoles"]["errors"] == []
+    [rec] = records(okawa, "person.roles")
+    assert rec["actorId"] == str(okawa.admin.id)
+    assert rec["actor"] == f"admin {okawa.admin.name}"
+    assert rec["address"] == "127.0.0.1"
+    assert rec["targetId"] == str(target.id)
+    assert json.loads(rec["before"]) == []
+    assert json.loads(rec["after"]) == ["facility_admin"]
+
+
+@pytest.mark.django_db
+def test_password_reset_tokens_and_person_changes_are_recorded(okawa):
+    api = okawa.api(okawa.admin)
+    target = okawa.people["shuji"]
+    api.data(
+        "mutation($id: ID!) { resetPassword(personId: $id) { errors { code } } }",
+        {"id": str(target.id)},
+    )
+    api.data(
+        'mutation($id: ID!) { updatePerson(input: {id: $id, extension: "4321"}) '
+        "{ errors { code } } }",
+        {"id": str(target.id)},
+    )
+    created = api.data(
+        'mutation { createAccessToken(name: "dashboard") { token accessToken { id } } }'
+    )
+    token_id = created["createAccessToken"]["accessToken"]["id"]
+    api.data(
+        "mutation($id: ID!) { revokeAccessToken(id: $id) { errors { code } } }", {"id": token_id}
+    )
+
+    [reset] = records(okawa, "person.password_reset")
+    assert reset["targetId"] == str(target.id) and "0003" in reset["summary"]
+    assert "yui" not in (reset["after"] or "")  # no password in the trail
+    [update] = records(okawa, "person.updated")
+    assert json.loads(update["before"]) == {"extension": ""}
+    assert json.loads(update["after"]) == {"extension": "4321"}
+    actions = {r["action"] for r in records(okawa, "token.")}
+    assert {"token.created", "token.revoked"} <= actions
+    revoked = records(okawa, "token.revoked")
+    assert revoked[0]["targetId"] == token_id
+
+
+@pytest.mark.django_db
+def test_sign_ins_succeeded_failed_and_locked_are_recorded(okawa, settings):
+    settings.LOGIN_FREE_FAILURES = 1
+    assert sign_in("402125", "0002", PASSWORD) == 200
+    assert sign_in("402125", "0003", "wrong-password") == 401
+    assert sign_in("402125", "0003", "wrong-password") == 429  # refused by the throttle
+    assert sign_in("999999", "0003", "whatever") in {401, 429}
+    kinds = [r["action"] for r in records(okawa, "signin.")]
+    assert kinds == ["signin.locked", "signin.failed", "signin.succeeded"]
+    ok = records(okawa, "signin.succeeded")[0]
+    assert ok["actorId"] == str(okawa.people["kakari"].id) and ok["address"] == "127.0.0.1"
+    # An unknown municipality is no tenant's business: the deployment's chain has it.
+    unknown = AuditRecord.objects.filter(chain=DEPLOYMENT_CHAIN, action__startswith="signin")
+    assert unknown.count() == 1 and "0003" in unknown.get().summary
+
+
+@pytest.mark.django_db
+def test_import_approval_and_facility_rules_are_recorded(okawa):
+    admin = okawa.principal(okawa.admin)
+    data = "ログインID,氏名\n0003,佐藤 次郎\n0099,新人 太郎\n".encode("cp932")
+    report = do_import_csv(okawa.tenant, "staff", data)
+    assert report.ok, report.errors
+    [imported] = records(okawa, "csv.import")
+    after = json.loads(imported["after"])
+    assert after["added"] == ["0099"] and after["added_count"] == 1
+
+    group = facilities.do_save_facility_group(admin, None, "会議室", 0).obj
+    room = facilities.do_save_facility(
+        admin, None, {"group_id": group.id, "name": "大会議室", "capacity": 20}
+    ).obj
+    facilities.do_save_facility(
+        admin,
+        room.id,
+        {"group_id": group.id, "name": "大会議室", "capacity": 20, "needs_approval": True},
+    )
+    [changed] = records(okawa, "facility.updated")
+    assert json.loads(changed["before"]) == {"needs_approval": False}
+    assert json.loads(changed["after"]) == {"needs_approval": True}
+    assert records(okawa, "facility_group.saved")[0]["targetId"] == str(group.id)
+
+
+@pytest.mark.django_db
+def test_verify_finds_an_edited_and_a_deleted_record(okawa, kanda):
+    out = StringIO()
+    call_command("audit", "verify", stdout=out)
+    assert "intact" in out.getvalue()
+    chain = audit.chains(okawa.tenant.id)[0]
+    victims = list(AuditRecord.objects.filter(chain=chain).order_by("seq")[:3])
+    assert len(victims) == 3
+    # An edit behind the application's back (the model itself refuses to update).
+    AuditRecord.objects.filter(pk=victims[0].pk).update(summary="nothing to see")
+    AuditRecord.objects.filter(pk=victims[2].pk).delete()
+    problems = audit.verify(okawa.tenant.id)
+    text = "\n".join(str(p) for p in problems)
+    assert f"#{victims[0].seq}: content does not match" in text
+    assert f"missing records up to #{victims[2].seq}" in text
+    assert audit.verify(kanda.tenant.id) == []  # the other town's chain is untouched
+    with pytest.raises(CommandError, match="problem"):
+        call_command("audit", "verify", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_deleting_the_last_record_is_found_by_the_chain_head(okawa):
+    chain = audit.chains(okawa.tenant.id)[0]
+    last = AuditRecord.objects.filter(chain=chain).order_by("-seq").first()
+    AuditRecord.objects.filter(pk=last.pk).delete()
+    assert any("head says" in str(p) for p in audit.verify(okawa.tenant.id))
+
+
+@pytest.mark.django_db
+def test_records_are_append_only_through_the_model(okawa):
+    rec = AuditRecord.objects.filter(tenant_id=okawa.tenant.id).first()
+    rec.summary = "changed"
+    with pytest.raises(RuntimeError):
+        rec.save()
+    with pytest.raises(RuntimeError):
+        rec.delete()
+
+
+@pytest.mark.django_db
+def test_a_municipality_sees_only_its_own_records_and_staff_none(okawa, kanda):
+    kanda_ids = set(
+        AuditRecord.objects.filter(tenant_id=kanda.tenant.id).values_list("hash", flat=True)
+    )
+    assert kanda_ids
+    page = audit_api(okawa).data(RECORDS, {"first": 200})["auditRecords"]
+    seen = {r["hash"] for r in page["records"]}
+    assert seen and not seen & kanda_ids
+    assert page["totalCount"] == AuditRecord.objects.filter(tenant_id=okawa.tenant.id).count()
+    staff = okawa.api("shuji")
+    staff.url = AUDIT_URL
+    result = staff(RECORDS, {"first": 10})
+    assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+@pytest.mark.django_db
+def test_pages_follow_each_other_newest_first(okawa):
+    api = audit_api(okawa)
+    total = AuditRecord.objects.filter(tenant_id=okawa.tenant.id).count()
+    seqs, after = [], None
+    while True:
+        page = api.data(RECORDS, {"first": 4, "after": after})["auditRecords"]
+        seqs += [r["seq"] for r in page["records"]]
+        after = page["nextCursor"]
+        if after is None:
+            break
+    assert seqs == sorted(seqs, reverse=True) and len(seqs) == len(set(seqs)) == total
+    bad = api(RECORDS, {"first": 4, "after": "nonsense"})
+    assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+@pytest.mark.django_db
+def test_csv_export_is_cp932_with_every_record(okawa, kanda):
+    okawa.api(okawa.admin).data(
+        "mutation($id: ID!) { setRoles(input: {personId: $id, roles: [TENANT_ADMIN]}) "
+        "{ errors { code } } }",
+        {"id": str(okawa.people["kakari"].id)},
+    )
+    data = audit_api(okawa).data("{ exportAuditCsv { filename encoding contentBase64 } }")
+    export = data["exportAuditCsv"]
+    assert export["encoding"] == "cp932"
+    raw = base64.b64decode(export["contentBase64"])
+    rows = list(csv.reader(io.StringIO(raw.decode("cp932"))))
+    assert rows[0][:5] == ["番号", "日時", "操作者", "アドレス", "操作"]
+    body = rows[1:]
+    assert len(body) == AuditRecord.objects.filter(tenant_id=okawa.tenant.id).count()
+    roles = [r for r in body if r[4] == "person.roles"]
+    assert roles and roles[0][2] == f"admin {okawa.admin.name}" and roles[0][3] == "127.0.0.1"
+    assert "苅田町" not in raw.decode("cp932")
+
+
+@pytest.mark.django_db
+def test_a_write_through_the_gateway_records_the_clients_address(okawa):
+    import httpx
+    from asgiref.sync import async_to_sync
+
+    from yui.federation import embedded_app
+
+    token = okawa.api(okawa.admin).token
+    target = okawa.people["kakari"]
+
+    async def post() -> httpx.Response:
+        transport = httpx.ASGITransport(app=embedded_app(), client=("10.20.30.40", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://yui") as client:
+            return await client.post(
+                "/graphql",
+                json={
+                    "query": "mutation($id: ID!) { setRoles(input: {personId: $id, "
+                    "roles: [FACILITY_ADMIN]}) { errors { code } } }",
+                    "variables": {"id": str(target.id)},
+                },
+                headers={"Authorization": f"Bearer {token}"},
+            )
+
+    response = async_to_sync(post)()
+    assert response.status_code == 200 and "errors" not in response.json(), response.json()
+    rec = AuditRecord.objects.get(action="person.roles", target_id=str(target.id))
+    assert rec.address == "10.20.30.40"
+    assert rec.actor_id == okawa.admin.id
