@@ -1,10 +1,10 @@
 import { useEffect, useId, useState } from "react";
-import { useQuery, useSubscription } from "urql";
+import { useMutation, useQuery, useSubscription } from "urql";
 import { onReconnect } from "../../api/client";
 import { Link } from "../../app/router";
 import { type FragmentType, graphql, readFragment } from "../../gql";
 import { useI18n } from "../../i18n/language";
-import { Failure, ImportanceBadge, Loading, Moment, usePageState } from "./common";
+import { Failure, ImportanceBadge, Loading, Moment, PayloadErrors, usePageState } from "./common";
 import { NoticeDetail } from "./NoticeDetail";
 import { NoticeForm } from "./NoticeForm";
 
@@ -14,6 +14,7 @@ const NoticesQuery = graphql(`
   query NoticesPage($categoryId: ID) {
     me {
       id
+      roles
     }
     noticeCategories {
       id
@@ -65,6 +66,56 @@ export const NoticeEventsSubscription = graphql(`
     }
   }
 `);
+
+const CreateCategory = graphql(`
+  mutation CreateNoticeCategory($input: CreateNoticeCategoryInput!) {
+    createNoticeCategory(input: $input) {
+      category {
+        id
+        name
+        canPost
+      }
+      errors {
+        code
+        field
+      }
+    }
+  }
+`);
+
+/** For tenant administrators: a category everyone may post in (the demo has none). */
+function NewCategory({ onAdded }: { onAdded: () => void }) {
+  const { t } = useI18n();
+  const id = useId();
+  const [name, setName] = useState("");
+  const [created, create] = useMutation(CreateCategory);
+  return (
+    <form
+      className="inline-form new-category"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (!name.trim()) return;
+        void create({ input: { name: name.trim() } }).then((answer) => {
+          if (answer.data?.createNoticeCategory.category) {
+            setName("");
+            onAdded();
+          }
+        });
+      }}
+    >
+      <span>
+        <label htmlFor={id}>{t("notices.newCategory")}</label>
+        <input id={id} value={name} onChange={(e) => setName(e.target.value)} maxLength={100} />
+      </span>
+      <button type="submit" disabled={created.fetching || !name.trim()}>
+        {t("notices.addCategory")}
+      </button>
+      <div aria-live="polite">
+        <PayloadErrors errors={created.data?.createNoticeCategory.errors} />
+      </div>
+    </form>
+  );
+}
 
 type Row = {
   id: string;
@@ -168,6 +219,7 @@ function NoticeBoard({ onSignedOut }: { onSignedOut: () => void }) {
   const closed = rows.filter((row) => row.status === "CLOSED");
   const posted = data.postedNotices.map((n) => readRow(n));
   const canPost = data.noticeCategories.some((c) => c.canPost);
+  const administers = data.me?.roles.includes("TENANT_ADMIN") ?? false;
   return (
     <>
       <header className="page-header">
@@ -178,6 +230,7 @@ function NoticeBoard({ onSignedOut }: { onSignedOut: () => void }) {
           </Link>
         ) : null}
       </header>
+      {administers ? <NewCategory onAdded={refresh} /> : null}
       <div className="filter">
         <label htmlFor={filterId}>{t("notices.categoryFilter")}</label>{" "}
         <select id={filterId} value={categoryId} onChange={(e) => setCategoryId(e.target.value)}>
