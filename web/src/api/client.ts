@@ -3,7 +3,7 @@
 // session cookie; the server accepts it only from its own origin.
 import { type Cache, cacheExchange } from "@urql/exchange-graphcache";
 import { createClient as createWsClient } from "graphql-ws";
-import { Client, fetchExchange, subscriptionExchange } from "urql";
+import { Client, fetchExchange, mapExchange, subscriptionExchange } from "urql";
 import { graphql } from "../gql";
 import { csrfToken } from "./csrf";
 
@@ -61,6 +61,16 @@ const reconnectListeners = new Set<Reconnected>();
 export function onReconnect(listener: Reconnected): () => void {
   reconnectListeners.add(listener);
   return () => reconnectListeners.delete(listener);
+}
+
+type PasswordChangeRequired = () => void;
+const passwordChangeListeners = new Set<PasswordChangeRequired>();
+
+/** Called when the API refused an operation with PASSWORD_CHANGE_REQUIRED: an administrator
+ * issued this account's password, and the app shows only the page to choose one. */
+export function onPasswordChangeRequired(listener: PasswordChangeRequired): () => void {
+  passwordChangeListeners.add(listener);
+  return () => passwordChangeListeners.delete(listener);
 }
 
 export interface YuiClient {
@@ -123,6 +133,19 @@ export function yuiCacheExchange() {
       PageInfo: embedded,
       PersonFreeBusy: embedded,
       TimeInterval: embedded,
+      // Parts of notices, circulations and surveys that live inside their item (notices feature).
+      NoticeAudience: embedded,
+      NoticeAudienceDepartment: embedded,
+      NoticeReader: embedded,
+      NoticeReminder: embedded,
+      CirculationRecipient: embedded,
+      CirculationComment: embedded,
+      SurveyAnswer: embedded,
+      SurveyQuestionResult: embedded,
+      SurveyChoiceCount: embedded,
+      SurveyTextAnswer: embedded,
+      SurveyDateCount: embedded,
+      SurveyCsv: embedded,
     },
     updates: {
       Mutation: {
@@ -174,6 +197,14 @@ export function createApiClient(options: {
       headers: { "X-CSRFToken": csrfToken() },
     }),
     exchanges: [
+      mapExchange({
+        onResult(result) {
+          const codes = result.error?.graphQLErrors.map((error) => error.extensions?.code) ?? [];
+          if (codes.includes("PASSWORD_CHANGE_REQUIRED")) {
+            for (const listener of passwordChangeListeners) listener();
+          }
+        },
+      }),
       yuiCacheExchange(),
       fetchExchange,
       subscriptionExchange({ forwardSubscription: options.forwardSubscription }),

@@ -1,6 +1,6 @@
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { Provider } from "urql";
-import { createYuiClient, type YuiClient } from "../api/client";
+import { createYuiClient, onPasswordChangeRequired, type YuiClient } from "../api/client";
 import { AdminPage } from "../features/admin/AdminPage";
 import { LoginPage } from "../features/auth/LoginPage";
 import { signOut } from "../features/auth/session";
@@ -16,6 +16,7 @@ import { SettingsPage } from "../features/settings/SettingsPage";
 import { useI18n } from "../i18n/language";
 import { LanguageSelect } from "../ui/LanguageSelect";
 import { AppShell, NAVIGATION } from "./AppShell";
+import { PasswordGate } from "./PasswordGate";
 import { useRouter } from "./router";
 
 export function App() {
@@ -29,16 +30,48 @@ export function App() {
     setApi(createYuiClient());
   }, [api]);
 
-  const toLogin = useCallback(() => navigate("/login", { replace: true }), [navigate]);
+  // An administrator issued this account's password: the API answers little else than
+  // PASSWORD_CHANGE_REQUIRED until the person chose their own, so the app shows only that.
+  const [mustChangePassword, setMustChangePassword] = useState(false);
+  const gated = useRef(false);
+  useEffect(
+    () =>
+      onPasswordChangeRequired(() => {
+        gated.current = true;
+        setMustChangePassword(true);
+      }),
+    [],
+  );
+  const ungate = useCallback(() => {
+    gated.current = false;
+    setMustChangePassword(false);
+  }, []);
+
+  // A screen whose `me` came back empty because of the gate is not signed out.
+  const toLogin = useCallback(() => {
+    if (!gated.current) navigate("/login", { replace: true });
+  }, [navigate]);
   const onSignedIn = useCallback(() => {
+    ungate();
     freshSession();
     navigate("/", { replace: true });
-  }, [freshSession, navigate]);
+  }, [freshSession, navigate, ungate]);
   const onSignOut = useCallback(async () => {
     await signOut();
+    ungate();
     freshSession();
     navigate("/login", { replace: true });
-  }, [freshSession, navigate]);
+  }, [freshSession, navigate, ungate]);
+  const onPasswordChosen = useCallback(() => {
+    ungate();
+    // Nothing cached while refused may stand: a new client reads every screen afresh.
+    freshSession();
+    navigate("/", { replace: true });
+  }, [freshSession, navigate, ungate]);
+  const gateSignedOut = useCallback(() => {
+    ungate();
+    navigate("/login", { replace: true });
+  }, [navigate, ungate]);
 
   if (path === "/login") {
     return (
@@ -48,6 +81,17 @@ export function App() {
         </div>
         <LoginPage onSignedIn={onSignedIn} />
       </>
+    );
+  }
+  if (mustChangePassword) {
+    return (
+      <Provider value={api.client}>
+        <PasswordGate
+          onChanged={onPasswordChosen}
+          onSignOut={onSignOut}
+          onSignedOut={gateSignedOut}
+        />
+      </Provider>
     );
   }
   const section = NAVIGATION.find((item) => item.path === path);

@@ -8,11 +8,17 @@ import "./admin.css";
 import { ClosedDaysAdmin } from "./ClosedDaysAdmin";
 import { isTenantAdmin, NotAdmin } from "./common";
 import { FacilitiesAdmin } from "./FacilitiesAdmin";
+import { ImportAdmin } from "./ImportAdmin";
 import { LinksAdmin } from "./LinksAdmin";
+import { PasswordsAdmin } from "./PasswordsAdmin";
+import { RolesAdmin } from "./RolesAdmin";
 
 /** The sections of the administration index, in menu order: each is a screen of its own
  * under /admin/..., routed below. Add a section here and a branch in AdminPage. */
 export const ADMIN_SECTIONS: readonly { path: string; label: MessageKey; summary: MessageKey }[] = [
+  { path: "/admin/import", label: "admin.import.title", summary: "admin.import.summary" },
+  { path: "/admin/passwords", label: "admin.passwords.title", summary: "admin.passwords.summary" },
+  { path: "/admin/roles", label: "admin.roles.title", summary: "admin.roles.summary" },
   { path: "/admin/links", label: "admin.links.title", summary: "admin.links.summary" },
   {
     path: "/admin/closed-days",
@@ -40,6 +46,9 @@ export function AdminPage({ onSignedOut }: { onSignedOut: () => void }) {
   const { path } = useRouter();
   // Screens of the sections are added here as they are built.
   if (path === "/admin/links") return <LinksAdmin onSignedOut={onSignedOut} />;
+  if (path === "/admin/import") return <ImportAdmin onSignedOut={onSignedOut} />;
+  if (path === "/admin/passwords") return <PasswordsAdmin onSignedOut={onSignedOut} />;
+  if (path === "/admin/roles") return <RolesAdmin onSignedOut={onSignedOut} />;
   if (path === "/admin/closed-days") return <ClosedDaysAdmin onSignedOut={onSignedOut} />;
   if (path === "/admin/facilities") return <FacilitiesAdmin onSignedOut={onSignedOut} />;
   if (path !== "/admin") return <NotFoundInAdmin />;
