@@ -110,14 +110,6 @@ def files_root() -> Path | None:
     return Path(str(location))
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 # --- rows as JSON -----------------------------------------------------------------------
 
 
@@ -292,13 +284,12 @@ def create_backup(
             if root is not None and root.is_dir():
                 for path in sorted(p for p in root.rglob("*") if p.is_file()):
                     rel = path.relative_to(root).as_posix()
-                    # Stored files are written once and never changed in place, so the
-                    # hash read first is the content archived next.
+                    data = path.read_bytes()
                     manifest.files[rel] = {
-                        "size": path.stat().st_size,
-                        "sha256": file_sha256(path),
+                        "size": len(data),
+                        "sha256": hashlib.sha256(data).hexdigest(),
                     }
-                    tar.add(path, arcname=f"files/{rel}", recursive=False)
+                    _add_bytes(tar, f"files/{rel}", data)
                 say(f"files: {len(manifest.files)}")
             _add_bytes(
                 tar,
@@ -395,7 +386,7 @@ def compare_with_manifest(manifest: Manifest, using: str = "default") -> list[st
         path = (root / rel) if root is not None else None
         if path is None or not path.is_file():
             problems.append(f"file {rel}: missing")
-        elif file_sha256(path) != want["sha256"]:
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != want["sha256"]:
             problems.append(f"file {rel}: content differs")
     return problems
 

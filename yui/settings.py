@@ -179,7 +179,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["m
 # it waits in the outbox. Retries back off from MAIL_RETRY_BASE_SECONDS, doubling, to
 # MAIL_RETRY_MAX_SECONDS between attempts; after MAIL_MAX_ATTEMPTS it is FAILED.
 MAIL_RELAY = os.environ.get("YUI_MAIL_RELAY", "").strip()
-MAIL_RETRY_BASE_SECONDS = 30
+MAIL_RETRY_BASE_SECONDS = config.count("YUI_MAIL_RETRY_BASE_SECONDS", 30, most=3600)
 MAIL_RETRY_MAX_SECONDS = 3600
 MAIL_MAX_ATTEMPTS = 30
 MAIL_EMBEDDED_WORKER = config.flag("YUI_MAIL_WORKER", True)

@@ -139,8 +139,8 @@ def _failed(item: OutboxItem, error: str, *, permanent: bool) -> str:
 
 
 def build_mime(message: MailMessage) -> EmailMessage:
-    """The message as sent: UTF-8 bodies, non-ASCII headers and names encoded by RFC 2047
-    (the ``email`` package's SMTP policy does it), the stored Message-ID kept."""
+    """The message as sent: UTF-8 bodies, non-ASCII headers and display names encoded by
+    RFC 2047 (the ``email`` package does it), the stored Message-ID kept."""
     mime = EmailMessage()
     mime["Message-ID"] = message.message_id
     mime["Date"] = format_datetime(message.sent_at or timezone.now())
@@ -154,9 +154,10 @@ def build_mime(message: MailMessage) -> EmailMessage:
         mime["In-Reply-To"] = message.in_reply_to
     if message.references:
         mime["References"] = message.references
-    mime.set_content(message.text_body or "", charset="utf-8")
+    # Base64 bodies: 7-bit clean, so a relay without 8BITMIME passes them unchanged.
+    mime.set_content(message.text_body or "", charset="utf-8", cte="base64")
     if message.html_body:
-        mime.add_alternative(message.html_body, subtype="html", charset="utf-8")
+        mime.add_alternative(message.html_body, subtype="html", charset="utf-8", cte="base64")
     return mime
 
 
@@ -204,7 +205,12 @@ def recover_stranded() -> int:
 def run_pending(worker_id: str = "yui") -> None:
     """Run every task of the mail queue that is due now."""
     from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
 
+    # A plain read first: the worker takes its task in an exclusive transaction (on
+    # SQLite, a lock on the whole database), which an idle queue need not cost anyone.
+    if not DBTaskResult.objects.ready().filter(queue_name=QUEUE).exists():
+        return
     Worker(
         queue_names=[QUEUE],
         interval=0,

@@ -51,20 +51,31 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"  portal:   http://{where}/  (sign in there)")
         self.stdout.write(f"  GraphiQL: http://{where}/graphql  (the federated API)")
-        if workers > 1:
-            self._serve_workers(options)
-            return
-        from yui import asgi
+        mail_worker = None
+        if settings.MAIL_EMBEDDED_WORKER:
+            # The mail outbox's worker in a thread of this process (YUI_MAIL_WORKER=false
+            # when `yui worker` runs elsewhere; both at once are safe, only wasteful).
+            from subgraphs.mail.outbox import OutboxWorker
 
-        # The first Ctrl+C stops the server: open subscriptions and SSE streams are ended.
-        serve(
-            asgi.application,
-            stop=[asgi.gateway_app],
-            host=options["host"],
-            port=options["port"],
-            log_level=options["log_level"],
-            lifespan="off",
-        )
+            mail_worker = OutboxWorker().start()
+        try:
+            if workers > 1:
+                self._serve_workers(options)
+                return
+            from yui import asgi
+
+            # The first Ctrl+C stops the server: open subscriptions and SSE streams are ended.
+            serve(
+                asgi.application,
+                stop=[asgi.gateway_app],
+                host=options["host"],
+                port=options["port"],
+                log_level=options["log_level"],
+                lifespan="off",
+            )
+        finally:
+            if mail_worker is not None:
+                mail_worker.stop()
 
     def _serve_workers(self, options: dict[str, Any]) -> None:
         """uvicorn's supervisor: ``--workers`` processes accept on one socket, each imports
