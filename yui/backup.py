@@ -110,6 +110,14 @@ def files_root() -> Path | None:
     return Path(str(location))
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 # --- rows as JSON -----------------------------------------------------------------------
 
 
@@ -284,12 +292,13 @@ def create_backup(
             if root is not None and root.is_dir():
                 for path in sorted(p for p in root.rglob("*") if p.is_file()):
                     rel = path.relative_to(root).as_posix()
-                    data = path.read_bytes()
+                    # Stored files are written once and never changed in place, so the
+                    # hash read first is the content archived next.
                     manifest.files[rel] = {
-                        "size": len(data),
-                        "sha256": hashlib.sha256(data).hexdigest(),
+                        "size": path.stat().st_size,
+                        "sha256": file_sha256(path),
                     }
-                    _add_bytes(tar, f"files/{rel}", data)
+                    tar.add(path, arcname=f"files/{rel}", recursive=False)
                 say(f"files: {len(manifest.files)}")
             _add_bytes(
                 tar,
@@ -386,7 +395,7 @@ def compare_with_manifest(manifest: Manifest, using: str = "default") -> list[st
         path = (root / rel) if root is not None else None
         if path is None or not path.is_file():
             problems.append(f"file {rel}: missing")
-        elif hashlib.sha256(path.read_bytes()).hexdigest() != want["sha256"]:
+        elif file_sha256(path) != want["sha256"]:
             problems.append(f"file {rel}: content differs")
     return problems
 

@@ -482,6 +482,13 @@ def do_save_group(
         GroupMembership(tenant_id=group.tenant_id, group=group, person_id=uuid.UUID(i))
         for i in wanted
     )
+    audit.record(
+        "group.saved",
+        target=group,
+        principal=principal,
+        summary=name,
+        after={"description": description, "members": wanted},
+    )
     return Outcome(obj=group)
 
 
@@ -830,12 +837,14 @@ def do_save_link(principal: Principal, link: Link | None, data: dict[str, Any]) 
     if data.get("opens_in_new_tab") is not None:
         link.opens_in_new_tab = data["opens_in_new_tab"]
     link.save()
+    audit.record("link.saved", target=link, principal=principal, after=values)
     return Outcome(obj=link)
 
 
 @transaction.atomic
 def do_delete_link(link: Link) -> Outcome:
     link_id = link.id
+    audit.record("link.deleted", target=link, before={"title": link.title, "url": link.url})
     link.delete()
     return Outcome(obj=link_id)
 

@@ -261,3 +261,28 @@ def test_a_write_through_the_gateway_records_the_clients_address(okawa):
     rec = AuditRecord.objects.get(action="person.roles", target_id=str(target.id))
     assert rec.address == "10.20.30.40"
     assert rec.actor_id == okawa.admin.id
+
+
+@pytest.mark.django_db
+def test_groups_links_and_closed_days_are_recorded(okawa):
+    from datetime import date
+
+    from subgraphs.calendar import actions as calendar
+    from subgraphs.people import actions as people
+
+    admin = okawa.principal(okawa.admin)
+    member = str(okawa.people["shuji"].id)
+    group = people.do_save_group(admin, None, "防災チーム", "", [member]).obj
+    link = people.do_save_link(admin, None, {"title": "例規集", "url": "http://reiki.local/"}).obj
+    people.do_delete_link(link)
+    calendar.do_set_closed_day(admin, date(2030, 5, 7), "振替閉庁日")
+    calendar.do_remove_closed_day(admin, date(2030, 5, 7))
+
+    [saved] = records(okawa, "group.saved")
+    assert saved["targetId"] == str(group.id) and json.loads(saved["after"])["members"] == [member]
+    assert [r["action"] for r in records(okawa, "link.")] == ["link.deleted", "link.saved"]
+    assert json.loads(records(okawa, "link.deleted")[0]["before"])["title"] == "例規集"
+    closed = records(okawa, "closed_day.")
+    assert [r["action"] for r in closed] == ["closed_day.removed", "closed_day.set"]
+    assert json.loads(closed[1]["after"]) == {"date": "2030-05-07", "name": "振替閉庁日"}
+    assert audit.verify(okawa.tenant.id) == []
