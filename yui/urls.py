@@ -18,6 +18,7 @@ from subgraphs.core.graphql.views import SubgraphView
 from subgraphs.notices import views as notices_views
 from subgraphs.people import views as people_views
 from subgraphs.people.auth import authenticate_request
+from subgraphs.people.municipality_list import municipalities_view
 from yui import views
 from yui.registry import SUBGRAPHS, subgraph_schema
 
@@ -43,6 +44,8 @@ urlpatterns = [
     path("sw.js", views.service_worker, name="service-worker"),
     path("auth/login", people_views.login_view, name="login"),
     path("auth/logout", people_views.logout_view, name="logout"),
+    # The municipalities of the deployment, for the sign-in page's typeahead (public).
+    path("auth/municipalities", municipalities_view, name="municipalities"),
     *(
         path(f"subgraphs/{name}/graphql", subgraph_endpoint(name), name=f"{name}-graphql")
         for name in SUBGRAPHS

@@ -37,6 +37,7 @@ JA: dict[str, str] = {
         "自治体、ログインID、またはパスワードが正しくありません。"
     ),
     "Sign out with POST.": "サインアウトは POST で送ってください。",
+    "Ask with GET.": "GET で問い合わせてください。",
     # --- CSV import ---
     "The file cannot be read as {label} (byte {bad}); save it as CSV again or name its encoding.": (
         "ファイルを {label} として読めません（バイト {bad}）。"

@@ -131,3 +131,58 @@ def test_graphiql_runs_a_subscription_over_the_same_origin(
     expect(response).to_contain_text(colleague.name or "")
     assert '"errors"' not in response.inner_text()
     tab.screenshot("graphiql-subscription")
+
+
+def test_sign_in_picks_the_municipality_from_a_typeahead_by_keyboard_and_mouse(
+    yui_server: YuiServer, open_tab: Callable[..., Tab]
+) -> None:
+    account = staff_accounts(yui_server)[0]  # of 402125 大川市
+    tab = open_tab(viewport={"width": 360, "height": 740})
+    page = tab.page
+    page.goto(f"{yui_server.url}/login")
+    field = page.get_by_role("combobox", name="自治体")
+    listbox = page.get_by_role("listbox", name="自治体の候補")
+
+    # By name, with the keyboard: ↓ highlights the first match, Enter takes it.
+    field.fill("大川")
+    expect(listbox).to_be_visible()
+    expect(listbox.get_by_role("option")).to_have_count(1)
+    expect(field).to_have_attribute("aria-expanded", "true")
+    field.press("ArrowDown")
+    option = listbox.get_by_role("option", name=re.compile("大川市"))
+    expect(option).to_have_attribute("aria-selected", "true")
+    expect(field).to_have_attribute("aria-activedescendant", option.get_attribute("id") or "")
+    tab.screenshot("spa-login-typeahead-360")
+    assert _axe(page) == []
+    field.press("Enter")
+    expect(field).to_have_value("402125")
+    expect(listbox).to_be_hidden()
+    expect(page.locator("main")).to_contain_text("大川市")  # the hint names it
+    assert urlsplit_path(page.url) == "/login"  # Enter took the suggestion, no submit
+
+    # By short name, with the mouse; Escape closes the list and keeps what was typed.
+    field.fill("kan")
+    listbox.get_by_role("option", name=re.compile("苅田町")).click()
+    expect(field).to_have_value("406210")
+    expect(field).to_be_focused()
+    field.fill("40")
+    expect(listbox.get_by_role("option")).to_have_count(2)
+    field.press("Escape")
+    expect(listbox).to_be_hidden()
+    expect(field).to_have_value("40")
+
+    # Then signing in with the picked municipality works as with a typed code.
+    field.fill("okawa")
+    field.press("ArrowDown")
+    field.press("Enter")
+    expect(field).to_have_value(account.tenant)
+    page.get_by_label("ログインID").fill(account.login_id)
+    page.get_by_label("パスワード").fill(account.password)
+    page.get_by_role("button", name="サインイン").click()
+    expect(page).to_have_url(f"{yui_server.url}/")
+
+
+def urlsplit_path(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path

@@ -82,15 +82,19 @@ def test_outside_a_request_messages_stay_english() -> None:
     assert current_language() == "en"
     assert t("Unknown department code {code}.", code="9") == "Unknown department code 9."
     with use_language("ja"):
-        assert t("Unknown department code {code}.", code="9") == "組織コード 9 は登録されていません。"
+        assert (
+            t("Unknown department code {code}.", code="9") == "組織コード 9 は登録されていません。"
+        )
     assert current_language() == "en"
 
 
-def _login(client: Client, language: str | None, password: str = "wrong-password") -> Any:
+def _login(client: Client, language: str | None, password: str | None = None) -> Any:
     headers = {"Accept-Language": language} if language else {}
     return client.post(
         "/auth/login",
-        data=json.dumps({"tenant": "402125", "loginId": "0003", "password": password}),
+        data=json.dumps(
+            {"tenant": "402125", "loginId": "0003", "password": password or "not-the-password"}
+        ),
         content_type="application/json",
         headers=headers,
     )

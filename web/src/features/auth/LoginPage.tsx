@@ -1,6 +1,7 @@
 import { type FormEvent, useId, useState } from "react";
 import { useI18n } from "../../i18n/language";
 import { errorMessage, type Language, translate } from "../../i18n/messages";
+import { MunicipalityField } from "./MunicipalityField";
 import { type Credentials, type SignInResult, signIn } from "./session";
 
 /** Why sign-in failed, in the person's language; with the wait when the server said one. */
@@ -14,8 +15,6 @@ export function failureText(
     : reason;
 }
 
-// Municipality by code or short name in a plain field: the server offers no public list of
-// the deployment's municipalities yet, so a typeahead would have nothing to search.
 export function LoginPage({
   onSignedIn,
   submit = signIn,
@@ -28,7 +27,6 @@ export function LoginPage({
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<Extract<SignInResult, { ok: false }> | null>(null);
   const errorId = useId();
-  const hintId = useId();
 
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
@@ -59,15 +57,11 @@ export function LoginPage({
             {failureText(failure, language)}
           </p>
         )}
-        <label>
-          {t("login.tenant")}
-          <input
-            {...field("tenant")}
-            autoComplete="organization"
-            aria-describedby={[hintId, failure ? errorId : ""].join(" ").trim()}
-          />
-          <small id={hintId}>{t("login.tenantHint")}</small>
-        </label>
+        <MunicipalityField
+          value={form.tenant}
+          onChange={(tenant) => setForm((current) => ({ ...current, tenant }))}
+          errorId={failure ? errorId : undefined}
+        />
         <label>
           {t("login.loginId")}
           <input {...field("loginId")} autoComplete="username" autoCapitalize="off" />

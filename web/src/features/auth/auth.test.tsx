@@ -48,7 +48,15 @@ describe("LoginPage", () => {
         <LoginPage onSignedIn={() => {}} />
       </I18nProvider>,
     );
-    expect(html).toContain("<label>自治体(団体コードまたは略称)<input");
+    // The municipality is a combobox (typeahead) whose label points at it.
+    const municipality = html.match(/<label for="([^"]+)">自治体\(団体コードまたは略称\)<\/label>/);
+    expect(municipality).not.toBeNull();
+    const input = html.match(new RegExp(`<input id="${municipality?.[1]}"[^>]*>`))?.[0] ?? "";
+    expect(input).toContain('role="combobox"');
+    expect(input).toContain('name="tenant"');
+    expect(input).toContain('aria-expanded="false"');
+    const listbox = input.match(/aria-controls="([^"]+)"/)?.[1];
+    expect(html).toContain(`<div id="${listbox}" role="listbox"`);
     expect(html).toContain('name="loginId"');
     expect(html).toMatch(/<label>パスワード<input name="password"[^>]*type="password"/);
     expect(html.match(/type="submit"/g)).toHaveLength(1);
