@@ -168,6 +168,41 @@ def test_resize_an_entry_by_keyboard_and_by_pointer(
     _wait_for_end(api, event["id"], start + timedelta(minutes=15), tab)
     assert _axe(page) == []
     tab.screenshot("spa-schedule-resized")
+
+    # A series asks which occurrences the new end is for; "all" gives each the new length.
+    wednesday = day + timedelta(days=1)
+    series_title = f"e2e 伸縮定例 {uuid.uuid4().hex[:6]}"
+    series = _create(
+        api,
+        series_title,
+        f"{wednesday}T15:00:00+09:00",
+        f"{wednesday}T16:00:00+09:00",
+        rrule="FREQ=WEEKLY;COUNT=3",
+    )
+    series_start = datetime(wednesday.year, wednesday.month, wednesday.day, 15, tzinfo=JAPAN)
+    page.reload()
+    occurrence = page.locator("table.week-grid").get_by_role(
+        "button", name=re.compile(series_title)
+    )
+    expect(occurrence).to_contain_text("15:00–16:00")
+    occurrence.focus()
+    page.keyboard.press("Alt+Shift+ArrowDown")
+    scope = page.get_by_role("dialog")
+    expect(scope).to_contain_text("16:15")
+    assert _axe(page) == []
+    tab.screenshot("spa-schedule-resize-scope")
+    scope.get_by_role("button", name="すべての予定").click()
+    expect(scope).to_be_hidden()
+    _wait_for_end(api, series["id"], series_start + timedelta(minutes=75), tab)
+    expect(occurrence).to_contain_text("15:00–16:15")
+    expect(occurrence).to_be_focused()
+    # Escape gives a resize up: nothing changes.
+    page.keyboard.press("Alt+Shift+ArrowDown")
+    expect(scope).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(scope).to_be_hidden()
+    expect(occurrence).to_contain_text("15:00–16:15")
+    assert _event_end(api, series["id"]) == series_start + timedelta(minutes=75)
     tab.watch.assert_clean()
 
 

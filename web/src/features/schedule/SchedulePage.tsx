@@ -28,16 +28,19 @@ import {
   monthWeeks,
   resizedEnd,
   shiftedByDays,
+  toJapanIso,
   viewRange,
   weekColumns,
 } from "./grid";
 import { formatMonth, MonthView } from "./MonthView";
 import {
   type CalendarProblem,
+  EditFollowing,
   EventResultFragment,
   MoveOccurrence,
   UpdateEvent,
 } from "./operations";
+import { ResizeScopeDialog, type Scope } from "./ResizeScopeDialog";
 import { type Entry, entryKey, type ResizeMode, WeekEntryFragment } from "./WeekEntry";
 
 // The whole screen in one request: my department's week (or the one chosen) or a group's week,
@@ -381,11 +384,18 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
     },
     [],
   );
+  // A series asks which occurrences the new end is for, as the form does.
+  const [askScope, setAskScope] = useState<{ entry: Entry; minutes: number } | null>(null);
+  const [, editFollowing] = useMutation(EditFollowing);
   const saveResize = useCallback(
-    async (entry: Entry, minutes: number) => {
+    async (entry: Entry, minutes: number, scope?: Scope) => {
       const end = resizedEnd(entry, minutes);
       if (end === entry.end) {
         setResizing(null);
+        return;
+      }
+      if (entry.isRecurring && entry.recurrenceId && !scope) {
+        setAskScope({ entry, minutes });
         return;
       }
       setProblems([]);
@@ -393,9 +403,32 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
         | { event?: { id: string; version: number } | null; errors: readonly CalendarProblem[] }
         | undefined;
       let failure: string | null = null;
-      // One occurrence of a series changes alone, as a move does; a single event through
+      // This occurrence alone moves its end as a move does; this and the following become a
+      // new series from here (attendees and rooms go along); all: the series' first start
+      // keeps its time and every occurrence gets the new length. A single event through
       // updateEvent with the version read (someone else's change in between: CONFLICT).
-      if (entry.isRecurring) {
+      if (entry.isRecurring && scope === "FOLLOWING" && entry.recurrenceId) {
+        const answer = await editFollowing({
+          eventId: entry.eventId,
+          recurrenceId: entry.recurrenceId,
+          input: { start: entry.start, end },
+        });
+        if (answer.error) failure = errorCode(answer.error);
+        else if (answer.data)
+          payload = readFragment(EventResultFragment, answer.data.editFollowing);
+      } else if (entry.isRecurring && scope === "ALL") {
+        const length = Date.parse(end) - Date.parse(entry.start);
+        const answer = await updateEvent({
+          id: entry.eventId,
+          version: entry.event.version,
+          input: {
+            start: entry.event.start,
+            end: toJapanIso(new Date(Date.parse(entry.event.start) + length)),
+          },
+        });
+        if (answer.error) failure = errorCode(answer.error);
+        else if (answer.data) payload = readFragment(EventResultFragment, answer.data.updateEvent);
+      } else if (entry.isRecurring) {
         const answer = await moveOccurrence({
           eventId: entry.eventId,
           recurrenceId: entry.recurrenceId ?? null,
@@ -436,7 +469,7 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
         .toPromise();
       setResizing(null);
     },
-    [moveOccurrence, updateEvent, client, t, errorText, language],
+    [moveOccurrence, updateEvent, editFollowing, client, t, errorText, language],
   );
   const onResize = useCallback(
     (entry: Entry, minutes: number, mode: ResizeMode) => {
@@ -645,6 +678,18 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
           actions={actions}
         />
       )}
+      {askScope ? (
+        <ResizeScopeDialog
+          title={askScope.entry.title}
+          end={formatTime(resizedEnd(askScope.entry, askScope.minutes), language)}
+          onChoose={(scope) => {
+            const asked = askScope;
+            setAskScope(null);
+            if (scope) void saveResize(asked.entry, asked.minutes, scope);
+            else setResizing(null);
+          }}
+        />
+      ) : null}
       {dialog ? (
         <EventDialog
           target={dialog}

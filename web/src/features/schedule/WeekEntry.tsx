@@ -21,6 +21,7 @@ export const WeekEntryFragment = graphql(`
       id
       version
       canEdit
+      start
     }
   }
 `);
@@ -37,7 +38,8 @@ export interface Entry {
   location?: string | null;
   visibility: string;
   isRecurring: boolean;
-  event: { id: string; version: number; canEdit: boolean };
+  /** The event; for a series its start is the first occurrence's. */
+  event: { id: string; version: number; canEdit: boolean; start: string };
 }
 
 /** The same occurrence wherever it shows (it keeps its RECURRENCE-ID when moved). */
