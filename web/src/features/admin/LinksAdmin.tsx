@@ -133,9 +133,10 @@ export function LinksAdmin({ onSignedOut }: { onSignedOut: () => void }) {
   // After a move, the focus stays on the button that moved the link, at its new place.
   useEffect(() => {
     const key = focusAfterMove.current;
-    if (key && buttons.current.get(key)) {
-      buttons.current.get(key)?.focus();
-      focusAfterMove.current = null;
+    const button = key ? buttons.current.get(key) : undefined;
+    if (button && !button.disabled) {
+      button.focus();
+      if (document.activeElement === button) focusAfterMove.current = null;
     }
   });
 
@@ -184,7 +185,8 @@ export function LinksAdmin({ onSignedOut }: { onSignedOut: () => void }) {
       delta,
     );
     const link = links[index];
-    if (!link || ids[index] === link.id) return;
+    // One move at a time: the buttons stay enabled (a disabled one would drop the focus).
+    if (!link || ids[index] === link.id || reorderState.fetching) return;
     focusAfterMove.current = key;
     const answer = await reorder({ ids });
     const payload = answer.data?.reorderLinks;
@@ -243,7 +245,7 @@ export function LinksAdmin({ onSignedOut }: { onSignedOut: () => void }) {
                     type="button"
                     ref={register(`${link.id}-up`)}
                     aria-label={t("admin.links.moveUp", { name: link.title })}
-                    disabled={index === 0 || reorderState.fetching}
+                    disabled={index === 0}
                     onClick={() => void move(index, -1, `${link.id}-up`)}
                     onKeyDown={arrows(index, `${link.id}-up`)}
                   >
@@ -253,7 +255,7 @@ export function LinksAdmin({ onSignedOut }: { onSignedOut: () => void }) {
                     type="button"
                     ref={register(`${link.id}-down`)}
                     aria-label={t("admin.links.moveDown", { name: link.title })}
-                    disabled={index === links.length - 1 || reorderState.fetching}
+                    disabled={index === links.length - 1}
                     onClick={() => void move(index, 1, `${link.id}-down`)}
                     onKeyDown={arrows(index, `${link.id}-down`)}
                   >
@@ -349,8 +351,8 @@ function LinkForm({
     );
   };
   return (
-    <section className="card" aria-labelledby={`${base}-title`}>
-      <h2 id={`${base}-title`} ref={titleRef} tabIndex={-1}>
+    <section className="card" aria-labelledby={`${base}-heading`}>
+      <h2 id={`${base}-heading`} ref={titleRef} tabIndex={-1}>
         {draft.id ? t("admin.links.editing") : t("admin.links.add")}
       </h2>
       <FormErrors errors={errors} fields={LINK_FIELDS} />
