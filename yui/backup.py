@@ -488,7 +488,11 @@ def restore_backup(
         raise BackupError(f"The archive has tables this Yui does not know: {', '.join(unknown)}")
     _migrate_to(using, manifest.data.get("migrations") or {})
     tables = sorted(manifest.tables)
-    busy = _holds_data(using, tables)
+    # Tables of apps the archive did not have are emptied too (with --force): the target
+    # must hold the archive's state, not the archive's plus what was there.
+    present = set(connections[using].introspection.table_names())
+    emptied = sorted(set(tables) | {t for t in by_table if t in present})
+    busy = _holds_data(using, emptied)
     root = files_root()
     if root is not None and root.is_dir() and any(p.is_file() for p in root.rglob("*")):
         busy.append(f"files in {root}")
@@ -501,7 +505,7 @@ def restore_backup(
     qn = connection.ops.quote_name
     with transaction.atomic(using=using):
         with connection.cursor() as cursor:
-            for table in tables:
+            for table in emptied:
                 cursor.execute(f"DELETE FROM {qn(table)}")  # noqa: S608 - a model's table
         with tarfile.open(archive, "r:gz") as tar:
             for table in tables:
@@ -511,7 +515,7 @@ def restore_backup(
         with connection.cursor() as cursor:
             for statement in connection.ops.sequence_reset_sql(no_style(), models_loaded):
                 cursor.execute(statement)
-        connection.check_constraints(table_names=tables)
+        connection.check_constraints(table_names=emptied)
     if root is not None:
         if busy and force and root.is_dir():
             shutil.rmtree(root)

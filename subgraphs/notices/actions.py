@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from subgraphs.audit import actions as audit
 from subgraphs.core import storage
 from subgraphs.core.events import publish_on_commit
 from subgraphs.core.principal import Principal
@@ -147,6 +148,14 @@ def do_create_category(principal: Principal, values: Mapping[str, Any]) -> Outco
                 sort_order=int(values.get("sort_order") or 0),
                 poster_roles=sorted({str(r) for r in values.get("poster_roles") or []}),
                 poster_department_ids=[str(d) for d in dict.fromkeys(departments)],
+            )
+            audit.record(
+                "notice_category.created",
+                target=category,
+                principal=principal,
+                after=audit.snapshot(
+                    category, ("name", "sort_order", "poster_roles", "poster_department_ids")
+                ),
             )
     except IntegrityError:
         message = f"There is a category {name} already."

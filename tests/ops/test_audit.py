@@ -286,3 +286,50 @@ def test_groups_links_and_closed_days_are_recorded(okawa):
     assert [r["action"] for r in closed] == ["closed_day.removed", "closed_day.set"]
     assert json.loads(closed[1]["after"]) == {"date": "2030-05-07", "name": "振替閉庁日"}
     assert audit.verify(okawa.tenant.id) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_of_one_municipality_keep_its_chain_whole(okawa):
+    import threading
+
+    from django.db import connection, connections
+
+    from subgraphs.people import actions as people
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite takes its write lock up front (IMMEDIATE): writers cannot interleave")
+    admin = okawa.principal(okawa.admin)
+    before = AuditRecord.objects.filter(tenant_id=okawa.tenant.id).count()
+    start = threading.Barrier(12)
+    failures: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            start.wait()
+            outcome = people.do_create_person(admin, {"login_id": f"c{n:03d}", "name": "同時"})
+            assert outcome.ok, outcome.errors
+        except BaseException as exc:  # reported by the main thread
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    chain = AuditRecord.objects.filter(tenant_id=okawa.tenant.id).order_by("seq")
+    assert chain.count() == before + 12
+    assert list(chain.values_list("seq", flat=True)) == list(range(1, before + 13))
+    assert audit.verify(okawa.tenant.id) == []
+
+
+@pytest.mark.django_db
+def test_a_notice_category_is_recorded(okawa):
+    from tests.notices import create_category
+
+    category_id = create_category(okawa, "防災", posterRoles=["TENANT_ADMIN"])
+    [rec] = records(okawa, "notice_category.created")
+    assert rec["targetId"] == category_id and rec["actorId"] == str(okawa.admin.id)
+    assert json.loads(rec["after"])["name"] == "防災"
