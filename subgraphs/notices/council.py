@@ -305,16 +305,16 @@ def _question(data: Mapping[str, Any]) -> SurveyQuestion:
 
 def check_answers(
     request: CouncilRequest, answers: Sequence[Mapping[str, Any]]
-) -> tuple[list[NoticeError], dict[str, Any]]:
-    """Answers as stored ({question id: value}), as a survey's answers are checked."""
+) -> tuple[list[NoticeError], list[dict[str, Any]]]:
+    """Answers as stored ([{"question", "value"}] in question order; blanks left out),
+    checked as a survey's answers are."""
     questions = {q["id"]: q for q in request.questions or []}
     errors: list[NoticeError] = []
     values: dict[str, Any] = {}
     failed: set[str] = set()
     if request.kind != CouncilRequest.Kind.SURVEY and answers:
-        return [
-            NoticeError("INVALID", "A circulation takes a comment, not answers.", "answers")
-        ], {}
+        message = "A circulation takes a comment, not answers."
+        return [NoticeError("INVALID", message, "answers")], []
     for n, answer in enumerate(answers):
         at = f"answers.{n}"
         key = as_uuid(answer.get("question_id"))
@@ -335,7 +335,12 @@ def check_answers(
         if question.get("required") and missing:
             message = f"Answer question {position + 1}."
             errors.append(NoticeError("REQUIRED", message, f"questions.{position}"))
-    return errors, {k: v for k, v in values.items() if v is not None}
+    ordered = [
+        {"question": q["id"], "value": values[q["id"]]}
+        for q in request.questions or []
+        if values.get(q["id"]) is not None
+    ]
+    return errors, ordered
 
 
 @transaction.atomic

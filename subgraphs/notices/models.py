@@ -507,8 +507,9 @@ class CouncilDelivery(models.Model):
     responded_by = models.UUIDField(null=True, blank=True)
     responded_by_name = models.CharField(max_length=100, blank=True, default="")
     comment = models.TextField(blank=True, default="")
-    # For a survey: {question id: value as SurveyAnswer.value}.
-    answers = models.JSONField(default=dict, blank=True)
+    # For a survey: [{"question": question id, "value": as SurveyAnswer.value}], in
+    # question order (a list: PostgreSQL's jsonb does not keep an object's key order).
+    answers = models.JSONField(default=list, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     objects = TenantQuerySet.as_manager()

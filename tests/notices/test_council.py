@@ -210,7 +210,7 @@ def test_nobody_else_sees_it_by_id_list_or_entities(sent, okawa, kanda, miyako, 
     refused = notices_api(kanda, "admin").data(COMPLETE, {"id": sent["id"]})
     assert [e["code"] for e in refused["completeCouncilRequest"]["errors"]] == ["NOT_AUTHOR"]
     assert CouncilDelivery.objects.get(tenant_id=kanda.tenant.id).comment == ""
-    assert [a for a in CouncilDelivery.objects.get(tenant_id=kanda.tenant.id).answers.values()] == [
+    assert [a["value"] for a in CouncilDelivery.objects.get(tenant_id=kanda.tenant.id).answers] == [
         [1],
         "苅田町の回答",
     ]
@@ -227,14 +227,17 @@ def test_answers_are_checked_changed_until_closed_and_not_after_completion(sent,
     assert answer(kanda, "shuji", sent, 0, "最初")["errors"] == []
     assert answer(kanda, "kakari", sent, 1, "変更後")["errors"] == []
     delivery = CouncilDelivery.objects.get(tenant_id=kanda.tenant.id)
-    assert list(delivery.answers.values()) == [[1], "変更後"]
+    assert [a["value"] for a in delivery.answers] == [[1], "変更後"]
     assert delivery.responded_by_name == "山﨑 花子"
 
     done = notices_api(okawa, "admin").data(COMPLETE, {"id": sent["id"]})
     assert done["completeCouncilRequest"]["request"]["status"] == "COMPLETED"
     late = answer(kanda, "shuji", sent, 2, "完了後")
     assert [e["code"] for e in late["errors"]] == ["COMPLETED"]
-    assert list(CouncilDelivery.objects.get(id=delivery.id).answers.values()) == [[1], "変更後"]
+    assert [a["value"] for a in CouncilDelivery.objects.get(id=delivery.id).answers] == [
+        [1],
+        "変更後",
+    ]
 
 
 @pytest.mark.django_db

@@ -928,16 +928,14 @@ class CouncilDeliveryType:
 
     @strawberry.field(description="Answers of a survey, in question order.")
     def answers(self, root: CouncilDelivery) -> list[CouncilAnswerType]:
-        found = []
-        for key, value in (root.answers or {}).items():
-            found.append(
-                CouncilAnswerType(
-                    question_id=strawberry.ID(str(uuid.UUID(key))),
-                    choices=list(value) if isinstance(value, list) else None,
-                    text=None if isinstance(value, list) else str(value),
-                )
+        return [
+            CouncilAnswerType(
+                question_id=strawberry.ID(str(uuid.UUID(answer["question"]))),
+                choices=list(answer["value"]) if isinstance(answer["value"], list) else None,
+                text=None if isinstance(answer["value"], list) else str(answer["value"]),
             )
-        return found
+            for answer in root.answers or []
+        ]
 
 
 @strawberry.federation.type(
