@@ -141,7 +141,7 @@ def test_sign_in_picks_the_municipality_from_a_typeahead_by_keyboard_and_mouse(
     page = tab.page
     page.goto(f"{yui_server.url}/login")
     field = page.get_by_role("combobox", name="自治体")
-    listbox = page.get_by_role("listbox", name="自治体の候補")
+    listbox = page.get_by_role("listbox", name="候補の一覧")
 
     # By name, with the keyboard: ↓ highlights the first match, Enter takes it.
     field.fill("大川")
