@@ -825,9 +825,11 @@ def do_save_link(principal: Principal, link: Link | None, data: dict[str, Any]) 
     if errors:
         return Outcome(errors=errors)
     if link is None:
-        link = Link(tenant_id=principal.tenant_id)
+        tenant_id = principal.tenant_id
+        assert tenant_id is not None  # administrators and the demo loader act in a municipality
+        link = Link(tenant_id=tenant_id)
         if data.get("sort_order") is None:
-            mine = Link.objects.filter(tenant_id=principal.tenant_id)
+            mine = Link.objects.filter(tenant_id=tenant_id)
             last = mine.order_by("-sort_order").first()
             link.sort_order = last.sort_order + 1 if last else 0
     for name, value in values.items():
