@@ -107,8 +107,15 @@ def visible_council_requests(
     sent = Q(tenant_id=principal.tenant_id)
     if not principal.is_tenant_admin:
         sent &= Q(sender_id=principal.person_id)
-    received = Q(id__in=_own_deliveries(principal, departments).values("request_id"))
+    received = Q(id__in=received_request_ids(principal, departments))
     return CouncilRequest.objects.filter(sent | received)
+
+
+def received_request_ids(
+    principal: Principal, departments: frozenset[uuid.UUID]
+) -> QuerySet[CouncilDelivery]:
+    """IDs of the requests the principal's municipality received that they handle."""
+    return _own_deliveries(principal, departments).values("request_id")  # type: ignore[return-value]
 
 
 def access_council_request_by_id(

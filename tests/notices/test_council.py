@@ -171,6 +171,14 @@ def test_each_municipality_sees_its_own_answer_and_the_sender_sees_all(sent, oka
     assert "苅田" not in json.dumps(mine, ensure_ascii=False)
     assert mine["myDelivery"]["comment"] == ""
 
+    # The lists: kanda's contact finds it among those received, not among those sent.
+    received = notices_api(kanda, "kakari").data(LIST, {"sent": False})["councilRequests"]
+    assert [r["id"] for r in received] == [sent["id"]]
+    assert notices_api(kanda, "kakari").data(LIST, {"sent": True})["councilRequests"] == []
+    assert notices_api(okawa, "admin").data(LIST, {"sent": False})["councilRequests"] == []
+    [mine] = notices_api(okawa, "admin").data(LIST, {"sent": True})["councilRequests"]
+    assert len(mine["deliveries"]) == 2 and mine["myDelivery"] is None
+
     # okawa's sender side sees every municipality's answer.
     full = notices_api(okawa, "admin").data(DETAIL, {"id": sent["id"]})["councilRequest"]
     assert full["isSender"] is True and full["respondedCount"] == 2

@@ -339,7 +339,7 @@ def council_requests(
     if sent is True:
         rows = rows.filter(tenant_id=principal.tenant_id)
     elif sent is False:
-        rows = rows.exclude(tenant_id=principal.tenant_id, sender_id=principal.person_id)
+        rows = rows.filter(id__in=council.received_request_ids(principal, departments))
     return list(rows.order_by("-created_at", "id")[offset : offset + first])
 
 
