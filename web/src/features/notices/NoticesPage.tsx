@@ -196,10 +196,12 @@ function NoticeBoard({ onSignedOut }: { onSignedOut: () => void }) {
     requestPolicy: "cache-and-network",
   });
   const refresh = () => reexecute({ requestPolicy: "network-only" });
-  // A notice posted to me, or a reminder: the event is a hint, ask again.
+  // A notice posted to me, or a reminder: the event is a hint, ask again. A read of one I
+  // manage carries its new readCount, which the cache takes by itself.
   const [events] = useSubscription(
     { query: NoticeEventsSubscription, pause: !result.data?.me },
-    (previous: number | undefined) => (previous ?? 0) + 1,
+    (previous: number | undefined, event) =>
+      event.noticeEvents.kind === "READ" ? (previous ?? 0) : (previous ?? 0) + 1,
   );
   useEffect(() => {
     if (events.data) reexecute({ requestPolicy: "network-only" });
