@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { errorCode } from "../api/errors";
+import { signIn } from "../features/auth/session";
 import { graphql } from "../gql";
 import { useI18n } from "../i18n/language";
 import { LanguageSelect } from "../ui/LanguageSelect";
@@ -13,6 +14,10 @@ const PasswordGateQuery = graphql(`
       name
       loginId
       mustChangePassword
+      tenant {
+        id
+        code
+      }
     }
   }
 `);
@@ -82,7 +87,14 @@ export function PasswordGate({
     }
     setMismatch(false);
     const answer = await change({ currentPassword: current, newPassword: next });
-    if (answer.data?.changePassword.ok) onChanged();
+    if (!answer.data?.changePassword.ok) return;
+    // A new password ends the sessions made with the old one (this one too, through
+    // /graphql): sign in again with the new one, as the person just did with the old.
+    const tenant = me?.tenant?.code;
+    const renewed =
+      me && tenant ? await signIn({ tenant, loginId: me.loginId, password: next }) : null;
+    if (renewed?.ok) onChanged();
+    else onSignedOut();
   };
 
   return (
