@@ -128,6 +128,12 @@ def test_notice_to_a_department_counted_live_read_and_seen_among_readers(
     # The author's open page hears of the read and lists the colleague among readers.
     expect(readers.get_by_role("list", name="既読")).to_contain_text(colleague_name, timeout=15_000)
     expect(readers.get_by_role("list", name="未読")).not_to_contain_text(colleague_name)
+    # "Remind those who have not read it" reaches only those still in the 未読 list.
+    not_read = readers.get_by_role("list", name="未読").locator("li")
+    waiting = not_read.count()
+    readers.get_by_role("button", name="未読の人に督促する").click()
+    expect(readers).to_contain_text(f"{waiting} 人に督促しました")
+    expect(not_read.first).to_contain_text("督促")
     tab.screenshot("spa-notices-readers")
     assert _axe(page) == []
 
