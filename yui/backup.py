@@ -270,7 +270,8 @@ def create_backup(
     try:
         with tarfile.open(partial, "w:gz") as tar:
             if vendor == "sqlite":
-                with tempfile.TemporaryDirectory() as scratch:
+                # Next to the archive: the operator chose that disk for a database's size.
+                with tempfile.TemporaryDirectory(dir=output.parent) as scratch:
                     copy = Path(scratch) / "snapshot.sqlite3"
                     _sqlite_snapshot(using, copy)
                     alias = _snapshot_alias(using, copy)
