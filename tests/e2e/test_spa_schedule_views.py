@@ -318,3 +318,33 @@ def test_group_week_and_the_month_on_a_360_px_phone(
     assert _axe(page) == []
     tab.screenshot("spa-schedule-group-week-360")
     tab.watch.assert_clean()
+
+
+def test_another_municipalitys_group_is_not_shown_by_its_id(
+    yui_server: YuiServer, open_tab: Callable[..., Tab], sign_in: Callable[[str, str], YuiClient]
+) -> None:
+    theirs = staff_accounts(yui_server, "406210")[0]
+    their_api = sign_in(theirs.tenant, theirs.login_id)
+    their_groups = _gateway(their_api, "{ groups { id name members { name } } }")["groups"]
+    if not their_groups:
+        # A group of their own, made by their administrator, so there is an ID to try.
+        admin = next(a for a in yui_server.accounts if a.tenant == "406210" and a.name is None)
+        made = _gateway(
+            sign_in(admin.tenant, admin.login_id),
+            'mutation { saveGroup(input: {name: "e2e 他団体の班"}) { group { id name } } }',
+        )
+        their_groups = [{**made["saveGroup"]["group"], "members": []}]
+    group = their_groups[0]
+    account = staff_accounts(yui_server)[0]
+    tab = open_tab()
+    page = tab.page
+    sign_in_through_spa(tab, yui_server, account)
+    expect(page.locator("main h1")).to_be_visible()
+    page.goto(f"{yui_server.url}/schedule?view=group&group={group['id']}")
+    expect(page.get_by_role("alert")).to_contain_text("このグループは見つかりません")
+    # Nothing of theirs: no week, none of their people; the list offers this municipality's.
+    expect(page.get_by_label("グループ")).to_have_value("")
+    for member in group["members"][:3]:
+        expect(page.locator("main")).not_to_contain_text(member["name"])
+    expect(page.locator("table.week-grid")).to_have_count(0)
+    tab.watch.assert_clean()

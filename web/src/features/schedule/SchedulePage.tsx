@@ -603,10 +603,12 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
           <label className="department-select">
             {t("schedule.group")}
             <select
-              value={chosenGroup ?? ""}
+              value={groups.some((option) => option.id === chosenGroup) ? (chosenGroup ?? "") : ""}
               onChange={(event) => setChosenGroup(event.target.value || null)}
             >
-              {chosenGroup === null ? <option value="">{t("schedule.noGroup")}</option> : null}
+              {groups.some((option) => option.id === chosenGroup) ? null : (
+                <option value="">{t("schedule.noGroup")}</option>
+              )}
               {groups.map((option) => (
                 <option key={option.id} value={option.id}>
                   {option.name}
@@ -653,6 +655,9 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
           <GroupWeek group={group} columns={columns} actions={actions} />
         ) : groups.length === 0 ? (
           <p>{t("schedule.noGroups")}</p>
+        ) : result.data?.group === null ? (
+          // Another municipality's group, or one since deleted: the list above still works.
+          <p role="alert">{t("schedule.groupNotFound")}</p>
         ) : (
           <p aria-busy="true">{t("app.loading")}</p>
         )
