@@ -100,12 +100,15 @@ export function WeekTable({
   rows,
   columns,
   actions,
+  variant,
 }: {
   caption: string;
   rowLabel: string;
   rows: readonly WeekRow[];
   columns: readonly DayColumn[];
   actions: WeekActions;
+  /** A group's week has no department row to set apart at the top. */
+  variant?: "group";
 }) {
   const { t, language } = useI18n();
   const [over, setOver] = useState<string | null>(null);
@@ -132,7 +135,15 @@ export function WeekTable({
   };
   return (
     <div className="week-scroll">
-      <table className={rows.length === 1 ? "week-grid single" : "week-grid"}>
+      <table
+        className={
+          rows.length === 1
+            ? "week-grid single"
+            : variant
+              ? `week-grid ${variant}-week`
+              : "week-grid"
+        }
+      >
         <caption>{caption}</caption>
         <thead>
           <tr>

@@ -56,6 +56,7 @@ export function GroupWeek({
       rows={rows}
       columns={columns}
       actions={actions}
+      variant="group"
     />
   );
 }

@@ -124,7 +124,8 @@ export function WeekEntry({
     const started = drag.current;
     drag.current = null;
     if (!started || !resizable) return;
-    event.currentTarget.releasePointerCapture(event.pointerId);
+    if (event.currentTarget.hasPointerCapture(event.pointerId))
+      event.currentTarget.releasePointerCapture(event.pointerId);
     onResize(entry, started.minutes, started.minutes === 0 ? "cancel" : "commit");
   };
   const button = (
