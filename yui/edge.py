@@ -99,13 +99,15 @@ async def authenticate(incoming: IncomingRequest) -> RequestContext:
     that as SERVICE_UNAVAILABLE (503), not as a crashed request.
     """
     principal = await sync_to_async(_authenticate_sync)(incoming)
-    bind_request(principal, _client_address(incoming))
+    address = _client_address(incoming)
+    bind_request(principal, address)
     # The language of the server's own messages (CSV import): the in-process subgraphs run
     # in this task's context; subgraphs over HTTP get it as Accept-Language.
     language = language_from_accept(incoming.headers.get("accept-language"))
     set_language(language)
     return RequestContext(
-        principal=principal, extra={"origin": _origin(incoming), "language": language}
+        principal=principal,
+        extra={"origin": _origin(incoming), "language": language, "address": address},
     )
 
 

@@ -26,6 +26,7 @@ from gateway.limits import DEFAULT_MAX_BODY_BYTES
 from gateway.server import GatewayApp
 from gateway.supergraph import Graph, Supergraph
 from gateway.transports import HttpTransport, InProcessTransport
+from subgraphs.audit.origin import CLIENT_ADDRESS_HEADER, sign_client_address
 from subgraphs.core.db import arefresh_connections, database_is_up
 from subgraphs.core.graphql.errors import SERVICE_UNAVAILABLE, unexpected_error_payload
 from yui import edge
@@ -265,6 +266,9 @@ def _subgraph_headers(request_context: RequestContext) -> dict[str, str]:
     language = request_context.extra.get("language")
     if language:
         headers["Accept-Language"] = language
+    address = request_context.extra.get("address")
+    if address:
+        headers[CLIENT_ADDRESS_HEADER] = sign_client_address(address)
     return headers
 
 

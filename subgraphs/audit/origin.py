@@ -28,3 +28,29 @@ def bind_request(principal: Principal | None, address: str, actor: str = "") -> 
 
 def current_origin() -> RequestOrigin:
     return _origin.get() or _NOBODY
+
+
+# Distributed mode: a subgraph service sees the gateway's address, not the client's. The
+# gateway sends the client's address in this header, signed like the principal header and
+# as short-lived, so a subgraph believes it only from the gateway.
+CLIENT_ADDRESS_HEADER = "X-Yui-Client-Address"
+_SALT = "yui.audit.client-address"
+_MAX_AGE_SECONDS = 60
+
+
+def sign_client_address(address: str) -> str:
+    from django.core.signing import TimestampSigner
+
+    return TimestampSigner(salt=_SALT).sign(address)
+
+
+def client_address_from(header: str | None) -> str | None:
+    """The client address a gateway signed, or None (absent, forged or expired)."""
+    if not header:
+        return None
+    from django.core.signing import BadSignature, TimestampSigner
+
+    try:
+        return TimestampSigner(salt=_SALT).unsign(header, max_age=_MAX_AGE_SECONDS)
+    except BadSignature:
+        return None

@@ -333,3 +333,54 @@ def test_a_notice_category_is_recorded(okawa):
     [rec] = records(okawa, "notice_category.created")
     assert rec["targetId"] == category_id and rec["actorId"] == str(okawa.admin.id)
     assert json.loads(rec["after"])["name"] == "防災"
+
+
+@pytest.mark.django_db
+def test_a_subgraph_service_records_the_address_the_gateway_signed(okawa):
+    """Distributed mode: the people service is reached by the gateway, which forwards the
+    client's address signed; an unsigned or forged address is not believed."""
+    from asgiref.sync import async_to_sync
+    from django.test import RequestFactory
+
+    from subgraphs.audit.origin import CLIENT_ADDRESS_HEADER, sign_client_address
+    from subgraphs.core import signing
+    from yui.federation import _subgraph_headers
+    from yui.subgraph_service import urlpatterns_for
+
+    view = urlpatterns_for("people")[0].callback
+    principal = okawa.principal(okawa.admin)
+    query = (
+        "mutation($id: ID!) { setRoles(input: {personId: $id, roles: [%s]}) { errors { code } } }"
+    )
+
+    def set_roles(role: str, person_key: str, address_header: str | None) -> None:
+        headers = {signing.HEADER: signing.sign_principal(principal)}
+        if address_header is not None:
+            headers[CLIENT_ADDRESS_HEADER] = address_header
+        body = json.dumps(
+            {"query": query % role, "variables": {"id": str(okawa.people[person_key].id)}}
+        )
+        request = RequestFactory().post(
+            "/graphql",
+            data=body,
+            content_type="application/json",
+            headers=headers,
+            REMOTE_ADDR="192.0.2.1",
+        )
+        response = async_to_sync(view)(request)
+        assert json.loads(response.content)["data"]["setRoles"]["errors"] == []
+
+    from gateway.executor import RequestContext
+
+    forwarded = _subgraph_headers(
+        RequestContext(principal=principal, extra={"address": "10.9.8.7"})
+    )
+    set_roles("FACILITY_ADMIN", "kakari", forwarded[CLIENT_ADDRESS_HEADER])
+    set_roles("FACILITY_ADMIN", "shuji", sign_client_address("10.9.8.7") + "x")
+    set_roles("FACILITY_ADMIN", "kacho", None)
+    addresses = {
+        rec.target_id: rec.address for rec in AuditRecord.objects.filter(action="person.roles")
+    }
+    assert addresses[str(okawa.people["kakari"].id)] == "10.9.8.7"
+    assert addresses[str(okawa.people["shuji"].id)] == "192.0.2.1"  # forged: the peer's
+    assert addresses[str(okawa.people["kacho"].id)] == "192.0.2.1"

@@ -31,7 +31,7 @@ from django.template.loader import render_to_string
 from strawberry.django.views import AsyncGraphQLView
 
 from gateway.limits import DEFAULT_MAX_BODY_BYTES, Limits, Refused, check_document
-from subgraphs.audit.origin import bind_request
+from subgraphs.audit.origin import CLIENT_ADDRESS_HEADER, bind_request, client_address_from
 from subgraphs.core import signing
 from subgraphs.core.graphql.context import YuiContext
 from subgraphs.core.principal import ANONYMOUS, AuthenticationFailed, Principal
@@ -110,7 +110,13 @@ class SubgraphView(AsyncGraphQLView):
                     status=403,
                 )
         request.yui_principal = principal  # type: ignore[attr-defined]
-        bind_request(principal, str(request.META.get("REMOTE_ADDR") or "unknown"))
+        # Signed requests come from the gateway, which says whose address it forwards.
+        forwarded = (
+            client_address_from(request.headers.get(CLIENT_ADDRESS_HEADER))
+            if self.trust == "signed"
+            else None
+        )
+        bind_request(principal, forwarded or str(request.META.get("REMOTE_ADDR") or "unknown"))
         response = await super().dispatch(request, *args, **kwargs)
         if response.status_code >= 400 and response.get("Content-Type", "").startswith(
             "text/plain"
