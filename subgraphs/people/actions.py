@@ -22,6 +22,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from subgraphs.audit import actions as audit
+from subgraphs.core.events import publish_on_commit
 from subgraphs.core.principal import (
     ROLE_FACILITY_ADMIN,
     ROLE_STAFF,
@@ -773,6 +774,19 @@ def do_revoke_access_token(token: AccessToken) -> Outcome:
 
 # --- link collection (リンク集) -----------------------------------------------------------
 
+LINKS_EVENT = "links.changed"
+
+
+def links_group(tenant_id: uuid.UUID) -> str:
+    """The channel-layer group of one municipality's link collection changes."""
+    return f"people.links.{tenant_id.hex}"
+
+
+def _publish_links_changed(tenant_id: uuid.UUID) -> None:
+    # A hint (DESIGN rule 6): listeners re-read the collection with their own principal.
+    publish_on_commit(links_group(tenant_id), {"type": LINKS_EVENT})
+
+
 LINK_FIELD_LIMITS = {"title": 100, "url": 500, "description": 200, "category": 50}
 LINK_SCHEMES = {"http", "https"}
 
@@ -840,14 +854,16 @@ def do_save_link(principal: Principal, link: Link | None, data: dict[str, Any]) 
         link.opens_in_new_tab = data["opens_in_new_tab"]
     link.save()
     audit.record("link.saved", target=link, principal=principal, after=values)
+    _publish_links_changed(link.tenant_id)
     return Outcome(obj=link)
 
 
 @transaction.atomic
 def do_delete_link(link: Link) -> Outcome:
-    link_id = link.id
+    link_id, tenant_id = link.id, link.tenant_id
     audit.record("link.deleted", target=link, before={"title": link.title, "url": link.url})
     link.delete()
+    _publish_links_changed(tenant_id)
     return Outcome(obj=link_id)
 
 
@@ -874,6 +890,8 @@ def do_reorder_links(principal: Principal, ids: list[str]) -> Outcome:
         if link.sort_order != position:
             link.sort_order = position
             link.save(update_fields=["sort_order", "updated_at"])
+    if principal.tenant_id is not None:
+        _publish_links_changed(principal.tenant_id)
     return Outcome(obj=[links[i] for i in given])
 
 

@@ -153,13 +153,37 @@ def test_admin_adds_a_link_and_a_colleague_sees_it_on_the_portal(
     colleague.screenshot("spa-portal-links")
     assert _axe(colleague.page) == []
 
+    # The open portal follows the collection live (linksChanged), without reloading. The
+    # page subscribes after its first answer: add until one shows (events are hints).
+    admin_api = sign_in("402125", "admin")
+    save = "mutation($input: SaveLinkInput!) { saveLink(input: $input) { link { id } errors { code } } }"
+    for attempt in range(6):
+        title = f"e2e 生きたリンク {attempt}"
+        _gateway(admin_api, save, {"input": {"title": title, "url": "https://live.example/"}})
+        try:
+            expect(panel.get_by_role("link", name=re.compile(title))).to_be_visible(timeout=2_000)
+            break
+        except AssertionError:
+            continue
+    else:
+        pytest.fail("the portal never showed a link added while it was open")
+    live = [
+        x["id"]
+        for x in _gateway(admin_api, "{ links { id title } }")["links"]
+        if "生きた" in x["title"]
+    ]
+    for link_id in live:
+        _gateway(
+            admin_api, "mutation($id: ID!) { deleteLink(id: $id) { deletedId } }", {"id": link_id}
+        )
+    expect(panel.get_by_role("link", name=re.compile("e2e 生きたリンク"))).to_have_count(0)
+
     # Deleted (asked twice), and it is gone from the list.
     row = items.filter(has_text="e2e 電子申請システム")
     row.get_by_role("button", name="削除").click()
     expect(row.get_by_role("button", name="取消")).to_be_focused()
     row.get_by_role("button", name="削除する").click()
     expect(items.filter(has_text="e2e 電子申請システム")).to_have_count(0)
-    admin_api = sign_in("402125", "admin")
     titles = [x["title"] for x in _gateway(admin_api, "{ links { title } }")["links"]]
     assert "e2e 電子申請システム" not in titles
     tab.watch.assert_clean()

@@ -168,6 +168,13 @@ export function yuiCacheExchange() {
         presenceChanged(result, _args, cache) {
           writePresence(result.presenceChanged as PresenceLike, cache);
         },
+        // The whole link collection, in order: the portal's list becomes it (portal feature).
+        linksChanged(result, _args, cache) {
+          const links = result.linksChanged as { id: string }[] | null;
+          if (!Array.isArray(links)) return;
+          const keys = links.map((link) => cache.keyOfEntity({ __typename: "Link", id: link.id }));
+          cache.link("Query", "links", keys);
+        },
         pendingReservationsChanged(result, _args, cache) {
           const change = result.pendingReservationsChanged as { pendingCount?: number } | null;
           if (typeof change?.pendingCount !== "number") return;

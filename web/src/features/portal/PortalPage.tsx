@@ -78,6 +78,16 @@ const PresenceChanged = graphql(`
   }
 `);
 
+const LinksChanged = graphql(`
+  subscription LinksChanged {
+    linksChanged {
+      id
+      sortOrder
+      ...LinksPanel_link
+    }
+  }
+`);
+
 export function PortalPage({ onSignedOut }: { onSignedOut: () => void }) {
   const { t, errorText, language } = useI18n();
   const [when] = useState(() => todayAndWeek(new Date()));
@@ -95,6 +105,8 @@ export function PortalPage({ onSignedOut }: { onSignedOut: () => void }) {
   });
   // Live presence: the exchange writes each event into the cache, the panels re-render.
   useSubscription({ query: PresenceChanged, pause: !result.data?.me });
+  // The link collection as administrators change it (the exchange relinks Query.links).
+  useSubscription({ query: LinksChanged, pause: !result.data?.me });
   // Events are hints: after the socket comes back, ask once more for the current state.
   useEffect(() => onReconnect(() => reexecute({ requestPolicy: "network-only" })), [reexecute]);
 
