@@ -182,8 +182,12 @@ def test_the_principal_of_such_an_account_carries_the_flag(okawa):
 
 
 @pytest.fixture
-async def gateway():
+async def gateway(settings):
     from yui.federation import embedded_app
+
+    # Every ORM call on sync_to_async's one thread, whose connection is closed below (the
+    # database lanes' threads would keep theirs, and PostgreSQL the test database).
+    settings.DB_THREADS = 0
 
     transport = httpx.ASGITransport(app=embedded_app())
     async with httpx.AsyncClient(transport=transport, base_url="http://yui") as client:
