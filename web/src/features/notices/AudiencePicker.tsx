@@ -1,25 +1,7 @@
 import { useId, useState } from "react";
-import { useQuery } from "urql";
-import { graphql } from "../../gql";
 import { useI18n } from "../../i18n/language";
+import { PeoplePicker } from "../../ui/PeoplePicker";
 import type { AudienceDraft } from "./logic";
-
-// The people search matches name, reading, login ID and e-mail whatever the kana or width.
-const AudiencePeopleSearch = graphql(`
-  query AudiencePeopleSearch($search: String!) {
-    people(search: $search, first: 8) {
-      nodes {
-        id
-        name
-        title
-        department {
-          id
-          name
-        }
-      }
-    }
-  }
-`);
 
 export interface Choosable {
   id: string;
@@ -48,15 +30,6 @@ export function AudiencePicker({
   const id = useId();
   const [department, setDepartment] = useState("");
   const [withSub, setWithSub] = useState(true);
-  const [search, setSearch] = useState("");
-  const words = search.trim();
-  const [{ data, fetching }] = useQuery({
-    query: AudiencePeopleSearch,
-    variables: { search: words },
-    pause: words.length === 0,
-  });
-  const chosenPeople = new Set(value.persons.map((p) => p.id));
-  const matches = words ? (data?.people.nodes ?? []).filter((p) => !chosenPeople.has(p.id)) : [];
   const addDepartment = () => {
     const found = departments.find((d) => d.id === department);
     if (!found || value.departments.some((d) => d.id === found.id)) return;
@@ -82,7 +55,7 @@ export function AudiencePicker({
           {t("notices.audienceEveryone")}
         </label>
       ) : null}
-      {value.departments.length + value.persons.length > 0 ? (
+      {value.departments.length > 0 ? (
         <ul className="picked" aria-label={t("notices.audienceChosen")}>
           {value.departments.map((d) => (
             <li key={`d-${d.id}`}>
@@ -97,21 +70,6 @@ export function AudiencePicker({
                     ...value,
                     departments: value.departments.filter((o) => o.id !== d.id),
                   })
-                }
-              >
-                ×
-              </button>
-            </li>
-          ))}
-          {value.persons.map((p) => (
-            <li key={`p-${p.id}`}>
-              {p.name}
-              <button
-                type="button"
-                className="remove"
-                aria-label={t("notices.remove", { name: p.name })}
-                onClick={() =>
-                  onChange({ ...value, persons: value.persons.filter((o) => o.id !== p.id) })
                 }
               >
                 ×
@@ -165,45 +123,12 @@ export function AudiencePicker({
           ))}
         </fieldset>
       ) : null}
-      <label>
-        {t("notices.audiencePeople")}
-        <input
-          type="search"
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-          aria-describedby={`${id}-hint`}
-          autoComplete="off"
-        />
-      </label>
-      <p id={`${id}-hint`} className="hint">
-        {t("notices.audiencePeopleHint")}
-      </p>
-      <div aria-live="polite">
-        {words && !fetching && data && matches.length === 0 ? (
-          <p className="empty">{t("notices.noPeopleFound")}</p>
-        ) : null}
-        {matches.length > 0 ? (
-          <ul className="matches">
-            {matches.map((p) => (
-              <li key={p.id}>
-                <button
-                  type="button"
-                  aria-label={t("notices.addPerson", { name: p.name })}
-                  onClick={() => {
-                    onChange({ ...value, persons: [...value.persons, { id: p.id, name: p.name }] });
-                    setSearch("");
-                  }}
-                >
-                  {p.name}
-                  <small>
-                    {p.department?.name ?? ""} {p.title}
-                  </small>
-                </button>
-              </li>
-            ))}
-          </ul>
-        ) : null}
-      </div>
+      <PeoplePicker
+        picked={value.persons}
+        onChange={(persons) => onChange({ ...value, persons })}
+        label={t("notices.audiencePeople")}
+        pickedLabel={t("notices.audiencePersons")}
+      />
     </fieldset>
   );
 }
