@@ -3,7 +3,7 @@ the edge and the kernel's views can bind it without importing the audit app's ta
 
 from __future__ import annotations
 
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
 from subgraphs.core.principal import Principal
@@ -20,10 +20,16 @@ _NOBODY = RequestOrigin()
 _origin: ContextVar[RequestOrigin | None] = ContextVar("yui_audit_origin", default=None)
 
 
-def bind_request(principal: Principal | None, address: str, actor: str = "") -> None:
+def bind_request(
+    principal: Principal | None, address: str, actor: str = ""
+) -> Token[RequestOrigin | None]:
     """Set who is asking for the rest of this request's context (tasks and sync_to_async
-    calls started from it inherit it)."""
-    _origin.set(RequestOrigin(principal=principal, address=address or "", actor=actor))
+    calls started from it inherit it); ``unbind_request`` with the token undoes it."""
+    return _origin.set(RequestOrigin(principal=principal, address=address or "", actor=actor))
+
+
+def unbind_request(token: Token[RequestOrigin | None]) -> None:
+    _origin.reset(token)
 
 
 def current_origin() -> RequestOrigin:

@@ -31,7 +31,12 @@ from django.template.loader import render_to_string
 from strawberry.django.views import AsyncGraphQLView
 
 from gateway.limits import DEFAULT_MAX_BODY_BYTES, Limits, Refused, check_document
-from subgraphs.audit.origin import CLIENT_ADDRESS_HEADER, bind_request, client_address_from
+from subgraphs.audit.origin import (
+    CLIENT_ADDRESS_HEADER,
+    bind_request,
+    client_address_from,
+    unbind_request,
+)
 from subgraphs.core import signing
 from subgraphs.core.graphql.context import YuiContext
 from subgraphs.core.principal import ANONYMOUS, AuthenticationFailed, Principal
@@ -116,8 +121,13 @@ class SubgraphView(AsyncGraphQLView):
             if self.trust == "signed"
             else None
         )
-        bind_request(principal, forwarded or str(request.META.get("REMOTE_ADDR") or "unknown"))
-        response = await super().dispatch(request, *args, **kwargs)
+        bound = bind_request(
+            principal, forwarded or str(request.META.get("REMOTE_ADDR") or "unknown")
+        )
+        try:
+            response = await super().dispatch(request, *args, **kwargs)
+        finally:
+            unbind_request(bound)  # a caller's context must not keep this request's origin
         if response.status_code >= 400 and response.get("Content-Type", "").startswith(
             "text/plain"
         ):
