@@ -6,7 +6,7 @@ import { graphql } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import { AttachmentList, AttachmentPicker, type Uploaded } from "./Attachments";
 import { AudiencePicker } from "./AudiencePicker";
-import { Failure, Loading, Moment, PayloadErrors, usePageState } from "./common";
+import { Failure, Loading, Moment, MutationError, PayloadErrors, usePageState } from "./common";
 import {
   type AudienceDraft,
   audienceInput,
@@ -413,6 +413,7 @@ function Compose({
           </p>
         ) : null}
         <PayloadErrors errors={saved.data?.saveCirculation.errors} />
+        <MutationError error={saved.error} />
       </div>
       <p className="actions">
         <button type="button" disabled={saved.fetching} onClick={() => void submit(false)()}>
@@ -588,6 +589,9 @@ function Detail({ id, onSignedOut }: { id: string; onSignedOut: () => void }) {
       ) : null}
       <div aria-live="polite">
         <PayloadErrors errors={errors} />
+        <MutationError
+          error={confirmed.error ?? commented.error ?? reminded.error ?? completed.error}
+        />
         {reminded.data?.remindCirculation.errors.length === 0 ? (
           <p className="done">
             {t("notices.remindedCount", { count: reminded.data.remindCirculation.reminded.length })}

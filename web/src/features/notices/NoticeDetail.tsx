@@ -5,7 +5,15 @@ import { Link } from "../../app/router";
 import { graphql } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import { AttachmentList } from "./Attachments";
-import { Failure, ImportanceBadge, Loading, Moment, PayloadErrors, usePageState } from "./common";
+import {
+  Failure,
+  ImportanceBadge,
+  Loading,
+  Moment,
+  MutationError,
+  PayloadErrors,
+  usePageState,
+} from "./common";
 import { NoticeEventsSubscription } from "./NoticesPage";
 import { SafeHtml } from "./SafeHtml";
 
@@ -242,6 +250,7 @@ export function NoticeDetail({ id, onSignedOut }: { id: string; onSignedOut: () 
               </p>
             ) : null}
             <PayloadErrors errors={remindResult?.errors} />
+            <MutationError error={reminded.error} />
           </div>
           {(notice.reminders ?? []).length > 0 ? (
             <p className="hint">

@@ -5,7 +5,7 @@ import { graphql } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import { AttachmentPicker, type Uploaded } from "./Attachments";
 import { AudiencePicker } from "./AudiencePicker";
-import { Failure, Loading, PayloadErrors, usePageState } from "./common";
+import { Failure, Loading, MutationError, PayloadErrors, usePageState } from "./common";
 import {
   type AudienceDraft,
   audienceInput,
@@ -202,6 +202,7 @@ export function NoticeForm({ onSignedOut }: { onSignedOut: () => void }) {
           </p>
         ) : null}
         <PayloadErrors errors={posted.data?.postNotice.errors} />
+        <MutationError error={posted.error} />
       </div>
       <p>
         <button type="submit" className="primary" disabled={posted.fetching}>

@@ -4,7 +4,15 @@ import { onReconnect } from "../../api/client";
 import { Link } from "../../app/router";
 import { type FragmentType, graphql, readFragment } from "../../gql";
 import { useI18n } from "../../i18n/language";
-import { Failure, ImportanceBadge, Loading, Moment, PayloadErrors, usePageState } from "./common";
+import {
+  Failure,
+  ImportanceBadge,
+  Loading,
+  Moment,
+  MutationError,
+  PayloadErrors,
+  usePageState,
+} from "./common";
 import { NoticeDetail } from "./NoticeDetail";
 import { NoticeForm } from "./NoticeForm";
 
@@ -112,6 +120,7 @@ function NewCategory({ onAdded }: { onAdded: () => void }) {
       </button>
       <div aria-live="polite">
         <PayloadErrors errors={created.data?.createNoticeCategory.errors} />
+        <MutationError error={created.error} />
       </div>
     </form>
   );

@@ -5,7 +5,7 @@ import { Link, useRouter } from "../../app/router";
 import { graphql } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import { AudiencePicker } from "./AudiencePicker";
-import { Failure, Loading, Moment, PayloadErrors, usePageState } from "./common";
+import { Failure, Loading, Moment, MutationError, PayloadErrors, usePageState } from "./common";
 import {
   type AnswerDraft,
   type AudienceDraft,
@@ -426,6 +426,7 @@ function AnswerForm({
       <div aria-live="polite">
         {saved && saved.errors.length === 0 ? <p className="done">{t("survey.saved")}</p> : null}
         <PayloadErrors errors={saved?.errors} />
+        <MutationError error={answered.error} />
       </div>
       {open ? (
         <p>
@@ -637,6 +638,7 @@ function SurveyDetail({ id, onSignedOut }: { id: string; onSignedOut: () => void
             </p>
           ) : null}
           <PayloadErrors errors={closed.data?.closeSurvey.errors} />
+          <MutationError error={closed.error} />
         </section>
       ) : null}
     </article>
@@ -660,6 +662,8 @@ function SurveyForm({ onSignedOut }: { onSignedOut: () => void }) {
   const [description, setDescription] = useState("");
   const [anonymous, setAnonymous] = useState(false);
   const [audience, setAudience] = useState<AudienceDraft>(EMPTY_AUDIENCE);
+  const [openDate, setOpenDate] = useState("");
+  const [openTime, setOpenTime] = useState("");
   const [closeDate, setCloseDate] = useState("");
   const [closeTime, setCloseTime] = useState("17:00");
   const [questions, setQuestions] = useState<QuestionDraft[]>([{ ...NEW_QUESTION }]);
@@ -703,6 +707,7 @@ function SurveyForm({ onSignedOut }: { onSignedOut: () => void }) {
         anonymous,
         audience: audienceInput(audience),
         questions: questionsInput(questions),
+        opensAt: localDateTime(openDate, openTime),
         closesAt: localDateTime(closeDate, closeTime),
       },
     });
@@ -730,7 +735,15 @@ function SurveyForm({ onSignedOut }: { onSignedOut: () => void }) {
         {t("survey.anonymousOption")}
       </label>
       <fieldset className="period">
-        <legend>{t("survey.closesAt")}</legend>
+        <legend>{t("survey.period")}</legend>
+        <label>
+          {t("notices.startDate")}
+          <input type="date" value={openDate} onChange={(e) => setOpenDate(e.target.value)} />
+        </label>
+        <label>
+          {t("notices.startTime")}
+          <input type="time" value={openTime} onChange={(e) => setOpenTime(e.target.value)} />
+        </label>
         <label>
           {t("notices.endDate")}
           <input type="date" value={closeDate} onChange={(e) => setCloseDate(e.target.value)} />
@@ -739,6 +752,7 @@ function SurveyForm({ onSignedOut }: { onSignedOut: () => void }) {
           {t("notices.endTime")}
           <input type="time" value={closeTime} onChange={(e) => setCloseTime(e.target.value)} />
         </label>
+        <p className="hint">{t("survey.periodHint")}</p>
       </fieldset>
       <AudiencePicker
         value={audience}
@@ -820,6 +834,7 @@ function SurveyForm({ onSignedOut }: { onSignedOut: () => void }) {
           </p>
         ) : null}
         <PayloadErrors errors={created.data?.createSurvey.errors} />
+        <MutationError error={created.error} />
       </div>
       <p>
         <button type="submit" className="primary" disabled={created.fetching}>

@@ -33,6 +33,17 @@ export function PayloadErrors({
   );
 }
 
+/** A mutation that did not reach the server or failed there (not a typed refusal). */
+export function MutationError({ error }: { error: CombinedError | undefined }) {
+  const { errorText } = useI18n();
+  if (!error) return null;
+  return (
+    <p className="error" role="alert">
+      {errorText(errorCode(error))}
+    </p>
+  );
+}
+
 /** The page's loading, failure (with retry) and signed-out states; null when data is there. */
 export function usePageState({
   data,
