@@ -142,8 +142,19 @@ def test_notice_to_a_department_counted_live_read_and_seen_among_readers(
     row = reader.page.locator("tr", has_text=title)
     expect(row).to_have_class(re.compile("is-read"))
     reader.screenshot("spa-notices-board")
+    notice_url = page.url
+
+    # Another municipality's staff, given the address, see nothing of it.
+    stranger = open_tab()
+    sign_in_through_spa(stranger, yui_server, staff_accounts(yui_server, "406210")[0])
+    stranger.page.goto(notice_url)
+    expect(stranger.page.get_by_role("heading", level=1)).to_have_text(
+        "このお知らせは表示できません"
+    )
+    expect(stranger.page.locator("main")).not_to_contain_text(title)
     tab.watch.assert_clean()
     reader.watch.assert_clean()
+    stranger.watch.assert_clean()
 
 
 def test_circulation_sent_confirmed_with_a_comment_and_seen_by_the_sender(
