@@ -5,6 +5,7 @@ import { type Cache, cacheExchange } from "@urql/exchange-graphcache";
 import { createClient as createWsClient } from "graphql-ws";
 import { Client, fetchExchange, mapExchange, subscriptionExchange } from "urql";
 import { graphql } from "../gql";
+import { requestLanguage } from "../i18n/request-language";
 import { csrfToken } from "./csrf";
 
 // What a presence event or setMyPresence writes onto the person it belongs to. Presence has
@@ -201,7 +202,7 @@ export function createApiClient(options: {
     ...(options.fetch ? { fetch: options.fetch } : {}),
     fetchOptions: () => ({
       credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken() },
+      headers: { "X-CSRFToken": csrfToken(), "Accept-Language": requestLanguage() },
     }),
     exchanges: [
       mapExchange({

@@ -7,6 +7,7 @@ import {
   type MessageKey,
   translate,
 } from "./messages";
+import { setRequestLanguage } from "./request-language";
 
 const STORAGE_KEY = "yui.language";
 
@@ -36,6 +37,9 @@ const I18nContext = createContext<I18n>({
 
 export function I18nProvider({ children, initial }: { children: ReactNode; initial?: Language }) {
   const [language, setLanguageState] = useState<Language>(() => initial ?? storedLanguage());
+  // During render, not in an effect: children's first queries start in their own effects,
+  // which run before this component's.
+  setRequestLanguage(language);
   useEffect(() => {
     document.documentElement.lang = language;
   }, [language]);

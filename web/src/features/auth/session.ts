@@ -1,6 +1,7 @@
 // Sign-in and sign-out go to the server's own endpoints (POST /auth/login and /auth/logout,
 // JSON), not GraphQL: they set and clear the session cookie.
 import { csrfToken } from "../../api/csrf";
+import { requestLanguage } from "../../i18n/request-language";
 
 export type SignInResult =
   | { ok: true }
@@ -18,7 +19,12 @@ export async function signIn(credentials: Credentials, fetcher = fetch): Promise
     response = await fetcher("/auth/login", {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        // The server's message (beside the code the page shows) in the page's language.
+        "Accept-Language": requestLanguage(),
+      },
       body: JSON.stringify(credentials),
     });
   } catch {
