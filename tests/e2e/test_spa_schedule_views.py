@@ -301,10 +301,15 @@ def test_group_week_and_the_month_on_a_360_px_phone(
     assert _axe(page) == []
     tab.screenshot("spa-schedule-month-360")
 
+    tab.graphql_posts.clear()
     page.get_by_role("button", name="グループ週間").click()
     if not groups:
         expect(page.locator("main")).to_contain_text("グループが登録されていません")
         return
+    # The first group's week at once, in one request (the list came with the month).
+    expect(page.locator("table.week-grid caption")).to_contain_text(groups[0]["name"])
+    page.wait_for_timeout(300)
+    assert len(tab.graphql_posts) == 1, tab.graphql_posts
     group = next((g for g in groups if g["members"]), groups[0])
     page.get_by_label("グループ").select_option(group["id"])
     grid = page.locator("table.week-grid")

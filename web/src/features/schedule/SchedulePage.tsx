@@ -159,7 +159,11 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
   const [asked] = useState(() => fromAddress(today));
   const [view, setView] = useState<View>(asked.view);
   const [day, setDay] = useState(asked.day);
-  const [chosenGroup, setChosenGroup] = useState<string | null>(asked.group);
+  const [pickedGroup, setChosenGroup] = useState<string | null>(asked.group);
+  // The group view opened without a group shows the first one: known from the page read
+  // before (the list comes with every view), so switching to it is one request.
+  const firstKnownGroup = useRef<string | null>(null);
+  const chosenGroup = pickedGroup ?? (view === "group" ? firstKnownGroup.current : null);
   const [chosenOrg, setChosenOrg] = useState<string | null>(null);
   const monday = mondayOf(day);
   const range = viewRange(view === "month" ? "month" : "week", day);
@@ -228,6 +232,7 @@ export function SchedulePage({ onSignedOut }: { onSignedOut: () => void }) {
   const group = view === "group" ? (result.data?.group ?? null) : null;
   // The group view opened without a group shows the first one (when there is one).
   const firstGroup = groups[0]?.id ?? null;
+  if (result.data) firstKnownGroup.current = firstGroup;
   useEffect(() => {
     if (view === "group" && chosenGroup === null && firstGroup) setChosenGroup(firstGroup);
   }, [view, chosenGroup, firstGroup]);
