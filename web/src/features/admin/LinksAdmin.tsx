@@ -7,7 +7,7 @@ import {
   useRef,
   useState,
 } from "react";
-import { useMutation, useQuery } from "urql";
+import { useMutation, useQuery, useSubscription } from "urql";
 import { errorCode } from "../../api/errors";
 import { graphql } from "../../gql";
 import { useI18n } from "../../i18n/language";
@@ -30,6 +30,21 @@ const AdminLinksQuery = graphql(`
       roles
     }
     links {
+      id
+      title
+      url
+      description
+      category
+      sortOrder
+      opensInNewTab
+    }
+  }
+`);
+
+// Another administrator's change shows here too (the exchange relinks Query.links).
+const AdminLinksChanged = graphql(`
+  subscription AdminLinksChanged {
+    linksChanged {
       id
       title
       url
@@ -123,6 +138,7 @@ export function LinksAdmin({ onSignedOut }: { onSignedOut: () => void }) {
   const focusAfterMove = useRef<string | null>(null);
   const buttons = useRef(new Map<string, HTMLButtonElement>());
   const formTitle = useRef<HTMLHeadingElement>(null);
+  useSubscription({ query: AdminLinksChanged, pause: !isTenantAdmin(result.data?.me?.roles) });
 
   const me = result.data?.me;
   const signedOut = result.data !== undefined && !me;
