@@ -613,6 +613,9 @@ function Detail({ id, onSignedOut }: { id: string; onSignedOut: () => void }) {
           <div className="columns">
             <div>
               <h3>{t("circulation.confirmedList")}</h3>
+              {(circulation.confirmed ?? []).length === 0 ? (
+                <p className="empty">{t("notices.nobody")}</p>
+              ) : null}
               <ul className="people-times" aria-label={t("circulation.confirmedList")}>
                 {(circulation.confirmed ?? []).map((r) => (
                   <li key={r.person.id}>
@@ -623,6 +626,9 @@ function Detail({ id, onSignedOut }: { id: string; onSignedOut: () => void }) {
             </div>
             <div>
               <h3>{t("circulation.unconfirmedList")}</h3>
+              {(circulation.unconfirmed ?? []).length === 0 ? (
+                <p className="empty">{t("notices.nobody")}</p>
+              ) : null}
               <ul className="people-times" aria-label={t("circulation.unconfirmedList")}>
                 {(circulation.unconfirmed ?? []).map((r) => (
                   <li key={r.person.id}>
