@@ -28,7 +28,7 @@ from subgraphs.calendar.graphql.types import (
     TimeIntervalType,
     check_window,
 )
-from subgraphs.calendar.models import CalendarFeedToken
+from subgraphs.calendar.models import CalendarFeedToken, ClosedDay
 from subgraphs.calendar.recurrence import TOKYO
 from subgraphs.core.graphql.context import YuiContext, context_of, principal_of
 from subgraphs.core.graphql.errors import require_authenticated
@@ -93,6 +93,28 @@ class Query:
         assert principal.tenant_id is not None
         rules = await sync_to_async(closed_days.annual)(principal.tenant_id)
         return [AnnualClosedDayType(month=m, day=d, name=n) for m, d, n in rules]
+
+    @strawberry.field(
+        description="The dates your municipality's administrators closed one by one "
+        "(setClosedDay) in [start, end), by date: the annual days are annualClosedDays. "
+        "A date closed both ways is listed here too, so it can be opened again."
+    )
+    async def closed_dates(self, info: Info, start: date, end: date) -> list[HolidayType]:
+        principal = require_authenticated(principal_of(info))
+        if end <= start or (end - start).days > MAX_HOLIDAY_DAYS:
+            raise GraphQLError(
+                "end must follow start, at most three years later.",
+                extensions={"code": "BAD_USER_INPUT"},
+            )
+
+        def fetch() -> list[HolidayType]:
+            rows = ClosedDay.objects.for_principal(principal).filter(date__gte=start, date__lt=end)
+            return [
+                HolidayType(date=r.date, name=r.name, kind=HolidayKind.CLOSED)
+                for r in rows.order_by("date")
+            ]
+
+        return await sync_to_async(fetch)()
 
     @strawberry.field(
         description="Your calendar as iCalendar (RFC 5545) text: every event you organise or "

@@ -4,7 +4,7 @@ import { errorCode } from "../../api/errors";
 import { graphql } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import { formatDate, formatWareki, japanDate } from "../../ui/dates";
-import { datedClosedDays, listedPeriod, parseMonthDay } from "./closedDays";
+import { listedPeriod, parseMonthDay } from "./closedDays";
 import { AdminHeader, ConfirmDelete, type FieldError, isTenantAdmin, NotAdmin } from "./common";
 
 const AdminClosedDaysQuery = graphql(`
@@ -18,10 +18,9 @@ const AdminClosedDaysQuery = graphql(`
       day
       name
     }
-    holidays(start: $start, end: $end) {
+    closedDates(start: $start, end: $end) {
       date
       name
-      kind
     }
   }
 `);
@@ -110,7 +109,7 @@ export function ClosedDaysAdmin({ onSignedOut }: { onSignedOut: () => void }) {
   if (!isTenantAdmin(me.roles)) return <NotAdmin />;
 
   const annual = result.data.annualClosedDays;
-  const dated = datedClosedDays(result.data.holidays, annual);
+  const dated = result.data.closedDates;
   const monthDay = (month: number, day: number) => t("admin.closedDays.monthDay", { month, day });
 
   // Every change re-reads the lists: the yearly days repeat in every listed year.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { datedClosedDays, listedPeriod, parseMonthDay } from "./closedDays";
+import { listedPeriod, parseMonthDay } from "./closedDays";
 import { emptyFacilityForm, facilityToForm, formToInput, parseCount } from "./facilityForm";
 import { byOrder, moveId } from "./order";
 
@@ -25,24 +25,6 @@ describe("byOrder", () => {
 });
 
 describe("closed days", () => {
-  const annual = [
-    { month: 12, day: 29, name: "年末年始" },
-    { month: 1, day: 3, name: "年末年始" },
-  ];
-
-  it("tells dated closed days from yearly ones", () => {
-    const dated = datedClosedDays(
-      [
-        { date: "2026-01-03", name: "年末年始", kind: "CLOSED" },
-        { date: "2026-01-12", name: "成人の日", kind: "NATIONAL" },
-        { date: "2026-06-15", name: "開庁日の振替", kind: "CLOSED" },
-        { date: "2026-12-29", name: "庁舎点検", kind: "CLOSED" },
-      ],
-      annual,
-    );
-    expect(dated.map((d) => d.date)).toEqual(["2026-06-15", "2026-12-29"]);
-  });
-
   it("lists this year and the next", () => {
     expect(listedPeriod("2026-12-03")).toEqual({
       start: "2026-01-01",
