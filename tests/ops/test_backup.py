@@ -62,6 +62,17 @@ def manifest_of(archive: Path) -> dict:
         return json.loads(member.read())  # type: ignore[no-any-return]
 
 
+def wait_for_rounds(stop: Path, writer: subprocess.Popen[str], rounds: int) -> None:
+    progress = stop.with_suffix(".rounds")
+    deadline = time.monotonic() + 180  # a loaded machine starts Django slowly
+    while writer.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            if int(progress.read_text()) >= rounds:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"the writer did not reach {rounds} rounds")
+
+
 DIRECTIONS = [
     pytest.param("sqlite", "sqlite", id="sqlite-to-sqlite"),
     pytest.param("sqlite", "postgres", id="sqlite-to-postgres", marks=NEEDS_POSTGRES),
@@ -90,9 +101,10 @@ def test_backup_while_writing_restores_exactly(tmp_path, source_kind, target_kin
             text=True,
         )
         try:
-            time.sleep(3)  # the writer is under way
+            wait_for_rounds(stop, writer, 5)  # writes are under way
             yui(source, "backup", "-o", str(archive))
-            time.sleep(1)
+            in_archive = manifest_of(archive)["tables"]["people_person"]["rows"] - 1
+            wait_for_rounds(stop, writer, in_archive + 5)  # and go on after the backup
         finally:
             stop.touch()
             out, _ = writer.communicate(timeout=60)

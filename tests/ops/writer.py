@@ -1,6 +1,7 @@
 """A deployment's users, as a process: ``python -m tests.ops.writer seed`` makes a
 municipality (an administrator, a room, a stored file); ``python -m tests.ops.writer run
-STOPFILE`` then writes until STOPFILE appears. Each round is one transaction that adds a
+STOPFILE`` then writes until STOPFILE appears (the rounds done so far in
+STOPFILE.rounds). Each round is one transaction that adds a
 person, a token, an event and a booking of the room, so a consistent copy holds as many
 writer people as writer events and bookings. Prints the number of rounds at the end."""
 
@@ -46,6 +47,7 @@ def main() -> None:
         return
 
     stop = Path(sys.argv[2])
+    progress = stop.with_suffix(".rounds")
     admin = Person.objects.get(login_id="admin")
     boss = Principal(admin.tenant_id, admin.id, frozenset({ROLE_TENANT_ADMIN}), "test")
     room = Facility.objects.get(name="大会議室")
@@ -66,6 +68,8 @@ def main() -> None:
             booked = facilities.do_create_reservation(boss, room.id, at, at + timedelta(minutes=30))
             assert booked.ok, booked.errors
         rounds += 1
+        # How far the writer is, for the test to place its backup among the writes.
+        progress.write_text(str(rounds))
         time.sleep(0.005)
     print(rounds)
 
