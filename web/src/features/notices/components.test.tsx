@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 import { I18nProvider } from "../../i18n/language";
@@ -5,7 +6,7 @@ import type { Language } from "../../i18n/messages";
 import { AttachmentList } from "./Attachments";
 import { ImportanceBadge } from "./common";
 
-const render = (node: React.ReactNode, language: Language = "ja") =>
+const render = (node: ReactNode, language: Language = "ja") =>
   renderToStaticMarkup(<I18nProvider initial={language}>{node}</I18nProvider>);
 
 describe("the importance badge", () => {
