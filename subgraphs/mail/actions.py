@@ -297,13 +297,13 @@ def do_assign_mailbox(
 @transaction.atomic
 def do_unassign_mailbox(principal: Principal, assignment_id: object) -> Outcome:
     """Remove one assignment: its persons lose the mailbox with their next request."""
-    pk = as_uuid(assignment_id)
+    raw = str(assignment_id)
     found = (
         MailboxAssignment.objects.for_principal(principal)
-        .filter(id=pk)
+        .filter(id=int(raw))
         .select_related("mailbox")
         .first()
-        if pk is not None
+        if raw.isascii() and raw.isdigit() and len(raw) < 19
         else None
     )
     if found is None:

@@ -260,6 +260,9 @@ class OutboxItem(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     lease_until = models.DateTimeField(null=True, blank=True)
+    # The queue's task that is to send it next (django-tasks-db's result ID), so a restarted
+    # worker can tell an item whose task died with a worker from one still queued.
+    task_id = models.CharField(max_length=64, blank=True, default="")
     last_error = models.TextField(blank=True, default="")
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -10,9 +10,9 @@
   later by exponential backoff, and queues a new task for then. 5xx answers, or
   ``MAIL_MAX_ATTEMPTS`` attempts, make it FAILED with the relay's answer kept.
 - ``recover_stranded`` (run by the worker at start and then every minute) takes care of
-  what a crash left behind: an item SENDING past its lease goes back to PENDING, and an
-  item PENDING well past its time (its task lost with a crashed worker, which left it
-  RUNNING for ever) gets a new task.
+  what a crash left behind: an item SENDING past its lease goes back to PENDING, and a
+  due PENDING item whose task is not waiting in the queue (lost with a crashed worker,
+  which leaves it RUNNING for ever) gets a new task.
 
 The one window left: a process that dies after the relay accepted a message and before it
 marked the item SENT (milliseconds) sends it again after the lease. SMTP offers nothing to
@@ -44,7 +44,6 @@ logger = logging.getLogger(__name__)
 
 QUEUE = "mail"
 LEASE = timedelta(minutes=5)
-STRANDED_AFTER = timedelta(minutes=2)
 RECOVER_EVERY_SECONDS = 60.0
 
 
@@ -77,7 +76,9 @@ def queue(message: MailMessage, recipients: list[str]) -> OutboxItem:
 
 
 def _enqueue(item_id: uuid.UUID, when: Any) -> None:
-    send_outbox_item.using(run_after=when).enqueue(str(item_id))
+    """Queue the item's next attempt; call inside the transaction that changed the item."""
+    result = send_outbox_item.using(run_after=when).enqueue(str(item_id))
+    OutboxItem.objects.filter(id=item_id).update(task_id=str(result.id))
 
 
 @task(queue_name=QUEUE)
@@ -176,26 +177,35 @@ def _send(where: tuple[str, int], item: OutboxItem) -> dict[str, Any]:
 
 
 def recover_stranded() -> int:
-    """Give a task to every item a crash left without one; how many."""
+    """Give a task to every item a crash left without one; how many.
+
+    - SENDING past its lease: its worker died while sending (or before it could note the
+      answer); back to PENDING.
+    - PENDING and due, but its task is not waiting in the queue: the task died with the
+      worker that had taken it (django-tasks-db leaves it RUNNING for ever). A task still
+      being run by a live worker gets a twin, which is harmless: the claim is conditional.
+    """
+    from django_tasks_db.models import DBTaskResult
+
     now = timezone.now()
     recovered = 0
     with transaction.atomic():
         expired = OutboxItem.objects.filter(status=OutboxItem.Status.SENDING, lease_until__lt=now)
-        for item_id in list(expired.values_list("id", flat=True)):
-            if OutboxItem.objects.filter(
-                id=item_id, status=OutboxItem.Status.SENDING, lease_until__lt=now
-            ).update(status=OutboxItem.Status.PENDING, lease_until=None, next_attempt_at=now):
+        OutboxItem.objects.filter(id__in=list(expired.values_list("id", flat=True))).update(
+            status=OutboxItem.Status.PENDING, lease_until=None, next_attempt_at=now
+        )
+        due = OutboxItem.objects.filter(status=OutboxItem.Status.PENDING, next_attempt_at__lte=now)
+        items = list(due.values_list("id", "task_id"))
+        waiting = set(
+            str(pk)
+            for pk in DBTaskResult.objects.filter(
+                id__in=[task for _, task in items if task], status="READY"
+            ).values_list("id", flat=True)
+        )
+        for item_id, task_id in items:
+            if task_id not in waiting:
                 _enqueue(item_id, now)
                 recovered += 1
-        late = OutboxItem.objects.filter(
-            status=OutboxItem.Status.PENDING, next_attempt_at__lt=now - STRANDED_AFTER
-        )
-        for item_id in list(late.values_list("id", flat=True)):
-            # Duplicates are harmless (the claim is conditional); moving next_attempt_at
-            # keeps the next round from queueing yet another.
-            OutboxItem.objects.filter(id=item_id).update(next_attempt_at=now)
-            _enqueue(item_id, now)
-            recovered += 1
     return recovered
 
 

@@ -209,9 +209,12 @@ def test_the_sender_of_another_municipality_never_sees_the_outbox(okawa, kanda, 
 def test_the_embedded_worker_thread_delivers_without_being_asked(okawa, relay):
     """What `yui serve` runs: the worker in a thread, looking at the queue by itself."""
     relay.start()
+    send_external(okawa)
+    # Started after the request: the tests' in-memory SQLite shares its cache between
+    # threads with table locks that do not wait (a database file, as `yui serve` uses,
+    # waits for its lock instead).
     worker = outbox.OutboxWorker(interval=0.1).start()
     try:
-        send_external(okawa)
         deadline = time.monotonic() + 15
         while not relay.received and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -111,15 +111,23 @@ def test_mail_queued_while_the_relay_is_down_arrives_once_across_restarts(tmp_pa
             [*YUI, "worker", "--interval", "0.2"], env=env, cwd=tmp_path, stdout=log, stderr=log
         )
         try:
-            # Tried (and refused) at least once, then killed waiting for the next try.
-            tried = wait_for(lambda: (outbox_state(url) or ("", 0))[1] >= 1, 30)
+            # Tried (and refused) at least once, then killed while waiting for the next
+            # try: frozen first, so the kill does not land in the middle of an attempt
+            # (that case, SENDING, waits out its lease; test_outbox covers it).
+            tried = wait_for(lambda: (outbox_state(url) or ("", 0))[1] >= 1, 60)
             assert tried and first.poll() is None, (tmp_path / "worker-1.log").read_text()
+            for _ in range(50):
+                first.send_signal(signal.SIGSTOP)
+                if (outbox_state(url) or ("", 0))[0] == "PENDING":
+                    break
+                first.send_signal(signal.SIGCONT)
+                time.sleep(0.05)
         finally:
             first.send_signal(signal.SIGKILL)  # a crash, not a clean stop
             first.wait(10)
         assert relay.received == []
         status, attempts = outbox_state(url) or ("", 0)
-        assert status in {"PENDING", "SENDING"} and attempts >= 1
+        assert status == "PENDING" and attempts >= 1
         relay.start()
         try:
             log = (tmp_path / "worker-2.log").open("w")
@@ -131,8 +139,8 @@ def test_mail_queued_while_the_relay_is_down_arrives_once_across_restarts(tmp_pa
                 stderr=log,
             )
             try:
-                arrived = wait_for(lambda: len(relay.received) >= 1, 30)
-                assert arrived, (tmp_path / "worker-2.log").read_text()
+                arrived = wait_for(lambda: len(relay.received) >= 1, 60)
+                assert arrived, (outbox_state(url), (tmp_path / "worker-2.log").read_text())
                 time.sleep(2.0)  # time enough for a second copy, were one to come
             finally:
                 second.send_signal(signal.SIGTERM)

@@ -23,6 +23,7 @@ from subgraphs.mail.access import visible_conversations, visible_entries, visibl
 from subgraphs.mail.models import (
     ConversationMember,
     Mailbox,
+    MailboxAssignment,
     MailEntry,
     MailFolder,
     MailSettings,
@@ -196,6 +197,24 @@ class MembersByConversationLoader(DataLoader[uuid.UUID, list[ConversationMember]
                 conversation__in=visible
             ):
                 grouped[member.conversation_id].append(member)
+            return [grouped.get(k, []) for k in keys]
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+class AssignmentsByMailboxLoader(DataLoader[uuid.UUID, list[MailboxAssignment]]):
+    """A shared mailbox's assignments (administrators' view), oldest first."""
+
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[list[MailboxAssignment]]:
+            grouped: dict[uuid.UUID, list[MailboxAssignment]] = defaultdict(list)
+            rows = MailboxAssignment.objects.for_principal(principal).filter(
+                mailbox_id__in=set(keys)
+            )
+            for assignment in rows.order_by("created_at", "id"):
+                grouped[assignment.mailbox_id].append(assignment)
             return [grouped.get(k, []) for k in keys]
 
         super().__init__(load_fn=sync_to_async(batch))

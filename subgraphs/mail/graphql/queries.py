@@ -8,7 +8,7 @@ from enum import Enum
 
 import strawberry
 from asgiref.sync import sync_to_async
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from graphql import GraphQLError
 from strawberry.types import Info
 
@@ -40,7 +40,6 @@ from subgraphs.mail.graphql.types import (
 from subgraphs.mail.models import (
     Conversation,
     Mailbox,
-    MailboxAssignment,
     MailEntry,
     MailSettings,
 )
@@ -266,14 +265,6 @@ class MailQuery:
         rows = (
             Mailbox.objects.for_principal(principal)
             .filter(kind=Mailbox.Kind.SHARED)
-            .prefetch_related(
-                Prefetch(
-                    "assignments",
-                    queryset=MailboxAssignment.objects.for_principal(principal).order_by(
-                        "created_at"
-                    ),
-                )
-            )
             .order_by("name")
         )
         return [x async for x in rows]  # type: ignore[arg-type]

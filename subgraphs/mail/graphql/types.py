@@ -20,6 +20,7 @@ from subgraphs.core.graphql.context import context_of, principal_of
 from subgraphs.core.graphql.errors import require_authenticated
 from subgraphs.mail.access import as_uuid
 from subgraphs.mail.graphql.loaders import (
+    AssignmentsByMailboxLoader,
     CountsByFolderLoader,
     DomainLoader,
     EntryByIdLoader,
@@ -374,9 +375,8 @@ class SharedMailboxType:
         return f"{root.local_part}@{domain}"
 
     @strawberry.field
-    def assignments(self, root: Mailbox) -> list[MailboxAssignmentType]:
-        # Prefetched by the query (sharedMailboxes), so one query for the whole list.
-        return list(root.assignments.all())  # type: ignore[arg-type]
+    async def assignments(self, info: Info, root: Mailbox) -> list[MailboxAssignmentType]:
+        return await context_of(info).loader(AssignmentsByMailboxLoader).load(root.id)  # type: ignore[return-value]
 
 
 @strawberry.type(name="MailSettings")
