@@ -111,6 +111,8 @@ export function RolesAdmin({ onSignedOut }: { onSignedOut: () => void }) {
   const onSave = async (event: FormEvent) => {
     event.preventDefault();
     if (!selected) return;
+    // Said afresh for each save: the same words twice would not tell the second one apart.
+    setStatus("");
     const answer = await save({ input: { personId: selected.id, roles: rolesToSave(ticked) } });
     const refused = answer.data?.setRoles.errors[0];
     if (answer.error) setStatus(errorText(errorCode(answer.error)));
