@@ -286,6 +286,16 @@ def test_admin_creates_a_facility_with_hours_and_a_colleague_books_it(
     booking.get_by_role("button", name="予約", exact=True).click()
     expect(result).to_contain_text("e2e 第9会議室を予約しました")
     colleague.screenshot("spa-facilities-new-room-booked")
+
+    # A group is added, and deleted while it is empty (asked twice).
+    group_form = page.locator("form", has=page.get_by_label("分類名"))
+    group_form.get_by_label("分類名").fill("e2e 臨時分類")
+    group_form.get_by_role("button", name="保存").click()
+    section = page.locator("section.card", has=page.get_by_role("heading", name="e2e 臨時分類"))
+    expect(section).to_contain_text("この分類に施設はありません。")
+    section.get_by_role("button", name="削除").click()
+    section.get_by_role("button", name="削除する").click()
+    expect(page.get_by_role("heading", name="e2e 臨時分類")).to_have_count(0)
     tab.watch.assert_clean()
     colleague.watch.assert_clean()
 

@@ -6,6 +6,7 @@ import { useI18n } from "../../i18n/language";
 import type { MessageKey } from "../../i18n/messages";
 import {
   AdminHeader,
+  ConfirmDelete,
   type FieldError,
   FormErrors,
   isTenantAdmin,
@@ -74,6 +75,18 @@ const SaveFacilityGroup = graphql(`
   }
 `);
 
+const DeleteFacilityGroup = graphql(`
+  mutation DeleteFacilityGroup($id: ID!) {
+    deleteFacilityGroup(id: $id) {
+      deletedId
+      errors {
+        code
+        field
+      }
+    }
+  }
+`);
+
 const SaveFacility = graphql(`
   mutation SaveFacility($input: SaveFacilityInput!) {
     saveFacility(input: $input) {
@@ -123,6 +136,7 @@ export function FacilitiesAdmin({ onSignedOut }: { onSignedOut: () => void }) {
   });
   const formHeading = useRef<HTMLHeadingElement>(null);
   const groupHeading = useRef<HTMLHeadingElement>(null);
+  const [, deleteGroup] = useMutation(DeleteFacilityGroup);
 
   const me = result.data?.me;
   const signedOut = result.data !== undefined && !me;
@@ -176,6 +190,24 @@ export function FacilitiesAdmin({ onSignedOut }: { onSignedOut: () => void }) {
               {t("admin.facilities.editGroup")}
               <span className="visually-hidden"> {g.name}</span>
             </button>
+            {g.facilities.length === 0 ? (
+              <ConfirmDelete
+                label={t("admin.delete")}
+                name={g.name}
+                onConfirm={async () => {
+                  const answer = await deleteGroup({ id: g.id });
+                  const payload = answer.data?.deleteFacilityGroup;
+                  if (answer.error || !payload || payload.errors.length > 0) {
+                    setStatus(
+                      errorText(answer.error ? errorCode(answer.error) : payload?.errors[0]?.code),
+                    );
+                  } else {
+                    setStatus(`${t("admin.deleted")} ${g.name}`);
+                  }
+                  refresh();
+                }}
+              />
+            ) : null}
           </div>
           {g.facilities.length === 0 ? (
             <p className="empty">{t("admin.facilities.none")}</p>
