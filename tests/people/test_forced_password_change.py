@@ -151,6 +151,15 @@ def test_no_access_token_while_the_password_must_change(okawa):
     assert [e.code for e in outcome.errors] == ["PASSWORD_CHANGE_REQUIRED"]
 
 
+def test_every_subgraph_of_the_deployment_enforces_it():
+    # A subgraph added later without the shared extensions would answer such an account.
+    from subgraphs.core.graphql.password_gate import PasswordChangeGate
+    from yui.registry import SUBGRAPHS, subgraph_schema
+
+    missing = [n for n in SUBGRAPHS if PasswordChangeGate not in subgraph_schema(n).extensions]
+    assert missing == []
+
+
 def test_the_signed_principal_header_carries_the_flag():
     flagged = Principal(uuid.uuid4(), uuid.uuid4(), frozenset({"staff"}), "session", True)
     assert signing.verify_principal(signing.sign_principal(flagged)).must_change_password
