@@ -54,9 +54,11 @@ def outbox_state(url: str) -> tuple[str, int] | None:
     else:
         import sqlite3
 
-        lite = sqlite3.connect(url.removeprefix("sqlite:///"))
+        lite = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=1)
         try:
             row = lite.execute(query).fetchone()
+        except sqlite3.OperationalError:  # locked by a worker frozen mid-transaction
+            return None
         finally:
             lite.close()
     return (str(row[0]), int(row[1])) if row else None
