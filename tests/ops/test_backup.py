@@ -174,3 +174,14 @@ def test_verify_finds_a_damaged_archive(tmp_path):
         assert "notices/議事録.pdf: content differs" in result.stderr
         refused = yui(env, "restore", str(damaged), check=False)
         assert refused.returncode != 0 and "damaged" in refused.stderr
+
+
+def test_a_database_behind_the_code_is_refused_before_anything_is_written(tmp_path):
+    with deployment(tmp_path, "source", "sqlite") as source:
+        yui(source, "migrate", "--skip-checks", "-v0")
+        yui(source, "migrate", "audit", "zero", "--skip-checks", "-v0")
+        archive = tmp_path / "a.tar.gz"
+        refused = yui(source, "backup", "-o", str(archive), check=False)
+        assert refused.returncode != 0
+        assert "audit.0001_initial" in refused.stderr and "yui migrate" in refused.stderr
+        assert not archive.exists() and not list(tmp_path.glob("*.partial"))
