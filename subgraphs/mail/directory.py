@@ -116,3 +116,13 @@ async def unknown_departments(principal: Principal, ids: Sequence[object]) -> li
     variables = {f"d{i}": pk for i, pk in enumerate(wanted)}
     found = await peers.ask("people", principal, f"query({declared}) {{ {fields} }}", variables)
     return [pk for i, pk in enumerate(wanted) if found.get(f"d{i}") is None]
+
+
+async def search_staff(principal: Principal, text: str, first: int) -> list[Staff]:
+    """Active staff matching ``text`` (name, reading, login ID, e-mail), directory order."""
+    query = """query($s: String!, $n: Int!) { people(search: $s, first: $n) {
+      nodes { id loginId name isActive } } }"""
+    found = await peers.ask_field("people", principal, query, {"s": text, "n": first})
+    return [
+        Staff(uuid.UUID(n["id"]), n["loginId"], n["name"]) for n in found["nodes"] if n["isActive"]
+    ]

@@ -179,3 +179,22 @@ def test_unread_mail_count_is_only_for_oneself(okawa):
         "unreadMailCount": None,
         "mailboxes": None,
     }
+
+
+SUGGEST = "query($s: String!) { mailAddressSuggestions(search: $s) { name address } }"
+
+
+def test_address_completion_finds_colleagues_and_shared_mailboxes_of_one_town(okawa, kanda):
+    shared_shomu(okawa)
+    api = mail_api(okawa, "kacho")
+    found = api.data(SUGGEST, {"s": "山﨑"})["mailAddressSuggestions"]
+    assert found == [{"name": "山﨑 花子", "address": "0002@okawa.invalid"}]
+    found = api.data(SUGGEST, {"s": "庶務"})["mailAddressSuggestions"]
+    assert found == [{"name": "総務課庶務係", "address": "shomu@okawa.invalid"}]
+    # 苅田町 has its own 山﨑 and no 庶務 mailbox: neither town sees the other's.
+    other = mail_api(kanda, "kacho")
+    assert other.data(SUGGEST, {"s": "山﨑"})["mailAddressSuggestions"] == [
+        {"name": "山﨑 花子", "address": "0002@kanda.invalid"}
+    ]
+    assert other.data(SUGGEST, {"s": "庶務"})["mailAddressSuggestions"] == []
+    assert api.data(SUGGEST, {"s": "   "})["mailAddressSuggestions"] == []

@@ -31,6 +31,7 @@ from subgraphs.mail.graphql.loaders import (
 )
 from subgraphs.mail.graphql.types import (
     ConversationType,
+    MailAddressType,
     MailboxType,
     MailComposeType,
     MailMessageType,
@@ -268,6 +269,37 @@ class MailQuery:
             .order_by("name")
         )
         return [x async for x in rows]  # type: ignore[arg-type]
+
+    @strawberry.field(
+        description="Address completion for the compose form: staff of your municipality "
+        "(people's directory search: name, reading, login ID) and shared mailboxes whose "
+        "name or address matches, at most `first`."
+    )
+    async def mail_address_suggestions(
+        self, info: Info, search: str, first: int = 10
+    ) -> list[MailAddressType]:
+        principal = require_authenticated(principal_of(info))
+        _page(first, 0)
+        text = " ".join(search.split())[:100]
+        if not text or not await my_mailboxes(info):
+            return []
+        assert principal.tenant_id is not None
+        domain = await sync_to_async(actions.domain_of)(principal.tenant_id) or ""
+        staff = await directory.search_staff(principal, text, first)
+        found = [
+            MailAddressType(name=s.name, address=f"{s.login_id.lower()}@{domain}") for s in staff
+        ]
+        shared = (
+            Mailbox.objects.for_principal(principal)
+            .filter(kind=Mailbox.Kind.SHARED)
+            .filter(Q(name__icontains=text) | Q(local_part__icontains=text))
+            .order_by("name")
+        )
+        found += [
+            MailAddressType(name=m.name, address=f"{m.local_part}@{domain}")
+            async for m in shared[:first]
+        ]
+        return found[:first]
 
     # --- direct messages ---------------------------------------------------------------
 
