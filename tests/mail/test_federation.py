@@ -76,3 +76,28 @@ def test_a_list_of_many_costs_the_queries_of_a_list_of_one(okawa):
     many, queries_for_many = cost()
     assert (one, many) == (1, 20)
     assert queries_for_many == queries_for_one
+
+
+SENT_WITH_DELIVERIES = """query($mailbox: ID!, $folder: ID) {
+  mailMessages(mailboxId: $mailbox, folderId: $folder) { messages { id
+    deliveries { status } mailbox { address } folder { name } } } }"""
+
+
+def test_the_sent_list_with_deliveries_costs_the_same_for_one_and_many(okawa):
+    kacho = mail_api(okawa, "kacho")
+    sent(kacho, to=["someone@example.com"], subject="外部へ")
+    box = personal(kacho)
+    variables = {"mailbox": box["id"], "folder": folder(box, "SENT")}
+
+    def cost() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            found = kacho.data(SENT_WITH_DELIVERIES, variables)["mailMessages"]["messages"]
+        assert all(m["deliveries"] == [{"status": "PENDING"}] for m in found)
+        return len(found), len(queries)
+
+    one, queries_for_one = cost()
+    for i in range(9):
+        sent(kacho, to=[f"someone{i}@example.com"], subject=f"外部へ{i}")
+    many, queries_for_many = cost()
+    assert (one, many) == (1, 10)
+    assert queries_for_many == queries_for_one

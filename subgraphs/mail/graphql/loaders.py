@@ -27,6 +27,7 @@ from subgraphs.mail.models import (
     MailEntry,
     MailFolder,
     MailSettings,
+    OutboxItem,
 )
 
 # Unread counts count what waits to be read: not what one sent, drafted or threw away.
@@ -215,6 +216,22 @@ class AssignmentsByMailboxLoader(DataLoader[uuid.UUID, list[MailboxAssignment]])
             )
             for assignment in rows.order_by("created_at", "id"):
                 grouped[assignment.mailbox_id].append(assignment)
+            return [grouped.get(k, []) for k in keys]
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+class DeliveriesByMessageLoader(DataLoader[uuid.UUID, list[OutboxItem]]):
+    """External deliveries (outbox items) of messages, oldest first."""
+
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[list[OutboxItem]]:
+            grouped: dict[uuid.UUID, list[OutboxItem]] = defaultdict(list)
+            rows = OutboxItem.objects.for_principal(principal).filter(message_id__in=set(keys))
+            for item in rows.order_by("created_at", "id"):
+                grouped[item.message_id].append(item)
             return [grouped.get(k, []) for k in keys]
 
         super().__init__(load_fn=sync_to_async(batch))

@@ -22,6 +22,7 @@ from subgraphs.mail.access import as_uuid
 from subgraphs.mail.graphql.loaders import (
     AssignmentsByMailboxLoader,
     CountsByFolderLoader,
+    DeliveriesByMessageLoader,
     DomainLoader,
     EntryByIdLoader,
     FoldersByMailboxLoader,
@@ -337,9 +338,8 @@ class MailMessageType:
     async def deliveries(self, info: Info, root: MailEntry) -> list[OutboxDeliveryType]:
         if root.message.sender_mailbox_id != root.mailbox_id:
             return []
-
-        rows = OutboxItem.objects.filter(tenant_id=root.tenant_id, message_id=root.message_id)
-        return [x async for x in rows.order_by("created_at")]  # type: ignore[return-value]
+        loader = context_of(info).loader(DeliveriesByMessageLoader)
+        return await loader.load(root.message_id)  # type: ignore[return-value]
 
 
 @strawberry.type(name="MailboxAssignment", description="Who may use a shared mailbox.")
