@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from subgraphs.core.i18n import use_language
 from subgraphs.people.actions import find_tenant
 from subgraphs.people.csv_io import KINDS, ImportReport, do_import_csv
 
@@ -54,15 +55,18 @@ class Command(BaseCommand):
 
         bar = _ProgressBar(enabled=not options["no_progress"] and sys.stderr.isatty())
         try:
-            report = do_import_csv(
-                tenant,
-                options["kind"],
-                data,
-                encoding=options["encoding"],
-                dry_run=options["dry_run"],
-                deactivate_missing=options["deactivate_missing"],
-                progress=bar.update,
-            )
+            # The command line speaks English whatever a request earlier in this context
+            # chose (subgraphs.core.i18n): operators' scripts and logs read these lines.
+            with use_language("en"):
+                report = do_import_csv(
+                    tenant,
+                    options["kind"],
+                    data,
+                    encoding=options["encoding"],
+                    dry_run=options["dry_run"],
+                    deactivate_missing=options["deactivate_missing"],
+                    progress=bar.update,
+                )
         finally:
             bar.close()
 
