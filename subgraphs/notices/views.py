@@ -55,6 +55,10 @@ def _principal(request: HttpRequest) -> Principal | JsonResponse:
         return _error(401, "UNAUTHENTICATED", str(failed))
     if not principal.is_authenticated:
         return _error(401, "UNAUTHENTICATED", "Sign in first.")
+    if principal.must_change_password:
+        # The same gate as GraphQL's (subgraphs/core/graphql/password_gate.py): an account
+        # whose password an administrator issued does nothing until it chooses its own.
+        return _error(403, "PASSWORD_CHANGE_REQUIRED", "Choose your own password first.")
     if principal.via == "session":
         # A cookie rides along on any site's form post; a bearer token does not.
         refusal = _csrf.process_view(request, None, (), {})  # type: ignore[arg-type]

@@ -153,6 +153,24 @@ def test_upload_needs_a_signed_in_person_and_the_csrf_header_with_a_session(okaw
     assert not Attachment.objects.exists()
 
 
+def test_an_account_that_must_change_its_password_neither_uploads_nor_downloads(okawa):
+    attachment = uploaded(okawa.people["kacho"])
+    post_with(okawa, "kacho", [attachment], ["shuji"])
+    staff = okawa.people["shuji"]
+    browser = Client()
+    assert browser.login(tenant=okawa.tenant, login_id=staff.login_id, password=PASSWORD)
+    assert browser.get(f"/files/notices/{attachment}").status_code == 200
+    Person.objects.filter(pk=staff.pk).update(must_change_password=True)
+    refused = browser.get(f"/files/notices/{attachment}")
+    assert refused.status_code == 403
+    assert refused.json()["errors"][0]["code"] == "PASSWORD_CHANGE_REQUIRED"
+    count = Attachment.objects.count()
+    upload_refused = browser.post("/files/notices", {"file": SimpleUploadedFile("a.pdf", PDF)})
+    assert upload_refused.status_code == 403
+    assert upload_refused.json()["errors"][0]["code"] == "PASSWORD_CHANGE_REQUIRED"
+    assert Attachment.objects.count() == count
+
+
 def test_another_towns_attachment_is_refused_by_link_by_session_and_by_mutation(okawa, kanda):
     attachment_id = uploaded(okawa.people["kacho"])
     payload = post_with(okawa, "kacho", [attachment_id], ["shuji"])
