@@ -803,7 +803,9 @@ def _answer_value(
             return None, NoticeError("INVALID", "Not a number.", at)
         if not value.is_finite():
             return None, NoticeError("INVALID", "Not a number.", at)
-        return str(value.normalize()) if value == value.to_integral() else str(value), None
+        # Positional notation as typed: 5000 stays "5000" (normalize() alone gives "5E+3").
+        integral = value == value.to_integral()
+        return format(value.normalize() if integral else value, "f"), None
     day = answer.get("date")
     return (day.isoformat() if isinstance(day, date) else None), None
 

@@ -211,7 +211,7 @@ def test_the_csv_is_cp932_by_default_utf8_on_request_and_neutralises_formulas(ok
         },
     )
     notices_api(okawa, "kakari").data(
-        ANSWER, {"id": sid, "answers": answers(survey, 1, text="@SUM(A1) ＋髙橋 😀")}
+        ANSWER, {"id": sid, "answers": answers(survey, 1, text="@SUM(A1) ＋髙橋 😀", number=5000)}
     )
     kacho = notices_api(okawa, "kacho")
     made = kacho.data(CSV, {"id": sid, "enc": "CP932"})["surveyResultsCsv"]
@@ -222,6 +222,7 @@ def test_the_csv_is_cp932_by_default_utf8_on_request_and_neutralises_formulas(ok
     by_name = {r[1]: r for r in rows[1:]}
     assert by_name["佐藤 次郎"][3:7] == ["参加", "月、火", '\'=HYPERLINK("http://evil")', "-3"]
     assert by_name["山﨑 花子"][5] == "'@SUM(A1) ＋髙橋 ?"
+    assert by_name["山﨑 花子"][6] == "5000"  # as typed, not 5E+3
     assert by_name["佐藤 次郎"][0] == "0003"
     utf8 = kacho.data(CSV, {"id": sid, "enc": "UTF8"})["surveyResultsCsv"]
     raw = base64.b64decode(utf8["contentBase64"])
