@@ -53,13 +53,14 @@ def _bearer_from_init(payload: dict[str, Any]) -> str | None:
     return None
 
 
-def _authenticate_sync(incoming: IncomingRequest) -> Principal:
+def _authenticate_sync(incoming: IncomingRequest) -> tuple[Principal, Any]:
+    """The principal and, for a session cookie, its session store (else None)."""
     # Every request through the gateway starts here, on the thread that does the ORM work
     # of the gateway path (authentication, in-process subgraphs): the place to drop a
     # connection a database restart broke, as Django does when its requests start.
     refresh_connections()
     if not _has_credentials(incoming):
-        return ANONYMOUS
+        return ANONYMOUS, None
     request = _django_request(incoming)
     init_authorization = _bearer_from_init(incoming.init_payload)
     if init_authorization and "HTTP_AUTHORIZATION" not in request.META:
@@ -69,7 +70,7 @@ def _authenticate_sync(incoming: IncomingRequest) -> Principal:
     except AuthenticationFailed as exc:
         raise Unauthorized(str(exc)) from exc
     if principal.via != "session":
-        return principal
+        return principal, None
     if incoming.is_websocket:
         # Cross-site WebSocket hijacking: a cookie rides along from any page, so the page
         # must come from this deployment.
@@ -81,7 +82,7 @@ def _authenticate_sync(incoming: IncomingRequest) -> Principal:
         refusal = _csrf.process_view(request, None, (), {})  # type: ignore[arg-type]
         if refusal is not None:
             raise Forbidden("CSRF check failed: send the X-CSRFToken header.")
-    return principal
+    return principal, request.session
 
 
 def _has_credentials(incoming: IncomingRequest) -> bool:
@@ -98,7 +99,7 @@ async def authenticate(incoming: IncomingRequest) -> RequestContext:
     A database that is down raises ``DatabaseError`` here; ``yui.federation`` answers
     that as SERVICE_UNAVAILABLE (503), not as a crashed request.
     """
-    principal = await sync_to_async(_authenticate_sync)(incoming)
+    principal, session = await sync_to_async(_authenticate_sync)(incoming)
     address = _client_address(incoming)
     bind_request(principal, address)
     # The language of the server's own messages (CSV import): the in-process subgraphs run
@@ -107,7 +108,12 @@ async def authenticate(incoming: IncomingRequest) -> RequestContext:
     set_language(language)
     return RequestContext(
         principal=principal,
-        extra={"origin": _origin(incoming), "language": language, "address": address},
+        extra={
+            "origin": _origin(incoming),
+            "language": language,
+            "address": address,
+            "session": session,
+        },
     )
 
 
@@ -135,6 +141,7 @@ def subgraph_context(request_context: RequestContext) -> YuiContext:
     return YuiContext(
         principal=request_context.principal or ANONYMOUS,
         origin=request_context.extra.get("origin"),
+        session=request_context.extra.get("session"),
     )
 
 

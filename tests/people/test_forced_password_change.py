@@ -242,3 +242,39 @@ async def test_through_the_gateway_other_subgraphs_refuse_and_me_answers(gateway
     assert changed["data"]["changePassword"]["ok"] is True
     holidays = await ask('{ holidays(start: "2026-12-01", end: "2026-12-31") { date } }')
     assert "errors" not in holidays and holidays["data"]["holidays"]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_changing_it_through_the_gateway_keeps_this_session_and_ends_the_others(gateway):
+    # The portal changes passwords through /graphql, where there is no Django request to
+    # rotate the session: this session must stay signed in (it used to end with the others).
+    okawa = await sync_to_async(build_municipality)("402125", "okawa", "大川市")
+    person = okawa.people["kakari"]
+    await sync_to_async(actions.do_reset_password)(person, ISSUED)
+    credentials = {"tenant": "402125", "loginId": person.login_id, "password": ISSUED}
+
+    def sign_in() -> dict[str, str]:
+        browser = Client()
+        signed_in = browser.post(
+            "/auth/login", data=json.dumps(credentials), content_type="application/json"
+        )
+        assert signed_in.status_code == 200, signed_in.content
+        return {name: morsel.value for name, morsel in browser.cookies.items()}
+
+    here, elsewhere = await sync_to_async(sign_in)(), await sync_to_async(sign_in)()
+
+    async def ask(cookies: dict[str, str], query: str, variables: dict | None = None):
+        headers = {
+            "Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items()),
+            "X-CSRFToken": cookies["yui_csrftoken"],
+        }
+        return await gateway.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+
+    changed = (await ask(here, CHANGE, {"c": ISSUED, "n": CHOSEN})).json()
+    assert changed["data"]["changePassword"] == {"ok": True, "errors": []}
+    mine = (await ask(here, ME)).json()
+    assert mine["data"]["me"] == {"loginId": person.login_id, "mustChangePassword": False}
+    other = await ask(elsewhere, ME)
+    assert other.status_code == 401 or other.json()["data"]["me"] is None

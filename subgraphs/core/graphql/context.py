@@ -25,6 +25,9 @@ class YuiContext:
     # scheme://host the client reached the gateway at, when the gateway runs in-process
     # (there is no Django request then); None when unknown.
     origin: str | None = None
+    # The session store behind a cookie-authenticated principal when the gateway runs
+    # in-process (no Django request then): changePassword keeps this session signed in.
+    session: Any = None
     _loaders: dict[Any, Any] = field(default_factory=dict)
 
     def loader(self, factory: Callable[[YuiContext], T]) -> T:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import strawberry
 from asgiref.sync import sync_to_async
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import HASH_SESSION_KEY, update_session_auth_hash
 from strawberry.types import Info
 
 from subgraphs.core.graphql.context import context_of, principal_of
@@ -402,7 +402,8 @@ class Mutation:
         self, info: Info, current_password: str, new_password: str
     ) -> PasswordPayload:
         principal = require_authenticated(principal_of(info))
-        request = context_of(info).request
+        context = context_of(info)
+        request = context.request
 
         def run() -> actions.Outcome:
             person = access.access_person_by_id(principal, principal.person_id)
@@ -428,11 +429,17 @@ class Mutation:
                 auth.record_login_failure(keys)
             elif outcome.ok:
                 auth.reset_login_failures(keys)
-            if outcome.ok and principal.via == "session" and request is not None:
+            if outcome.ok and principal.via == "session":
                 # Keep this session signed in; every other session of the account ends.
                 # (No AuthenticationMiddleware here: the principal is the source of truth.)
-                request.user = person
-                update_session_auth_hash(request, person)
+                if request is not None:
+                    request.user = person
+                    update_session_auth_hash(request, person)
+                elif context.session is not None:
+                    # Through the gateway there is no response to carry a new session key,
+                    # so the session keeps its key and takes the new password's hash.
+                    context.session[HASH_SESSION_KEY] = person.get_session_auth_hash()
+                    context.session.save()
             return outcome
 
         outcome = await sync_to_async(run)()
