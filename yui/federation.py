@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import weakref
 from collections.abc import AsyncIterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -78,6 +79,14 @@ class YuiGatewayApp(GatewayApp):
     reports_database = True
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        # Each request runs in a context of its own: what the edge binds for it (the
+        # language of messages, the audit trail's origin) ends with it, also when the caller
+        # shares its context with others (asgiref's async_to_sync copies changes back).
+        await asyncio.create_task(
+            self._dispatch(scope, receive, send), context=contextvars.copy_context()
+        )
+
+    async def _dispatch(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"].rstrip("/") == "/health":
             await self._health(send)
             return
