@@ -66,6 +66,9 @@ export function DayGrid({
   const [selection, setSelection] = useState<Selection | null>(null);
   const [announcement, setAnnouncement] = useState("");
   const dragging = useRef(false);
+  // The selection as of the latest event (state lags a render behind a fast drag).
+  const latest = useRef(selection);
+  latest.current = selection;
   const table = useRef<HTMLTableElement>(null);
 
   const taken = new Map(
@@ -87,6 +90,8 @@ export function DayGrid({
     return t("facilities.selected", { name: nameOf(chosen.facilityId), from, to });
   };
   const select = (next: Selection | null) => {
+    // Known at once to the next pointer event, which may come before React renders again.
+    latest.current = next;
     setSelection(next);
     if (next) setAnnouncement(describe(next));
   };
@@ -98,8 +103,6 @@ export function DayGrid({
   };
 
   // The drag ends wherever the pointer is let go, inside the grid or not.
-  const latest = useRef(selection);
-  latest.current = selection;
   useEffect(() => {
     const onUp = () => {
       if (!dragging.current) return;
@@ -229,10 +232,11 @@ export function DayGrid({
                               select({ facilityId: facility.id, anchor: hour, focus: hour });
                             }}
                             onPointerEnter={() => {
-                              if (!dragging.current || !selection) return;
-                              if (selection.facilityId !== facility.id) return;
-                              const focus = extendTo(selection.anchor, hour, isFree(facility.id));
-                              if (focus !== selection.focus) select({ ...selection, focus });
+                              const current = latest.current;
+                              if (!dragging.current || !current) return;
+                              if (current.facilityId !== facility.id) return;
+                              const focus = extendTo(current.anchor, hour, isFree(facility.id));
+                              if (focus !== current.focus) select({ ...current, focus });
                             }}
                             onKeyDown={(event) => onKeyDown(event, facility.id, hour)}
                             onClick={(event) => onClick(event, facility.id, hour)}
