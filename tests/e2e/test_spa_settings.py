@@ -8,6 +8,7 @@ Screenshots go to var/screenshots/."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 
 import httpx
@@ -194,6 +195,60 @@ def test_calendar_feed_url_is_absolute_and_stops_when_revoked(
     newest.locator("fieldset").get_by_role("button", name="取り消す").click()
     expect(page.locator(".feeds li").last).to_contain_text("取消済み")
     assert httpx.get(url, timeout=30.0, trust_env=False).status_code == 404
+    tab.watch.assert_clean()
+
+
+ICS_PASSWORD = "yui-e2e-settings-ics-3"
+
+
+def _ics(*events: str) -> bytes:
+    body = "".join(events)
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//e2e//JA\r\n" + body + "END:VCALENDAR\r\n"
+    ).encode()
+
+
+def test_an_ics_file_is_imported_all_or_nothing_from_the_settings(
+    yui_server: YuiServer,
+    open_tab: Callable[..., Tab],
+    sign_in: Callable[[str, str], YuiClient],
+) -> None:
+    account = someone_of_our_own(yui_server, sign_in, ICS_PASSWORD)
+    tab = open_tab()
+    page = tab.page
+    sign_in_through_spa(tab, yui_server, account)
+    open_settings(tab, yui_server)
+    section = page.locator(
+        "section", has=page.get_by_role("heading", name="予定の取り込み(iCalendar)")
+    )
+    file_field = section.get_by_label(".ics ファイル")
+    uid = f"e2e-{uuid.uuid4()}@example.lg.jp"
+    good = (
+        f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART;TZID=Asia/Tokyo:20270115T100000\r\n"
+        "DTEND;TZID=Asia/Tokyo:20270115T110000\r\nSUMMARY:取り込んだ打合せ\r\nEND:VEVENT\r\n"
+    )
+    broken = "BEGIN:VEVENT\r\nUID:no-start@example.lg.jp\r\nSUMMARY:開始なし\r\nEND:VEVENT\r\n"
+
+    # One bad event refuses the whole file, naming the problem; the good one is not made.
+    file_field.set_input_files(
+        {"name": "予定.ics", "mimeType": "text/calendar", "buffer": _ics(good, broken)}
+    )
+    section.get_by_role("button", name="取り込む").click()
+    expect(section.get_by_role("status")).to_contain_text("何も取り込みませんでした")
+    expect(section.locator(".ics-problems li")).not_to_have_count(0)
+    tab.screenshot("spa-settings-ics-refused")
+    assert _axe(page) == []
+
+    file_field.set_input_files(
+        {"name": "予定.ics", "mimeType": "text/calendar", "buffer": _ics(good)}
+    )
+    section.get_by_role("button", name="取り込む").click()
+    expect(section.get_by_role("status")).to_contain_text("1件の予定を取り込みました")
+    # The same file again: already here, skipped, nothing made twice.
+    section.get_by_role("button", name="取り込む").click()
+    expect(section.get_by_role("status")).to_contain_text("0件の予定を取り込みました")
+    expect(section.get_by_role("status")).to_contain_text("飛ばしたもの 1件")
+    tab.screenshot("spa-settings-ics-imported")
     tab.watch.assert_clean()
 
 

@@ -6,6 +6,7 @@ import { useI18n } from "../../i18n/language";
 import { LanguageSelect } from "../../ui/LanguageSelect";
 import { AccessTokens } from "./AccessTokens";
 import { CalendarFeeds } from "./CalendarFeeds";
+import { IcsImport } from "./IcsImport";
 import { PasswordForm } from "./PasswordForm";
 
 // The screen's one request: my tokens and feeds (the password form needs no data).
@@ -61,6 +62,7 @@ export function SettingsPage({ onSignedOut }: { onSignedOut: () => void }) {
           <>
             <AccessTokens tokens={data.accessTokens} />
             <CalendarFeeds feeds={data.calendarFeeds} />
+            <IcsImport />
           </>
         ) : (
           <p aria-busy="true">{t("app.loading")}</p>
