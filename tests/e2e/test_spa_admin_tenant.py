@@ -93,6 +93,19 @@ def test_menu_offers_administration_to_the_administrator_only(
         expect(main.get_by_role("link", name=section, exact=True)).to_be_visible()
     admin.screenshot("spa-admin-index")
     assert _axe(admin.page) == []
+    # Every screen opened straight from its address (a new page, no portal visited first)
+    # knows from its own one request whether to offer administration.
+    for path, heading in (
+        ("/schedule", "スケジュール"),
+        ("/directory", "名簿"),
+        ("/settings", "設定"),
+        ("/circulations", "回覧"),
+        ("/surveys", "アンケート"),
+    ):
+        admin.page.goto(f"{yui_server.url}{path}")
+        expect(admin.page.get_by_role("heading", level=1)).to_contain_text(heading)
+        menu = admin.page.get_by_role("navigation").get_by_role("link", name="管理")
+        expect(menu).to_be_visible()
     staff.watch.assert_clean()
     admin.watch.assert_clean()
 

@@ -17,8 +17,9 @@ export const NAVIGATION: readonly { path: string; label: MessageKey }[] = [
   { path: "/settings", label: "nav.settings" },
 ];
 
-// Whether to offer administration: read from what a screen already fetched (the portal and the
-// administration screens ask for me.roles), never a request of its own.
+// Whether to offer administration: read from what a screen already fetched (every screen's
+// one request asks for me.roles, so an address opened directly shows it too), never a request
+// of its own.
 const ShellRolesQuery = graphql(`
   query ShellRoles {
     me {

@@ -30,6 +30,10 @@ const DirectoryQuery = graphql(`
     $dayStart: DateTime!
     $dayEnd: DateTime!
   ) {
+    me {
+      id
+      roles
+    }
     organizations {
       id
       name

@@ -25,6 +25,7 @@ const FolderQuery = graphql(`
   query CirculationFolder($folder: CirculationFolder!) {
     me {
       id
+      roles
     }
     circulations(folder: $folder, first: 100) {
       id

@@ -33,6 +33,7 @@ const SurveysQuery = graphql(`
   query SurveysPage {
     me {
       id
+      roles
     }
     surveys(includeClosed: true, first: 100) {
       id

@@ -60,6 +60,7 @@ const ScheduleQuery = graphql(`
   ) {
     me {
       id
+      roles
       name
       department {
         id

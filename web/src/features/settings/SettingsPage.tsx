@@ -14,6 +14,7 @@ const SettingsQuery = graphql(`
   query SettingsPage {
     me {
       id
+      roles
     }
     accessTokens {
       id
