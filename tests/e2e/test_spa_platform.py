@@ -28,10 +28,16 @@ OFFLINE_JA = "オフラインです"
 
 
 def _wait_for_service_worker(tab: Tab) -> None:
-    """Until the worker has taken the page over (it claims open pages once active)."""
-    tab.page.wait_for_function(
-        "navigator.serviceWorker && navigator.serviceWorker.controller !== null"
-    )
+    """Until the worker has taken the page over (it claims open pages once active).
+
+    Polled from here with ``evaluate`` (a DevTools call, outside the page's CSP): a string
+    given to ``wait_for_function`` is evaluated inside the page when it must be polled,
+    which ``default-src 'self'`` refuses as eval."""
+    for _ in range(150):
+        if tab.page.evaluate("() => navigator.serviceWorker?.controller != null"):
+            return
+        tab.page.wait_for_timeout(100)
+    raise AssertionError("the service worker did not take the page over within 15 s")
 
 
 def test_offline_the_shell_opens_from_the_service_worker_and_says_so(
