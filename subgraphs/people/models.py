@@ -333,3 +333,88 @@ class Link(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} <{self.url}>"
+
+
+class Reorganisation(models.Model):
+    """A staged personnel change (人事異動): next year's organisation and staff files, kept
+    as uploaded until ``effective_date`` (Japan time), when ``reorg.apply_due`` imports them
+    in one transaction. Until then the directory shows today's organisation.
+
+    A file with errors is never stored (staging and editing check it first), so there is no
+    draft state: a change is scheduled, then applied, withdrawn, or failed (the files no
+    longer fit the data on the day; ``errors`` says why, and an edit schedules it again).
+    """
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", "予定"
+        APPLIED = "applied", "実施済み"
+        WITHDRAWN = "withdrawn", "取り下げ"
+        FAILED = "failed", "失敗"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    effective_date = models.DateField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)
+    organizations_csv = models.BinaryField()
+    organizations_filename = models.CharField(max_length=200, blank=True)
+    organizations_encoding = models.CharField(max_length=20, blank=True)
+    staff_csv = models.BinaryField()
+    staff_filename = models.CharField(max_length=200, blank=True)
+    staff_encoding = models.CharField(max_length=20, blank=True)
+    # Staff of the HR file missing from the new staff file leave (退職) on the day.
+    deactivate_missing_staff = models.BooleanField(default=True)
+    created_by = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_by = models.UUIDField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # What the apply did (counts, successors of closed departments) or, when it failed, why.
+    result = models.JSONField(default=dict, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-effective_date", "-created_at"]
+        constraints = [
+            # Two changes pending at once would each be previewed against data the other
+            # is about to change: one at a time.
+            models.UniqueConstraint(
+                fields=["tenant"],
+                condition=models.Q(state="scheduled"),
+                name="reorg_one_scheduled_per_tenant",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "effective_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.effective_date} {self.state}"
+
+
+class MembershipHistory(models.Model):
+    """A main department someone held until ``valid_to`` (exclusive), written when a
+    reorganisation moved them, made them join (``organization`` None: not on the staff
+    yet) or made them leave. Current membership is ``Person.department`` from the last
+    ``valid_to`` on, so the department week of a past date lists who was there then."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    valid_from = models.DateField(null=True, blank=True)  # None: since before Yui knew
+    valid_to = models.DateField()
+    reorganisation = models.ForeignKey(
+        Reorganisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "organization", "valid_to"]),
+            models.Index(fields=["tenant", "person", "valid_to"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} in {self.organization_id} until {self.valid_to}"
