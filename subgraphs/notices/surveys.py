@@ -18,7 +18,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from subgraphs.core.spreadsheet import neutralise_formula
-from subgraphs.notices.models import Survey, SurveyAnswer, SurveyQuestion
+from subgraphs.notices.models import (
+    CouncilDelivery,
+    CouncilRequest,
+    Survey,
+    SurveyAnswer,
+    SurveyQuestion,
+)
 
 JAPAN = ZoneInfo("Asia/Tokyo")
 CHOICE_SEPARATOR = "、"
@@ -114,13 +120,47 @@ def results_csv(
     else:
         header = ["職員番号", "氏名", "回答日時", *header]
         rows.sort(key=lambda r: r[2])
+    return encode_csv(f"survey-{survey.id}.csv", [header, *rows], encoding)
+
+
+def encode_csv(filename: str, rows: Iterable[list[str]], encoding: str) -> CsvFile:
+    """Rows as Japanese Excel opens them: CRLF, formulas neutralised, CP932 or UTF-8+BOM."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in [header, *rows]:
+    for row in rows:
         writer.writerow([neutralise_formula(cell) for cell in row])
     text = buffer.getvalue()
     if encoding == "utf-8":
-        return CsvFile(f"survey-{survey.id}.csv", "utf-8", b"\xef\xbb\xbf" + text.encode(), False)
+        return CsvFile(filename, "utf-8", b"\xef\xbb\xbf" + text.encode(), False)
     content = text.encode("cp932", errors="replace")
     lossy = content.decode("cp932") != text
-    return CsvFile(f"survey-{survey.id}.csv", "cp932", content, lossy)
+    return CsvFile(filename, "cp932", content, lossy)
+
+
+def council_results_csv(
+    request: CouncilRequest, deliveries: Iterable[CouncilDelivery], *, encoding: str = "cp932"
+) -> CsvFile:
+    """One row per member municipality (responded or not), for the sender's side: code,
+    name, who responded and when, the comment, then one column per question."""
+    questions = [
+        SurveyQuestion(kind=q["kind"], text=q["text"], choices=list(q.get("choices") or []))
+        for q in request.questions or []
+    ]
+    ids = [q["id"] for q in request.questions or []]
+    header = ["団体コード", "団体名", "回答者", "回答日時", "コメント"]
+    header += [f"Q{n + 1} {q.text}" for n, q in enumerate(questions)]
+    rows: list[list[str]] = [header]
+    for delivery in deliveries:
+        values = {a["question"]: a["value"] for a in delivery.answers or []}
+        when = delivery.responded_at
+        rows.append(
+            [
+                delivery.tenant_code,
+                delivery.tenant_name,
+                delivery.responded_by_name or "",
+                when.astimezone(JAPAN).strftime("%Y/%m/%d %H:%M") if when else "",
+                delivery.comment,
+                *(cell_of(q, values.get(key)) for q, key in zip(questions, ids, strict=True)),
+            ]
+        )
+    return encode_csv(f"council-{request.id}.csv", rows, encoding)

@@ -10,6 +10,7 @@ department, and 大川市 staff who are not its sender side see nothing, by ID, 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from datetime import timedelta
 from typing import Any
@@ -277,6 +278,33 @@ def test_a_council_circulation_is_confirmed_with_a_comment_and_closes(okawa, kan
     assert [e["code"] for e in closed["respondToCouncilRequest"]["errors"]] == [
         "COUNCIL_REQUEST_CLOSED"
     ]
+
+
+COUNCIL_CSV = """query($id: ID!, $encoding: CsvEncoding! = CP932) {
+  councilResultsCsv(id: $id, encoding: $encoding) { filename encoding contentBase64 lossy } }"""
+
+
+@pytest.mark.django_db
+def test_the_sender_side_exports_every_municipalitys_answer_as_csv(sent, okawa, kanda, miyako):
+    assert answer(kanda, "kakari", sent, 1, "=HYPERLINK(1)")["errors"] == []
+    found = notices_api(okawa, "admin").data(COUNCIL_CSV, {"id": sent["id"]})
+    csv_file = found["councilResultsCsv"]
+    assert csv_file["encoding"] == "cp932" and not csv_file["lossy"]
+    rows = base64.b64decode(csv_file["contentBase64"]).decode("cp932").split("\r\n")
+    assert rows[0] == "団体コード,団体名,回答者,回答日時,コメント,Q1 更新予定,Q2 課題"
+    kanda_row, miyako_row = rows[1].split(","), rows[2].split(",")
+    assert kanda_row[:2] == ["406210", "苅田町"] and kanda_row[2]
+    # A cell a spreadsheet would run as a formula is neutralised.
+    assert kanda_row[5:] == ["令和8年度", "'=HYPERLINK(1)"]
+    # miyako has not responded: its row is there, empty.
+    assert miyako_row == ["406252", "みやこ町", "", "", "", "", ""]
+    utf8 = notices_api(okawa, "admin").data(COUNCIL_CSV, {"id": sent["id"], "encoding": "UTF8"})
+    assert base64.b64decode(utf8["councilResultsCsv"]["contentBase64"]).startswith(b"\xef\xbb\xbf")
+    # A receiving municipality (even its administrator) does not get the others' answers.
+    for m, who in ((kanda, "admin"), (kanda, "kakari"), (miyako, "admin"), (okawa, "kacho")):
+        assert (
+            notices_api(m, who).data(COUNCIL_CSV, {"id": sent["id"]})["councilResultsCsv"] is None
+        )
 
 
 @pytest.mark.django_db

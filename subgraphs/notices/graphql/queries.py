@@ -232,6 +232,15 @@ class SurveyCsv:
     )
 
 
+def _csv_payload(made: surveys.CsvFile) -> SurveyCsv:
+    return SurveyCsv(
+        filename=made.filename,
+        encoding=made.encoding,
+        content_base64=base64.b64encode(made.content).decode(),
+        lossy=made.lossy,
+    )
+
+
 def asked_surveys(
     principal: Principal, include_closed: bool, first: int, offset: int
 ) -> list[Survey]:
@@ -319,12 +328,7 @@ class SurveyQuery:
                 uuid.UUID(e["id"]): (e["loginId"], e["name"]) for e in entities if e is not None
             }
         made = surveys.results_csv(survey, questions, answers, people, encoding=str(encoding.value))
-        return SurveyCsv(
-            filename=made.filename,
-            encoding=made.encoding,
-            content_base64=base64.b64encode(made.content).decode(),
-            lossy=made.lossy,
-        )
+        return _csv_payload(made)
 
 
 def council_requests(
@@ -366,6 +370,27 @@ class CouncilQuery:
         if pk is None:
             return None
         return await context_of(info).loader(CouncilRequestByIdLoader).load(pk)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Every municipality's response to a council request your side sent, as "
+        "CSV (one row per municipality, responded or not; cells a spreadsheet would run as "
+        "formulas start with '). Null unless you are on its sender's side."
+    )
+    async def council_results_csv(
+        self, info: Info, id: strawberry.ID, encoding: CsvEncoding = CsvEncoding.CP932
+    ) -> SurveyCsv | None:
+        principal = require_authenticated(principal_of(info))
+        departments = await viewer_departments(context_of(info))
+
+        def make() -> surveys.CsvFile | None:
+            request = council.access_council_request_by_id(principal, id, departments)
+            if request is None or not council.is_sender_side(principal, request):
+                return None
+            deliveries = council.deliveries_by_request(principal, [request])[request.id]
+            return surveys.council_results_csv(request, deliveries, encoding=str(encoding.value))
+
+        made = await sync_to_async(make)()
+        return None if made is None else _csv_payload(made)
 
     @strawberry.field(description="Your municipality's designated contacts, by purpose.")
     async def council_contacts(self, info: Info) -> list[CouncilContactType]:
