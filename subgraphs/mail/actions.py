@@ -864,3 +864,81 @@ def do_mark_conversation_read(principal: Principal, conversation_id: object) -> 
     )
     _publish_dm(conversation, DirectKind.READ, members, reader_id=str(principal.person_id))
     return Outcome(obj=conversation)
+
+
+# --- members of a group conversation -------------------------------------------------------
+
+
+def _group_of(principal: Principal, conversation_id: object) -> tuple[Conversation | None, Outcome]:
+    """The principal's group conversation, or why not: a one-to-one keeps its two members
+    (starting a group with more people is the way to widen it)."""
+    conversation = access_conversation_by_id(principal, conversation_id)
+    if conversation is None:
+        return None, Outcome(errors=[MailError("NOT_FOUND", "No such conversation.", "id")])
+    if conversation.pair_key:
+        message = "A one-to-one conversation keeps its two members."
+        return None, Outcome(errors=[MailError("INVALID", message, "id")])
+    return conversation, Outcome(obj=conversation)
+
+
+def _member_ids(conversation: Conversation) -> list[uuid.UUID]:
+    return list(
+        ConversationMember.objects.filter(conversation=conversation).values_list(
+            "person_id", flat=True
+        )
+    )
+
+
+@transaction.atomic
+def do_add_conversation_members(
+    principal: Principal, conversation_id: object, others: Sequence[uuid.UUID]
+) -> Outcome:
+    """Add ``others`` (active staff, checked with people before) to a group conversation of
+    the principal; those already in it are left as they are. They see its whole history."""
+    conversation, outcome = _group_of(principal, conversation_id)
+    if conversation is None:
+        return outcome
+    present = set(_member_ids(conversation))
+    fresh = [p for p in dict.fromkeys(others) if p not in present]
+    if not fresh:
+        return Outcome(errors=[MailError("REQUIRED", "Choose someone new.", "personIds")])
+    if len(present) + len(fresh) > CONVERSATION_MAX_MEMBERS:
+        message = f"At most {CONVERSATION_MAX_MEMBERS} people."
+        return Outcome(errors=[MailError("TOO_MANY", message, "personIds")])
+    ConversationMember.objects.bulk_create(
+        ConversationMember(tenant_id=conversation.tenant_id, conversation=conversation, person_id=p)
+        for p in fresh
+    )
+    # Everyone, old and new, hears of it as a receipt of the one who changed the members.
+    _publish_dm(
+        conversation,
+        DirectKind.READ,
+        [*present, *fresh],
+        reader_id=str(principal.person_id),
+    )
+    return Outcome(obj=conversation)
+
+
+@transaction.atomic
+def do_remove_conversation_member(
+    principal: Principal, conversation_id: object, person_id: uuid.UUID | None
+) -> Outcome:
+    """Take someone out of a group conversation: the one who started it may take out anyone,
+    every member may take out themselves (leave). Its last member leaving deletes it."""
+    assert principal.person_id is not None
+    conversation, outcome = _group_of(principal, conversation_id)
+    if conversation is None:
+        return outcome
+    present = _member_ids(conversation)
+    if person_id is None or person_id not in present:
+        return Outcome(errors=[MailError("NOT_MEMBER", "Not a member.", "personId")])
+    if person_id != principal.person_id and conversation.created_by != principal.person_id:
+        message = "Only the one who started the conversation takes others out."
+        return Outcome(errors=[MailError("FORBIDDEN", message, "personId")])
+    ConversationMember.objects.filter(conversation=conversation, person_id=person_id).delete()
+    remaining = [p for p in present if p != person_id]
+    if not remaining:
+        conversation.delete()
+        return Outcome()
+    _publish_dm(conversation, DirectKind.READ, remaining, reader_id=str(principal.person_id))
+    return Outcome(obj=conversation if person_id != principal.person_id else None)

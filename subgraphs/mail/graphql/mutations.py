@@ -305,3 +305,39 @@ class MailMutation:
         principal = require_authenticated(principal_of(info))
         outcome = await sync_to_async(actions.do_mark_conversation_read)(principal, id)
         return ConversationPayload(conversation=outcome.obj, errors=_errors(outcome.errors))
+
+    # --- members of a group conversation ------------------------------------------------
+
+    @strawberry.mutation(description="Add people to a group conversation of yours.")
+    async def add_conversation_members(
+        self, info: Info, id: strawberry.ID, person_ids: list[strawberry.ID]
+    ) -> ConversationPayload:
+        principal = require_authenticated(principal_of(info))
+        limit = directory.MAX_DIRECTORY_IDS
+        if len(person_ids) > limit:
+            error = MailError("TOO_MANY", f"At most {limit} people.", "personIds")
+            return ConversationPayload(conversation=None, errors=_errors([error]))
+        persons = await directory.active_persons(principal, person_ids)
+        unknown = [p for p in person_ids if as_uuid(p) not in persons]
+        if unknown:
+            error = MailError("NOT_FOUND", f"No staff member {unknown[0]}.", "personIds")
+            return ConversationPayload(conversation=None, errors=_errors([error]))
+        outcome = await sync_to_async(actions.do_add_conversation_members)(
+            principal, id, list(persons)
+        )
+        return ConversationPayload(conversation=outcome.obj, errors=_errors(outcome.errors))
+
+    @strawberry.mutation(
+        description=(
+            "Take someone out of a group conversation (whoever started it), or yourself "
+            "(leave: `conversation` is then null)."
+        )
+    )
+    async def remove_conversation_member(
+        self, info: Info, id: strawberry.ID, person_id: strawberry.ID
+    ) -> ConversationPayload:
+        principal = require_authenticated(principal_of(info))
+        outcome = await sync_to_async(actions.do_remove_conversation_member)(
+            principal, id, as_uuid(person_id)
+        )
+        return ConversationPayload(conversation=outcome.obj, errors=_errors(outcome.errors))

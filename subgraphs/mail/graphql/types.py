@@ -450,6 +450,10 @@ class ConversationType:
     def last_message_at(self, root: Conversation) -> datetime:
         return root.last_message_at
 
+    @strawberry.field(description="Who started it: in a group, the one who may take others out.")
+    def started_by(self, root: Conversation) -> PersonType:
+        return _person(root.created_by)
+
     @strawberry.field
     async def members(self, info: Info, root: Conversation) -> list[ConversationMemberType]:
         return await context_of(info).loader(MembersByConversationLoader).load(root.id)  # type: ignore[return-value]
