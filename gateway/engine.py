@@ -26,6 +26,7 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 from graphql.language import ast
 
+from gateway import observability
 from gateway.executor import Executor, RequestContext, Transport, introspection_document
 from gateway.limits import (
     Limits,
@@ -183,7 +184,7 @@ class Gateway:
         )
         self.schema = self.supergraph.api_schema
         self.planner = Planner(self.supergraph)
-        self.executor = Executor(self.supergraph, transports)
+        self.executor = Executor(self.supergraph, observability.observed_transports(transports))
         self.transports = transports
         self.limits = limits or Limits()
         self.plans = LRU(plan_cache_size, plan_cache_bytes)
@@ -329,6 +330,23 @@ class Gateway:
         extensions: Mapping[str, Any] | None = None,
         allowed_operations: frozenset[str] | None = None,
     ) -> GatewayResponse:
+        # Metrics, a span and a log line per operation (gateway.observability).
+        with observability.operation(query, operation_name, context) as observed:
+            response = await self._execute(
+                query, variables, operation_name, context, extensions, allowed_operations
+            )
+            observed.finish(response.payload, response.operation_type)
+        return response
+
+    async def _execute(
+        self,
+        query: str | None,
+        variables: Mapping[str, Any] | None,
+        operation_name: str | None,
+        context: RequestContext | None,
+        extensions: Mapping[str, Any] | None,
+        allowed_operations: frozenset[str] | None,
+    ) -> GatewayResponse:
         context = context or RequestContext()
         try:
             text = self.resolve_query(query, extensions)
@@ -400,13 +418,25 @@ class Gateway:
         payload["data"] = shaped
         return payload
 
-    async def subscribe(
+    def subscribe(
         self,
         query: str | None,
         variables: Mapping[str, Any] | None = None,
         operation_name: str | None = None,
         context: RequestContext | None = None,
         extensions: Mapping[str, Any] | None = None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The events of a subscription, counted while open (gateway.observability)."""
+        stream = self._subscribe(query, variables, operation_name, context, extensions)
+        return observability.subscription(stream, query, operation_name, context)
+
+    async def _subscribe(
+        self,
+        query: str | None,
+        variables: Mapping[str, Any] | None,
+        operation_name: str | None,
+        context: RequestContext | None,
+        extensions: Mapping[str, Any] | None,
     ) -> AsyncIterator[dict[str, Any]]:
         """Each event of the owning subgraph's subscription, completed through the rest of
         the plan, so fields of other subgraphs are present in every event."""

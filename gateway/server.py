@@ -34,6 +34,7 @@ from urllib.parse import parse_qs
 
 import orjson
 
+from gateway import observability
 from gateway.engine import Gateway, GatewayResponse
 from gateway.executor import RequestContext, SubgraphUnavailable
 from gateway.limits import DEFAULT_MAX_BODY_BYTES
@@ -290,6 +291,9 @@ class GatewayApp:
         if path == "/health":
             await self._respond(send, 200, b'{"status":"ok"}', JSON)
             return
+        if path == "/metrics":
+            await observability.metrics_endpoint(scope, send)
+            return
         if path != self.path:
             await self._respond(send, 404, b'{"errors":[{"message":"Not found"}]}', JSON)
             return
@@ -543,7 +547,8 @@ class GatewayApp:
             return
         await send({"type": "websocket.accept", "subprotocol": SUBPROTOCOL})
         session = _WsSession(self, scope, send)
-        await session.run(receive)
+        with observability.websocket_connection():
+            await session.run(receive)
 
 
 async def _disconnected(receive: Any) -> None:

@@ -14,6 +14,7 @@ django_app = get_asgi_application()
 from django.conf import settings  # noqa: E402
 
 from gateway.limits import limit_request_body  # noqa: E402
+from gateway.observability import metrics_endpoint  # noqa: E402
 from yui.federation import GRAPHQL_PATH, embedded_app  # noqa: E402
 from yui.heap import settle  # noqa: E402
 from yui.middleware import CONTENT_SECURITY_POLICY  # noqa: E402
@@ -35,6 +36,8 @@ settle()
 async def application(scope, receive, send):  # type: ignore[no-untyped-def]
     if scope["type"] in {"http", "websocket"} and scope["path"].rstrip("/") == GRAPHQL_PATH:
         await gateway_app(scope, receive, send)
+    elif scope["type"] == "http" and scope["path"].rstrip("/") == "/metrics":
+        await metrics_endpoint(scope, send)
     elif scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 4404})
     else:

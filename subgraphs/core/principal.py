@@ -14,6 +14,8 @@ ROLE_TENANT_ADMIN = "tenant_admin"
 ROLE_STAFF = "staff"
 # Decides 仮予約 at the facilities owned by their primary or additional (兼務) departments.
 ROLE_FACILITY_ADMIN = "facility_admin"
+# Sends surveys and circulations to the council's member municipalities (協議会担当).
+ROLE_COUNCIL_LIAISON = "council_liaison"
 
 
 @dataclass(frozen=True)

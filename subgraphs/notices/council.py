@@ -34,7 +34,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from subgraphs.core.events import publish_on_commit
-from subgraphs.core.principal import Principal
+from subgraphs.core.principal import ROLE_COUNCIL_LIAISON, Principal
 from subgraphs.notices.access import as_uuid
 from subgraphs.notices.actions import (
     NoticeError,
@@ -56,8 +56,6 @@ from subgraphs.notices.models import (
     SurveyQuestion,
 )
 
-# May send council requests besides the municipality's administrators (協議会担当).
-ROLE_COUNCIL_LIAISON = "council_liaison"
 COUNCIL_EVENT_TYPE = "notices.council"
 
 

@@ -280,6 +280,36 @@ def test_a_council_circulation_is_confirmed_with_a_comment_and_closes(okawa, kan
     ]
 
 
+SET_ROLES = """mutation($id: ID!, $roles: [Role!]!) {
+  setRoles(input: {personId: $id, roles: $roles}) { person { roles } errors { code } } }"""
+
+
+@pytest.mark.django_db
+def test_an_administrator_grants_the_council_liaison_role_which_lets_staff_send(okawa, kanda):
+    assert set_contact(kanda, "shomu")["errors"] == []
+    kacho = str(okawa.people["kacho"].id)
+    granted = okawa.api(okawa.admin).data(SET_ROLES, {"id": kacho, "roles": ["COUNCIL_LIAISON"]})
+    assert granted["setRoles"]["errors"] == []
+    assert sorted(granted["setRoles"]["person"]["roles"]) == ["COUNCIL_LIAISON", "STAFF"]
+    payload = notices_api(okawa, "kacho").data(SEND, {"input": survey_input()})
+    assert payload["sendCouncilRequest"]["errors"] == []
+    assert [
+        d["municipalityName"] for d in payload["sendCouncilRequest"]["request"]["deliveries"]
+    ] == ["苅田町"]
+    # A liaison is not an administrator: naming the contacts stays with administrators.
+    refused = notices_api(okawa, "kacho")(SET_CONTACT, {"purpose": IT, "dept": None})
+    assert refused.get("errors") or refused["data"]["setCouncilContact"]["errors"]
+    # Taken away again, the next request is refused.
+    okawa.api(okawa.admin).data(SET_ROLES, {"id": kacho, "roles": []})
+    again = notices_api(okawa, "kacho").data(SEND, {"input": survey_input()})
+    assert [e["code"] for e in again["sendCouncilRequest"]["errors"]] == ["NOT_COUNCIL_SENDER"]
+    # Someone of another municipality cannot be granted it by okawa's administrator.
+    foreign = okawa.api(okawa.admin)(
+        SET_ROLES, {"id": str(kanda.people["kacho"].id), "roles": ["COUNCIL_LIAISON"]}
+    )
+    assert foreign.get("errors") or foreign["data"]["setRoles"]["errors"]
+
+
 COUNCIL_CSV = """query($id: ID!, $encoding: CsvEncoding! = CP932) {
   councilResultsCsv(id: $id, encoding: $encoding) { filename encoding contentBase64 lossy } }"""
 

@@ -86,9 +86,16 @@ class Command(BaseCommand):
         to end first, so they are cut after the same 5 s grace as one process's slow
         requests; WebSocket clients reconnect either way.
         """
+        import os
+        import tempfile
+
         import uvicorn
         from uvicorn.supervisors import Multiprocess
 
+        # /metrics sums the workers' metrics (gateway/observability.py): each writes its
+        # own files here; a fresh directory per start, unless the operator chose one.
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="yui-metrics-")
         config = uvicorn.Config(
             "yui.asgi:application",
             host=options["host"],

@@ -5,7 +5,7 @@ import { graphql } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import "./admin.css";
 import { AdminHeader, isTenantAdmin, NotAdmin } from "./common";
-import { ASSIGNABLE_ROLES, rolesToSave } from "./peopleAdmin";
+import { ASSIGNABLE_ROLES, isAssignableRole, rolesToSave } from "./peopleAdmin";
 
 const AdminRolesQuery = graphql(`
   query AdminRoles {
@@ -121,10 +121,8 @@ export function RolesAdmin({ onSignedOut }: { onSignedOut: () => void }) {
   };
   const roleNames = (roles: readonly string[]) =>
     roles
-      .filter((role) => role !== "STAFF")
-      .map((role) =>
-        t(`admin.roles.role.${role === "TENANT_ADMIN" ? "TENANT_ADMIN" : "FACILITY_ADMIN"}`),
-      )
+      .filter(isAssignableRole)
+      .map((role) => t(`admin.roles.role.${role}`))
       .join(t("admin.roles.separator"));
 
   return (

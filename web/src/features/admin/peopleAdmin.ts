@@ -129,8 +129,13 @@ export function errorsByLine<T extends { line?: number | null }>(errors: readonl
   return [...errors].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
 }
 
-export const ASSIGNABLE_ROLES = ["TENANT_ADMIN", "FACILITY_ADMIN"] as const;
+export const ASSIGNABLE_ROLES = ["TENANT_ADMIN", "FACILITY_ADMIN", "COUNCIL_LIAISON"] as const;
 export type AssignableRole = (typeof ASSIGNABLE_ROLES)[number];
+
+/** Whether a role (Person.roles) is one an administrator grants (so it has a name to show). */
+export function isAssignableRole(role: string): role is AssignableRole {
+  return (ASSIGNABLE_ROLES as readonly string[]).includes(role);
+}
 
 /** The roles setRoles is sent: the ticked assignable ones (everyone is staff anyway). */
 export function rolesToSave(ticked: ReadonlySet<string>): AssignableRole[] {
