@@ -24,6 +24,7 @@ from django.utils import timezone
 from subgraphs.audit import actions as audit
 from subgraphs.core.events import publish_on_commit
 from subgraphs.core.principal import (
+    ROLE_COUNCIL_LIAISON,
     ROLE_FACILITY_ADMIN,
     ROLE_STAFF,
     ROLE_TENANT_ADMIN,
@@ -43,7 +44,7 @@ from subgraphs.people.models import (
     Tenant,
 )
 
-ASSIGNABLE_ROLES = {ROLE_TENANT_ADMIN, ROLE_FACILITY_ADMIN}
+ASSIGNABLE_ROLES = {ROLE_TENANT_ADMIN, ROLE_FACILITY_ADMIN, ROLE_COUNCIL_LIAISON}
 # What the audit trail shows of a department and an account, before → after.
 ORG_AUDIT_FIELDS = ("code", "name", "name_kana", "parent_id", "sort_order", "is_active")
 PERSON_AUDIT_FIELDS = (

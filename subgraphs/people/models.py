@@ -12,7 +12,12 @@ import uuid
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 
-from subgraphs.core.principal import ROLE_FACILITY_ADMIN, ROLE_STAFF, ROLE_TENANT_ADMIN
+from subgraphs.core.principal import (
+    ROLE_COUNCIL_LIAISON,
+    ROLE_FACILITY_ADMIN,
+    ROLE_STAFF,
+    ROLE_TENANT_ADMIN,
+)
 from subgraphs.core.tenancy import TenantQuerySet
 from subgraphs.people.kana import search_key
 
@@ -258,6 +263,7 @@ class RoleAssignment(models.Model):
     ROLE_CHOICES = [
         (ROLE_TENANT_ADMIN, "テナント管理者"),
         (ROLE_FACILITY_ADMIN, "施設管理者"),
+        (ROLE_COUNCIL_LIAISON, "協議会担当"),
         (ROLE_STAFF, "職員"),
     ]
 

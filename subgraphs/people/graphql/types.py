@@ -14,7 +14,12 @@ import strawberry_django
 from strawberry.types import Info
 
 from subgraphs.core.graphql.context import context_of, principal_of
-from subgraphs.core.principal import ROLE_FACILITY_ADMIN, ROLE_STAFF, ROLE_TENANT_ADMIN
+from subgraphs.core.principal import (
+    ROLE_COUNCIL_LIAISON,
+    ROLE_FACILITY_ADMIN,
+    ROLE_STAFF,
+    ROLE_TENANT_ADMIN,
+)
 from subgraphs.core.tenancy import TenantScopedType
 from subgraphs.people import models
 from subgraphs.people.graphql import loaders
@@ -26,6 +31,11 @@ class RoleEnum(Enum):
     FACILITY_ADMIN = strawberry.enum_value(
         ROLE_FACILITY_ADMIN,
         description="施設管理者: approves 仮予約 of the facilities its departments own.",
+    )
+    COUNCIL_LIAISON = strawberry.enum_value(
+        ROLE_COUNCIL_LIAISON,
+        description="協議会担当: sends surveys and circulations to the council's member "
+        "municipalities.",
     )
     STAFF = ROLE_STAFF
 
