@@ -27,6 +27,7 @@ from graphql.execution.values import get_variable_values
 from graphql.language import ast
 
 from gateway import observability
+from gateway.authorization import Authorizer, Restriction
 from gateway.executor import Executor, RequestContext, Transport, introspection_document
 from gateway.limits import (
     Limits,
@@ -178,6 +179,7 @@ class Gateway:
         plan_cache_bytes: int = 64_000_000,
         persisted_query_cache_size: int = 10_000,
         persisted_query_cache_bytes: int = 16_000_000,
+        authorizer: Authorizer | None = None,
     ):
         self.supergraph = (
             supergraph if isinstance(supergraph, Supergraph) else Supergraph(supergraph)
@@ -189,6 +191,8 @@ class Gateway:
         self.limits = limits or Limits()
         self.plans = LRU(plan_cache_size, plan_cache_bytes)
         self.persisted = LRU(persisted_query_cache_size, persisted_query_cache_bytes)
+        # @authenticated / @requiresScopes / @policy (gateway.authorization).
+        self.authorizer = authorizer or Authorizer(self.supergraph)
 
     # --- preparing -----------------------------------------------------------------------
 
@@ -372,6 +376,7 @@ class Gateway:
                     op_type,
                 )
             raw_variables = self.coerce_variables(prepared, variables)
+            restriction = await self.restriction(prepared, context)
         except _RequestError as exc:
             if exc.data_null:
                 return GatewayResponse(
@@ -385,10 +390,23 @@ class Gateway:
                 {"errors": [internal_error(exc, query, "Preparing")], "data": None}
             )
         try:
-            payload = await self._run(prepared, raw_variables, context)
+            payload = await self._run(prepared, raw_variables, context, restriction=restriction)
         except Exception as exc:  # a bug while executing the plan: a GraphQL error
             payload = {"errors": [internal_error(exc, text, "Executing")], "data": None}
         return GatewayResponse(payload, operation_type=op_type)
+
+    async def restriction(
+        self, prepared: Prepared, context: RequestContext
+    ) -> tuple[Prepared, Restriction] | None:
+        """The operation without the fields the caller may not see (planned and cached as
+        any document), or None when nothing is denied (gateway.authorization)."""
+        if not self.authorizer.active:
+            return None
+        restriction = await self.authorizer.restrict(prepared.document, prepared.operation, context)
+        if restriction is None:
+            return None
+        name = prepared.operation.name.value if prepared.operation.name else None
+        return self.prepare(restriction.document, name), restriction
 
     async def _run(
         self,
@@ -397,7 +415,12 @@ class Gateway:
         context: RequestContext,
         initial: dict[str, Any] | None = None,
         skip_root: bool = False,
+        restriction: tuple[Prepared, Restriction] | None = None,
     ) -> dict[str, Any]:
+        # Restricted: the filtered operation runs, the client's is shaped (denied fields null).
+        shape_plan = prepared.plan
+        if restriction is not None:
+            prepared = restriction[0]
         plan = prepared.plan
         data: dict[str, Any] = initial if initial is not None else {}
         errors: list[dict[str, Any]] = []
@@ -411,7 +434,9 @@ class Gateway:
             plan, variables, context, initial=data, only=fetches
         )
         errors += fetch_errors
-        shaped = self.executor.shape(plan, data, variables, errors)
+        if restriction is not None:
+            errors += restriction[1].errors(data)
+        shaped = self.executor.shape(shape_plan, data, variables, errors)
         payload: dict[str, Any] = {}
         if errors:
             payload["errors"] = errors
@@ -447,13 +472,14 @@ class Gateway:
             if prepared.operation.operation.value != "subscription":
                 raise _RequestError([_error("Not a subscription.", "OPERATION_NOT_ALLOWED")])
             raw_variables = self.coerce_variables(prepared, variables)
+            restriction = await self.restriction(prepared, context)
         except _RequestError as exc:
             yield {"errors": exc.errors}
             return
         except Exception as exc:  # a bug before execution: a GraphQL error
             yield {"errors": [internal_error(exc, query, "Preparing")]}
             return
-        plan = prepared.plan
+        plan = restriction[0].plan if restriction is not None else prepared.plan
         roots = [f for f in plan.fetches if f.kind == "root"]
         if len(roots) != 1:
             yield {
@@ -479,7 +505,12 @@ class Gateway:
                 yield {"data": None, "errors": event.get("errors") or []}
                 continue
             payload = await self._run(
-                prepared, raw_variables, context, initial=dict(event["data"]), skip_root=True
+                prepared,
+                raw_variables,
+                context,
+                initial=dict(event["data"]),
+                skip_root=True,
+                restriction=restriction,
             )
             if event.get("errors"):
                 payload["errors"] = [*event["errors"], *payload.get("errors", [])]

@@ -29,6 +29,14 @@ JOIN_SPEC = "https://specs.apollo.dev/join/"
 LINK_SPEC = "https://specs.apollo.dev/link/"
 INACCESSIBLE_SPEC = "https://specs.apollo.dev/inaccessible/"
 TAG_SPEC = "https://specs.apollo.dev/tag/"
+# Specs the gateway enforces itself (access rules, demand control): their directives and
+# types are not part of the API schema, as in Apollo's.
+ENFORCED_SPECS = {
+    "https://specs.apollo.dev/authenticated/": "authenticated",
+    "https://specs.apollo.dev/requiresScopes/": "requiresScopes",
+    "https://specs.apollo.dev/policy/": "policy",
+    "https://specs.apollo.dev/cost/": "cost",
+}
 
 
 class SupergraphError(Exception):
@@ -140,6 +148,9 @@ class Supergraph:
         self.link = "link"
         self.inaccessible_name = "inaccessible"
         self.tag_name = "tag"
+        # Local names of the ENFORCED_SPECS' directives and type-name prefixes.
+        self.enforced_names: set[str] = set()
+        self.enforced_prefixes: set[str] = set()
         for definition in self.document.definitions:
             if not isinstance(definition, ast.SchemaDefinitionNode | ast.SchemaExtensionNode):
                 continue
@@ -158,6 +169,15 @@ class Supergraph:
                             self.inaccessible_name = item.get("as", "@inaccessible").lstrip("@")
                 elif url.startswith(TAG_SPEC):
                     self.tag_name = alias or "tag"
+                for spec, name in ENFORCED_SPECS.items():
+                    if url.startswith(spec):
+                        self.enforced_names.add(alias or name)
+                        self.enforced_prefixes.add(f"{alias or name}__")
+                        for item in args.get("import") or ():
+                            imported = (
+                                item.get("as", item.get("name")) if isinstance(item, dict) else item
+                            )
+                            self.enforced_names.add(str(imported).lstrip("@"))
         if not any(
             isinstance(d, ast.EnumTypeDefinitionNode) and d.name.value == f"{self.join}__Graph"
             for d in self.document.definitions
@@ -167,7 +187,11 @@ class Supergraph:
             )
 
     def _is_internal_name(self, name: str) -> bool:
-        return name.startswith(f"{self.join}__") or name.startswith(f"{self.link}__")
+        return (
+            name.startswith(f"{self.join}__")
+            or name.startswith(f"{self.link}__")
+            or name.startswith(tuple(self.enforced_prefixes))
+        )
 
     def _read(self) -> None:
         j = self.join
@@ -342,6 +366,7 @@ class Supergraph:
         """The supergraph without join/link internals and without @inaccessible elements."""
         hidden_types = {n for n, m in self.types.items() if m.inaccessible}
         internal_directives = {self.inaccessible_name, self.tag_name, "link", "core"}
+        internal_directives |= self.enforced_names
 
         def keep_directive(d: ast.DirectiveNode) -> bool:
             name = d.name.value

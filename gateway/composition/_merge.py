@@ -56,6 +56,37 @@ def _value(value: object) -> ast.ConstValueNode:
     return ast.StringValueNode(value=value)
 
 
+def _conjunction(
+    left: list[list[str]] | None, right: list[list[str]] | None
+) -> list[list[str]] | None:
+    """Both rules (each any-of all-of) as one: every pair of alternatives joined, so an
+    element guarded in several subgraphs keeps every subgraph's requirement."""
+    if left is None or right is None:
+        return left if right is None else right
+    joined: list[list[str]] = []
+    for a in left:
+        for b in right:
+            both = list(dict.fromkeys([*a, *b]))
+            if both not in joined:
+                joined.append(both)
+    return joined
+
+
+def _string_lists_directive(
+    name: str, argument: str, rules: list[list[str]]
+) -> ast.ConstDirectiveNode:
+    value = ast.ConstListValueNode(
+        values=tuple(
+            ast.ConstListValueNode(values=tuple(ast.StringValueNode(value=v) for v in inner))
+            for inner in rules
+        )
+    )
+    return ast.ConstDirectiveNode(
+        name=ast.NameNode(value=name),
+        arguments=(ast.ConstArgumentNode(name=ast.NameNode(value=argument), value=value),),
+    )
+
+
 def _name(value: str) -> ast.NameNode:
     return ast.NameNode(value=value)
 
@@ -95,6 +126,8 @@ class Supergraph:
     directive_definitions: list[ast.DirectiveDefinitionNode] = field(default_factory=list)
     uses_inaccessible: bool = False
     uses_tag: bool = False
+    # Access-rule specs used (authenticated, requiresScopes, policy): linked for SECURITY.
+    uses_access: set[str] = field(default_factory=set)
 
 
 def _most_common(values: Iterable[str | None]) -> str | None:
@@ -156,10 +189,16 @@ class Merger:
         deprecated: ast.ConstDirectiveNode | None = None
         inaccessible = False
         tags: list[str] = []
+        authenticated = False
+        scopes: list[list[str]] | None = None
+        policies: list[list[str]] | None = None
         for applied in items:
             deprecated = deprecated or applied.deprecated
             inaccessible = inaccessible or applied.inaccessible
             tags.extend(t for t in applied.tags if t not in tags)
+            authenticated = authenticated or applied.authenticated
+            scopes = _conjunction(scopes, applied.scopes)
+            policies = _conjunction(policies, applied.policies)
         result: list[ast.ConstDirectiveNode] = []
         if deprecated is not None:
             result.append(deprecated)
@@ -169,6 +208,16 @@ class Merger:
         for tag in tags:
             self.result.uses_tag = True
             result.append(directive("tag", name=tag))
+        if authenticated:
+            self.result.uses_access.add("authenticated")
+            result.append(directive("authenticated"))
+        for name, argument, rules in (
+            ("requiresScopes", "scopes", scopes),
+            ("policy", "policies", policies),
+        ):
+            if rules is not None:
+                self.result.uses_access.add(name)
+                result.append(_string_lists_directive(name, argument, rules))
         return result
 
     # -- the whole -----------------------------------------------------------------------

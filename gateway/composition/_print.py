@@ -52,6 +52,25 @@ SPEC_DIRECTIVES = {
     ),
 }
 INACCESSIBLE_DIRECTIVE = f"directive @inaccessible on {_LOCATIONS}"
+_ACCESS_LOCATIONS = "FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM"
+# The access-rule specs as Apollo's composition links and defines them.
+ACCESS_SPECS: dict[str, tuple[str, str, str | None]] = {
+    "authenticated": (
+        "https://specs.apollo.dev/authenticated/v0.1",
+        f"directive @authenticated on {_ACCESS_LOCATIONS}",
+        None,
+    ),
+    "requiresScopes": (
+        "https://specs.apollo.dev/requiresScopes/v0.1",
+        f"directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on {_ACCESS_LOCATIONS}",
+        "requiresScopes__Scope",
+    ),
+    "policy": (
+        "https://specs.apollo.dev/policy/v0.1",
+        f"directive @policy(policies: [[policy__Policy!]!]!) on {_ACCESS_LOCATIONS}",
+        "policy__Policy",
+    ),
+}
 TAG_DIRECTIVE = f"directive @tag(name: String!) repeatable on {_LOCATIONS} | SCHEMA"
 
 SPEC_TYPES = {
@@ -132,6 +151,8 @@ def print_supergraph(supergraph: Supergraph) -> str:
         links.append(f'@link(url: "{TAG_URL}")')
     if supergraph.uses_inaccessible:
         links.append(f'@link(url: "{INACCESSIBLE_URL}", for: SECURITY)')
+    for name in sorted(supergraph.uses_access):
+        links.append(f'@link(url: "{ACCESS_SPECS[name][0]}", for: SECURITY)')
     roots = "".join(f"  {op}: {name}\n" for op, name in supergraph.roots.items())
     blocks = ["schema\n" + "".join(f"  {link}\n" for link in links) + "{\n" + roots + "}"]
 
@@ -140,12 +161,18 @@ def print_supergraph(supergraph: Supergraph) -> str:
         directives["inaccessible"] = INACCESSIBLE_DIRECTIVE
     if supergraph.uses_tag:
         directives["tag"] = TAG_DIRECTIVE
+    for name in supergraph.uses_access:
+        directives[name] = ACCESS_SPECS[name][1]
     for definition in supergraph.directive_definitions:
         directives[definition.name.value] = print_ast(definition)
     blocks.extend(directives[name] for name in sorted(directives, key=_sort_key))
 
     types = {name: print_type(merged) for name, merged in supergraph.types.items()}
     types.update(SPEC_TYPES)
+    for name in supergraph.uses_access:
+        scalar = ACCESS_SPECS[name][2]
+        if scalar is not None:
+            types[scalar] = f"scalar {scalar}"
     graph_values = "".join(
         f'  {s.graph} @join__graph(name: "{_escape(s.name)}", url: "{_escape(s.url)}")\n'
         for s in sorted(supergraph.subgraphs, key=lambda s: s.graph)

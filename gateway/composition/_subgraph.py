@@ -60,9 +60,6 @@ FED1_DIRECTIVES = ("key", "requires", "provides", "external", "extends", "tag", 
 # than a silently weaker supergraph (several of them carry access rules).
 UNSUPPORTED_DIRECTIVES = {
     "composeDirective",
-    "authenticated",
-    "requiresScopes",
-    "policy",
     "context",
     "fromContext",
     "cost",
@@ -165,6 +162,11 @@ class Applied:
     inaccessible: bool = False
     tags: list[str] = field(default_factory=list)
     deprecated: ast.ConstDirectiveNode | None = None
+    # Access rules (federation v2.5/v2.6), carried as the spec directives of the same name;
+    # scopes and policies are in disjunctive normal form: any inner list, all of its items.
+    authenticated: bool = False
+    scopes: list[list[str]] | None = None
+    policies: list[list[str]] | None = None
 
 
 @dataclass
@@ -290,6 +292,24 @@ def _string_argument(directive: ast.ConstDirectiveNode, name: str) -> str | None
         if argument.name.value == name and isinstance(argument.value, ast.StringValueNode):
             return argument.value.value
     return None
+
+
+_ACCESS_ARGUMENTS = {"requiresScopes": "scopes", "policy": "policies"}
+
+
+def _string_lists(value: ast.ConstValueNode | None) -> list[list[str]] | None:
+    """``[["a", "b"], ["c"]]`` as Python lists, or None when the value has another shape."""
+    if not isinstance(value, ast.ListValueNode):
+        return None
+    result: list[list[str]] = []
+    for inner in value.values:
+        if not isinstance(inner, ast.ListValueNode):
+            return None
+        items = [v.value for v in inner.values if isinstance(v, ast.StringValueNode)]
+        if len(items) != len(inner.values):
+            return None
+        result.append(items)
+    return result
 
 
 def _argument(directive: ast.ConstDirectiveNode, name: str) -> ast.ConstValueNode | None:
@@ -603,6 +623,19 @@ class _Reader:
                 applied.deprecated = ast.ConstDirectiveNode(
                     name=ast.NameNode(value="deprecated"), arguments=directive.arguments
                 )
+            elif canonical == "authenticated" and directive.name.value in self.directives:
+                applied.authenticated = True
+            elif canonical in _ACCESS_ARGUMENTS and directive.name.value in self.directives:
+                rules = _string_lists(_argument(directive, _ACCESS_ARGUMENTS[canonical]))
+                if rules is None:
+                    self.error(
+                        "DIRECTIVE_INVALID_FIELDS_TYPE",
+                        f'"@{canonical}" (on {where}) takes a list of lists of strings.',
+                    )
+                elif canonical == "requiresScopes":
+                    applied.scopes = rules
+                else:
+                    applied.policies = rules
             elif canonical in UNSUPPORTED_DIRECTIVES and directive.name.value in self.directives:
                 self.error(
                     "UNSUPPORTED_FEATURE",

@@ -1111,11 +1111,11 @@ ERROR_CASES: dict[str, tuple[dict[str, str], str, list[str]]] = {
     ),
     "unsupported_directive": (
         {
-            "a": 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@authenticated"])\n'
-            "type Query { me: Int @authenticated }"
+            "a": 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.8", import: ["@context"])\n'
+            'type Query { me: T } type T @context(name: "c") { id: ID }'
         },
         "UNSUPPORTED_FEATURE",
-        ['"@authenticated"', "Query.me"],
+        ['"@context"', 'type "T"'],
     ),
 }
 
