@@ -216,11 +216,20 @@ def records_of(
     action: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    actor: str | None = None,
 ) -> models.QuerySet[AuditRecord]:
-    """One chain's records, newest first (``action`` matches a prefix such as ``signin``)."""
+    """One chain's records, newest first (``action`` matches a prefix such as ``signin``,
+    ``actor`` a part of the actor's login ID and name, or of a sign-in's login ID)."""
     qs = AuditRecord.objects.filter(chain=_chain_of(tenant_id))
     if action:
         qs = qs.filter(action__startswith=action)
+    if actor and actor.strip():
+        # A failed sign-in has no actor, only the login ID it named (in its summary).
+        needle = actor.strip()
+        qs = qs.filter(
+            models.Q(actor__icontains=needle)
+            | models.Q(action__startswith="signin.", summary__icontains=needle)
+        )
     if since is not None:
         qs = qs.filter(at__gte=since)
     if until is not None:

@@ -384,3 +384,37 @@ def test_a_subgraph_service_records_the_address_the_gateway_signed(okawa):
     assert addresses[str(okawa.people["kakari"].id)] == "10.9.8.7"
     assert addresses[str(okawa.people["shuji"].id)] == "192.0.2.1"  # forged: the peer's
     assert addresses[str(okawa.people["kacho"].id)] == "192.0.2.1"
+
+
+BY_ACTOR = """query($actor: String, $action: String) {
+  auditRecords(first: 50, actor: $actor, action: $action) { totalCount records { action actor } }
+  exportAuditCsv(actor: $actor, action: $action) { contentBase64 }
+}"""
+
+
+@pytest.mark.django_db
+def test_records_are_found_by_actor_in_the_list_and_the_csv(okawa, settings):
+    settings.LOGIN_FREE_FAILURES = 5
+    okawa.api(okawa.admin).data(
+        "mutation($id: ID!) { setRoles(input: {personId: $id, roles: [FACILITY_ADMIN]}) "
+        "{ errors { code } } }",
+        {"id": str(okawa.people["shuji"].id)},
+    )
+    assert sign_in("402125", "0003", "wrong-password") == 401
+    api = audit_api(okawa)
+    # By part of the administrator's name: their writes, nobody else's.
+    by_admin = api.data(BY_ACTOR, {"actor": okawa.admin.name[:2]})
+    actions = {r["action"] for r in by_admin["auditRecords"]["records"]}
+    assert "person.roles" in actions and "signin.failed" not in actions
+    assert all(okawa.admin.name in r["actor"] for r in by_admin["auditRecords"]["records"])
+    # A failed sign-in has no actor: the login ID it named finds it.
+    failed = api.data(BY_ACTOR, {"actor": "0003", "action": "signin."})
+    assert [r["action"] for r in failed["auditRecords"]["records"]] == ["signin.failed"]
+    rows = list(
+        csv.reader(
+            io.StringIO(base64.b64decode(failed["exportAuditCsv"]["contentBase64"]).decode("cp932"))
+        )
+    )
+    assert [r[4] for r in rows[1:]] == ["signin.failed"]
+    nobody = api.data(BY_ACTOR, {"actor": "誰でもない人"})
+    assert nobody["auditRecords"]["totalCount"] == 0

@@ -53,6 +53,7 @@ class Query:
         action: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        actor: str | None = None,
     ) -> AuditRecordPage:
         principal = require_tenant_admin(principal_of(info))
         if not 1 <= first <= MAX_PAGE_SIZE:
@@ -63,7 +64,9 @@ class Query:
         before_seq = _seq_of(after) if after else None
 
         def fetch() -> AuditRecordPage:
-            qs = actions.records_of(principal.tenant_id, action=action, since=since, until=until)
+            qs = actions.records_of(
+                principal.tenant_id, action=action, since=since, until=until, actor=actor
+            )
             total = qs.count()
             if before_seq is not None:
                 qs = qs.filter(seq__lt=before_seq)
@@ -88,6 +91,7 @@ class Query:
         since: datetime | None = None,
         until: datetime | None = None,
         encoding: str = "cp932",
+        actor: str | None = None,
     ) -> AuditCsvExport:
         principal = require_tenant_admin(principal_of(info))
         _check_period(since, until)
@@ -97,7 +101,9 @@ class Query:
             )
 
         def build() -> AuditCsvExport:
-            qs = actions.records_of(principal.tenant_id, action=action, since=since, until=until)
+            qs = actions.records_of(
+                principal.tenant_id, action=action, since=since, until=until, actor=actor
+            )
             if qs.count() > MAX_EXPORT_ROWS:
                 raise GraphQLError(
                     f"More than {MAX_EXPORT_ROWS} records: choose a shorter period.",

@@ -5,6 +5,7 @@ import { graphql } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import type { MessageKey } from "../../i18n/messages";
 import "./admin.css";
+import { AuditAdmin } from "./AuditAdmin";
 import { ClosedDaysAdmin } from "./ClosedDaysAdmin";
 import { isTenantAdmin, NotAdmin } from "./common";
 import { FacilitiesAdmin } from "./FacilitiesAdmin";
@@ -30,6 +31,7 @@ export const ADMIN_SECTIONS: readonly { path: string; label: MessageKey; summary
     label: "admin.facilities.title",
     summary: "admin.facilities.summary",
   },
+  { path: "/admin/audit", label: "admin.audit.title", summary: "admin.audit.summary" },
 ];
 
 const AdminIndexQuery = graphql(`
@@ -51,6 +53,7 @@ export function AdminPage({ onSignedOut }: { onSignedOut: () => void }) {
   if (path === "/admin/roles") return <RolesAdmin onSignedOut={onSignedOut} />;
   if (path === "/admin/closed-days") return <ClosedDaysAdmin onSignedOut={onSignedOut} />;
   if (path === "/admin/facilities") return <FacilitiesAdmin onSignedOut={onSignedOut} />;
+  if (path === "/admin/audit") return <AuditAdmin onSignedOut={onSignedOut} />;
   if (path !== "/admin") return <NotFoundInAdmin />;
   return <AdminIndex onSignedOut={onSignedOut} />;
 }
