@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from yui import config
+from yui import config, logging_json
 
 BASE_DIR = config.BASE_DIR
 DATA_DIR = config.data_dir()
@@ -186,9 +186,5 @@ MAIL_EMBEDDED_WORKER = config.flag("YUI_MAIL_WORKER", True)
 
 STRAWBERRY_DJANGO = {"MUTATIONS_DEFAULT_HANDLE_ERRORS": False}
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("YUI_LOG_LEVEL", "WARNING")},
-}
+# YUI_LOG_LEVEL (WARNING); YUI_LOG_FORMAT=json: JSON lines, one per gateway operation too.
+LOGGING = logging_json.from_environment()
