@@ -30,6 +30,10 @@ class Principal:
     # An administrator issued the password and the person has not chosen their own yet:
     # every subgraph answers only ``me`` and ``changePassword`` (PASSWORD_CHANGE_REQUIRED).
     must_change_password: bool = False
+    # A personal access token's scopes and id (people.models.AccessToken), for the gateway's
+    # edge; None for a session. Not carried in the signed header: the edge enforces them.
+    scopes: frozenset[str] | None = None
+    token_id: uuid.UUID | None = None
 
     @property
     def is_authenticated(self) -> bool:

@@ -282,11 +282,20 @@ class RoleAssignment(models.Model):
         return f"{self.person_id}: {self.role}"
 
 
+def full_access_scopes() -> list[str]:
+    """The scopes of a token made without any: everything its owner may do."""
+    return ["read", "write"]
+
+
 class AccessToken(models.Model):
     """A personal access token for a mobile app or a dashboard.
 
     Only a SHA-256 of the token is stored: tokens are 256 random bits, so a fast hash is
     safe (no dictionary to attack) and lets every request look the token up by index.
+
+    ``scopes`` limit what it may do (``read``, ``read:<subgraph>``, ``write``; see
+    ``people.scopes``); administrators may give it an allow-list of operations
+    (``TrustedDocument``) and a rate limit.
     """
 
     PREFIX = "yui_pat_"
@@ -301,6 +310,9 @@ class AccessToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(default=full_access_scopes)
+    # Requests a minute at /graphql; None: not limited.
+    rate_limit_per_minute = models.PositiveIntegerField(null=True, blank=True)
 
     objects = TenantQuerySet.as_manager()
 
@@ -309,6 +321,34 @@ class AccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.hint}…)"
+
+
+class TrustedDocument(models.Model):
+    """An operation an access token may run: once a token has one, it runs only these
+    (trusted documents), sent whole or by their SHA-256 (Apollo's persisted-query shape)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    token = models.ForeignKey(
+        AccessToken, on_delete=models.CASCADE, related_name="trusted_documents"
+    )
+    name = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    document = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "sha256"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "token", "sha256"], name="trusted_document_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sha256[:12]})"
 
 
 class Link(models.Model):
