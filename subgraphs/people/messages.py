@@ -105,6 +105,15 @@ JA: dict[str, str] = {
     "Send one of a file, text or contentBase64.": (
         "ファイル、テキスト、contentBase64 のどれか一つを送ってください。"
     ),
+    # --- staged reorganisations (人事異動) ---
+    "The effective date must be after today (it applies from 00:00 that day).": (
+        "実施日は明日以降にしてください（その日の 0 時に実施します）。"
+    ),
+    "Another reorganisation is already scheduled: edit or withdraw it first.": (
+        "予定済みの人事異動がほかにあります。先にそちらを修正するか取り下げてください。"
+    ),
+    "No such reorganisation in your municipality.": "その人事異動はありません。",
+    "This reorganisation was applied or withdrawn.": ("この人事異動は実施済みか取り下げ済みです。"),
 }
 
 CATALOGUES: dict[Language, dict[str, str]] = {"ja": JA}

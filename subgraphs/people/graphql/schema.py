@@ -4,14 +4,28 @@ from __future__ import annotations
 
 from typing import Final
 
+import strawberry
+
 from subgraphs.core.graphql.extensions import subgraph_extensions
 from subgraphs.core.graphql.schema import SubgraphSchema
-from subgraphs.people.graphql.mutations import Mutation
-from subgraphs.people.graphql.queries import Query
+from subgraphs.people.graphql.mutations import Mutation as PeopleMutation
+from subgraphs.people.graphql.queries import Query as PeopleQuery
+from subgraphs.people.graphql.reorg import ReorgMutation, ReorgQuery
 from subgraphs.people.graphql.subscriptions import Subscription
 from subgraphs.people.graphql.types import OrganizationType, PersonType
 
 FEDERATION_VERSION: Final = "2.11"
+
+
+@strawberry.type
+class Query(PeopleQuery, ReorgQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(PeopleMutation, ReorgMutation):
+    pass
+
 
 schema = SubgraphSchema(
     query=Query,

@@ -5,12 +5,14 @@ tenant-scoped DataLoaders, so a batch of representations costs one SQL query."""
 from __future__ import annotations
 
 import base64
+from datetime import date as datetime_date
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
 import strawberry
 import strawberry_django
+from asgiref.sync import sync_to_async
 from strawberry.types import Info
 
 from subgraphs.core.graphql.context import context_of, principal_of
@@ -97,6 +99,17 @@ class OrganizationType(TenantScopedType):
     async def members(self, root: models.Organization, info: Info) -> list[PersonType]:
         loader = context_of(info).loader(loaders.make_members_by_organization_loader)
         return await loader.load(root.id)  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Staff whose primary department this was on a day (人事異動 history): "
+        "for a past week, who was there then, including staff who have left since."
+    )
+    async def members_on(
+        self, root: models.Organization, info: Info, date: datetime_date
+    ) -> list[PersonType]:
+        from subgraphs.people import reorg  # reorg imports the CSV import, which needs types
+
+        return await sync_to_async(reorg.members_on)(principal_of(info), root.id, date)  # type: ignore[return-value]
 
 
 @strawberry_django.type(models.Group, name="Group", description="Staff across departments.")
@@ -233,6 +246,15 @@ class AccessTokenType:
     expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
+    scopes: list[str] = strawberry.field(
+        description="read, read:<subgraph> (e.g. read:calendar), write; read and write: full."
+    )
+    rate_limit_per_minute: int | None = strawberry.field(
+        description="Requests a minute at /graphql (429 over it); null: not limited."
+    )
+    trusted_documents: list[TrustedDocumentType] = strawberry.field(
+        description="Once a token has any, it runs only these operations (administrators)."
+    )
 
     @classmethod
     def from_model(cls, token: models.AccessToken) -> AccessTokenType:
@@ -244,7 +266,25 @@ class AccessTokenType:
             expires_at=token.expires_at,
             last_used_at=token.last_used_at,
             revoked_at=token.revoked_at,
+            scopes=list(token.scopes or ()),
+            rate_limit_per_minute=token.rate_limit_per_minute,
+            trusted_documents=[
+                TrustedDocumentType(
+                    sha256=d.sha256, name=d.name, document=d.document, created_at=d.created_at
+                )
+                for d in token.trusted_documents.all()
+            ],
         )
+
+
+@strawberry.type(name="TrustedDocument", description="An operation an access token may run.")
+class TrustedDocumentType:
+    sha256: str = strawberry.field(
+        description="Send it as extensions.persistedQuery.sha256Hash instead of the query."
+    )
+    name: str
+    document: str
+    created_at: datetime
 
 
 @strawberry.type(name="PeopleError", description="Why a people mutation changed nothing.")
