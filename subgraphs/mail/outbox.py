@@ -39,6 +39,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from subgraphs.mail.models import MailMessage, OutboxItem
+from subgraphs.people import reorg
 
 logger = logging.getLogger(__name__)
 
@@ -250,6 +251,9 @@ class OutboxWorker:
                 close_old_connections()
                 if time.monotonic() - last_recovery >= RECOVER_EVERY_SECONDS:
                     recover_stranded()
+                    # The one periodic worker of a deployment also applies the personnel
+                    # changes (人事異動) whose day has come: at most a minute late.
+                    reorg.apply_due()
                     last_recovery = time.monotonic()
                 run_pending(self.worker_id)
             except Exception:  # the database away for a moment must not end the worker
