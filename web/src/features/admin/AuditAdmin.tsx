@@ -91,7 +91,10 @@ export function AuditAdmin({ onSignedOut }: { onSignedOut: () => void }) {
   const moved = useRef(false);
 
   const me = result.data?.me;
-  const signedOut = result.data !== undefined && !me;
+  const code = result.error ? errorCode(result.error) : null;
+  // A colleague who is not an administrator gets FORBIDDEN for the trail and no data at
+  // all (the field is not nullable): that is not being signed out.
+  const signedOut = result.data !== undefined && !me && code !== "FORBIDDEN";
   useEffect(() => {
     if (signedOut) onSignedOut();
   }, [signedOut, onSignedOut]);
@@ -104,9 +107,8 @@ export function AuditAdmin({ onSignedOut }: { onSignedOut: () => void }) {
     }
   }, [records]);
 
-  if (result.error && !result.data) {
-    const code = errorCode(result.error);
-    if (code === "FORBIDDEN") return <NotAdmin />;
+  if (code === "FORBIDDEN") return <NotAdmin />;
+  if (code && !result.data) {
     return (
       <p className="error" role="alert">
         {errorText(code)}
