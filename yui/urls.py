@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from subgraphs.calendar import views as calendar_views
 from subgraphs.core.graphql.views import SubgraphView
+from subgraphs.mail import views as mail_views
 from subgraphs.notices import views as notices_views
 from subgraphs.people import views as people_views
 from subgraphs.people.auth import authenticate_request
@@ -55,6 +56,9 @@ urlpatterns = [
     # Attachments of notices and circulations: upload, and download (signed link or session).
     path("files/notices", notices_views.upload, name="notices-upload"),
     path("files/notices/<uuid:attachment_id>", notices_views.download, name="notices-download"),
+    # Attachments of mail: uploads for compose, and files of messages (held ones: nobody).
+    path("files/mail", mail_views.upload, name="mail-upload"),
+    path("files/mail/<uuid:attachment_id>", mail_views.download, name="mail-download"),
     re_path(r"^static/vendor/(?P<name>[\w.\-]+)$", views.vendor_asset),
     re_path(r"^static/(?P<path>yui/[\w.\-/]+)$", views.own_asset),
     re_path(r"^static/app/(?P<path>(?:assets/)?[\w.\-]+)$", views.app_asset),

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from subgraphs.core.events import publish_on_commit
 from subgraphs.core.principal import Principal
-from subgraphs.mail import outbox
+from subgraphs.mail import attachments, outbox
 from subgraphs.mail.access import (
     access_conversation_by_id,
     access_entry_by_id,
@@ -218,6 +218,41 @@ def do_update_settings(principal: Principal, domain: str) -> Outcome:
     return Outcome(obj=settings)
 
 
+EXTENSION = re.compile(r"^[a-z0-9]{1,10}$")
+
+
+def do_update_harmless_policy(
+    principal: Principal,
+    *,
+    enabled: bool,
+    html_to_text: bool,
+    defang_links: bool,
+    attachments: str,
+    allowed_types: Sequence[str],
+) -> Outcome:
+    """Set the municipality's メール無害化 policy (administrators; the GraphQL layer checks).
+    The settings row exists (made with the administrator's own mailbox)."""
+    assert principal.tenant_id is not None
+    types = sorted({t.strip().lower().lstrip(".") for t in allowed_types if t.strip()})
+    errors = []
+    if attachments not in MailSettings.AttachmentPolicy.values:
+        errors.append(MailError("INVALID", "PASS, HOLD or ALLOW_LISTED.", "attachments"))
+    bad = [t for t in types if not EXTENSION.match(t)]
+    if bad:
+        errors.append(MailError("INVALID", f"Not a file extension: {bad[0]}", "allowedTypes"))
+    elif len(types) > 50:
+        errors.append(MailError("TOO_MANY", "At most 50 types.", "allowedTypes"))
+    if errors:
+        return Outcome(errors=errors)
+    with transaction.atomic():
+        settings = MailSettings.objects.select_for_update().get(tenant_id=principal.tenant_id)
+        settings.harmless_enabled, settings.harmless_html_to_text = enabled, html_to_text
+        settings.harmless_defang_links, settings.harmless_attachments = defang_links, attachments
+        settings.harmless_allowed_types, settings.updated_at = types, timezone.now()
+        settings.save()
+    return Outcome(obj=settings)
+
+
 def do_create_shared_mailbox(
     principal: Principal, local_part: str, name: str, tenant_slug: str, login_taken: bool
 ) -> Outcome:
@@ -375,6 +410,15 @@ def check_content(values: Mapping[str, Any]) -> tuple[list[MailError], dict[str,
     return errors, {"subject": subject, "text_body": text, "html_body": html}
 
 
+def _files(
+    principal: Principal, values: Mapping[str, Any], draft: MailMessage | None
+) -> tuple[list[Any] | None, list[MailError]]:
+    """The files ``attachment_ids`` names (None: not given, a draft keeps its own)."""
+    if values.get("attachment_ids") is None:
+        return None, []
+    return attachments.check_attachment_ids(principal, values["attachment_ids"], draft)
+
+
 @transaction.atomic
 def do_send_mail(
     principal: Principal,
@@ -424,6 +468,8 @@ def do_send_mail(
         draft = access_entry_by_id(principal, departments, values["draft_id"], for_update=True)
         if draft is None or draft.message.sent_at is not None or draft.mailbox_id != mailbox.id:
             errors.append(MailError("NOT_FOUND", "No such draft.", "draftId"))
+    files, file_errors = _files(principal, values, draft.message if draft else None)
+    errors += file_errors
     if errors:
         return Outcome(errors=errors)
     now = timezone.now()
@@ -470,6 +516,8 @@ def do_send_mail(
             is_read=True,
             received_at=now,
         )
+    if files is not None:
+        attachments.attach(message, files)
     targets: dict[uuid.UUID, Mailbox] = {}
     for login in sorted(local):
         target = shared.get(login) or _ensure_personal(tenant_id, staff[login])
@@ -522,9 +570,17 @@ def do_save_draft(
         draft = access_entry_by_id(principal, departments, values["draft_id"], for_update=True)
         if draft is None or draft.message.sent_at is not None or draft.mailbox_id != mailbox.id:
             return Outcome(errors=[MailError("NOT_FOUND", "No such draft.", "draftId")])
+        files, errors = _files(principal, values, draft.message)
+        if errors:
+            return Outcome(errors=errors)
+        if files is not None:
+            attachments.attach(draft.message, files)
         MailMessage.objects.filter(id=draft.message_id).update(**fields)
         MailEntry.objects.filter(id=draft.id).update(version=F("version") + 1)
         return Outcome(obj=MailEntry.objects.select_related("message", "folder").get(id=draft.id))
+    files, errors = _files(principal, values, None)
+    if errors:
+        return Outcome(errors=errors)
     message = MailMessage.objects.create(
         tenant_id=principal.tenant_id,
         message_id=f"<{uuid.uuid4()}@{domain}>",
@@ -533,6 +589,8 @@ def do_save_draft(
         sender_person_id=principal.person_id,
         **fields,
     )
+    if files:
+        attachments.attach(message, files)
     entry = MailEntry.objects.create(
         tenant_id=principal.tenant_id,
         mailbox=mailbox,
@@ -627,6 +685,7 @@ def do_delete(
                 status__in=[OutboxItem.Status.PENDING, OutboxItem.Status.SENDING],
             ).exists()
             if orphan and not busy:
+                attachments.delete_files_of([message_id])
                 MailMessage.objects.filter(id=message_id).delete()
         else:
             trash = _folder(entry.mailbox, MailFolder.Role.TRASH)

@@ -38,9 +38,23 @@ CONVERSATION_MAX_MEMBERS = 20
 class MailSettings(models.Model):
     """A municipality's mail settings (administrators change them)."""
 
+    class AttachmentPolicy(models.TextChoices):
+        PASS = "PASS", "そのまま渡す"
+        HOLD = "HOLD", "すべて保留"
+        ALLOW_LISTED = "ALLOW_LISTED", "許可した種類のみ渡す"
+
     tenant_id = models.UUIDField(unique=True)
     domain = models.CharField(max_length=DOMAIN_MAX_LENGTH)
     updated_at = models.DateTimeField(default=timezone.now)
+    # メール無害化 (rendering mail from the internet harmless), for EXTERNAL incoming mail only.
+    harmless_enabled = models.BooleanField(default=False)
+    harmless_html_to_text = models.BooleanField(default=True)
+    harmless_defang_links = models.BooleanField(default=True)
+    harmless_attachments = models.CharField(
+        max_length=20, choices=AttachmentPolicy.choices, default=AttachmentPolicy.HOLD
+    )
+    # File extensions (lower case, no dot) passed under ALLOW_LISTED.
+    harmless_allowed_types = models.JSONField(default=list, blank=True)
 
     objects = TenantQuerySet.as_manager()
 
@@ -192,6 +206,9 @@ class MailMessage(models.Model):
     html_body = models.TextField(blank=True, default="")
     sent_at = models.DateTimeField(null=True, blank=True)  # null: a draft
     created_at = models.DateTimeField(default=timezone.now)
+    # メール無害化: the HTML as it arrived (administrators only) and what was done, in words.
+    original_html_body = models.TextField(blank=True, default="")
+    harmless_notice = models.TextField(blank=True, default="")
 
     objects = TenantQuerySet.as_manager()
 
@@ -352,3 +369,110 @@ class DirectMessage(models.Model):
 
     def __str__(self) -> str:
         return self.body[:40]
+
+
+# --- attachments and incoming mail ---------------------------------------------------------
+
+ATTACHMENTS_MAX = 20  # per message
+ATTACHMENT_NAME_MAX_LENGTH = 255
+
+
+class MailAttachment(models.Model):
+    """A file of a message (subgraphs.core.storage keeps the bytes).
+
+    Outgoing: uploaded first (POST /files/mail, by its uploader) with ``message`` unset, then
+    attached by sendMail / saveMailDraft naming its ID. Incoming: stored by the IMAP
+    fetcher. Under メール無害化 an external message's attachment may be HELD: nobody can
+    fetch it until a tenant administrator releases it (or it is deleted, bytes and all).
+    """
+
+    class State(models.TextChoices):
+        AVAILABLE = "AVAILABLE", "利用可"
+        HELD = "HELD", "保留中"
+        DELETED = "DELETED", "削除済み"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant_id = models.UUIDField()
+    uploaded_by = models.UUIDField(null=True, blank=True)  # null: arrived by IMAP
+    message = models.ForeignKey(
+        MailMessage, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    name = models.CharField(max_length=ATTACHMENT_NAME_MAX_LENGTH)
+    size = models.BigIntegerField()
+    content_type = models.CharField(max_length=200)
+    storage_key = models.CharField(max_length=500, blank=True, default="")
+    position = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.AVAILABLE)
+    release_requested_by = models.UUIDField(null=True, blank=True)
+    release_requested_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.UUIDField(null=True, blank=True)  # the administrator who released/deleted
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "created_at"]
+        indexes = [
+            models.Index(fields=["tenant_id", "uploaded_by", "created_at"]),
+            models.Index(fields=["tenant_id", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImapAccount(models.Model):
+    """Where a mailbox's external mail comes from: an IMAP account, fetched by the worker.
+
+    The password is stored encrypted (subgraphs.mail.imap.encrypt_password) and never
+    returned by the API. ``uid_validity``/``last_uid`` are the server's bookkeeping of the
+    folder last seen (RFC 3501 2.3.1.1): a changed UIDVALIDITY means every UID is new.
+    """
+
+    class Security(models.TextChoices):
+        TLS = "TLS", "TLS"
+        STARTTLS = "STARTTLS", "STARTTLS"
+        NONE = "NONE", "なし"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant_id = models.UUIDField()
+    mailbox = models.OneToOneField(Mailbox, on_delete=models.CASCADE, related_name="imap_account")
+    host = models.CharField(max_length=DOMAIN_MAX_LENGTH)
+    port = models.PositiveIntegerField(default=993)
+    security = models.CharField(max_length=10, choices=Security.choices, default=Security.TLS)
+    username = models.CharField(max_length=ADDRESS_MAX_LENGTH)
+    password_encrypted = models.TextField()
+    folder = models.CharField(max_length=200, default="INBOX")
+    enabled = models.BooleanField(default=True)
+    uid_validity = models.BigIntegerField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.username}@{self.host}"
+
+
+class ImapMessage(models.Model):
+    """One server message (UID under UIDVALIDITY) and the Yui message it became."""
+
+    tenant_id = models.UUIDField()
+    account = models.ForeignKey(ImapAccount, on_delete=models.CASCADE, related_name="messages")
+    uid_validity = models.BigIntegerField()
+    uid = models.BigIntegerField()
+    message = models.ForeignKey(MailMessage, on_delete=models.CASCADE, related_name="+")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "uid_validity", "uid"], name="mail_imap_uid_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}:{self.uid_validity}:{self.uid}"

@@ -160,6 +160,9 @@ def build_mime(message: MailMessage) -> EmailMessage:
     mime.set_content(message.text_body or "", charset="utf-8", cte="base64")
     if message.html_body:
         mime.add_alternative(message.html_body, subtype="html", charset="utf-8", cte="base64")
+    from subgraphs.mail.attachments import add_to_mime  # attachments imports actions → outbox
+
+    add_to_mime(mime, message)
     return mime
 
 
@@ -245,7 +248,11 @@ class OutboxWorker:
         self._thread: threading.Thread | None = None
 
     def run(self) -> None:
+        from subgraphs.mail.imap import ImapFetcher  # imap imports actions, which imports us
+
         last_recovery = 0.0
+        # Incoming mail too: a watcher thread per IMAP account, kept in step with the table.
+        fetcher = ImapFetcher() if _setting("MAIL_IMAP_FETCH", True) else None
         while not self._stop.is_set():
             try:
                 close_old_connections()
@@ -256,11 +263,15 @@ class OutboxWorker:
                     reorg.apply_due()
                     last_recovery = time.monotonic()
                 run_pending(self.worker_id)
+                if fetcher is not None:
+                    fetcher.tick()
             except Exception:  # the database away for a moment must not end the worker
                 logger.warning("mail worker: a round failed; trying again", exc_info=True)
             finally:
                 close_old_connections()
             self._stop.wait(self.interval)
+        if fetcher is not None:
+            fetcher.stop()
 
     def start(self) -> OutboxWorker:
         self._thread = threading.Thread(target=self.run, name="yui-mail-worker", daemon=True)

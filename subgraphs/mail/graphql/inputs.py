@@ -24,6 +24,11 @@ class SendMailInput:
     draft_id: strawberry.ID | None = strawberry.field(
         default=None, description="The draft this sends (it moves to Sent)."
     )
+    attachment_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Files to attach, in order: your uploads (POST /files/mail) or files the "
+        "draft has; null keeps a draft's files. At most 20.",
+    )
 
 
 @strawberry.input(name="MarkMailInput")
@@ -56,3 +61,30 @@ class StartConversationInput:
     )
     title: str = ""
     body: str | None = strawberry.field(default=None, description="A first message, if any.")
+
+
+@strawberry.input(name="MailHarmlessPolicyInput", description="メール無害化 (administrators).")
+class MailHarmlessPolicyInput:
+    enabled: bool
+    html_to_text: bool = True
+    defang_links: bool = True
+    attachments: str = strawberry.field(
+        default="HOLD", description="PASS, HOLD or ALLOW_LISTED (MailAttachmentPolicy)."
+    )
+    allowed_types: list[str] = strawberry.field(
+        default_factory=list, description="Extensions passed under ALLOW_LISTED, e.g. pdf."
+    )
+
+
+@strawberry.input(name="MailboxImapAccountInput")
+class MailboxImapAccountInput:
+    mailbox_id: strawberry.ID
+    host: str
+    port: int = 993
+    security: str = strawberry.field(default="TLS", description="TLS, STARTTLS or NONE.")
+    username: str = ""
+    password: str | None = strawberry.field(
+        default=None, description="Give it to set or change it; null keeps the stored one."
+    )
+    folder: str = "INBOX"
+    enabled: bool = True

@@ -22,6 +22,7 @@ from subgraphs.mail import directory
 from subgraphs.mail.access import visible_conversations, visible_entries, visible_mailboxes
 from subgraphs.mail.models import (
     ConversationMember,
+    MailAttachment,
     Mailbox,
     MailboxAssignment,
     MailEntry,
@@ -232,6 +233,22 @@ class DeliveriesByMessageLoader(DataLoader[uuid.UUID, list[OutboxItem]]):
             rows = OutboxItem.objects.for_principal(principal).filter(message_id__in=set(keys))
             for item in rows.order_by("created_at", "id"):
                 grouped[item.message_id].append(item)
+            return [grouped.get(k, []) for k in keys]
+
+        super().__init__(load_fn=sync_to_async(batch))
+
+
+class AttachmentsByMessageLoader(DataLoader[uuid.UUID, list[MailAttachment]]):
+    """Files of messages (reached through a visible entry), in their order."""
+
+    def __init__(self, context: YuiContext) -> None:
+        principal = context.principal
+
+        def batch(keys: Sequence[uuid.UUID]) -> list[list[MailAttachment]]:
+            grouped: dict[uuid.UUID, list[MailAttachment]] = defaultdict(list)
+            rows = MailAttachment.objects.for_principal(principal).filter(message_id__in=set(keys))
+            for attachment in rows.order_by("position", "created_at"):
+                grouped[attachment.message_id].append(attachment)  # type: ignore[index]
             return [grouped.get(k, []) for k in keys]
 
         super().__init__(load_fn=sync_to_async(batch))

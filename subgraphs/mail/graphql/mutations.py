@@ -8,24 +8,29 @@ from strawberry.types import Info
 
 from subgraphs.core.graphql.context import context_of, principal_of
 from subgraphs.core.graphql.errors import require_authenticated, require_tenant_admin
-from subgraphs.mail import actions, directory
+from subgraphs.mail import actions, attachments, directory, imap
 from subgraphs.mail.access import as_uuid
 from subgraphs.mail.actions import MailError
 from subgraphs.mail.graphql.inputs import (
     AssignMailboxInput,
     CreateSharedMailboxInput,
+    MailboxImapAccountInput,
+    MailHarmlessPolicyInput,
     MarkMailInput,
     SendMailInput,
     StartConversationInput,
 )
 from subgraphs.mail.graphql.loaders import departments_of
-from subgraphs.mail.graphql.queries import my_mailboxes
+from subgraphs.mail.graphql.queries import harmless_policy_type, imap_mailbox, my_mailboxes
 from subgraphs.mail.graphql.types import (
     ConversationType,
     DirectMessageType,
+    MailAttachmentType,
+    MailboxImapAccountType,
     MailboxType,
     MailErrorType,
     MailFolderType,
+    MailHarmlessPolicyType,
     MailMessageType,
     MailSettingsType,
     SharedMailboxType,
@@ -110,7 +115,26 @@ def _values(input: SendMailInput) -> dict:
         "html_body": input.html_body,
         "reply_to_id": input.reply_to_id,
         "draft_id": input.draft_id,
+        "attachment_ids": input.attachment_ids,
     }
+
+
+@strawberry.type(name="MailAttachmentPayload")
+class MailAttachmentPayload:
+    attachment: MailAttachmentType | None
+    errors: list[MailErrorType]
+
+
+@strawberry.type(name="MailHarmlessPolicyPayload")
+class MailHarmlessPolicyPayload:
+    policy: MailHarmlessPolicyType | None
+    errors: list[MailErrorType]
+
+
+@strawberry.type(name="MailboxImapAccountPayload")
+class MailboxImapAccountPayload:
+    account: MailboxImapAccountType | None
+    errors: list[MailErrorType]
 
 
 @strawberry.type
@@ -341,3 +365,76 @@ class MailMutation:
             principal, id, as_uuid(person_id)
         )
         return ConversationPayload(conversation=outcome.obj, errors=_errors(outcome.errors))
+
+    # --- attachments held by メール無害化 and incoming mail -----------------------------
+
+    @strawberry.mutation(
+        description="Ask the administrators to release a held file of a message you hold."
+    )
+    async def request_mail_attachment_release(
+        self, info: Info, id: strawberry.ID
+    ) -> MailAttachmentPayload:
+        principal = require_authenticated(principal_of(info))
+        departments = await departments_of(context_of(info))
+        outcome = await sync_to_async(attachments.do_request_release)(principal, departments, id)
+        return MailAttachmentPayload(attachment=outcome.obj, errors=_errors(outcome.errors))
+
+    @strawberry.mutation(
+        description="Release a held file: its recipients may download it (administrators)."
+    )
+    async def release_mail_attachment(self, info: Info, id: strawberry.ID) -> MailAttachmentPayload:
+        principal = require_tenant_admin(principal_of(info))
+        outcome = await sync_to_async(attachments.do_decide_held)(principal, id, release=True)
+        return MailAttachmentPayload(attachment=outcome.obj, errors=_errors(outcome.errors))
+
+    @strawberry.mutation(
+        description="Delete a held file for good, bytes and all; its name stays (administrators)."
+    )
+    async def delete_held_mail_attachment(
+        self, info: Info, id: strawberry.ID
+    ) -> MailAttachmentPayload:
+        principal = require_tenant_admin(principal_of(info))
+        outcome = await sync_to_async(attachments.do_decide_held)(principal, id, release=False)
+        return MailAttachmentPayload(attachment=outcome.obj, errors=_errors(outcome.errors))
+
+    @strawberry.mutation(description="Set the municipality's メール無害化 policy (administrators).")
+    async def update_mail_harmless_policy(
+        self, info: Info, input: MailHarmlessPolicyInput
+    ) -> MailHarmlessPolicyPayload:
+        principal = require_tenant_admin(principal_of(info))
+        await my_mailboxes(info)  # the settings row exists from here on
+        outcome = await sync_to_async(actions.do_update_harmless_policy)(
+            principal,
+            enabled=input.enabled,
+            html_to_text=input.html_to_text,
+            defang_links=input.defang_links,
+            attachments=input.attachments,
+            allowed_types=list(input.allowed_types),
+        )
+        policy = harmless_policy_type(outcome.obj) if outcome.ok else None
+        return MailHarmlessPolicyPayload(policy=policy, errors=_errors(outcome.errors))
+
+    @strawberry.mutation(
+        description="Fetch a mailbox's external mail from an IMAP account: its members, or "
+        "administrators for a shared mailbox. The password is stored encrypted, never shown."
+    )
+    async def set_mailbox_imap_account(
+        self, info: Info, input: MailboxImapAccountInput
+    ) -> MailboxImapAccountPayload:
+        principal = require_authenticated(principal_of(info))
+        mailbox = await imap_mailbox(info, input.mailbox_id)
+        if mailbox is None:
+            error = MailError("NOT_FOUND", "No such mailbox.", "mailboxId")
+            return MailboxImapAccountPayload(account=None, errors=_errors([error]))
+        assert principal.tenant_id is not None
+        values = imap.AccountValues(
+            host=input.host,
+            port=input.port,
+            security=input.security,
+            username=input.username,
+            password=input.password,
+            folder=input.folder,
+            enabled=input.enabled,
+        )
+        outcome = await sync_to_async(imap.do_set_account)(mailbox.id, principal.tenant_id, values)
+        return MailboxImapAccountPayload(account=outcome.obj, errors=_errors(outcome.errors))

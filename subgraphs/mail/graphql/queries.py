@@ -15,7 +15,7 @@ from strawberry.types import Info
 from subgraphs.core.graphql.context import YuiContext, context_of, principal_of
 from subgraphs.core.graphql.errors import require_authenticated, require_tenant_admin
 from subgraphs.core.principal import Principal
-from subgraphs.mail import actions, directory
+from subgraphs.mail import actions, attachments, directory
 from subgraphs.mail.access import (
     access_conversation_by_id,
     access_mailbox_by_id,
@@ -31,21 +31,51 @@ from subgraphs.mail.graphql.loaders import (
 )
 from subgraphs.mail.graphql.types import (
     ConversationType,
+    HarmlessMailMessageType,
+    HeldMailAttachmentType,
     MailAddressType,
+    MailAttachmentPolicyEnum,
+    MailboxImapAccountType,
     MailboxType,
     MailComposeType,
+    MailHarmlessPolicyType,
     MailMessageType,
     MailSettingsType,
     SharedMailboxType,
 )
 from subgraphs.mail.models import (
     Conversation,
+    ImapAccount,
     Mailbox,
     MailEntry,
+    MailMessage,
     MailSettings,
 )
 
 MAX_PAGE = 200
+
+
+def harmless_policy_type(settings: MailSettings) -> MailHarmlessPolicyType:
+    return MailHarmlessPolicyType(
+        enabled=settings.harmless_enabled,
+        html_to_text=settings.harmless_html_to_text,
+        defang_links=settings.harmless_defang_links,
+        attachments=MailAttachmentPolicyEnum(settings.harmless_attachments),
+        allowed_types=list(settings.harmless_allowed_types or []),
+    )
+
+
+async def imap_mailbox(info: Info, mailbox_id: object) -> Mailbox | None:
+    """A mailbox whose IMAP account the viewer may see and set: one they use, or (for
+    administrators) any shared mailbox of their municipality."""
+    principal = require_authenticated(principal_of(info))
+    departments = await departments_of(context_of(info))
+    found = await sync_to_async(access_mailbox_by_id)(principal, departments, mailbox_id)
+    pk = as_uuid(mailbox_id)
+    if found is None and principal.is_tenant_admin and pk is not None:
+        shared = Mailbox.objects.for_principal(principal).filter(kind=Mailbox.Kind.SHARED)
+        found = await shared.filter(id=pk).afirst()
+    return found
 
 
 class MyMailboxes:
@@ -259,6 +289,54 @@ class MailQuery:
         principal = require_tenant_admin(principal_of(info))
         found = await MailSettings.objects.for_principal(principal).afirst()
         return MailSettingsType(domain=found.domain) if found else None
+
+    @strawberry.field(description="The municipality's メール無害化 policy (administrators).")
+    async def mail_harmless_policy(self, info: Info) -> MailHarmlessPolicyType:
+        principal = require_tenant_admin(principal_of(info))
+        found = await MailSettings.objects.for_principal(principal).afirst()
+        return harmless_policy_type(found or MailSettings())
+
+    @strawberry.field(
+        description="Files held by メール無害化 in the municipality, release requests first "
+        "(administrators)."
+    )
+    async def held_mail_attachments(
+        self, info: Info, first: int = 100, offset: int = 0
+    ) -> list[HeldMailAttachmentType]:
+        principal = require_tenant_admin(principal_of(info))
+        _page(first, offset)
+        rows = attachments.held_attachments(principal)[offset : offset + first]
+        return [x async for x in rows]  # type: ignore[misc]
+
+    @strawberry.field(
+        description="External messages メール無害化 changed, the latest first, with their "
+        "original HTML (administrators)."
+    )
+    async def harmless_mail_messages(
+        self, info: Info, first: int = 50, offset: int = 0
+    ) -> list[HarmlessMailMessageType]:
+        principal = require_tenant_admin(principal_of(info))
+        _page(first, offset)
+        rows = (
+            MailMessage.objects.for_principal(principal)
+            .filter(origin=MailMessage.Origin.EXTERNAL)
+            .exclude(harmless_notice="")
+            .order_by("-created_at")[offset : offset + first]
+        )
+        return [x async for x in rows]  # type: ignore[misc]
+
+    @strawberry.field(
+        description="A mailbox's IMAP account (its members; administrators for shared ones). "
+        "Null when it has none."
+    )
+    async def mailbox_imap_account(
+        self, info: Info, mailbox_id: strawberry.ID
+    ) -> MailboxImapAccountType | None:
+        mailbox = await imap_mailbox(info, mailbox_id)
+        if mailbox is None:
+            return None
+        found = ImapAccount.objects.filter(tenant_id=mailbox.tenant_id, mailbox=mailbox)
+        return await found.afirst()  # type: ignore[return-value]
 
     @strawberry.field(description="Every shared mailbox and who may use it (administrators).")
     async def shared_mailboxes(self, info: Info) -> list[SharedMailboxType]:

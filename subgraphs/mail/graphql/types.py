@@ -16,11 +16,13 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
+from subgraphs.core import storage
 from subgraphs.core.graphql.context import context_of, principal_of
 from subgraphs.core.graphql.errors import require_authenticated
 from subgraphs.mail.access import as_uuid
 from subgraphs.mail.graphql.loaders import (
     AssignmentsByMailboxLoader,
+    AttachmentsByMessageLoader,
     CountsByFolderLoader,
     DeliveriesByMessageLoader,
     DomainLoader,
@@ -36,10 +38,13 @@ from subgraphs.mail.models import (
     Conversation,
     ConversationMember,
     DirectMessage,
+    ImapAccount,
+    MailAttachment,
     Mailbox,
     MailboxAssignment,
     MailEntry,
     MailFolder,
+    MailMessage,
     OutboxItem,
 )
 
@@ -230,6 +235,54 @@ class OutboxDeliveryType:
         return root.sent_at
 
 
+@strawberry.enum(name="MailAttachmentState")
+class MailAttachmentStateEnum(Enum):
+    AVAILABLE = strawberry.enum_value("AVAILABLE", description="May be downloaded (url).")
+    HELD = strawberry.enum_value(
+        "HELD", description="Held by メール無害化: nobody may download it until released."
+    )
+    DELETED = strawberry.enum_value("DELETED", description="Deleted by an administrator.")
+
+
+@strawberry.type(name="MailAttachment", description="A file of a message.")
+class MailAttachmentType:
+    @strawberry.field
+    def id(self, root: MailAttachment) -> strawberry.ID:
+        return strawberry.ID(str(root.id))
+
+    @strawberry.field(description="The file name as sent (Japanese names kept).")
+    def name(self, root: MailAttachment) -> str:
+        return root.name
+
+    @strawberry.field(description="In bytes.")
+    def size(self, root: MailAttachment) -> int:
+        return root.size
+
+    @strawberry.field(description="The type it is served as (from its name, not the sender).")
+    def content_type(self, root: MailAttachment) -> str:
+        return root.content_type
+
+    @strawberry.field
+    def state(self, root: MailAttachment) -> MailAttachmentStateEnum:
+        return MailAttachmentStateEnum(root.state)
+
+    @strawberry.field(description="A recipient asked the administrators to release it.")
+    def release_requested_at(self, root: MailAttachment) -> datetime | None:
+        return root.release_requested_at
+
+    @strawberry.field(
+        description=f"A download link for you, valid {storage.TOKEN_TTL_SECONDS // 60} minutes; "
+        "null while the file is held or deleted."
+    )
+    def url(self, info: Info, root: MailAttachment) -> str | None:
+        if root.state != MailAttachment.State.AVAILABLE or not root.storage_key:
+            return None
+        from subgraphs.mail.views import download_path
+
+        token = storage.sign_file_token(principal_of(info), root.id)
+        return download_path(root.id, token)
+
+
 @strawberry.federation.type(
     name="MailMessage", keys=["id"], description="A message as one of your mailboxes holds it."
 )
@@ -316,6 +369,27 @@ class MailMessageType:
     def html_body(self, root: MailEntry) -> str:
         return root.message.html_body
 
+    @strawberry.field(description="Its files, in order (held ones without a url).")
+    async def attachments(self, info: Info, root: MailEntry) -> list[MailAttachmentType]:
+        loader = context_of(info).loader(AttachmentsByMessageLoader)
+        return await loader.load(root.message_id)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="メール無害化: what was done to this message from the internet (HTML made "
+        "text, links defanged, files held), one line each; empty when nothing was."
+    )
+    def harmless_notice(self, root: MailEntry) -> str:
+        return root.message.harmless_notice
+
+    @strawberry.field(
+        description="The HTML as it arrived, before メール無害化 made it text: administrators "
+        "only (null for everyone else, and when nothing was converted)."
+    )
+    def original_html_body(self, info: Info, root: MailEntry) -> str | None:
+        if not principal_of(info).is_tenant_admin or not root.message.original_html_body:
+            return None
+        return root.message.original_html_body
+
     @strawberry.field(description="The Message-ID header.")
     def message_id(self, root: MailEntry) -> str:
         return root.message.message_id
@@ -382,6 +456,139 @@ class SharedMailboxType:
 @strawberry.type(name="MailSettings")
 class MailSettingsType:
     domain: str = strawberry.field(description="Addresses are local part @ this domain.")
+
+
+@strawberry.enum(name="MailAttachmentPolicy")
+class MailAttachmentPolicyEnum(Enum):
+    PASS = strawberry.enum_value("PASS", description="Files reach the recipient as sent.")
+    HOLD = strawberry.enum_value("HOLD", description="Every file is held for release.")
+    ALLOW_LISTED = strawberry.enum_value(
+        "ALLOW_LISTED", description="Files of the allowed types pass; the rest are held."
+    )
+
+
+@strawberry.type(
+    name="MailHarmlessPolicy",
+    description="メール無害化: how mail from the internet (EXTERNAL, fetched by IMAP) is "
+    "rendered harmless before anyone reads it. Internal mail is never touched.",
+)
+class MailHarmlessPolicyType:
+    enabled: bool
+    html_to_text: bool = strawberry.field(
+        description="HTML bodies become text; the original is kept for administrators."
+    )
+    defang_links: bool = strawberry.field(
+        description="Links shown as plain text, not clickable: hxxps://example[.]jp."
+    )
+    attachments: MailAttachmentPolicyEnum
+    allowed_types: list[str] = strawberry.field(
+        description="Extensions (no dot) that pass under ALLOW_LISTED, e.g. pdf."
+    )
+
+
+@strawberry.type(
+    name="HeldMailAttachment", description="A held file of the municipality (administrators)."
+)
+class HeldMailAttachmentType:
+    @strawberry.field
+    def attachment(self, root: MailAttachment) -> MailAttachmentType:
+        return root  # type: ignore[return-value]
+
+    @strawberry.field(description="The subject of its message.")
+    def subject(self, root: MailAttachment) -> str:
+        return root.message.subject if root.message else ""
+
+    @strawberry.field(name="from", description="Who sent its message.")
+    def from_(self, root: MailAttachment) -> MailAddressType:
+        m = root.message
+        return MailAddressType(name=m.from_name if m else "", address=m.from_address if m else "")
+
+    @strawberry.field(description="When its message arrived.")
+    def received_at(self, root: MailAttachment) -> datetime:
+        return root.created_at
+
+    @strawberry.field(description="Who asked for it to be released, if anyone.")
+    def release_requested_by(self, root: MailAttachment) -> PersonType | None:
+        return _person(root.release_requested_by) if root.release_requested_by else None
+
+
+@strawberry.type(
+    name="HarmlessMailMessage",
+    description="An external message メール無害化 changed, as administrators review it.",
+)
+class HarmlessMailMessageType:
+    @strawberry.field(description="The stored message's ID (not a mailbox's MailMessage ID).")
+    def id(self, root: MailMessage) -> strawberry.ID:
+        return strawberry.ID(str(root.id))
+
+    @strawberry.field
+    def subject(self, root: MailMessage) -> str:
+        return root.subject
+
+    @strawberry.field(name="from")
+    def from_(self, root: MailMessage) -> MailAddressType:
+        return MailAddressType(name=root.from_name, address=root.from_address)
+
+    @strawberry.field
+    def received_at(self, root: MailMessage) -> datetime:
+        return root.created_at
+
+    @strawberry.field(description="What was done, one line each.")
+    def harmless_notice(self, root: MailMessage) -> str:
+        return root.harmless_notice
+
+    @strawberry.field(description="The HTML as it arrived (empty if it had none).")
+    def original_html_body(self, root: MailMessage) -> str:
+        return root.original_html_body
+
+
+@strawberry.enum(name="ImapSecurity")
+class ImapSecurityEnum(Enum):
+    TLS = strawberry.enum_value("TLS", description="TLS from the start (port 993).")
+    STARTTLS = strawberry.enum_value("STARTTLS", description="Upgraded to TLS (port 143).")
+    NONE = strawberry.enum_value("NONE", description="Plain text: a closed network only.")
+
+
+@strawberry.type(
+    name="MailboxImapAccount",
+    description="Where a mailbox's external mail is fetched from. The password is never shown.",
+)
+class MailboxImapAccountType:
+    @strawberry.field
+    def host(self, root: ImapAccount) -> str:
+        return root.host
+
+    @strawberry.field
+    def port(self, root: ImapAccount) -> int:
+        return root.port
+
+    @strawberry.field
+    def security(self, root: ImapAccount) -> ImapSecurityEnum:
+        return ImapSecurityEnum(root.security)
+
+    @strawberry.field
+    def username(self, root: ImapAccount) -> str:
+        return root.username
+
+    @strawberry.field(description="The server's folder fetched (INBOX by default).")
+    def folder(self, root: ImapAccount) -> str:
+        return root.folder
+
+    @strawberry.field
+    def enabled(self, root: ImapAccount) -> bool:
+        return root.enabled
+
+    @strawberry.field(description="A password is stored (it is never shown).")
+    def has_password(self, root: ImapAccount) -> bool:
+        return bool(root.password_encrypted)
+
+    @strawberry.field
+    def last_checked_at(self, root: ImapAccount) -> datetime | None:
+        return root.last_checked_at
+
+    @strawberry.field(description="The last failure (sign-in, connection), empty when fine.")
+    def last_error(self, root: ImapAccount) -> str:
+        return root.last_error
 
 
 @strawberry.type(name="MailCompose", description="What reply, reply-all or forward start with.")
