@@ -147,6 +147,13 @@ export function yuiCacheExchange() {
       SurveyTextAnswer: embedded,
       SurveyDateCount: embedded,
       SurveyCsv: embedded,
+      // Parts of mail and direct messages that live inside their message or conversation
+      // (mail and messages features).
+      MailAddress: embedded,
+      MailCompose: embedded,
+      MailMessageList: embedded,
+      OutboxDelivery: embedded,
+      ConversationMember: embedded,
     },
     updates: {
       Mutation: {

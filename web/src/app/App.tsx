@@ -6,6 +6,8 @@ import { LoginPage } from "../features/auth/LoginPage";
 import { signOut } from "../features/auth/session";
 import { DirectoryPage } from "../features/directory/DirectoryPage";
 import { FacilitiesPage } from "../features/facilities/FacilitiesPage";
+import { MailPage } from "../features/mail/MailPage";
+import { MessagesPage } from "../features/messages/MessagesPage";
 import { CirculationsPage } from "../features/notices/CirculationsPage";
 import { NoticesPage } from "../features/notices/NoticesPage";
 import { SurveysPage } from "../features/notices/SurveysPage";
@@ -110,6 +112,10 @@ export function App() {
           <CirculationsPage path={path} onSignedOut={toLogin} />
         ) : path === "/surveys" || path.startsWith("/surveys/") ? (
           <SurveysPage path={path} onSignedOut={toLogin} />
+        ) : path === "/mail" ? (
+          <MailPage onSignedOut={toLogin} />
+        ) : path === "/messages" ? (
+          <MessagesPage onSignedOut={toLogin} />
         ) : path === "/directory" ? (
           <DirectoryPage onSignedOut={toLogin} />
         ) : path === "/settings" ? (

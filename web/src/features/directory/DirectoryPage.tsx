@@ -187,6 +187,7 @@ export function DirectoryPage({ onSignedOut }: { onSignedOut: () => void }) {
               person={data.person}
               freeBusy={data.freeBusy?.[0]}
               today={when.today}
+              isMe={data.person.id === data.me?.id}
               onClose={() => setPersonId(null)}
             />
           ) : null}

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from "react";
+import { Link } from "../../app/router";
 import { type FragmentType, graphql, readFragment } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import { formatDate, formatTime } from "../../ui/dates";
@@ -41,11 +42,14 @@ export function PersonCard({
   person,
   freeBusy,
   today,
+  isMe = false,
   onClose,
 }: {
   person: FragmentType<typeof PersonCardFragment>;
   freeBusy: FragmentType<typeof PersonCardFreeBusyFragment> | null | undefined;
   today: string;
+  /** My own card offers no conversation with myself. */
+  isMe?: boolean;
   onClose: () => void;
 }) {
   const { t, language } = useI18n();
@@ -105,6 +109,14 @@ export function PersonCard({
         </ul>
       )}
       <p className="hint">{t("directory.freeBusyHint")}</p>
+      {isMe ? null : (
+        // A direct message instead of an extension call: the one-to-one opens (made if new).
+        <p>
+          <Link to={`/messages?with=${encodeURIComponent(data.id)}`}>
+            {t("directory.sendMessage")}
+          </Link>
+        </p>
+      )}
       <button type="button" onClick={onClose}>
         {t("directory.closeCard")}
       </button>
