@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import json
 import logging
+import weakref
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
@@ -80,14 +83,26 @@ class HttpTransport:
         timeout: float = 10.0,
         client: HttpClient | None = None,
         headers_factory: Callable[[RequestContext], Mapping[str, str]] | None = None,
+        multiplex: bool = False,
     ):
         self.url = url
         self.timeout = timeout
         self.headers_factory = headers_factory
         self.client = client or HttpClient(timeout=timeout)
+        # One WebSocket for every subscription of this process (see ``_SharedSocket``):
+        # only for subgraphs that take a principal per operation (Yui's own services).
+        self.multiplex = multiplex
+        self._shared: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _SharedSocket] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._opening: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
 
     async def aclose(self) -> None:
         await self.client.aclose()
+        for shared in list(self._shared.values()):
+            await shared.close()
 
     async def execute(
         self, graph: Graph, document: str, variables: dict[str, Any], context: RequestContext
@@ -113,10 +128,77 @@ class HttpTransport:
             raise SubgraphUnavailable(f"HTTP {status}, not a GraphQL response", graph.name)
         return payload
 
-    async def subscribe(
+    def subscribe(
         self, graph: Graph, document: str, variables: dict[str, Any], context: RequestContext
     ) -> AsyncIterator[dict[str, Any]]:
-        """Subscriptions over ``graphql-transport-ws`` to the subgraph's URL.
+        if self.multiplex:
+            return self._subscribe_shared(graph, document, variables, context)
+        return self._subscribe_own(graph, document, variables, context)
+
+    def _ws_url(self, graph: Graph) -> str:
+        return (self.url or graph.url).replace("http://", "ws://").replace("https://", "wss://")
+
+    async def _shared_socket(self, graph: Graph) -> _SharedSocket:
+        """This process's open connection to the subgraph, opened on first use (one
+        opening at a time: clients subscribing together wait for the same one)."""
+        loop = asyncio.get_running_loop()
+        lock = self._opening.setdefault(loop, asyncio.Lock())
+        async with lock:
+            shared = self._shared.get(loop)
+            if shared is None or shared.closed:
+                connection_headers = (
+                    dict(self.headers_factory(RequestContext())) if self.headers_factory else {}
+                )
+                shared = _SharedSocket(graph.name, self._ws_url(graph), self.timeout)
+                await shared.open(connection_headers)
+                self._shared[loop] = shared
+            return shared
+
+    async def _subscribe_shared(
+        self, graph: Graph, document: str, variables: dict[str, Any], context: RequestContext
+    ) -> AsyncIterator[dict[str, Any]]:
+        """A subscription as one operation of the shared connection; the client's own
+        headers (its signed principal) travel in ``payload.extensions.headers``.
+
+        The same ends as ``_subscribe_own``: the subgraph's ``complete`` or ``error`` end
+        it; a lost connection (a subgraph that died or restarted) raises
+        ``SubgraphUnavailable`` in every operation it carried, and the next subscription
+        opens a new one. A client that leaves ends only its operation (``complete``);
+        the connection closes when its last operation has ended.
+        """
+        shared = await self._shared_socket(graph)
+        op_id, inbox = shared.start()
+        completed = False
+        try:
+            headers = dict(self.headers_factory(context)) if self.headers_factory else {}
+            payload = {
+                "query": document,
+                "variables": variables,
+                "extensions": {"headers": headers},
+            }
+            await shared.send({"id": op_id, "type": "subscribe", "payload": payload})
+            while True:
+                message = await inbox.get()
+                if message is None:
+                    raise shared.unavailable("the subscription's connection was lost")
+                kind = message.get("type")
+                if kind == "next":
+                    yield message.get("payload") or {}
+                elif kind == "error":
+                    completed = True
+                    yield {"data": None, "errors": message.get("payload") or []}
+                    return
+                elif kind == "complete":
+                    completed = True
+                    return
+        finally:
+            await shared.finish(op_id, tell_subgraph=not completed)
+
+    async def _subscribe_own(
+        self, graph: Graph, document: str, variables: dict[str, Any], context: RequestContext
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Subscriptions over ``graphql-transport-ws`` to the subgraph's URL, a connection
+        per subscription.
 
         Whatever ends the stream other than the subgraph's ``complete`` or ``error`` (it
         cannot be reached, does not acknowledge in time, or its connection drops: a
@@ -184,3 +266,118 @@ class HttpTransport:
             raise unavailable("the subgraph sent an invalid message", exc) from exc
         finally:
             await socket.close()
+
+
+class _SharedSocket:
+    """One ``graphql-transport-ws`` connection to a subgraph carrying many operations.
+
+    A reader task hands each message to the inbox of its operation's id; answers the
+    subgraph's pings; and, when the connection ends, puts ``None`` into every inbox (the
+    operations raise ``SubgraphUnavailable``) and marks itself closed so the next
+    subscription opens a new connection.
+    """
+
+    def __init__(self, service: str, url: str, timeout: float):
+        self.service = service
+        self.url = url
+        self.timeout = timeout
+        self.socket: Any = None
+        self.inboxes: dict[str, asyncio.Queue[dict[str, Any] | None]] = {}
+        self.ids = itertools.count(1)
+        self.closed = False
+        self.reader: asyncio.Task[None] | None = None
+
+    def unavailable(self, reason: str, exc: BaseException | None = None) -> SubgraphUnavailable:
+        logger.warning(
+            "Shared subscription connection to subgraph %s at %s: %s (%r)",
+            self.service,
+            self.url,
+            reason,
+            exc,
+        )
+        return SubgraphUnavailable(reason, self.service)
+
+    async def open(self, headers: dict[str, str]) -> None:
+        import websockets
+
+        try:
+            async with asyncio.timeout(self.timeout):
+                self.socket = await websockets.connect(
+                    self.url,
+                    subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                    additional_headers=headers,
+                    close_timeout=2,
+                    # Events of all the process's subscriptions share this connection: no
+                    # per-message limit below the subgraph's own.
+                    max_queue=None,
+                )
+                await self.socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+                ack = json.loads(await self.socket.recv())
+        except TimeoutError as exc:
+            await self.close()
+            raise self.unavailable(f"no connection_ack within {self.timeout:g} s", exc) from exc
+        except (OSError, ValueError, websockets.exceptions.WebSocketException) as exc:
+            await self.close()
+            raise self.unavailable("cannot open a WebSocket", exc) from exc
+        if not isinstance(ack, dict) or ack.get("type") != "connection_ack":
+            await self.close()
+            raise self.unavailable("the WebSocket was not acknowledged")
+        self.reader = asyncio.ensure_future(self._read())
+
+    def start(self) -> tuple[str, asyncio.Queue[dict[str, Any] | None]]:
+        op_id = str(next(self.ids))
+        inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self.inboxes[op_id] = inbox
+        return op_id, inbox
+
+    async def send(self, message: dict[str, Any]) -> None:
+        import websockets
+
+        try:
+            await self.socket.send(json.dumps(message))
+        except websockets.exceptions.ConnectionClosed as exc:
+            raise self.unavailable("the subscription's connection was lost", exc) from exc
+
+    async def finish(self, op_id: str, *, tell_subgraph: bool) -> None:
+        """The operation has ended on the client's side: the subgraph stops it (unless it
+        ended it itself), and the connection closes when it carried the last one."""
+        self.inboxes.pop(op_id, None)
+        if tell_subgraph and not self.closed:
+            with contextlib.suppress(Exception):
+                await self.socket.send(json.dumps({"id": op_id, "type": "complete"}))
+        if not self.inboxes:
+            await self.close()
+
+    async def close(self) -> None:
+        self.closed = True
+        if self.reader is not None and self.reader is not asyncio.current_task():
+            self.reader.cancel()
+        if self.socket is not None:
+            with contextlib.suppress(Exception):
+                await self.socket.close()
+
+    async def _read(self) -> None:
+        import websockets
+
+        try:
+            async for raw in self.socket:
+                message = json.loads(raw)
+                if not isinstance(message, dict):
+                    raise ValueError("not a message")
+                kind = message.get("type")
+                if kind == "ping":
+                    await self.socket.send(json.dumps({"type": "pong"}))
+                    continue
+                inbox = self.inboxes.get(str(message.get("id")))
+                if inbox is not None:
+                    inbox.put_nowait(message)
+        except websockets.exceptions.ConnectionClosed as exc:
+            logger.warning("Subgraph %s closed the shared connection: %r", self.service, exc)
+        except ValueError as exc:
+            logger.warning("Subgraph %s sent an invalid message: %r", self.service, exc)
+        finally:
+            self.closed = True
+            for inbox in self.inboxes.values():
+                inbox.put_nowait(None)
+            with contextlib.suppress(Exception):
+                await self.socket.close()

@@ -289,11 +289,15 @@ def distributed_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> GatewayApp:
     parsed = Supergraph(supergraph)
+    # Yui's own services take a signed principal per operation: all subscriptions of this
+    # process share one WebSocket per subgraph (gateway.transports, yui.subgraph_service).
+    multiplex = is_yui_supergraph(parsed)
     transports: dict[str, Transport] = {
         graph.name: HttpTransport(
             (url_overrides or {}).get(graph.name) or graph.url,
             timeout=timeout,
             headers_factory=_subgraph_headers,
+            multiplex=multiplex,
         )
         for graph in parsed.graphs.values()
     }
