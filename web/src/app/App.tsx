@@ -9,6 +9,7 @@ import { FacilitiesPage } from "../features/facilities/FacilitiesPage";
 import { MailPage } from "../features/mail/MailPage";
 import { MessagesPage } from "../features/messages/MessagesPage";
 import { CirculationsPage } from "../features/notices/CirculationsPage";
+import { CouncilPage } from "../features/notices/CouncilPage";
 import { NoticesPage } from "../features/notices/NoticesPage";
 import { SurveysPage } from "../features/notices/SurveysPage";
 import { ComingSoon, NotFound } from "../features/placeholder/ComingSoon";
@@ -116,6 +117,8 @@ export function App() {
           <MailPage onSignedOut={toLogin} />
         ) : path === "/messages" ? (
           <MessagesPage onSignedOut={toLogin} />
+        ) : path === "/council" || path.startsWith("/council/") ? (
+          <CouncilPage path={path} onSignedOut={toLogin} />
         ) : path === "/directory" ? (
           <DirectoryPage onSignedOut={toLogin} />
         ) : path === "/settings" ? (

@@ -13,6 +13,7 @@ export const NAVIGATION: readonly { path: string; label: MessageKey }[] = [
   { path: "/notices", label: "nav.notices" },
   { path: "/circulations", label: "nav.circulations" },
   { path: "/surveys", label: "nav.surveys" },
+  { path: "/council", label: "nav.council" },
   { path: "/mail", label: "nav.mail" },
   { path: "/messages", label: "nav.messages" },
   { path: "/directory", label: "nav.directory" },

@@ -7,6 +7,7 @@ import type { MessageKey } from "../../i18n/messages";
 import "./admin.css";
 import { AuditAdmin } from "./AuditAdmin";
 import { ClosedDaysAdmin } from "./ClosedDaysAdmin";
+import { CouncilAdmin } from "./CouncilAdmin";
 import { isTenantAdmin, NotAdmin } from "./common";
 import { FacilitiesAdmin } from "./FacilitiesAdmin";
 import { ImportAdmin } from "./ImportAdmin";
@@ -20,6 +21,7 @@ export const ADMIN_SECTIONS: readonly { path: string; label: MessageKey; summary
   { path: "/admin/import", label: "admin.import.title", summary: "admin.import.summary" },
   { path: "/admin/passwords", label: "admin.passwords.title", summary: "admin.passwords.summary" },
   { path: "/admin/roles", label: "admin.roles.title", summary: "admin.roles.summary" },
+  { path: "/admin/council", label: "admin.council.title", summary: "admin.council.summary" },
   { path: "/admin/links", label: "admin.links.title", summary: "admin.links.summary" },
   {
     path: "/admin/closed-days",
@@ -51,6 +53,7 @@ export function AdminPage({ onSignedOut }: { onSignedOut: () => void }) {
   if (path === "/admin/import") return <ImportAdmin onSignedOut={onSignedOut} />;
   if (path === "/admin/passwords") return <PasswordsAdmin onSignedOut={onSignedOut} />;
   if (path === "/admin/roles") return <RolesAdmin onSignedOut={onSignedOut} />;
+  if (path === "/admin/council") return <CouncilAdmin onSignedOut={onSignedOut} />;
   if (path === "/admin/closed-days") return <ClosedDaysAdmin onSignedOut={onSignedOut} />;
   if (path === "/admin/facilities") return <FacilitiesAdmin onSignedOut={onSignedOut} />;
   if (path === "/admin/audit") return <AuditAdmin onSignedOut={onSignedOut} />;

@@ -13,20 +13,17 @@ import {
   answersInput,
   audienceInput,
   audienceIsEmpty,
-  base64Bytes,
   EMPTY_AUDIENCE,
-  isChoice,
   localDateTime,
   missingRequired,
   percent,
-  QUESTION_KINDS,
   type QuestionDraft,
   type QuestionKind,
   questionsInput,
   textToHtml,
-  toggleChoice,
 } from "./logic";
 import { AudienceChoicesQuery } from "./NoticeForm";
+import { AnswerFields, CsvExport, NEW_QUESTION, QuestionsEditor } from "./Questions";
 import { SafeHtml } from "./SafeHtml";
 
 const SurveysQuery = graphql(`
@@ -331,7 +328,6 @@ function AnswerForm({
   const [missing, setMissing] = useState<string[]>([]);
   const [answered, answer] = useMutation(AnswerSurvey);
   const open = survey.status === "OPEN";
-  const set = (id: string, next: AnswerDraft) => setDrafts({ ...drafts, [id]: next });
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const lacking = missingRequired(questions, drafts);
@@ -349,81 +345,14 @@ function AnswerForm({
           {open ? ` ${t("survey.editable")}` : ""}
         </p>
       ) : null}
-      {questions.map((q, index) => {
-        const draft = drafts[q.id] ?? { choices: [], text: "" };
-        const label = `${index + 1}. ${q.text}`;
-        const invalid = missing.includes(q.id);
-        const errorId = `${formId}-${q.id}-error`;
-        const required = q.required ? (
-          <span className="required"> {t("survey.required")}</span>
-        ) : null;
-        const problem = invalid ? (
-          <p id={errorId} className="error">
-            {t("survey.answerRequired")}
-          </p>
-        ) : null;
-        if (isChoice(q.kind)) {
-          return (
-            <fieldset
-              key={q.id}
-              className="question"
-              aria-describedby={invalid ? errorId : undefined}
-              aria-invalid={invalid || undefined}
-            >
-              <legend>
-                {label}
-                {required}
-              </legend>
-              {q.choices.map((choice, i) => (
-                <label key={choice} className="check">
-                  <input
-                    type={q.kind === "SINGLE_CHOICE" ? "radio" : "checkbox"}
-                    name={`${formId}-${q.id}`}
-                    checked={draft.choices.includes(i)}
-                    disabled={!open}
-                    onChange={() =>
-                      set(q.id, { ...draft, choices: toggleChoice(q.kind, draft.choices, i) })
-                    }
-                  />
-                  {choice}
-                </label>
-              ))}
-              {problem}
-            </fieldset>
-          );
-        }
-        return (
-          <div key={q.id} className="question">
-            <label htmlFor={`${formId}-${q.id}`}>
-              {label}
-              {required}
-            </label>
-            {q.kind === "TEXT" ? (
-              <textarea
-                id={`${formId}-${q.id}`}
-                value={draft.text}
-                rows={3}
-                disabled={!open}
-                aria-invalid={invalid || undefined}
-                aria-describedby={invalid ? errorId : undefined}
-                onChange={(e) => set(q.id, { ...draft, text: e.target.value })}
-              />
-            ) : (
-              <input
-                id={`${formId}-${q.id}`}
-                type={q.kind === "NUMBER" ? "number" : "date"}
-                step={q.kind === "NUMBER" ? "any" : undefined}
-                value={draft.text}
-                disabled={!open}
-                aria-invalid={invalid || undefined}
-                aria-describedby={invalid ? errorId : undefined}
-                onChange={(e) => set(q.id, { ...draft, text: e.target.value })}
-              />
-            )}
-            {problem}
-          </div>
-        );
-      })}
+      <AnswerFields
+        idPrefix={formId}
+        questions={questions}
+        drafts={drafts}
+        onChange={setDrafts}
+        missing={missing}
+        disabled={!open}
+      />
       <div aria-live="polite">
         {saved && saved.errors.length === 0 ? <p className="done">{t("survey.saved")}</p> : null}
         <PayloadErrors errors={saved?.errors} />
@@ -442,58 +371,9 @@ function AnswerForm({
   );
 }
 
-function CsvExport({ id }: { id: string }) {
-  const { t, errorText } = useI18n();
-  const client = useClient();
-  const selectId = useId();
-  const [encoding, setEncoding] = useState<"CP932" | "UTF8">("CP932");
-  const [problem, setProblem] = useState<string | null>(null);
-  const [lossy, setLossy] = useState(false);
-  const download = async () => {
-    setProblem(null);
-    const answer = await client
-      .query(SurveyCsvQuery, { id, encoding }, { requestPolicy: "network-only" })
-      .toPromise();
-    const csv = answer.data?.surveyResultsCsv;
-    if (!csv) {
-      setProblem(errorText(answer.error ? "unknown" : "NOT_FOUND"));
-      return;
-    }
-    setLossy(csv.lossy);
-    const type = encoding === "CP932" ? "text/csv;charset=shift_jis" : "text/csv;charset=utf-8";
-    const url = URL.createObjectURL(new Blob([base64Bytes(csv.contentBase64)], { type }));
-    const link = document.createElement("a");
-    link.href = url;
-    link.download = csv.filename;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  };
-  return (
-    <div className="csv-export">
-      <label htmlFor={selectId}>{t("survey.csvEncoding")}</label>{" "}
-      <select
-        id={selectId}
-        value={encoding}
-        onChange={(e) => setEncoding(e.target.value === "UTF8" ? "UTF8" : "CP932")}
-      >
-        <option value="CP932">{t("survey.csvCp932")}</option>
-        <option value="UTF8">{t("survey.csvUtf8")}</option>
-      </select>{" "}
-      <button type="button" onClick={() => void download()}>
-        {t("survey.csvDownload")}
-      </button>
-      <div aria-live="polite">
-        {lossy ? <p className="hint">{t("survey.csvLossy")}</p> : null}
-        {problem ? <p className="error">{problem}</p> : null}
-      </div>
-    </div>
-  );
-}
-
 function SurveyDetail({ id, onSignedOut }: { id: string; onSignedOut: () => void }) {
   const { t } = useI18n();
+  const client = useClient();
   const [result, reexecute] = useQuery({
     query: SurveyQuery,
     variables: { id },
@@ -626,7 +506,14 @@ function SurveyDetail({ id, onSignedOut }: { id: string; onSignedOut: () => void
               {t("survey.nonRespondents")}: {survey.nonRespondents.map((p) => p.name).join(", ")}
             </p>
           ) : null}
-          <CsvExport id={survey.id} />
+          <CsvExport
+            load={async (encoding) => {
+              const answer = await client
+                .query(SurveyCsvQuery, { id, encoding }, { requestPolicy: "network-only" })
+                .toPromise();
+              return { file: answer.data?.surveyResultsCsv ?? null, failed: !!answer.error };
+            }}
+          />
           {survey.status !== "CLOSED" ? (
             <p>
               <button
@@ -645,13 +532,6 @@ function SurveyDetail({ id, onSignedOut }: { id: string; onSignedOut: () => void
     </article>
   );
 }
-
-const NEW_QUESTION: QuestionDraft = {
-  kind: "SINGLE_CHOICE",
-  text: "",
-  required: false,
-  choices: "",
-};
 
 function SurveyForm({ onSignedOut }: { onSignedOut: () => void }) {
   const { t } = useI18n();
@@ -686,16 +566,6 @@ function SurveyForm({ onSignedOut }: { onSignedOut: () => void }) {
     );
   }
   if (!data) return <Loading />;
-  const change = (index: number, next: Partial<QuestionDraft>) =>
-    setQuestions(questions.map((q, i) => (i === index ? { ...q, ...next } : q)));
-  const move = (index: number, by: number) => {
-    const target = index + by;
-    if (target < 0 || target >= questions.length) return;
-    const next = [...questions];
-    const [item] = next.splice(index, 1);
-    if (item) next.splice(target, 0, item);
-    setQuestions(next);
-  };
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!title.trim()) return setLocal(t("survey.titleRequired"));
@@ -761,73 +631,7 @@ function SurveyForm({ onSignedOut }: { onSignedOut: () => void }) {
         departments={data.organizations}
         groups={data.groups}
       />
-      <fieldset className="questions">
-        <legend>{t("survey.questions")}</legend>
-        <ol>
-          {questions.map((q, index) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: questions being written have no identity yet
-            <li key={index} className="question-editor">
-              <label>
-                {t("survey.questionText", { number: index + 1 })}
-                <input value={q.text} onChange={(e) => change(index, { text: e.target.value })} />
-              </label>
-              <label>
-                {t("survey.questionKind", { number: index + 1 })}
-                <select
-                  value={q.kind}
-                  onChange={(e) => change(index, { kind: e.target.value as QuestionKind })}
-                >
-                  {QUESTION_KINDS.map((kind) => (
-                    <option key={kind} value={kind}>
-                      {t(`survey.kind.${kind}`)}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              {isChoice(q.kind) ? (
-                <label>
-                  {t("survey.questionChoices", { number: index + 1 })}
-                  <textarea
-                    value={q.choices}
-                    rows={3}
-                    onChange={(e) => change(index, { choices: e.target.value })}
-                  />
-                </label>
-              ) : null}
-              <label className="check">
-                <input
-                  type="checkbox"
-                  checked={q.required}
-                  onChange={(e) => change(index, { required: e.target.checked })}
-                />
-                {t("survey.questionRequired", { number: index + 1 })}
-              </label>
-              <p className="actions">
-                <button type="button" onClick={() => move(index, -1)} disabled={index === 0}>
-                  {t("survey.moveUp", { number: index + 1 })}
-                </button>{" "}
-                <button
-                  type="button"
-                  onClick={() => move(index, 1)}
-                  disabled={index === questions.length - 1}
-                >
-                  {t("survey.moveDown", { number: index + 1 })}
-                </button>{" "}
-                <button
-                  type="button"
-                  onClick={() => setQuestions(questions.filter((_, i) => i !== index))}
-                  disabled={questions.length === 1}
-                >
-                  {t("survey.removeQuestion", { number: index + 1 })}
-                </button>
-              </p>
-            </li>
-          ))}
-        </ol>
-        <button type="button" onClick={() => setQuestions([...questions, { ...NEW_QUESTION }])}>
-          {t("survey.addQuestion")}
-        </button>
-      </fieldset>
+      <QuestionsEditor questions={questions} onChange={setQuestions} />
       <div aria-live="polite">
         {local ? (
           <p className="error" role="alert">

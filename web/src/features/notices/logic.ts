@@ -269,3 +269,23 @@ export function formatSize(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
+
+/** Whether these roles may send to the council: administrators and council liaisons. */
+export function mayMessageCouncil(roles: readonly string[] | null | undefined): boolean {
+  return (roles ?? []).some((role) => role === "TENANT_ADMIN" || role === "COUNCIL_LIAISON");
+}
+
+/** An answer as a cell shows it: chosen choices' names joined with 、, or its text. */
+export function answerText(
+  question: { kind: QuestionKind; choices: readonly string[] },
+  answer: { choices?: readonly number[] | null; text?: string | null } | undefined,
+): string {
+  if (!answer) return "";
+  if (isChoice(question.kind)) {
+    return (answer.choices ?? [])
+      .map((index) => question.choices[index])
+      .filter((choice) => choice !== undefined)
+      .join("、");
+  }
+  return answer.text ?? "";
+}

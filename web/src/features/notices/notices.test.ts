@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   answerDrafts,
   answersInput,
+  answerText,
   audienceInput,
   audienceIsEmpty,
   base64Bytes,
@@ -9,6 +10,7 @@ import {
   formatSize,
   htmlToText,
   localDateTime,
+  mayMessageCouncil,
   missingRequired,
   percent,
   type Question,
@@ -158,5 +160,25 @@ describe("results", () => {
   it("gives shares as whole percentages, 0 when nobody answered", () => {
     expect(percent(1, 3)).toBe(33);
     expect(percent(0, 0)).toBe(0);
+  });
+});
+
+describe("the council screens", () => {
+  it("show an answer as its choices' names or its text", () => {
+    const choice = {
+      kind: "MULTIPLE_CHOICE" as const,
+      choices: ["令和7年度", "令和8年度", "未定"],
+    };
+    expect(answerText(choice, { choices: [0, 2] })).toBe("令和7年度、未定");
+    expect(answerText(choice, { choices: [9] })).toBe("");
+    expect(answerText({ kind: "TEXT", choices: [] }, { text: "課題なし" })).toBe("課題なし");
+    expect(answerText({ kind: "NUMBER", choices: [] }, undefined)).toBe("");
+  });
+
+  it("offer sending to administrators and council liaisons only", () => {
+    expect(mayMessageCouncil(["STAFF", "COUNCIL_LIAISON"])).toBe(true);
+    expect(mayMessageCouncil(["TENANT_ADMIN"])).toBe(true);
+    expect(mayMessageCouncil(["STAFF", "FACILITY_ADMIN"])).toBe(false);
+    expect(mayMessageCouncil(undefined)).toBe(false);
   });
 });
