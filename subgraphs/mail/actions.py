@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import getaddresses
+from html import unescape
 from typing import Any
 
 import nh3
@@ -138,7 +139,8 @@ def sanitise_html(text: str) -> str:
 def html_to_text(html: str) -> str:
     """A plain-text rendering of sanitised HTML (block ends become line breaks)."""
     spaced = re.sub(r"(?i)<br\s*/?>|</(p|div|li|h[1-4]|tr|blockquote|pre)>", "\n", html)
-    return nh3.clean_text(nh3.clean(spaced, tags=set())).replace("&amp;", "&").strip()
+    # nh3.clean leaves entities (&lt;, &#10;); the text is the characters they stand for.
+    return unescape(nh3.clean(spaced, tags=set())).strip()
 
 
 def valid_address(address: str) -> bool:

@@ -91,7 +91,9 @@ class Rendered:
 def render(policy: Policy, text: str, html: str) -> Rendered:
     """The bodies of an external message under ``policy`` (sanitised HTML in any case)."""
     clean_html = sanitise_html(html)
-    text = text or (html_to_text(clean_html) if clean_html else "")
+    text = text.replace("\r\n", "\n")
+    if not text.strip():  # HTML-only mail (a blank text part counts as none)
+        text = html_to_text(clean_html) if clean_html else ""
     if not policy.enabled:
         return Rendered(text_body=text, html_body=clean_html)
     done = Rendered(text_body=text, html_body=clean_html)
