@@ -26,7 +26,7 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 from graphql.language import ast
 
-from gateway import observability
+from gateway import observability, trusted
 from gateway.authorization import Authorizer, Restriction
 from gateway.executor import Executor, RequestContext, Transport, introspection_document
 from gateway.limits import (
@@ -302,6 +302,25 @@ class Gateway:
             raise _RequestError([_error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")])
         return stored  # type: ignore[no-any-return]
 
+    def client_document(
+        self, query: str | None, extensions: Mapping[str, Any] | None, context: RequestContext
+    ) -> str:
+        """The document to run: the client's trusted document when it has an allow-list
+        (gateway.trusted), else the query or the automatic persisted query."""
+        text, refused = trusted.trusted_document(context, query, extensions)
+        if refused:
+            raise _RequestError(refused)
+        return text if text is not None else self.resolve_query(query, extensions)
+
+    def admit(self, prepared: Prepared, context: RequestContext) -> None:
+        """Refuses what the client's policy forbids (read-only, subgraphs it may not read)."""
+        if trusted.policy_of(context) is None:
+            return
+        graphs = {self.supergraph.graphs[f.graph].name for f in prepared.plan.fetches}
+        refused = trusted.refusals(context, prepared.operation.operation.value, graphs)
+        if refused:
+            raise _RequestError(refused, prepared.operation.operation.value)
+
     def coerce_variables(
         self, prepared: Prepared, variables: Mapping[str, Any] | None
     ) -> dict[str, Any]:
@@ -353,9 +372,10 @@ class Gateway:
     ) -> GatewayResponse:
         context = context or RequestContext()
         try:
-            text = self.resolve_query(query, extensions)
+            text = self.client_document(query, extensions, context)
             prepared = self.prepare(text, operation_name)
             op_type = prepared.operation.operation.value
+            self.admit(prepared, context)
             if allowed_operations is not None and op_type not in allowed_operations:
                 raise _RequestError(
                     [
@@ -467,8 +487,9 @@ class Gateway:
         the plan, so fields of other subgraphs are present in every event."""
         context = context or RequestContext()
         try:
-            text = self.resolve_query(query, extensions)
+            text = self.client_document(query, extensions, context)
             prepared = self.prepare(text, operation_name)
+            self.admit(prepared, context)
             if prepared.operation.operation.value != "subscription":
                 raise _RequestError([_error("Not a subscription.", "OPERATION_NOT_ALLOWED")])
             raw_variables = self.coerce_variables(prepared, variables)

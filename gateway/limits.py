@@ -607,3 +607,66 @@ def limit_request_body(app: Any, max_bytes: int) -> Any:
         await app(scope, counting, send)
 
     return guarded
+
+
+# --- rate limits per client ----------------------------------------------------------------
+
+
+class RateLimited(Exception):
+    """Over the client's rate limit: answer 429 with ``Retry-After: retry_after``."""
+
+    def __init__(self, retry_after: int, limit: int):
+        super().__init__(f"Rate limit of {limit} requests a minute reached.")
+        self.retry_after = retry_after
+        self.limit = limit
+
+
+class RateLimiter:
+    """Requests per client per minute, in fixed one-minute windows.
+
+    In memory (one process) by default; ``RateLimiter("redis://…")`` counts in Redis, so
+    every gateway process of a deployment shares one count per client (``INCR`` with an
+    expiry, one round trip per request).
+    """
+
+    WINDOW = 60
+
+    def __init__(self, redis_url: str | None = None, clock: Any = None):
+        import time
+
+        self.clock = clock or time.time
+        self.redis_url = redis_url
+        self._redis: Any = None
+        self._redis_loop: Any = None
+        self._counts: dict[tuple[str, int], int] = {}
+
+    async def _count(self, key: str, window: int) -> int:
+        if self.redis_url:
+            import asyncio
+
+            loop = asyncio.get_running_loop()
+            if self._redis is None or self._redis_loop is not loop:
+                import redis.asyncio
+
+                # A client's connections belong to the event loop that opened them.
+                self._redis = redis.asyncio.from_url(self.redis_url)
+                self._redis_loop = loop
+            name = f"gateway:rate:{key}:{window}"
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.incr(name)
+                pipe.expire(name, self.WINDOW * 2)
+                count, _ = await pipe.execute()
+            return int(count)
+        if len(self._counts) > 100_000:  # old windows of clients gone quiet
+            self._counts = {k: v for k, v in self._counts.items() if k[1] >= window}
+        count = self._counts.get((key, window), 0) + 1
+        self._counts[(key, window)] = count
+        return count
+
+    async def hit(self, key: str, limit: int) -> None:
+        """Count one request of ``key``; raises ``RateLimited`` when over ``limit``."""
+        now = self.clock()
+        window = int(now // self.WINDOW)
+        if await self._count(key, window) > limit:
+            retry_after = max(1, int((window + 1) * self.WINDOW - now + 0.999))
+            raise RateLimited(retry_after, limit)

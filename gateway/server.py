@@ -10,7 +10,8 @@
 - ``/health``.
 
 The integrator decides who is asking: ``authenticate(request) -> RequestContext`` may
-raise ``Unauthorized`` (401) or ``Forbidden`` (403).
+raise ``Unauthorized`` (401), ``Forbidden`` (403) or ``gateway.limits.RateLimited`` (429
+with ``Retry-After``; a WebSocket is closed with 4429).
 
 Long-lived streams are bounded: subscriptions are capped per WebSocket connection and per
 person (``subscriber(request, context)`` says who that is) across the connections of this
@@ -37,7 +38,7 @@ import orjson
 from gateway import observability
 from gateway.engine import Gateway, GatewayResponse
 from gateway.executor import RequestContext, SubgraphUnavailable
-from gateway.limits import DEFAULT_MAX_BODY_BYTES
+from gateway.limits import DEFAULT_MAX_BODY_BYTES, RateLimited
 
 logger = logging.getLogger("gateway")
 
@@ -391,6 +392,10 @@ class GatewayApp:
         except Forbidden as exc:
             await self._error(send, 403, str(exc) or "Forbidden", "FORBIDDEN", media)
             return
+        except RateLimited as exc:
+            retry = [(b"retry-after", str(exc.retry_after).encode())]
+            await self._error(send, 429, str(exc), "RATE_LIMITED", media, retry)
+            return
         if (
             method == "POST"
             and _accepts(accept, "text/event-stream")
@@ -669,6 +674,9 @@ class _WsSession:
             )
             try:
                 context = await self.app.authenticate(request)
+            except RateLimited as exc:
+                await self.close(4429, str(exc))
+                return
             except (Unauthorized, Forbidden) as exc:
                 await self.close(4403, str(exc) or "Forbidden")
                 return

@@ -23,14 +23,17 @@ from django.http.request import split_domain_port, validate_host
 from django.middleware.csrf import CsrfViewMiddleware
 
 from gateway.executor import RequestContext
+from gateway.limits import RateLimiter
 from gateway.server import Forbidden, IncomingRequest, Unauthorized
+from gateway.trusted import CLIENT_POLICY, ClientPolicy
 from subgraphs.audit.origin import bind_request
 from subgraphs.core import signing
 from subgraphs.core.db import refresh_connections
 from subgraphs.core.graphql.context import YuiContext
 from subgraphs.core.i18n import language_from_accept, set_language
 from subgraphs.core.principal import ANONYMOUS, AuthenticationFailed, Principal
-from subgraphs.people.auth import authenticate_request
+from subgraphs.people import scopes as token_scopes
+from subgraphs.people.auth import TokenPolicy, authenticate_gateway_request, token_policy
 
 _csrf = CsrfViewMiddleware(lambda request: HttpResponse())
 
@@ -53,8 +56,16 @@ def _bearer_from_init(payload: dict[str, Any]) -> str | None:
     return None
 
 
-def _authenticate_sync(incoming: IncomingRequest) -> tuple[Principal, Any]:
-    """The principal and, for a session cookie, its session store (else None)."""
+def _authenticate_sync(
+    incoming: IncomingRequest,
+) -> tuple[Principal, Any, TokenPolicy | None]:
+    """The principal, for a session cookie its session store, for a token its policy."""
+    principal, session = _principal_and_session(incoming)
+    policy = token_policy(principal.token_id) if principal.token_id is not None else None
+    return principal, session, policy
+
+
+def _principal_and_session(incoming: IncomingRequest) -> tuple[Principal, Any]:
     # Every request through the gateway starts here, on the thread that does the ORM work
     # of the gateway path (authentication, in-process subgraphs): the place to drop a
     # connection a database restart broke, as Django does when its requests start.
@@ -66,7 +77,7 @@ def _authenticate_sync(incoming: IncomingRequest) -> tuple[Principal, Any]:
     if init_authorization and "HTTP_AUTHORIZATION" not in request.META:
         request.META["HTTP_AUTHORIZATION"] = init_authorization
     try:
-        principal = authenticate_request(request)
+        principal = authenticate_gateway_request(request)
     except AuthenticationFailed as exc:
         raise Unauthorized(str(exc)) from exc
     if principal.via != "session":
@@ -99,7 +110,17 @@ async def authenticate(incoming: IncomingRequest) -> RequestContext:
     A database that is down raises ``DatabaseError`` here; ``yui.federation`` answers
     that as SERVICE_UNAVAILABLE (503), not as a crashed request.
     """
-    principal, session = await sync_to_async(_authenticate_sync)(incoming)
+    principal, session, policy = await sync_to_async(_authenticate_sync)(incoming)
+    extra: dict[str, Any] = {"scopes": token_scopes.request_scopes(principal)}
+    if policy is not None and principal.scopes is not None:
+        if policy.rate_limit_per_minute is not None:
+            await _rate_limiter().hit(f"token:{principal.token_id}", policy.rate_limit_per_minute)
+        if token_scopes.is_restricted(principal.scopes) or policy.documents is not None:
+            extra[CLIENT_POLICY] = ClientPolicy(
+                read_only=token_scopes.WRITE not in principal.scopes,
+                documents=policy.documents,
+                subgraphs=token_scopes.readable_subgraphs(principal.scopes),
+            )
     address = _client_address(incoming)
     bind_request(principal, address)
     # The language of the server's own messages (CSV import): the in-process subgraphs run
@@ -109,12 +130,24 @@ async def authenticate(incoming: IncomingRequest) -> RequestContext:
     return RequestContext(
         principal=principal,
         extra={
+            **extra,
             "origin": _origin(incoming),
             "language": language,
             "address": address,
             "session": session,
         },
     )
+
+
+_limiter: list[RateLimiter] = []
+
+
+def _rate_limiter() -> RateLimiter:
+    """Per-token rate limits, counted in Redis when the deployment has it (shared by every
+    gateway process), else in this process."""
+    if not _limiter:
+        _limiter.append(RateLimiter(settings.REDIS_URL or None))
+    return _limiter[0]
 
 
 def _client_address(incoming: IncomingRequest) -> str:

@@ -30,6 +30,7 @@ from subgraphs.core.principal import (
     ROLE_TENANT_ADMIN,
     Principal,
 )
+from subgraphs.people import scopes as token_scopes
 from subgraphs.people.kana import normalize_kana
 from subgraphs.people.models import (
     AccessToken,
@@ -42,6 +43,7 @@ from subgraphs.people.models import (
     PersonAdditionalDepartment,
     RoleAssignment,
     Tenant,
+    TrustedDocument,
 )
 
 ASSIGNABLE_ROLES = {ROLE_TENANT_ADMIN, ROLE_FACILITY_ADMIN, ROLE_COUNCIL_LIAISON}
@@ -729,7 +731,9 @@ def hash_token(token: str) -> str:
 
 
 @transaction.atomic
-def do_create_access_token(person: Person, name: str, expires_in_days: int | None) -> Outcome:
+def do_create_access_token(
+    person: Person, name: str, expires_in_days: int | None, scopes: list[str] | None = None
+) -> Outcome:
     if person.must_change_password:
         # A token would outlive the issued password the administrator knows.
         return Outcome(
@@ -746,8 +750,23 @@ def do_create_access_token(person: Person, name: str, expires_in_days: int | Non
         return Outcome(
             errors=[PeopleError("INVALID", "Expiry must be 1 to 3650 days.", "expiresInDays")]
         )
+    chosen = token_scopes.normalised(scopes) if scopes is not None else sorted(token_scopes.FULL)
+    unknown = token_scopes.invalid_scope(chosen)
+    if not chosen or unknown is not None or len(chosen) > token_scopes.MAX_SCOPES:
+        return Outcome(
+            errors=[
+                PeopleError(
+                    "INVALID_SCOPE",
+                    f"Unknown scope {unknown!r}: use read, read:<subgraph> or write."
+                    if unknown is not None
+                    else "Give the token at least one scope (read, read:<subgraph>, write).",
+                    "scopes",
+                )
+            ]
+        )
     token = AccessToken.PREFIX + secrets.token_urlsafe(32)
     record = AccessToken.objects.create(
+        scopes=chosen,
         tenant_id=person.tenant_id,
         person=person,
         name=name,
@@ -759,9 +778,94 @@ def do_create_access_token(person: Person, name: str, expires_in_days: int | Non
         "token.created",
         target=record,
         summary=f"{name} ({record.hint}…)",
-        after={"person": person.login_id, "expires_at": record.expires_at},
+        after={"person": person.login_id, "expires_at": record.expires_at, "scopes": chosen},
     )
     return Outcome(obj=record, extra={"token": token})
+
+
+MAX_RATE_LIMIT_PER_MINUTE = 100_000
+MAX_TRUSTED_DOCUMENT_CHARS = 100_000
+
+
+def _token_summary(token: AccessToken) -> str:
+    return f"{token.name} ({token.hint}…)"
+
+
+@transaction.atomic
+def do_set_access_token_rate_limit(token: AccessToken, per_minute: int | None) -> Outcome:
+    """An administrator's rate limit for a token at /graphql (None: no limit)."""
+    if per_minute is not None and not 1 <= per_minute <= MAX_RATE_LIMIT_PER_MINUTE:
+        return Outcome(
+            errors=[
+                PeopleError(
+                    "INVALID",
+                    f"A rate limit is 1 to {MAX_RATE_LIMIT_PER_MINUTE} requests a minute.",
+                    "perMinute",
+                )
+            ]
+        )
+    before = token.rate_limit_per_minute
+    if before != per_minute:
+        token.rate_limit_per_minute = per_minute
+        token.save(update_fields=["rate_limit_per_minute"])
+        audit.record(
+            "token.rate_limited",
+            target=token,
+            summary=_token_summary(token),
+            before={"per_minute": before},
+            after={"per_minute": per_minute},
+        )
+    return Outcome(obj=token)
+
+
+@transaction.atomic
+def do_add_trusted_document(token: AccessToken, name: str, document: str) -> Outcome:
+    """Allow ``document`` for ``token`` (trusted documents): kept as sent, by its SHA-256."""
+    from graphql import GraphQLError, parse
+
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        return Outcome(
+            errors=[PeopleError("REQUIRED", "Name the operation (100 characters at most).", "name")]
+        )
+    if not document or len(document) > MAX_TRUSTED_DOCUMENT_CHARS:
+        return Outcome(
+            errors=[PeopleError("INVALID", "The document is empty or too long.", "document")]
+        )
+    try:
+        parse(document)
+    except GraphQLError as exc:
+        return Outcome(errors=[PeopleError("INVALID", f"Not GraphQL: {exc.message}", "document")])
+    digest = hashlib.sha256(document.encode()).hexdigest()
+    if TrustedDocument.objects.filter(token=token, sha256=digest).exists():
+        return Outcome(
+            errors=[PeopleError("DUPLICATE", "This token already has this document.", "document")]
+        )
+    TrustedDocument.objects.create(
+        tenant_id=token.tenant_id, token=token, name=name, sha256=digest, document=document
+    )
+    audit.record(
+        "token.document_added",
+        target=token,
+        summary=f"{_token_summary(token)}: {name}",
+        after={"sha256": digest, "name": name},
+    )
+    return Outcome(obj=token, extra={"sha256": digest})
+
+
+@transaction.atomic
+def do_remove_trusted_document(token: AccessToken, sha256: str) -> Outcome:
+    found = TrustedDocument.objects.filter(token=token, sha256=sha256).first()
+    if found is None:
+        return Outcome(errors=[PeopleError("NOT_FOUND", "No such document.", "sha256")])
+    found.delete()
+    audit.record(
+        "token.document_removed",
+        target=token,
+        summary=f"{_token_summary(token)}: {found.name}",
+        before={"sha256": sha256, "name": found.name},
+    )
+    return Outcome(obj=token)
 
 
 @transaction.atomic

@@ -6,19 +6,22 @@ from __future__ import annotations
 import hashlib
 import time
 import unicodedata
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user
 from django.contrib.auth.backends import BaseBackend
 from django.core.cache import cache
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils import timezone
 
 from subgraphs.core.principal import ANONYMOUS, AuthenticationFailed, Principal
 from subgraphs.people.actions import find_tenant, hash_token, roles_of
-from subgraphs.people.models import AccessToken, Person, Tenant
+from subgraphs.people.models import AccessToken, Person, Tenant, TrustedDocument
+from subgraphs.people.scopes import is_restricted
 
 # Hashing a password for unknown accounts too keeps their response time the same as for
 # real ones, so timing does not reveal which login IDs exist.
@@ -191,9 +194,10 @@ def _bearer_token(request: HttpRequest) -> str | None:
     return token.strip()
 
 
-def authenticate_token(token: str) -> Principal:
+def _token_record(token: str) -> AccessToken:
     record = (
         AccessToken.objects.select_related("person")
+        .annotate(has_documents=Exists(TrustedDocument.objects.filter(token_id=OuterRef("id"))))
         .filter(token_hash=hash_token(token), revoked_at__isnull=True)
         .first()
     )
@@ -204,14 +208,73 @@ def authenticate_token(token: str) -> Principal:
         raise AuthenticationFailed("The access token's owner is deactivated.")
     if record.last_used_at is None or (now - record.last_used_at).total_seconds() > 60:
         AccessToken.objects.filter(id=record.id).update(last_used_at=now)
-    return principal_for(record.person, via="token")
+    return record
 
 
-def authenticate_request(request: HttpRequest) -> Principal:
-    """The principal behind a request: bearer token first, then the session cookie."""
+def _token_principal(record: AccessToken) -> Principal:
+    return replace(
+        principal_for(record.person, via="token"),
+        scopes=frozenset(record.scopes or ()),
+        token_id=record.id,
+    )
+
+
+def authenticate_token(token: str) -> Principal:
+    return _token_principal(_token_record(token))
+
+
+@dataclass(frozen=True)
+class TokenPolicy:
+    """What the gateway's edge enforces for a token besides its scopes."""
+
+    rate_limit_per_minute: int | None
+    documents: dict[str, str] | None  # sha256 -> text; None: any operation
+
+
+def token_policy(token_id: uuid.UUID) -> TokenPolicy:
+    """The rate limit and trusted documents of a token."""
+    limit = (
+        AccessToken.objects.filter(id=token_id)
+        .values_list("rate_limit_per_minute", flat=True)
+        .first()
+    )
+    documents = dict(
+        TrustedDocument.objects.filter(token_id=token_id).values_list("sha256", "document")
+    )
+    return TokenPolicy(limit, documents or None)
+
+
+def authenticate_gateway_request(request: HttpRequest) -> Principal:
+    """The principal behind a request to the gateway, restricted tokens included (the edge
+    enforces their scopes, trusted documents and rate limit)."""
     token = _bearer_token(request)
     if token is not None:
         return authenticate_token(token)
+    return _session_principal(request)
+
+
+def authenticate_request(request: HttpRequest) -> Principal:
+    """The principal behind a request: bearer token first, then the session cookie.
+
+    Everywhere but the gateway (per-subgraph endpoints, file uploads and downloads) only a
+    full token without limits works: nothing there would enforce a limited token's."""
+    token = _bearer_token(request)
+    if token is not None:
+        record = _token_record(token)
+        if (
+            is_restricted(record.scopes)
+            or record.rate_limit_per_minute is not None
+            or record.has_documents  # type: ignore[attr-defined]
+        ):
+            raise AuthenticationFailed(
+                "This access token is limited (scopes, trusted documents or a rate limit):"
+                " use it at /graphql."
+            )
+        return _token_principal(record)
+    return _session_principal(request)
+
+
+def _session_principal(request: HttpRequest) -> Principal:
     if hasattr(request, "session") and request.session.get(SESSION_KEY):
         person = get_user(request)  # also checks the session against the password hash
         if isinstance(person, Person) and person.is_active:

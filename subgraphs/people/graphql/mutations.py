@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+from collections.abc import Callable
 from typing import Annotated
 
 import strawberry
@@ -37,6 +38,7 @@ from subgraphs.people.graphql.types import (
     PersonType,
 )
 from subgraphs.people.messages import t
+from subgraphs.people.models import AccessToken
 from subgraphs.people.password_list import ENCODING as PASSWORD_LIST_ENCODING
 from subgraphs.people.password_list import issued_passwords_csv
 
@@ -520,22 +522,54 @@ class Mutation:
             errors=_errors(outcome),
         )
 
-    @strawberry.mutation(description="Create a personal access token for an app or dashboard.")
+    @strawberry.mutation(
+        description="Create a personal access token for an app or dashboard. Scopes: read, "
+        "read:<subgraph> (e.g. read:calendar), write; none given: read and write."
+    )
     async def create_access_token(
-        self, info: Info, name: str, expires_in_days: int | None = None
+        self,
+        info: Info,
+        name: str,
+        expires_in_days: int | None = None,
+        scopes: list[str] | None = None,
     ) -> AccessTokenPayload:
         principal = require_authenticated(principal_of(info))
 
         def run() -> actions.Outcome:
             person = access.access_person_by_id(principal, principal.person_id)
             assert person is not None
-            return actions.do_create_access_token(person, name, expires_in_days)
+            return actions.do_create_access_token(person, name, expires_in_days, scopes)
 
-        outcome = await sync_to_async(run)()
-        return AccessTokenPayload(
-            access_token=AccessTokenType.from_model(outcome.obj) if outcome.ok else None,
-            token=outcome.extra.get("token"),
-            errors=_errors(outcome),
+        return await _token_payload(run)
+
+    @strawberry.mutation(
+        description="Limit an access token's requests a minute at /graphql (administrators; "
+        "null: no limit). Over it the gateway answers 429 with Retry-After."
+    )
+    async def set_access_token_rate_limit(
+        self, info: Info, id: strawberry.ID, per_minute: int | None
+    ) -> AccessTokenPayload:
+        return await _administer_token(
+            info, id, lambda token: actions.do_set_access_token_rate_limit(token, per_minute)
+        )
+
+    @strawberry.mutation(
+        description="Allow an operation for an access token (administrators). A token with "
+        "trusted documents runs only those, sent whole or by SHA-256 (persisted-query shape)."
+    )
+    async def add_trusted_document(
+        self, info: Info, token_id: strawberry.ID, name: str, document: str
+    ) -> AccessTokenPayload:
+        return await _administer_token(
+            info, token_id, lambda token: actions.do_add_trusted_document(token, name, document)
+        )
+
+    @strawberry.mutation(description="Take an operation off a token's trusted documents.")
+    async def remove_trusted_document(
+        self, info: Info, token_id: strawberry.ID, sha256: str
+    ) -> AccessTokenPayload:
+        return await _administer_token(
+            info, token_id, lambda token: actions.do_remove_trusted_document(token, sha256)
         )
 
     @strawberry.mutation(description="Revoke one of your access tokens; it stops working at once.")
@@ -548,12 +582,7 @@ class Mutation:
                 return actions.Outcome(errors=[NOT_FOUND])
             return actions.do_revoke_access_token(token)
 
-        outcome = await sync_to_async(run)()
-        return AccessTokenPayload(
-            access_token=AccessTokenType.from_model(outcome.obj) if outcome.ok else None,
-            token=None,
-            errors=_errors(outcome),
-        )
+        return await _token_payload(run)
 
     @strawberry.mutation(
         description="Add a link to the link collection or change one (administrators). "
@@ -598,3 +627,33 @@ class Mutation:
         principal = require_tenant_admin(principal_of(info))
         outcome = await sync_to_async(actions.do_reorder_links)(principal, [str(i) for i in ids])
         return ReorderLinksPayload(links=outcome.obj if outcome.ok else [], errors=_errors(outcome))
+
+
+async def _administer_token(
+    info: Info, token_id: strawberry.ID, change: Callable[[AccessToken], actions.Outcome]
+) -> AccessTokenPayload:
+    """An administrator's change to a token of the municipality (audited by the action)."""
+    principal = require_tenant_admin(principal_of(info))
+
+    def run() -> actions.Outcome:
+        token = access.access_token_by_id(principal, token_id)
+        if token is None:
+            return actions.Outcome(errors=[NOT_FOUND])
+        return change(token)
+
+    return await _token_payload(run)
+
+
+async def _token_payload(run: Callable[[], actions.Outcome]) -> AccessTokenPayload:
+    """A token action's answer, read in the action's thread (its trusted documents are a
+    query), with the secret only when one was just made."""
+
+    def answer() -> AccessTokenPayload:
+        outcome = run()
+        return AccessTokenPayload(
+            access_token=AccessTokenType.from_model(outcome.obj) if outcome.ok else None,
+            token=outcome.extra.get("token"),
+            errors=_errors(outcome),
+        )
+
+    return await sync_to_async(answer)()

@@ -204,8 +204,27 @@ class Query:
     async def access_tokens(self, info: Info) -> list[AccessTokenType]:
         def fetch() -> list[AccessTokenType]:
             principal = principal_of(info)
-            tokens = AccessToken.objects.for_principal(principal).filter(
-                person_id=principal.person_id
+            tokens = (
+                AccessToken.objects.for_principal(principal)
+                .filter(person_id=principal.person_id)
+                .prefetch_related("trusted_documents")
+            )
+            return [AccessTokenType.from_model(t) for t in tokens]
+
+        return await sync_to_async(fetch)()
+
+    @strawberry.field(
+        description="Every access token of the municipality in use (administrators: scopes, "
+        "trusted documents, rate limits)."
+    )
+    async def tenant_access_tokens(self, info: Info) -> list[AccessTokenType]:
+        principal = require_tenant_admin(principal_of(info))
+
+        def fetch() -> list[AccessTokenType]:
+            tokens = (
+                AccessToken.objects.for_principal(principal)
+                .filter(revoked_at__isnull=True)
+                .prefetch_related("trusted_documents")
             )
             return [AccessTokenType.from_model(t) for t in tokens]
 
