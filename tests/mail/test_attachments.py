@@ -12,7 +12,9 @@ from urllib.parse import unquote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from subgraphs.core import storage
 from subgraphs.mail import outbox
@@ -169,3 +171,26 @@ def test_an_external_recipient_gets_the_file_with_an_rfc2231_name(okawa, relay):
     assert JAPANESE_NAME.encode() not in raw
     assert mime["Subject"] == "資料送付"
     assert message["subject"] == "資料送付"
+
+
+def test_a_list_with_files_costs_the_queries_of_a_list_of_one(okawa):
+    kacho, kakari = mail_api(okawa, "kacho"), mail_api(okawa, "kakari")
+
+    def send_with_file(subject: str) -> None:
+        files = [uploaded(okawa.people["kacho"], f"{subject}.pdf")]
+        sent(kacho, to=["0002@okawa.invalid"], subject=subject, attachmentIds=files)
+
+    def cost() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            found = files_in_inbox(kakari)
+        assert all(len(m["attachments"]) == 1 and m["attachments"][0]["url"] for m in found)
+        return len(found), len(queries)
+
+    send_with_file("最初")
+    files_in_inbox(kakari)  # the first request of a person makes their mailbox settings once
+    one, queries_for_one = cost()
+    for i in range(9):
+        send_with_file(f"資料{i}")
+    many, queries_for_many = cost()
+    assert (one, many) == (1, 10)
+    assert queries_for_many == queries_for_one
