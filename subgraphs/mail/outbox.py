@@ -39,7 +39,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from subgraphs.mail.models import MailMessage, OutboxItem
-from subgraphs.people import reorg
+from subgraphs.people import leavers, reorg
 
 logger = logging.getLogger(__name__)
 
@@ -261,6 +261,8 @@ class OutboxWorker:
                     # The one periodic worker of a deployment also applies the personnel
                     # changes (人事異動) whose day has come: at most a minute late.
                     reorg.apply_due()
+                    # And, once a day, removes leavers' personal data past its retention.
+                    leavers.purge_daily()
                     last_recovery = time.monotonic()
                 run_pending(self.worker_id)
                 if fetcher is not None:

@@ -66,6 +66,9 @@ class Tenant(models.Model):
         Council, null=True, blank=True, on_delete=models.SET_NULL, related_name="tenants"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # How long a leaver's personal data stays after they leave; None: the deployment's
+    # YUI_LEAVER_RETENTION_DAYS (subgraphs.people.leavers).
+    leaver_retention_days = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -464,3 +467,35 @@ class MembershipHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} in {self.organization_id} until {self.valid_to}"
+
+
+class Leaver(models.Model):
+    """Someone who left (退職: their account deactivated), from the day Yui noticed until and
+    after their personal data is removed: what happens to their personal mailbox, and the
+    report of what was removed and what is kept and why (subgraphs.people.leavers)."""
+
+    class Mailbox(models.TextChoices):
+        UNDECIDED = "", "未定"
+        HANDOVER = "handover", "引継ぎ"
+        ARCHIVE = "archive", "保管"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="leaver")
+    left_at = models.DateTimeField()
+    mailbox = models.CharField(max_length=10, choices=Mailbox.choices, blank=True, default="")
+    successor = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    mailbox_decided_at = models.DateTimeField(null=True, blank=True)
+    mailbox_id = models.UUIDField(null=True, blank=True)  # the mail subgraph's, once released
+    purged_at = models.DateTimeField(null=True, blank=True)
+    removed = models.JSONField(default=dict, blank=True)  # kind -> rows removed
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-left_at"]
+        indexes = [models.Index(fields=["tenant", "purged_at", "left_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} left {self.left_at:%Y-%m-%d}"

@@ -8,6 +8,7 @@ import strawberry
 
 from subgraphs.core.graphql.extensions import subgraph_extensions
 from subgraphs.core.graphql.schema import SubgraphSchema
+from subgraphs.people.graphql.leavers import LeaversMutation, LeaversQuery
 from subgraphs.people.graphql.mutations import Mutation as PeopleMutation
 from subgraphs.people.graphql.queries import Query as PeopleQuery
 from subgraphs.people.graphql.reorg import ReorgMutation, ReorgQuery
@@ -18,12 +19,12 @@ FEDERATION_VERSION: Final = "2.11"
 
 
 @strawberry.type
-class Query(PeopleQuery, ReorgQuery):
+class Query(PeopleQuery, ReorgQuery, LeaversQuery):
     pass
 
 
 @strawberry.type
-class Mutation(PeopleMutation, ReorgMutation):
+class Mutation(PeopleMutation, ReorgMutation, LeaversMutation):
     pass
 
 
