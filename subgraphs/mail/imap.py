@@ -232,7 +232,7 @@ def store(account: ImapAccount, uid_validity: int, uid: int, raw: bytes) -> Mail
 def forget(account: ImapAccount, rows: list[ImapMessage]) -> int:
     """Messages deleted on the server leave the mailbox (and Yui, if nothing else holds
     them); how many left."""
-    message_ids = [r.message_id for r in rows]
+    message_ids = [r.message_id for r in rows if r.message_id is not None]
     entries = list(
         MailEntry.objects.filter(
             tenant_id=account.tenant_id, mailbox_id=account.mailbox_id, message_id__in=message_ids

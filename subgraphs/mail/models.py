@@ -463,7 +463,10 @@ class ImapMessage(models.Model):
     account = models.ForeignKey(ImapAccount, on_delete=models.CASCADE, related_name="messages")
     uid_validity = models.BigIntegerField()
     uid = models.BigIntegerField()
-    message = models.ForeignKey(MailMessage, on_delete=models.CASCADE, related_name="+")
+    # Null once deleted in Yui for good: the UID stays known, so it is not fetched again.
+    message = models.ForeignKey(
+        MailMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = TenantQuerySet.as_manager()
 

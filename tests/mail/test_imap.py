@@ -28,6 +28,7 @@ SET_ACCOUNT = f"""mutation($input: MailboxImapAccountInput!) {{
   enabled hasPassword lastCheckedAt lastError }} {ERRORS} }} }}"""
 ACCOUNT = """query($id: ID!) { mailboxImapAccount(mailboxId: $id) { host username hasPassword
   lastError } }"""
+DELETE = f"mutation($ids: [ID!]!) {{ deleteMail(ids: $ids) {{ ids {ERRORS} }} }}"
 WITH_FILES = """query($mailbox: ID!) { mailMessages(mailboxId: $mailbox) { totalCount
   messages { id subject origin from { name address } textBody htmlBody harmlessNotice
   attachments { id name size state url } } } }"""
@@ -165,6 +166,20 @@ def test_a_message_deleted_on_the_server_disappears_from_yui(okawa, dovecot):
     assert [m["subject"] for m in messages(api)] == ["残るメール"]
     assert not MailMessage.objects.filter(subject="消えるメール").exists()
     assert list(ImapMessage.objects.values_list("uid", flat=True)) == [keep]
+
+
+def test_a_message_deleted_in_yui_is_not_fetched_again(okawa, dovecot):
+    dovecot.append("soumu", plain("要らないメール"))
+    api = mail_api(okawa, "kacho")
+    connect_account(api, dovecot)
+    sync(api)
+    [message] = messages(api)
+    for _ in range(2):  # to Trash, then for good
+        deleted = api.data(DELETE, {"ids": [message["id"]]})["deleteMail"]
+        assert deleted["errors"] == []
+    assert not MailMessage.objects.exists()
+    assert sync(api) == imap.SyncResult(fetched=0, removed=0)
+    assert messages(api) == []
 
 
 def test_a_new_uidvalidity_means_the_folder_is_fetched_again(okawa, dovecot):
