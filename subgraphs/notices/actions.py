@@ -83,6 +83,7 @@ class Kind:
     POSTED = "POSTED"
     REMINDED = "REMINDED"
     READ = "READ"
+    UPDATED = "UPDATED"
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,93 @@ def do_post_notice(
     _attach(attachments, notice=notice)
     _publish_on_commit(notice, Kind.POSTED, people)
     return Outcome(obj=notice)
+
+
+@transaction.atomic
+def do_update_notice(
+    principal: Principal,
+    notice_id: object,
+    values: Mapping[str, Any],
+    audience: Audience,
+    recipient_ids: list[uuid.UUID],
+    attachment_ids: Sequence[object],
+    *,
+    significant: bool = False,
+) -> Outcome:
+    """Change a posted notice (its author or an administrator): title, body, importance,
+    period, pinned, audience and attachments; its category stays.
+
+    The audience is expanded again: people who join it get it unread, people who left it
+    lose it (with their read state), everyone else keeps theirs. A significant change
+    (重要な変更) marks it unread for every recipient, so they read it again and the author's
+    lists start over. ``attachment_ids`` is the whole list after the change: the notice's
+    own files to keep and new uploads of the principal's, in order; files left out are
+    deleted.
+    """
+    assert principal.tenant_id is not None and principal.person_id is not None
+    notice = access_notice_by_id(principal, notice_id, for_update=True)
+    if notice is None:
+        return Outcome(errors=[NoticeError("NOT_FOUND", "No such notice.", "id")])
+    if not can_manage(principal, notice):
+        message = "Only its author or an administrator may change it."
+        return Outcome(errors=[NoticeError("NOT_AUTHOR", message, "id")])
+    now = timezone.now()
+    errors, cleaned = check_notice_values(
+        {**values, "starts_at": values.get("starts_at") or notice.starts_at}, now
+    )
+    people = {p for p in recipient_ids if p != notice.author_id}
+    if not people and not errors:
+        message = "Nobody but the author is in that audience."
+        errors.append(NoticeError("NO_RECIPIENTS", message, "audience"))
+    wanted = [as_uuid(a) for a in attachment_ids]
+    kept = {
+        a.id: a
+        for a in Attachment.objects.for_principal(principal).filter(
+            notice=notice, id__in=[w for w in wanted if w]
+        )
+    }
+    fresh, attachment_errors = _own_uploads(principal, [w for w in wanted if w not in kept])
+    errors += attachment_errors
+    if len(dict.fromkeys(wanted)) > ATTACHMENTS_MAX:
+        message = f"At most {ATTACHMENTS_MAX} attachments."
+        errors.append(NoticeError("TOO_MANY", message, "attachmentIds"))
+    if errors:
+        return Outcome(errors=errors)
+    for key, value in cleaned.items():
+        setattr(notice, key, value)
+    notice.audience = audience.as_json()
+    notice.version += 1
+    notice.save()
+    rows = NoticeRecipient.objects.for_principal(principal).filter(notice=notice)
+    before = set(rows.values_list("person_id", flat=True))
+    rows.exclude(person_id__in=people).delete()
+    added = people - before
+    NoticeRecipient.objects.bulk_create(
+        [NoticeRecipient(tenant_id=notice.tenant_id, notice=notice, person_id=p) for p in added],
+        batch_size=1000,
+    )
+    if significant:
+        rows.update(read_at=None)
+    by_id = {**kept, **{a.id: a for a in fresh}}
+    gone = (
+        Attachment.objects.for_principal(principal)
+        .filter(notice=notice)
+        .exclude(id__in=list(by_id))
+    )
+    keys = list(gone.values_list("storage_key", flat=True))
+    gone.delete()
+    transaction.on_commit(lambda: _delete_stored(keys))
+    _attach([by_id[w] for w in dict.fromkeys(wanted) if w in by_id], notice=notice)
+    _publish_on_commit(notice, Kind.POSTED, sorted(added))
+    _publish_on_commit(notice, Kind.UPDATED, [*sorted(people - added), notice.author_id])
+    return Outcome(obj=notice)
+
+
+def _delete_stored(keys: list[str]) -> None:
+    """Files of attachments removed by a committed change (a failed delete leaves litter,
+    never a dangling row)."""
+    for key in keys:
+        storage.delete(key)
 
 
 @transaction.atomic

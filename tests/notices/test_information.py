@@ -289,3 +289,63 @@ def test_bodies_are_sanitised_before_they_are_stored(okawa):
         assert bad.lower() not in stored.lower(), stored
     assert '<a href="https://example.lg.jp/" rel="noopener noreferrer">正規</a>' in stored
     assert "本文" in stored
+
+
+UPDATE = """mutation($input: UpdateNoticeInput!) { updateNotice(input: $input) {
+  notice { id title body importance version pinned } errors { code field } } }"""
+
+
+def _change(api, notice_id: str, audience: dict, **more) -> dict:
+    values = {"id": notice_id, "title": "変更後", "audience": audience, **more}
+    return api.data(UPDATE, {"input": values})["updateNotice"]  # type: ignore[no-any-return]
+
+
+def _read_and_unread(admin, notice_id: str) -> tuple[set[str], set[str]]:
+    found = admin.data(NOTICE_READERS, {"id": notice_id})["notice"]
+    return (
+        {r["person"]["id"] for r in found["readers"]},
+        {r["person"]["id"] for r in found["nonReaders"]},
+    )
+
+
+def test_editing_keeps_read_state_re_expands_the_audience_and_a_significant_change_resets(okawa):
+    category = create_category(okawa)
+    people = okawa.people
+    kacho, admin = notices_api(okawa, "kacho"), notices_api(okawa, "admin")
+    persons = [str(people[k].id) for k in ("kakari", "shuji")]
+    notice = posted(kacho, category, {"personIds": persons}, body="<p>最初</p>")
+    assert notices_api(okawa, "kakari").data(MARK_READ, {"id": notice})["markNoticeRead"]
+    # shuji leaves the audience, shimin joins; kakari keeps having read it.
+    audience = {"personIds": [str(people["kakari"].id), str(people["shimin"].id)]}
+    changed = _change(
+        kacho, notice, audience, body="<p>訂正<script>x()</script></p>", importance="HIGH"
+    )
+    assert changed["errors"] == []
+    assert changed["notice"]["title"] == "変更後" and changed["notice"]["importance"] == "HIGH"
+    assert "<script" not in changed["notice"]["body"] and changed["notice"]["version"] == 2
+    assert _read_and_unread(admin, notice) == (ids(people["kakari"]), ids(people["shimin"]))
+    board = notices_api(okawa, "shuji").data(BOARD)["notices"]
+    assert notice not in [n["id"] for n in board]
+    # 重要な変更: everyone reads it again.
+    again = _change(kacho, notice, audience, significantChange=True)
+    assert again["errors"] == []
+    assert _read_and_unread(admin, notice) == (set(), ids(people["kakari"], people["shimin"]))
+
+
+def test_only_its_author_or_an_administrator_edits_and_bad_input_is_typed(okawa, kanda):
+    category = create_category(okawa)
+    kacho = notices_api(okawa, "kacho")
+    audience = {"personIds": [str(okawa.people["kakari"].id)]}
+    notice = posted(kacho, category, audience)
+    refused = _change(notices_api(okawa, "kakari"), notice, audience)
+    assert [e["code"] for e in refused["errors"]] == ["NOT_AUTHOR"]
+    assert _change(notices_api(okawa, "admin"), notice, audience)["errors"] == []
+    foreign = _change(notices_api(kanda, "admin"), notice, {"everyone": True})
+    assert [e["code"] for e in foreign["errors"]] == ["NOT_FOUND"]
+    blank = _change(kacho, notice, audience, title=" ")
+    assert [(e["code"], e["field"]) for e in blank["errors"]] == [("REQUIRED", "title")]
+    nobody = _change(kacho, notice, {"personIds": [str(okawa.people["kacho"].id)]})
+    assert [e["code"] for e in nobody["errors"]] == ["NO_RECIPIENTS"]
+    unknown = _change(kacho, notice, audience, attachmentIds=["not-an-id"])
+    assert [e["code"] for e in unknown["errors"]] == ["NOT_FOUND"]
+    assert _change(kacho, "not-an-id", audience)["errors"][0]["code"] == "NOT_FOUND"

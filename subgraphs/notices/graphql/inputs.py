@@ -55,6 +55,36 @@ class PostNoticeInput:
     )
 
 
+@strawberry.input(name="UpdateNoticeInput")
+class UpdateNoticeInput:
+    id: strawberry.ID
+    title: str
+    audience: AudienceInput = strawberry.field(
+        description="Expanded again: new people get it unread, people left out lose it."
+    )
+    body: str = strawberry.field(
+        default="", description="HTML; scripts, handlers and javascript: links are removed."
+    )
+    importance: NoticeImportance = NoticeImportance.NORMAL
+    starts_at: datetime | None = strawberry.field(
+        default=None, description="Posted from; none: as it was."
+    )
+    ends_at: datetime | None = strawberry.field(
+        default=None, description="Listed as closed from then on; none: until taken down."
+    )
+    pinned: bool = False
+    attachment_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="Every file it has after the change, in order: its own to keep and your "
+        "new uploads; its files left out are deleted.",
+    )
+    significant_change: bool = strawberry.field(
+        default=False,
+        description="重要な変更: every recipient gets it unread again (else they keep their "
+        "read state).",
+    )
+
+
 @strawberry.input(name="CreateNoticeCategoryInput")
 class CreateNoticeCategoryInput:
     name: str

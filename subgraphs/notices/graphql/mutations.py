@@ -23,6 +23,7 @@ from subgraphs.notices.graphql.inputs import (
     SaveCirculationInput,
     SendCouncilRequestInput,
     SurveyAnswerInput,
+    UpdateNoticeInput,
 )
 from subgraphs.notices.graphql.loaders import viewer_departments
 from subgraphs.notices.graphql.types import (
@@ -143,6 +144,34 @@ class NoticeMutation:
             expansion.person_ids,
             departments,
             input.attachment_ids,
+        )
+        return NoticePayload(notice=outcome.obj, errors=_errors(outcome.errors))
+
+    @strawberry.mutation(
+        description="Change a posted notice (its author or an administrator; the category "
+        "stays). Recipients keep their read state unless significantChange."
+    )
+    async def update_notice(self, info: Info, input: UpdateNoticeInput) -> NoticePayload:
+        principal = require_authenticated(principal_of(info))
+        recipients, errors = await _recipients(principal, input.audience)
+        if recipients is None:
+            return NoticePayload(notice=None, errors=_errors(errors))
+        audience, expansion = recipients
+        outcome = await sync_to_async(actions.do_update_notice)(
+            principal,
+            input.id,
+            {
+                "title": input.title,
+                "body": input.body,
+                "importance": input.importance.value,
+                "starts_at": input.starts_at,
+                "ends_at": input.ends_at,
+                "pinned": input.pinned,
+            },
+            audience,
+            expansion.person_ids,
+            input.attachment_ids,
+            significant=input.significant_change,
         )
         return NoticePayload(notice=outcome.obj, errors=_errors(outcome.errors))
 

@@ -54,6 +54,9 @@ class NoticeEventKind(Enum):
     POSTED = strawberry.enum_value(Kind.POSTED, description="A new notice for you.")
     REMINDED = strawberry.enum_value(Kind.REMINDED, description="A reminder: you have not read it.")
     READ = strawberry.enum_value(Kind.READ, description="Someone read a notice you manage.")
+    UPDATED = strawberry.enum_value(
+        Kind.UPDATED, description="A notice for you (or that you manage) was changed."
+    )
 
 
 @strawberry.type(name="NoticeEvent", description="A hint: re-query the notice when it matters.")

@@ -188,6 +188,13 @@ export function NoticeDetail({ id, onSignedOut }: { id: string; onSignedOut: () 
       </section>
       <AttachmentList files={notice.attachments} />
       {canManage ? (
+        <p>
+          <Link to={`/notices/${notice.id}/edit`} className="button-link">
+            {t("notices.edit")}
+          </Link>
+        </p>
+      ) : null}
+      {canManage ? (
         <section className="card wide readers" aria-labelledby="readers-title">
           <h2 id="readers-title">
             {t("notices.readers")}{" "}

@@ -1,8 +1,10 @@
 import { type FormEvent, useEffect, useId, useState } from "react";
-import { useMutation, useQuery } from "urql";
+import { type CombinedError, useMutation, useQuery } from "urql";
 import { Link, useRouter } from "../../app/router";
 import { graphql } from "../../gql";
+import type { EditNoticeQuery as EditNoticeData } from "../../gql/graphql";
 import { useI18n } from "../../i18n/language";
+import { japanDate, japanTime } from "../../ui/dates";
 import { AttachmentPicker, type Uploaded } from "./Attachments";
 import { AudiencePicker } from "./AudiencePicker";
 import { Failure, Loading, MutationError, PayloadErrors, usePageState } from "./common";
@@ -11,6 +13,7 @@ import {
   audienceInput,
   audienceIsEmpty,
   EMPTY_AUDIENCE,
+  htmlToText,
   IMPORTANCES,
   type Importance,
   localDateTime,
@@ -41,6 +44,80 @@ export const AudienceChoicesQuery = graphql(`
   }
 `);
 
+// Editing asks for the notice as it is, with the form's choices, in the same one request.
+const EditNoticeQuery = graphql(`
+  query EditNotice($id: ID!) {
+    me {
+      id
+    }
+    noticeCategories {
+      id
+      name
+      canPost
+    }
+    organizations {
+      id
+      name
+      depth
+    }
+    groups {
+      id
+      name
+    }
+    notice(id: $id) {
+      id
+      title
+      body
+      importance
+      startsAt
+      endsAt
+      pinned
+      canManage
+      category {
+        id
+        name
+        canPost
+      }
+      audience {
+        everyone
+        groupIds
+        departments {
+          includeSubDepartments
+          department {
+            id
+            name
+          }
+        }
+        persons {
+          id
+          name
+        }
+      }
+      attachments {
+        id
+        name
+        size
+      }
+    }
+  }
+`);
+
+const UpdateNotice = graphql(`
+  mutation UpdateNotice($input: UpdateNoticeInput!) {
+    updateNotice(input: $input) {
+      notice {
+        id
+        version
+      }
+      errors {
+        code
+        field
+        message
+      }
+    }
+  }
+`);
+
 const PostNotice = graphql(`
   mutation PostNotice($input: PostNoticeInput!) {
     postNotice(input: $input) {
@@ -56,64 +133,97 @@ const PostNotice = graphql(`
   }
 `);
 
-/** The information form: category, title, body, importance, audience, period, pinned. */
-export function NoticeForm({ onSignedOut }: { onSignedOut: () => void }) {
+type Choices = {
+  noticeCategories: readonly { id: string; name: string; canPost: boolean }[];
+  organizations: readonly { id: string; name: string; depth: number }[];
+  groups: readonly { id: string; name: string }[];
+};
+type Editable = NonNullable<EditNoticeData["notice"]>;
+
+/** The form's starting values: empty for a new notice, the notice's own when editing. */
+function initial(notice: Editable | undefined) {
+  const date = (value: string | null | undefined) => (value ? japanDate(new Date(value)) : "");
+  const time = (value: string | null | undefined) => (value ? japanTime(new Date(value)) : "");
+  const audience: AudienceDraft = notice
+    ? {
+        everyone: notice.audience.everyone,
+        departments: notice.audience.departments.map((d) => ({
+          id: d.department.id,
+          name: d.department.name,
+          includeSubDepartments: d.includeSubDepartments,
+        })),
+        groupIds: [...notice.audience.groupIds],
+        persons: notice.audience.persons.map((p) => ({ id: p.id, name: p.name })),
+      }
+    : EMPTY_AUDIENCE;
+  return {
+    title: notice?.title ?? "",
+    body: notice ? htmlToText(notice.body) : "",
+    importance: (notice?.importance ?? "NORMAL") as Importance,
+    audience,
+    startDate: date(notice?.startsAt),
+    startTime: time(notice?.startsAt),
+    endDate: date(notice?.endsAt),
+    endTime: time(notice?.endsAt),
+    pinned: notice?.pinned ?? false,
+    files: notice ? notice.attachments.map((a) => ({ ...a })) : [],
+  };
+}
+
+/** The information form: category, title, body, importance, audience, period, pinned;
+ * posts a new notice, or with `notice` changes that one (its category stays). */
+function NoticeFields({
+  choices,
+  notice,
+  saving,
+  errors,
+  error,
+  onSave,
+}: {
+  choices: Choices;
+  notice?: Editable;
+  saving: boolean;
+  errors: readonly { code: string; field?: string | null }[] | undefined;
+  error: CombinedError | undefined;
+  onSave: (values: NoticeValues) => void;
+}) {
   const { t } = useI18n();
-  const { navigate } = useRouter();
   const id = useId();
-  const [result, reexecute] = useQuery({ query: AudienceChoicesQuery });
-  const [posted, post] = useMutation(PostNotice);
+  const [start] = useState(() => initial(notice));
   const [categoryId, setCategoryId] = useState("");
-  const [title, setTitle] = useState("");
-  const [body, setBody] = useState("");
-  const [importance, setImportance] = useState<Importance>("NORMAL");
-  const [audience, setAudience] = useState<AudienceDraft>(EMPTY_AUDIENCE);
-  const [startDate, setStartDate] = useState("");
-  const [startTime, setStartTime] = useState("");
-  const [endDate, setEndDate] = useState("");
-  const [endTime, setEndTime] = useState("");
-  const [pinned, setPinned] = useState(false);
-  const [files, setFiles] = useState<Uploaded[]>([]);
+  const [title, setTitle] = useState(start.title);
+  const [body, setBody] = useState(start.body);
+  const [importance, setImportance] = useState<Importance>(start.importance);
+  const [audience, setAudience] = useState<AudienceDraft>(start.audience);
+  const [startDate, setStartDate] = useState(start.startDate);
+  const [startTime, setStartTime] = useState(start.startTime);
+  const [endDate, setEndDate] = useState(start.endDate);
+  const [endTime, setEndTime] = useState(start.endTime);
+  const [pinned, setPinned] = useState(start.pinned);
+  const [files, setFiles] = useState<Uploaded[]>(start.files);
+  const [significant, setSignificant] = useState(false);
   const [local, setLocal] = useState<string | null>(null);
-  const data = result.data;
-  const state = usePageState({
-    data,
-    error: result.error,
-    signedOut: data !== undefined && !data.me,
-    onSignedOut,
-  });
-  const newId = posted.data?.postNotice.notice?.id;
-  useEffect(() => {
-    if (newId) navigate(`/notices/${newId}`);
-  }, [newId, navigate]);
-  if (state.failed && result.error) {
-    return (
-      <Failure error={result.error} retry={() => reexecute({ requestPolicy: "network-only" })} />
-    );
-  }
-  if (!data) return <Loading />;
-  const categories = data.noticeCategories.filter((c) => c.canPost);
-  const chosenCategory = categoryId || categories[0]?.id || "";
+  const categories = choices.noticeCategories.filter((c) => c.canPost);
+  const chosenCategory = notice?.category.id ?? (categoryId || categories[0]?.id || "");
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!title.trim()) return setLocal("REQUIRED_TITLE");
     if (audienceIsEmpty(audience)) return setLocal("NO_RECIPIENTS");
     setLocal(null);
-    void post({
-      input: {
-        categoryId: chosenCategory,
-        title: title.trim(),
-        body: textToHtml(body),
-        importance,
-        audience: audienceInput(audience),
-        startsAt: localDateTime(startDate, startTime),
-        endsAt: localDateTime(endDate, endTime),
-        pinned,
-        attachmentIds: files.map((file) => file.id),
-      },
+    onSave({
+      categoryId: chosenCategory,
+      title: title.trim(),
+      body: textToHtml(body),
+      importance,
+      audience: audienceInput(audience),
+      startsAt: localDateTime(startDate, startTime),
+      endsAt: localDateTime(endDate, endTime),
+      pinned,
+      attachmentIds: files.map((file) => file.id),
+      significantChange: significant,
     });
   };
-  if (categories.length === 0) {
+  if (!notice && categories.length === 0) {
     return (
       <div className="card">
         <h1>{t("notices.new")}</h1>
@@ -122,22 +232,29 @@ export function NoticeForm({ onSignedOut }: { onSignedOut: () => void }) {
       </div>
     );
   }
+  const heading = notice ? t("notices.edit") : t("notices.new");
   return (
     <form className="card notice-form" onSubmit={submit} aria-labelledby={`${id}-title`}>
       <p>
-        <Link to="/notices">{t("notices.back")}</Link>
+        <Link to={notice ? `/notices/${notice.id}` : "/notices"}>{t("notices.back")}</Link>
       </p>
-      <h1 id={`${id}-title`}>{t("notices.new")}</h1>
-      <label>
-        {t("notices.category")}
-        <select value={chosenCategory} onChange={(e) => setCategoryId(e.target.value)}>
-          {categories.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <h1 id={`${id}-title`}>{heading}</h1>
+      {notice ? (
+        <p>
+          {t("notices.category")}: {notice.category.name}
+        </p>
+      ) : (
+        <label>
+          {t("notices.category")}
+          <select value={chosenCategory} onChange={(e) => setCategoryId(e.target.value)}>
+            {categories.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       <label>
         {t("notices.formTitle")}
         <input value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={200} />
@@ -168,8 +285,8 @@ export function NoticeForm({ onSignedOut }: { onSignedOut: () => void }) {
       <AudiencePicker
         value={audience}
         onChange={setAudience}
-        departments={data.organizations}
-        groups={data.groups}
+        departments={choices.organizations}
+        groups={choices.groups}
       />
       <fieldset className="period">
         <legend>{t("notices.period")}</legend>
@@ -195,20 +312,129 @@ export function NoticeForm({ onSignedOut }: { onSignedOut: () => void }) {
         <input type="checkbox" checked={pinned} onChange={(e) => setPinned(e.target.checked)} />
         {t("notices.pinThis")}
       </label>
+      {notice ? (
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={significant}
+            onChange={(e) => setSignificant(e.target.checked)}
+            aria-describedby={`${id}-significant-hint`}
+          />
+          {t("notices.significantChange")}
+        </label>
+      ) : null}
+      {notice ? (
+        <p id={`${id}-significant-hint`} className="hint">
+          {t("notices.significantChangeHint")}
+        </p>
+      ) : null}
       <div aria-live="polite">
         {local ? (
           <p className="error" role="alert">
             {local === "REQUIRED_TITLE" ? t("notices.titleRequired") : t("error.NO_RECIPIENTS")}
           </p>
         ) : null}
-        <PayloadErrors errors={posted.data?.postNotice.errors} />
-        <MutationError error={posted.error} />
+        <PayloadErrors errors={errors} />
+        <MutationError error={error} />
       </div>
       <p>
-        <button type="submit" className="primary" disabled={posted.fetching}>
-          {t("notices.post")}
+        <button type="submit" className="primary" disabled={saving}>
+          {notice ? t("notices.saveChanges") : t("notices.post")}
         </button>
       </p>
     </form>
+  );
+}
+
+type NoticeValues = {
+  categoryId: string;
+  title: string;
+  body: string;
+  importance: Importance;
+  audience: ReturnType<typeof audienceInput>;
+  startsAt: string | null;
+  endsAt: string | null;
+  pinned: boolean;
+  attachmentIds: string[];
+  significantChange: boolean;
+};
+
+/** /notices/new: post a notice. */
+export function NoticeForm({ onSignedOut }: { onSignedOut: () => void }) {
+  const { navigate } = useRouter();
+  const [result, reexecute] = useQuery({ query: AudienceChoicesQuery });
+  const [posted, post] = useMutation(PostNotice);
+  const data = result.data;
+  const state = usePageState({
+    data,
+    error: result.error,
+    signedOut: data !== undefined && !data.me,
+    onSignedOut,
+  });
+  const newId = posted.data?.postNotice.notice?.id;
+  useEffect(() => {
+    if (newId) navigate(`/notices/${newId}`);
+  }, [newId, navigate]);
+  if (state.failed && result.error) {
+    return (
+      <Failure error={result.error} retry={() => reexecute({ requestPolicy: "network-only" })} />
+    );
+  }
+  if (!data) return <Loading />;
+  return (
+    <NoticeFields
+      choices={data}
+      saving={posted.fetching}
+      errors={posted.data?.postNotice.errors}
+      error={posted.error}
+      onSave={({ significantChange: _, ...input }) => void post({ input })}
+    />
+  );
+}
+
+/** /notices/<id>/edit: change a notice (its author or an administrator). */
+export function NoticeEditForm({ id, onSignedOut }: { id: string; onSignedOut: () => void }) {
+  const { t } = useI18n();
+  const { navigate } = useRouter();
+  const [result, reexecute] = useQuery({
+    query: EditNoticeQuery,
+    variables: { id },
+    requestPolicy: "network-only",
+  });
+  const [updated, update] = useMutation(UpdateNotice);
+  const data = result.data;
+  const state = usePageState({
+    data,
+    error: result.error,
+    signedOut: data !== undefined && !data.me,
+    onSignedOut,
+  });
+  const done = updated.data?.updateNotice.notice?.version;
+  useEffect(() => {
+    if (done) navigate(`/notices/${id}`);
+  }, [done, id, navigate]);
+  if (state.failed && result.error) {
+    return (
+      <Failure error={result.error} retry={() => reexecute({ requestPolicy: "network-only" })} />
+    );
+  }
+  if (!data) return <Loading />;
+  if (!data.notice?.canManage) {
+    return (
+      <div className="card">
+        <h1>{t("notices.notFound")}</h1>
+        <Link to="/notices">{t("notices.back")}</Link>
+      </div>
+    );
+  }
+  return (
+    <NoticeFields
+      choices={data}
+      notice={data.notice}
+      saving={updated.fetching}
+      errors={updated.data?.updateNotice.errors}
+      error={updated.error}
+      onSave={({ categoryId: _, ...values }) => void update({ input: { id, ...values } })}
+    />
   );
 }

@@ -14,7 +14,7 @@ import {
   usePageState,
 } from "./common";
 import { NoticeDetail } from "./NoticeDetail";
-import { NoticeForm } from "./NoticeForm";
+import { NoticeEditForm, NoticeForm } from "./NoticeForm";
 
 // The board in one request: my notices (closed ones too, shown apart), the categories for
 // the filter and the post button, and what I posted (to reach its readers).
@@ -275,10 +275,15 @@ function readRow(item: FragmentType<typeof NoticeRowFragment>): Row {
   return readFragment(NoticeRowFragment, item);
 }
 
-/** お知らせ: /notices (the board), /notices/new (the form), /notices/<id> (one notice). */
+/** お知らせ: /notices (the board), /notices/new (the form), /notices/<id> (one notice),
+ * /notices/<id>/edit (the same form, changing it). */
 export function NoticesPage({ path, onSignedOut }: { path: string; onSignedOut: () => void }) {
   const rest = path.replace(/^\/notices\/?/, "");
   if (rest === "") return <NoticeBoard onSignedOut={onSignedOut} />;
   if (rest === "new") return <NoticeForm onSignedOut={onSignedOut} />;
+  const editing = rest.match(/^([^/]+)\/edit$/);
+  if (editing?.[1]) {
+    return <NoticeEditForm id={decodeURIComponent(editing[1])} onSignedOut={onSignedOut} />;
+  }
   return <NoticeDetail id={decodeURIComponent(rest)} onSignedOut={onSignedOut} />;
 }
