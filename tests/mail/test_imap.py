@@ -279,3 +279,37 @@ def wait_until(condition: Any, seconds: float = 30.0) -> None:
             return
         done.wait(0.1)
     raise AssertionError("the condition never held")
+
+
+def test_the_mail_worker_fetches_a_shared_mailboxs_account_for_its_members(okawa, dovecot):
+    """The worker ``yui serve`` runs in a thread (and ``yui worker`` as its loop) brings
+    external mail into a section's shared mailbox, set up by an administrator."""
+    from subgraphs.mail.outbox import OutboxWorker
+    from tests.mail.test_access import shared_of, shared_shomu
+
+    box = shared_shomu(okawa)
+    admin = mail_api(okawa, "admin")
+    fields = {
+        "mailboxId": box["id"],
+        "host": dovecot.host,
+        "port": dovecot.port,
+        "security": "NONE",
+        "username": "soumu",
+        "password": USERS["soumu"],
+    }
+    payload = admin.data(SET_ACCOUNT, {"input": fields})["setMailboxImapAccount"]
+    assert payload["errors"] == [], payload
+    assert admin.data(ACCOUNT, {"id": box["id"]})["mailboxImapAccount"]["hasPassword"]
+    dovecot.append("soumu", plain("係あての問い合わせ"))
+    worker = OutboxWorker(interval=0.1).start()
+    try:
+        wait_until(lambda: MailMessage.objects.filter(subject="係あての問い合わせ").exists())
+    finally:
+        worker.stop()
+    member = mail_api(okawa, "kakari")
+    shared = shared_of(member)
+    assert [m["subject"] for m in inbox(member, shared)] == ["係あての問い合わせ"]
+    assert shared["unreadCount"] == 1
+    # Not in anyone's personal mailbox, and not for a colleague outside the section.
+    assert inbox(member) == []
+    assert shared_of(mail_api(okawa, "kacho")) is None
