@@ -13,6 +13,7 @@ import { FacilitiesAdmin } from "./FacilitiesAdmin";
 import { ImportAdmin } from "./ImportAdmin";
 import { LinksAdmin } from "./LinksAdmin";
 import { PasswordsAdmin } from "./PasswordsAdmin";
+import { ReorgAdmin } from "./ReorgAdmin";
 import { RolesAdmin } from "./RolesAdmin";
 
 /** The sections of the administration index, in menu order: each is a screen of its own
@@ -21,6 +22,7 @@ export const ADMIN_SECTIONS: readonly { path: string; label: MessageKey; summary
   { path: "/admin/import", label: "admin.import.title", summary: "admin.import.summary" },
   { path: "/admin/passwords", label: "admin.passwords.title", summary: "admin.passwords.summary" },
   { path: "/admin/roles", label: "admin.roles.title", summary: "admin.roles.summary" },
+  { path: "/admin/reorg", label: "admin.reorg.title", summary: "admin.reorg.summary" },
   { path: "/admin/council", label: "admin.council.title", summary: "admin.council.summary" },
   { path: "/admin/links", label: "admin.links.title", summary: "admin.links.summary" },
   {
@@ -53,6 +55,7 @@ export function AdminPage({ onSignedOut }: { onSignedOut: () => void }) {
   if (path === "/admin/import") return <ImportAdmin onSignedOut={onSignedOut} />;
   if (path === "/admin/passwords") return <PasswordsAdmin onSignedOut={onSignedOut} />;
   if (path === "/admin/roles") return <RolesAdmin onSignedOut={onSignedOut} />;
+  if (path === "/admin/reorg") return <ReorgAdmin onSignedOut={onSignedOut} />;
   if (path === "/admin/council") return <CouncilAdmin onSignedOut={onSignedOut} />;
   if (path === "/admin/closed-days") return <ClosedDaysAdmin onSignedOut={onSignedOut} />;
   if (path === "/admin/facilities") return <FacilitiesAdmin onSignedOut={onSignedOut} />;
