@@ -183,6 +183,7 @@ async def run(url: str, tokens: list[str], clients_wanted: int, changes: int, qu
                         await asyncio.sleep(0.01)
                     break
         after = rss_bytes(pids)
+        print(f"  {clients_wanted} clients ready; {changes} changes ...", flush=True)
         delays: list[float] = []
         missing = 0
         rng = random.Random(7)  # noqa: S311 - who changes, not a secret

@@ -239,3 +239,18 @@ async def test_a_subgraph_restart_ends_every_subscription_with_an_error(
     async with subscribed(url, {"kanda": token}, 2) as again:
         await change_until_seen(distributed, token, "kanda", again)
         assert upstream_connections(pid, presence) == 1
+
+
+def test_yui_serve_answers_metrics_to_a_local_scraper(sign_in: SignIn) -> None:
+    """`yui serve` serves /metrics beside /graphql (loopback only: the test is local)."""
+    staff = sign_in("402125", "0656905")
+    assert "errors" not in staff.graphql("query Me { me { name } }").json()
+    scraped = httpx.get(staff.server.url + "/metrics", trust_env=False, timeout=20)
+    assert scraped.status_code == 200
+    found = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(scraped.text)
+        for sample in family.samples
+    }
+    assert found[("yui_gateway_operation_seconds_count", (("operation", "Me"),))] >= 1
+    assert "山口" not in scraped.text
