@@ -6,6 +6,7 @@ and SSE in front of it, and Yui's embedded server calls it in-process.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import uuid
@@ -28,8 +29,10 @@ from graphql.language import ast
 
 from gateway import observability, trusted
 from gateway.authorization import Authorizer, Restriction
+from gateway.demand import DemandControl
 from gateway.executor import Executor, RequestContext, Transport, introspection_document
 from gateway.limits import (
+    OFF,
     Limits,
     Refused,
     check_cost,
@@ -189,6 +192,10 @@ class Gateway:
         self.executor = Executor(self.supergraph, observability.observed_transports(transports))
         self.transports = transports
         self.limits = limits or Limits()
+        # @cost/@listSize in the supergraph: the spec's estimate replaces Yui's list model.
+        self.demand = DemandControl(self.supergraph, self.limits)
+        if self.demand.active:
+            self.limits = dataclasses.replace(self.limits, max_cost=OFF)
         self.plans = LRU(plan_cache_size, plan_cache_bytes)
         self.persisted = LRU(persisted_query_cache_size, persisted_query_cache_bytes)
         # @authenticated / @requiresScopes / @policy (gateway.authorization).
@@ -337,6 +344,11 @@ class Gateway:
             name = definition.variable.name.value
             if name not in raw and definition.default_value is not None:
                 raw[name] = value_from_ast_untyped(definition.default_value)
+        if self.demand.active:
+            try:
+                self.demand.check(prepared.document, prepared.operation, raw)
+            except Refused as exc:
+                raise _RequestError(exc.errors, prepared.operation.operation.value) from None
         if prepared.cost_varies:
             try:
                 check_cost(self.schema, prepared.document, prepared.operation, self.limits, raw)

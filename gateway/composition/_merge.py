@@ -128,6 +128,8 @@ class Supergraph:
     uses_tag: bool = False
     # Access-rule specs used (authenticated, requiresScopes, policy): linked for SECURITY.
     uses_access: set[str] = field(default_factory=set)
+    # Demand-control directives used (cost, listSize): the cost spec is linked for them.
+    uses_cost: set[str] = field(default_factory=set)
 
 
 def _most_common(values: Iterable[str | None]) -> str | None:
@@ -192,7 +194,13 @@ class Merger:
         authenticated = False
         scopes: list[list[str]] | None = None
         policies: list[list[str]] | None = None
+        cost: int | None = None
+        list_size: ast.ConstDirectiveNode | None = None
         for applied in items:
+            # The highest weight any subgraph gives; the first subgraph's @listSize.
+            if applied.cost is not None:
+                cost = applied.cost if cost is None else max(cost, applied.cost)
+            list_size = list_size or applied.list_size
             deprecated = deprecated or applied.deprecated
             inaccessible = inaccessible or applied.inaccessible
             tags.extend(t for t in applied.tags if t not in tags)
@@ -218,6 +226,20 @@ class Merger:
             if rules is not None:
                 self.result.uses_access.add(name)
                 result.append(_string_lists_directive(name, argument, rules))
+        if cost is not None:
+            self.result.uses_cost.add("cost")
+            weight = ast.IntValueNode(value=str(cost))
+            result.append(
+                ast.ConstDirectiveNode(
+                    name=ast.NameNode(value="cost"),
+                    arguments=(
+                        ast.ConstArgumentNode(name=ast.NameNode(value="weight"), value=weight),
+                    ),
+                )
+            )
+        if list_size is not None:
+            self.result.uses_cost.add("listSize")
+            result.append(list_size)
         return result
 
     # -- the whole -----------------------------------------------------------------------

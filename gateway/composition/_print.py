@@ -52,6 +52,17 @@ SPEC_DIRECTIVES = {
     ),
 }
 INACCESSIBLE_DIRECTIVE = f"directive @inaccessible on {_LOCATIONS}"
+COST_URL = "https://specs.apollo.dev/cost/v0.1"
+COST_DIRECTIVES = {
+    "cost": (
+        "directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION"
+        " | INPUT_FIELD_DEFINITION | OBJECT | SCALAR"
+    ),
+    "listSize": (
+        "directive @listSize(assumedSize: Int, slicingArguments: [String!],"
+        " sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION"
+    ),
+}
 _ACCESS_LOCATIONS = "FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM"
 # The access-rule specs as Apollo's composition links and defines them.
 ACCESS_SPECS: dict[str, tuple[str, str, str | None]] = {
@@ -153,6 +164,9 @@ def print_supergraph(supergraph: Supergraph) -> str:
         links.append(f'@link(url: "{INACCESSIBLE_URL}", for: SECURITY)')
     for name in sorted(supergraph.uses_access):
         links.append(f'@link(url: "{ACCESS_SPECS[name][0]}", for: SECURITY)')
+    if supergraph.uses_cost:
+        imported = ", ".join(f'"@{n}"' for n in sorted(supergraph.uses_cost))
+        links.append(f'@link(url: "{COST_URL}", import: [{imported}])')
     roots = "".join(f"  {op}: {name}\n" for op, name in supergraph.roots.items())
     blocks = ["schema\n" + "".join(f"  {link}\n" for link in links) + "{\n" + roots + "}"]
 
@@ -163,6 +177,8 @@ def print_supergraph(supergraph: Supergraph) -> str:
         directives["tag"] = TAG_DIRECTIVE
     for name in supergraph.uses_access:
         directives[name] = ACCESS_SPECS[name][1]
+    for name in supergraph.uses_cost:
+        directives[name] = COST_DIRECTIVES[name]
     for definition in supergraph.directive_definitions:
         directives[definition.name.value] = print_ast(definition)
     blocks.extend(directives[name] for name in sorted(directives, key=_sort_key))

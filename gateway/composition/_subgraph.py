@@ -62,8 +62,6 @@ UNSUPPORTED_DIRECTIVES = {
     "composeDirective",
     "context",
     "fromContext",
-    "cost",
-    "listSize",
 }
 
 _TYPE_SYSTEM_LOCATIONS = (
@@ -167,6 +165,9 @@ class Applied:
     authenticated: bool = False
     scopes: list[list[str]] | None = None
     policies: list[list[str]] | None = None
+    # Demand control (federation v2.9): @cost(weight:) and @listSize's arguments as given.
+    cost: int | None = None
+    list_size: ast.ConstDirectiveNode | None = None
 
 
 @dataclass
@@ -622,6 +623,14 @@ class _Reader:
             elif canonical == "deprecated":
                 applied.deprecated = ast.ConstDirectiveNode(
                     name=ast.NameNode(value="deprecated"), arguments=directive.arguments
+                )
+            elif canonical == "cost" and directive.name.value in self.directives:
+                weight = _argument(directive, "weight")
+                if isinstance(weight, ast.IntValueNode):
+                    applied.cost = int(weight.value)
+            elif canonical == "listSize" and directive.name.value in self.directives:
+                applied.list_size = ast.ConstDirectiveNode(
+                    name=ast.NameNode(value="listSize"), arguments=directive.arguments
                 )
             elif canonical == "authenticated" and directive.name.value in self.directives:
                 applied.authenticated = True
