@@ -413,12 +413,16 @@ def check_content(values: Mapping[str, Any]) -> tuple[list[MailError], dict[str,
 
 
 def _files(
-    principal: Principal, values: Mapping[str, Any], draft: MailMessage | None
+    principal: Principal,
+    departments: frozenset[uuid.UUID],
+    values: Mapping[str, Any],
+    draft: MailMessage | None,
 ) -> tuple[list[Any] | None, list[MailError]]:
     """The files ``attachment_ids`` names (None: not given, a draft keeps its own)."""
     if values.get("attachment_ids") is None:
         return None, []
-    return attachments.check_attachment_ids(principal, values["attachment_ids"], draft)
+    ids = values["attachment_ids"]
+    return attachments.check_attachment_ids(principal, ids, draft, departments)
 
 
 @transaction.atomic
@@ -470,7 +474,7 @@ def do_send_mail(
         draft = access_entry_by_id(principal, departments, values["draft_id"], for_update=True)
         if draft is None or draft.message.sent_at is not None or draft.mailbox_id != mailbox.id:
             errors.append(MailError("NOT_FOUND", "No such draft.", "draftId"))
-    files, file_errors = _files(principal, values, draft.message if draft else None)
+    files, file_errors = _files(principal, departments, values, draft.message if draft else None)
     errors += file_errors
     if errors:
         return Outcome(errors=errors)
@@ -572,7 +576,7 @@ def do_save_draft(
         draft = access_entry_by_id(principal, departments, values["draft_id"], for_update=True)
         if draft is None or draft.message.sent_at is not None or draft.mailbox_id != mailbox.id:
             return Outcome(errors=[MailError("NOT_FOUND", "No such draft.", "draftId")])
-        files, errors = _files(principal, values, draft.message)
+        files, errors = _files(principal, departments, values, draft.message)
         if errors:
             return Outcome(errors=errors)
         if files is not None:
@@ -580,7 +584,7 @@ def do_save_draft(
         MailMessage.objects.filter(id=draft.message_id).update(**fields)
         MailEntry.objects.filter(id=draft.id).update(version=F("version") + 1)
         return Outcome(obj=MailEntry.objects.select_related("message", "folder").get(id=draft.id))
-    files, errors = _files(principal, values, None)
+    files, errors = _files(principal, departments, values, None)
     if errors:
         return Outcome(errors=errors)
     message = MailMessage.objects.create(

@@ -80,10 +80,14 @@ def delete_orphan_uploads(now: datetime | None = None) -> int:
 
 
 def check_attachment_ids(
-    principal: Principal, attachment_ids: Sequence[object], draft: MailMessage | None = None
+    principal: Principal,
+    attachment_ids: Sequence[object],
+    draft: MailMessage | None = None,
+    departments: Iterable[uuid.UUID] = (),
 ) -> tuple[list[MailAttachment], list[actions.MailError]]:
     """The principal's unattached uploads (or the draft's own files) that ``attachment_ids``
-    names, in that order; errors when any is not one."""
+    names, in that order; a file of a message the principal holds (forwarding) is copied
+    into a new upload of theirs, if it is AVAILABLE. Errors when any is none of these."""
     wanted = list(dict.fromkeys(as_uuid(a) for a in attachment_ids))
     if len(wanted) > ATTACHMENTS_MAX:
         return [], [
@@ -98,10 +102,33 @@ def check_attachment_ids(
         if (a.message_id is None and a.uploaded_by == principal.person_id)
         or (draft is not None and a.message_id == draft.id)
     }
+    others = [w for w in wanted if w is not None and w not in found]
+    if others:
+        forwarded = visible_attachments(principal, departments).filter(
+            id__in=others, state=MailAttachment.State.AVAILABLE
+        )
+        for original in forwarded.exclude(storage_key=""):
+            found[original.id] = _copy_for(principal, original)
     missing = [w for w in wanted if w not in found]
     if missing:
         return [], [actions.MailError("NOT_FOUND", f"No upload {missing[0]}.", "attachmentIds")]
     return [found[w] for w in wanted if w is not None], []
+
+
+def _copy_for(principal: Principal, original: MailAttachment) -> MailAttachment:
+    """A copy of a received file as the principal's own upload (its bytes too, so deleting
+    either message never takes the other's file)."""
+    assert principal.tenant_id is not None
+    with storage.open_file(original.storage_key) as handle:
+        key = storage.save(_key_prefix(principal.tenant_id), handle)
+    return MailAttachment.objects.create(
+        tenant_id=principal.tenant_id,
+        uploaded_by=principal.person_id,
+        name=original.name,
+        size=original.size,
+        content_type=original.content_type,
+        storage_key=key,
+    )
 
 
 def attach(message: MailMessage, attachments: Sequence[MailAttachment]) -> None:

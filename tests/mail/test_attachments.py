@@ -194,3 +194,31 @@ def test_a_list_with_files_costs_the_queries_of_a_list_of_one(okawa):
     many, queries_for_many = cost()
     assert (one, many) == (1, 10)
     assert queries_for_many == queries_for_one
+
+
+COMPOSE = """query($id: ID!) { mailCompose(id: $id, mode: FORWARD) { subject
+  attachments { id name } } }"""
+
+
+def test_forwarding_sends_copies_of_the_files_one_holds(okawa):
+    kacho, kakari, shuji = (mail_api(okawa, k) for k in ("kacho", "kakari", "shuji"))
+    original = uploaded(okawa.people["kacho"])
+    sent(kacho, to=["0002@okawa.invalid"], subject="資料", attachmentIds=[original])
+    [received] = files_in_inbox(kakari)
+    form = kakari.data(COMPOSE, {"id": received["id"]})["mailCompose"]
+    assert [a["name"] for a in form["attachments"]] == [JAPANESE_NAME]
+    # Someone who does not hold the message cannot forward its file.
+    stolen = send(shuji, to=["0004@okawa.invalid"], attachmentIds=[original])
+    assert stolen["errors"][0]["code"] == "NOT_FOUND"
+    sent(
+        kakari,
+        to=["0003@okawa.invalid"],
+        subject=form["subject"],
+        attachmentIds=[a["id"] for a in form["attachments"]],
+    )
+    [forwarded] = files_in_inbox(shuji)
+    [copy] = forwarded["attachments"]
+    assert copy["name"] == JAPANESE_NAME and copy["id"] != original
+    response = Client().get(copy["url"])
+    assert b"".join(response.streaming_content) == PDF
+    assert MailAttachment.objects.get(id=original).message is not None  # the original stays

@@ -16,7 +16,7 @@ from subgraphs.core import storage
 from subgraphs.mail.harmless import defang
 from subgraphs.mail.models import MailAttachment
 from subgraphs.mail.views import download_path
-from tests.mail import ERRORS, mail_api, personal, sent
+from tests.mail import ERRORS, mail_api, personal, send, sent
 from tests.mail.imap_server import Dovecot, start_dovecot
 from tests.mail.test_attachments import bearer, files_in_inbox, uploaded
 from tests.mail.test_imap import connect_account, messages, sync
@@ -183,6 +183,9 @@ def test_a_held_attachment_is_fetched_by_nobody_by_any_url_until_released(okawa,
         assert browser.get(bare).status_code == 404
 
     refused_everywhere()
+    # Nor can it be sent on: forwarding names only files one may download.
+    forward = send(mail_api(okawa, "kacho"), to=["0002@okawa.invalid"], attachmentIds=[pk])
+    assert forward["errors"][0]["code"] == "NOT_FOUND"
     # The recipient asks; the administrator sees the request; still nobody gets the file.
     kacho_api, admin_api = mail_api(okawa, "kacho"), mail_api(okawa, "admin")
     asked = kacho_api.data(REQUEST, {"id": pk})["requestMailAttachmentRelease"]

@@ -25,6 +25,7 @@ from subgraphs.mail.access import (
     visible_mailboxes,
 )
 from subgraphs.mail.graphql.loaders import (
+    AttachmentsByMessageLoader,
     EntryByIdLoader,
     UnreadByConversationLoader,
     departments_of,
@@ -276,12 +277,17 @@ class MailQuery:
         mailbox = await Mailbox.objects.aget(id=entry.mailbox_id)
         domain = await sync_to_async(actions.domain_of)(mailbox.tenant_id) or ""
         c = actions.compose_from(entry, mode.value, actions.address_of(mailbox, domain))
+        files = []
+        if mode == MailComposeMode.FORWARD:
+            loader = context_of(info).loader(AttachmentsByMessageLoader)
+            files = [a for a in await loader.load(entry.message_id) if a.state == "AVAILABLE"]
         return MailComposeType(
             to=c.to,
             cc=c.cc,
             subject=c.subject,
             text_body=c.text_body,
             reply_to_id=strawberry.ID(str(c.reply_to_id)) if c.reply_to_id else None,
+            attachments=files,  # type: ignore[arg-type]
         )
 
     @strawberry.field(description="The municipality's mail settings (administrators).")

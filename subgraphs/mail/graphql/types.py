@@ -600,6 +600,11 @@ class MailComposeType:
     reply_to_id: strawberry.ID | None = strawberry.field(
         description="Give it to sendMail, so the reply joins the thread."
     )
+    attachments: list[MailAttachmentType] = strawberry.field(
+        default_factory=list,
+        description="FORWARD: the message's files that may be forwarded (not held ones); "
+        "give their IDs in sendMail's attachmentIds to send copies.",
+    )
 
 
 # --- direct messages ----------------------------------------------------------------------
