@@ -366,7 +366,7 @@ class Gateway:
         allowed_operations: frozenset[str] | None = None,
     ) -> GatewayResponse:
         # Metrics, a span and a log line per operation (gateway.observability).
-        with observability.operation(query, operation_name, context) as observed:
+        with observability.operation(query, operation_name, context, self.plans) as observed:
             response = await self._execute(
                 query, variables, operation_name, context, extensions, allowed_operations
             )

@@ -218,11 +218,12 @@ def _request_id(context: Any) -> str:
 class Observed:
     """One operation being answered: its timer, span and what the log line says."""
 
-    __slots__ = ("context", "name", "query", "span", "started", "type")
+    __slots__ = ("context", "name", "plans", "query", "span", "started", "type")
 
-    def __init__(self, query: str | None, name: str | None, context: Any):
+    def __init__(self, query: str | None, name: str | None, context: Any, plans: Any = None):
         self.query = query
         self.name = name
+        self.plans = plans
         self.context = context
         self.type: str | None = None
         self.span: Any = None
@@ -230,6 +231,11 @@ class Observed:
 
     def finish(self, payload: Mapping[str, Any], operation_type: str | None) -> None:
         self.type = operation_type
+        if self.name is None and operation_type is not None and self.plans is not None:
+            # No operationName sent: the document's own, from the plan cache (no parsing).
+            prepared = self.plans.get((self.query, None))
+            named = getattr(getattr(prepared, "operation", None), "name", None)
+            self.name = named.value if named is not None else None
         codes = _codes(payload)
         if enabled():
             # refused: nothing ran (no data key: parse, validation, limits, variables)
@@ -238,6 +244,7 @@ class Observed:
             for code in codes:
                 METRICS.errors.labels(METRICS.codes(code)).inc()
         if self.span is not None:
+            self.span.set_attribute("graphql.operation.name", self.name or "")
             self.span.set_attribute("graphql.operation.type", operation_type or "unknown")
             if codes:
                 self.span.set_attribute("graphql.error.codes", codes)
@@ -272,10 +279,13 @@ class Observed:
 
 
 @contextlib.contextmanager
-def operation(query: str | None, name: str | None, context: Any) -> Iterator[Observed]:
+def operation(
+    query: str | None, name: str | None, context: Any, plans: Any = None
+) -> Iterator[Observed]:
     """Around answering one query or mutation: the caller calls ``finish`` with the
-    response; the latency is recorded per operation name here."""
-    observed = Observed(query, name, context)
+    response; the latency is recorded per operation name here (the document's own name
+    when the client sent none, looked up in ``plans``, the gateway's plan cache)."""
+    observed = Observed(query, name, context, plans)
     if _tracer is None:
         yield observed
     else:
@@ -284,7 +294,7 @@ def operation(query: str | None, name: str | None, context: Any) -> Iterator[Obs
             observed.span = span
             yield observed
     if enabled() and observed.type in {"query", "mutation"}:
-        label = METRICS.names(name) if name else "(anonymous)"
+        label = METRICS.names(observed.name) if observed.name else "(anonymous)"
         METRICS.latency.labels(label).observe(observed.elapsed())
 
 

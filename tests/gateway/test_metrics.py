@@ -67,6 +67,13 @@ async def test_operations_errors_and_latencies_per_operation_and_subgraph(gatewa
     assert delta("yui_gateway_operations_total", type="query", outcome="refused") == 1
     assert delta("yui_gateway_errors_total", code="GRAPHQL_VALIDATION_FAILED") == 1
     assert delta("yui_gateway_operation_seconds_count", operation="Top") == 1
+    # without operationName, the document's own name (from the plan cache)
+    await client.post("/graphql", json={"query": TOP})
+    named = await scrape(client)
+    assert (
+        value(named, "yui_gateway_operation_seconds_count", operation="Top")
+        == value(after, "yui_gateway_operation_seconds_count", operation="Top") + 1
+    )
     # the cross-subgraph query made one request to products and one to reviews
     for subgraph in ("products", "reviews"):
         assert delta("yui_gateway_subgraph_fetch_seconds_count", subgraph=subgraph, outcome="ok")
