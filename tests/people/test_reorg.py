@@ -19,14 +19,16 @@ from django.core.management import call_command
 from subgraphs.audit.models import AuditRecord
 from subgraphs.calendar.models import Event
 from subgraphs.core.principal import ROLE_FACILITY_ADMIN
-from subgraphs.facilities.models import Facility, FacilityGroup
+from subgraphs.facilities.models import Facility, FacilityGroup, Reservation
 from subgraphs.mail.models import Mailbox, MailboxAssignment
 from subgraphs.notices.models import NoticeCategory
 from subgraphs.people import reorg
 from subgraphs.people.csv_io import do_import_csv
 from subgraphs.people.models import Organization, Person, Reorganisation, RoleAssignment
 from tests.conftest import Municipality
+from tests.facilities import facilities_api
 from tests.mail import mail_api, mailboxes
+from tests.notices import notices_api
 
 JAPAN = ZoneInfo("Asia/Tokyo")
 DAY = date(2027, 4, 1)
@@ -256,6 +258,24 @@ def test_a_staged_reorganisation_is_previewed_then_applied_on_its_day(council, c
     from_kokuho = sorted(now_in("2020"))[0]
     moved_to_kokuho_box = Person.objects.get(tenant=m.tenant, login_id=from_kokuho)
 
+    slot = datetime(2027, 4, 7, 10, tzinfo=JAPAN)
+    Reservation.objects.create(
+        tenant_id=m.tenant.id,
+        facility=room,
+        starts_at=slot,
+        ends_at=slot + timedelta(hours=1),
+        requester_id=moved_to_kokuho_box.id,
+        status=Reservation.Status.PENDING,
+    )
+
+    def may_post_in_kokuho(person: Person) -> bool:
+        found = notices_api(m, person).data("{ noticeCategories { name canPost } }")
+        return next(c["canPost"] for c in found["noticeCategories"] if c["name"] == "国保")
+
+    def approver_sees() -> list[str]:
+        found = facilities_api(m, approver).data("{ pendingReservations { facility { name } } }")
+        return [r["facility"]["name"] for r in found["pendingReservations"]]
+
     # Staging: checked against today's data, nothing changes.
     staged = stage(m)
     assert staged["errors"] == [], staged["errors"]
@@ -299,6 +319,8 @@ def test_a_staged_reorganisation_is_previewed_then_applied_on_its_day(council, c
     assert again["mergedDepartments"] == [{"code": "2020", "intoCode": "2010"}]
     assert mailboxes(mail_api(m, moved_to_kokuho_box))[-1]["name"] == "保険年金課"
     assert all(b["name"] != "保険年金課" for b in mailboxes(mail_api(m, approver)))
+    assert approver_sees() == []  # 相談室 is still 保険年金課's to approve
+    assert may_post_in_kokuho(moved_to_kokuho_box) and not may_post_in_kokuho(approver)
 
     # The day (Japan time): the worker's round applies it.
     clock.set(2027, 4, 1, 0, 1)
@@ -328,9 +350,11 @@ def test_a_staged_reorganisation_is_previewed_then_applied_on_its_day(council, c
     room.refresh_from_db()
     limited.refresh_from_db()
     assert room.owning_department_id == shimin.id
+    assert approver_sees() == ["相談室"]  # 市民課's 施設管理者 approve it from the day on
     assert limited.allowed_department_ids == [str(shimin.id)]
     category.refresh_from_db()
     assert category.poster_department_ids == [str(shimin.id)]
+    assert may_post_in_kokuho(approver) and may_post_in_kokuho(moved_to_kokuho_box)
     assert MailboxAssignment.objects.get(mailbox=box).department_id == shimin.id
     assert any(b["name"] == "保険年金課" for b in mailboxes(mail_api(m, approver)))
     assert any(b["name"] == "保険年金課" for b in mailboxes(mail_api(m, moved_to_kokuho_box)))
