@@ -154,3 +154,54 @@ def test_audit_screen_on_a_360_px_phone_and_not_for_staff(
     expect(colleague.page.get_by_role("alert")).to_have_text(
         "この画面はテナント管理者だけが使えます。"
     )
+
+
+def test_administrator_hands_a_leavers_mailbox_over_by_keyboard(
+    yui_server: YuiServer, open_tab: Callable[..., Tab], sign_in: Callable[[str, str], YuiClient]
+) -> None:
+    # A colleague of the test's own, so that no demo account leaves.
+    admin_api = sign_in("402125", "admin")
+    made = _gateway(
+        admin_api,
+        'mutation { createPerson(input: {loginId: "e2e-leaver", name: "退職 予定子", '
+        'email: "leaver@example.jp", extension: "9999"}) { person { id } errors { code } } }',
+    )
+    leaver_id = made["createPerson"]["person"]["id"]
+    _gateway(
+        admin_api, f'mutation {{ deactivatePerson(id: "{leaver_id}") {{ errors {{ code }} }} }}'
+    )
+    successor = yui_server.account("402125", "0520529")
+
+    tab = open_tab()
+    page = tab.page
+    account = admin_account(yui_server)
+    sign_in_through_spa(tab, yui_server, account, account.password)
+    open_admin(tab, yui_server, "/admin/leavers", "退職者")
+    item = page.get_by_role("listitem").filter(has_text="退職 予定子(退職)").first
+    expect(item).to_contain_text("個人データ削除予定")
+    expect(item).to_contain_text("メールボックス: 未定")
+    assert _axe(page) == []
+
+    # Hand over by keyboard: the successor found by the people picker, then decide.
+    group = page.get_by_role("form", name="退職 予定子 さんの個人メールボックス")
+    expect(group.get_by_label("後任者に引き継ぐ")).to_be_checked()
+    search = group.get_by_label("退職 予定子 さんの後任者を検索")
+    search.focus()
+    successor_name = _gateway(
+        admin_api, f'{{ people(search: "{successor.login_id}", first: 1) {{ nodes {{ name }} }} }}'
+    )["people"]["nodes"][0]["name"]
+    page.keyboard.type(successor.login_id)
+    expect(page.get_by_role("option", name=re.compile(re.escape(successor_name)))).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(group.get_by_role("list", name="後任者")).to_contain_text(successor_name)
+    group.get_by_role("button", name="決定").focus()
+    page.keyboard.press("Enter")
+    expect(item).to_contain_text(f"メールボックス: {successor_name} さんに引継ぎ")
+    tab.screenshot("spa-admin-leavers")
+    assert _axe(page) == []
+
+    # What is kept and why, behind a disclosure a keyboard opens.
+    page.get_by_text("削除したもの・残すものと理由").first.focus()
+    page.keyboard.press("Enter")
+    expect(item).to_contain_text("監査ログは追記のみ")
+    tab.watch.assert_clean()

@@ -1,7 +1,7 @@
 // One urql client per signed-in session: HTTP for queries and mutations (so a page's data is
 // one countable request), graphql-transport-ws for subscriptions. The WebSocket rides on the
 // session cookie; the server accepts it only from its own origin.
-import { type Cache, cacheExchange } from "@urql/exchange-graphcache";
+import { type Cache, cacheExchange, type Data } from "@urql/exchange-graphcache";
 import { createClient as createWsClient } from "graphql-ws";
 import { Client, fetchExchange, mapExchange, subscriptionExchange } from "urql";
 import { graphql } from "../gql";
@@ -54,6 +54,8 @@ interface PresenceLike {
 }
 
 const embedded = () => null;
+// A leaver is keyed by the person who left (admin feature).
+const byPersonId = (data: Data) => (typeof data.personId === "string" ? data.personId : null);
 
 type Reconnected = () => void;
 const reconnectListeners = new Set<Reconnected>();
@@ -154,6 +156,15 @@ export function yuiCacheExchange() {
       MailMessageList: embedded,
       OutboxDelivery: embedded,
       ConversationMember: embedded,
+      // The audit trail's records and a leaver report live inside their page (admin feature);
+      // a leaver is the person who left, so a decision updates their row by itself.
+      AuditRecordPage: embedded,
+      AuditRecord: embedded,
+      AuditCsvExport: embedded,
+      LeaverReport: embedded,
+      LeaverDataCount: embedded,
+      LeaverKept: embedded,
+      Leaver: byPersonId,
     },
     updates: {
       Mutation: {

@@ -11,6 +11,7 @@ import { CouncilAdmin } from "./CouncilAdmin";
 import { isTenantAdmin, NotAdmin } from "./common";
 import { FacilitiesAdmin } from "./FacilitiesAdmin";
 import { ImportAdmin } from "./ImportAdmin";
+import { LeaversAdmin } from "./LeaversAdmin";
 import { LinksAdmin } from "./LinksAdmin";
 import { PasswordsAdmin } from "./PasswordsAdmin";
 import { ReorgAdmin } from "./ReorgAdmin";
@@ -36,6 +37,7 @@ export const ADMIN_SECTIONS: readonly { path: string; label: MessageKey; summary
     summary: "admin.facilities.summary",
   },
   { path: "/admin/audit", label: "admin.audit.title", summary: "admin.audit.summary" },
+  { path: "/admin/leavers", label: "admin.leavers.title", summary: "admin.leavers.summary" },
 ];
 
 const AdminIndexQuery = graphql(`
@@ -60,6 +62,7 @@ export function AdminPage({ onSignedOut }: { onSignedOut: () => void }) {
   if (path === "/admin/closed-days") return <ClosedDaysAdmin onSignedOut={onSignedOut} />;
   if (path === "/admin/facilities") return <FacilitiesAdmin onSignedOut={onSignedOut} />;
   if (path === "/admin/audit") return <AuditAdmin onSignedOut={onSignedOut} />;
+  if (path === "/admin/leavers") return <LeaversAdmin onSignedOut={onSignedOut} />;
   if (path !== "/admin") return <NotFoundInAdmin />;
   return <AdminIndex onSignedOut={onSignedOut} />;
 }
