@@ -8,7 +8,6 @@ any of these ways, until an administrator releases it.
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 
@@ -18,14 +17,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from subgraphs.core import storage
-from subgraphs.core.principal import Principal
 from subgraphs.mail import attachments, directory
-from subgraphs.mail.models import MailAttachment
 
-# The one gate for file endpoints (authentication, password gate, CSRF for cookies) and its
-# error shape, shared with notices rather than written twice.
+# The file endpoints' shared work (authentication, password gate, CSRF for cookies, the
+# upload's checks and answer, signed links) lives with notices, the first to keep files.
 from subgraphs.notices.views import _error as error_response
-from subgraphs.notices.views import _principal as file_principal
+from subgraphs.notices.views import download_principal, store_upload
 
 log = logging.getLogger(__name__)
 
@@ -36,49 +33,17 @@ def download_path(attachment_id: uuid.UUID, token: str) -> str:
     return f"{FILE_PATH}/{attachment_id}?t={token}"
 
 
-@csrf_exempt  # checked in file_principal, for cookie-authenticated requests only
+@csrf_exempt  # checked by store_upload, for cookie-authenticated requests only
 @require_http_methods(["POST"])
 def upload(request: HttpRequest) -> HttpResponse:
-    principal = file_principal(request)
-    if isinstance(principal, JsonResponse):
-        return principal
-    limit = storage.max_bytes()
-    if int(request.META.get("CONTENT_LENGTH") or 0) > limit + 64 * 1024:
-        return error_response(413, "FILE_TOO_LARGE", f"At most {limit >> 20} MB.", "file")
-    given = request.FILES.get("file")
-    if given is None or len(request.FILES) != 1:
-        return error_response(400, "FILE_REQUIRED", "Send one file, named file.", "file")
-    outcome = attachments.do_store_upload(principal, given.name or "", given.size or 0, given)
-    if not outcome.ok:
-        first = outcome.errors[0]
-        status = 413 if first.code == "FILE_TOO_LARGE" else 400
-        return error_response(status, first.code, first.message, first.field)
-    kept: MailAttachment = outcome.obj
-    shown = {"id": str(kept.id), "name": kept.name, "size": kept.size}
-    return HttpResponse(
-        json.dumps({"attachment": {**shown, "contentType": kept.content_type}}, ensure_ascii=False),
-        status=201,
-        content_type="application/json; charset=utf-8",
-    )
+    return store_upload(request, attachments.do_store_upload)
 
 
 @require_safe
 def download(request: HttpRequest, attachment_id: uuid.UUID) -> HttpResponse | FileResponse:
-    token = request.GET.get("t")
-    principal: Principal | JsonResponse
-    if token:
-        try:
-            principal = storage.verify_file_token(token, attachment_id)
-        except storage.InvalidFileToken as invalid:
-            session = file_principal(request) if invalid.expired else None
-            if session is None or isinstance(session, JsonResponse):
-                code = "LINK_EXPIRED" if invalid.expired else "FORBIDDEN"
-                return error_response(403, code, str(invalid))
-            principal = session
-    else:
-        principal = file_principal(request)
-        if isinstance(principal, JsonResponse):
-            return principal
+    principal = download_principal(request, attachment_id)
+    if isinstance(principal, JsonResponse):
+        return principal
     departments = async_to_sync(directory.department_ids_of)(principal)
     found = attachments.access_attachment_for_download(principal, departments, attachment_id)
     if found is None:

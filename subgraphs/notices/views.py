@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
@@ -30,7 +31,6 @@ from subgraphs.core import storage
 from subgraphs.core.principal import AuthenticationFailed, Principal
 from subgraphs.notices import actions
 from subgraphs.notices.access import access_attachment_by_id
-from subgraphs.notices.models import Attachment
 from subgraphs.people.auth import authenticate_request
 
 log = logging.getLogger(__name__)
@@ -67,9 +67,12 @@ def _principal(request: HttpRequest) -> Principal | JsonResponse:
     return principal
 
 
-@csrf_exempt  # checked in _principal, for cookie-authenticated requests only
-@require_http_methods(["POST"])
-def upload(request: HttpRequest) -> HttpResponse:
+def store_upload(
+    request: HttpRequest, store: Callable[[Principal, str, int, Any], Any]
+) -> HttpResponse:
+    """The upload endpoint's work for any subgraph that keeps files (notices, mail):
+    authenticate, check the size, hand the one ``file`` to ``store`` (a do_store_upload:
+    an outcome with ``ok``, ``errors`` and the row as ``obj``) and answer as described above."""
     principal = _principal(request)
     if isinstance(principal, JsonResponse):
         return principal
@@ -80,18 +83,18 @@ def upload(request: HttpRequest) -> HttpResponse:
     given = request.FILES.get("file")
     if given is None or len(request.FILES) != 1:
         return _error(400, "FILE_REQUIRED", "Send one file, in the field named file.", "file")
-    outcome = actions.do_store_upload(principal, given.name or "", given.size or 0, given)
+    outcome = store(principal, given.name or "", given.size or 0, given)
     if not outcome.ok:
         error = outcome.errors[0]
         status = 413 if error.code == "FILE_TOO_LARGE" else 400
         return _error(status, error.code, error.message, error.field)
-    attachment: Attachment = outcome.obj
+    kept = outcome.obj
     body = {
         "attachment": {
-            "id": str(attachment.id),
-            "name": attachment.name,
-            "size": attachment.size,
-            "contentType": attachment.content_type,
+            "id": str(kept.id),
+            "name": kept.name,
+            "size": kept.size,
+            "contentType": kept.content_type,
         }
     }
     return HttpResponse(
@@ -101,24 +104,34 @@ def upload(request: HttpRequest) -> HttpResponse:
     )
 
 
+def download_principal(request: HttpRequest, file_id: uuid.UUID) -> Principal | JsonResponse:
+    """Who asks for a file: the principal a valid ``?t=`` token for it was minted for (an
+    expired one falls back to the session), or else the request's session or token."""
+    token = request.GET.get("t")
+    if not token:
+        return _principal(request)
+    try:
+        return storage.verify_file_token(token, file_id)
+    except storage.InvalidFileToken as invalid:
+        # An expired link still works for someone signed in who may see the item.
+        session = _principal(request) if invalid.expired else None
+        if session is None or isinstance(session, JsonResponse):
+            code = "LINK_EXPIRED" if invalid.expired else "FORBIDDEN"
+            return _error(403, code, str(invalid))
+        return session
+
+
+@csrf_exempt  # checked in _principal, for cookie-authenticated requests only
+@require_http_methods(["POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    return store_upload(request, actions.do_store_upload)
+
+
 @require_safe
 def download(request: HttpRequest, attachment_id: uuid.UUID) -> HttpResponse | FileResponse:
-    token = request.GET.get("t")
-    principal: Principal | JsonResponse
-    if token:
-        try:
-            principal = storage.verify_file_token(token, attachment_id)
-        except storage.InvalidFileToken as invalid:
-            # An expired link still works for someone signed in who may see the item.
-            session = _principal(request) if invalid.expired else None
-            if session is None or isinstance(session, JsonResponse):
-                code = "LINK_EXPIRED" if invalid.expired else "FORBIDDEN"
-                return _error(403, code, str(invalid))
-            principal = session
-    else:
-        principal = _principal(request)
-        if isinstance(principal, JsonResponse):
-            return principal
+    principal = download_principal(request, attachment_id)
+    if isinstance(principal, JsonResponse):
+        return principal
     attachment = access_attachment_by_id(principal, attachment_id)
     if attachment is None:
         return _error(404, "NOT_FOUND", "No such file.")
