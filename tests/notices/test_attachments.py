@@ -406,3 +406,52 @@ def test_the_s3_store_keeps_and_serves_the_same(okawa, settings, s3_server):
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF
     assert unquote(response["Content-Disposition"].split("UTF-8''", 1)[1]) == JAPANESE_NAME
+
+
+UPDATE = f"""mutation($input: UpdateNoticeInput!) {{ updateNotice(input: $input) {{
+  notice {{ id attachments {{ id name }} }} {ERRORS} }} }}"""
+
+
+def test_editing_a_notice_keeps_reorders_adds_and_deletes_its_files(
+    okawa, kanda, tmp_path, django_capture_on_commit_callbacks
+):
+    p = okawa.people
+    first = uploaded(p["kacho"], "当初.pdf")
+    notice = post_with(okawa, "kacho", [first], ["shuji"])["notice"]["id"]
+    second = uploaded(p["kacho"], "追加.pdf")
+    audience = {"personIds": [str(p["shuji"].id)]}
+
+    def change(who: str, ids: list[str]) -> dict[str, Any]:
+        data = {"id": notice, "title": "添付あり", "audience": audience, "attachmentIds": ids}
+        return notices_api(okawa, who).data(UPDATE, {"input": data})["updateNotice"]  # type: ignore[no-any-return]
+
+    both = change("kacho", [second, first])
+    assert both["errors"] == []
+    assert [a["name"] for a in both["notice"]["attachments"]] == ["追加.pdf", "当初.pdf"]
+    # Someone else's upload, or a file of another notice, cannot be slipped in.
+    theirs = uploaded(p["kakari"], "他人.pdf")
+    assert change("kacho", [second, theirs])["errors"][0]["code"] == "NOT_FOUND"
+    other = post_with(okawa, "kacho", [uploaded(p["kacho"], "別件.pdf")], ["shuji"])
+    foreign = other["notice"]["attachments"][0]["id"]
+    assert change("kacho", [second, foreign])["errors"][0]["code"] == "NOT_FOUND"
+    stored = tmp_path / "files" / Attachment.objects.get(id=first).storage_key
+    with django_capture_on_commit_callbacks(execute=True):
+        only = change("kacho", [second])
+    assert [a["name"] for a in only["notice"]["attachments"]] == ["追加.pdf"]
+    assert not Attachment.objects.filter(id=first).exists() and not stored.exists()
+    # The recipient's view follows; another town's administrator changes nothing.
+    seen = notices_api(okawa, "shuji").data(NOTICE, {"id": notice})["notice"]
+    assert [a["name"] for a in seen["attachments"]] == ["追加.pdf"]
+    refused = notices_api(kanda, "admin").data(
+        UPDATE,
+        {
+            "input": {
+                "id": notice,
+                "title": "x",
+                "audience": {"everyone": True},
+                "attachmentIds": [],
+            }
+        },
+    )["updateNotice"]
+    assert refused["errors"][0]["code"] == "NOT_FOUND"
+    assert Attachment.objects.filter(notice_id=notice).count() == 1
