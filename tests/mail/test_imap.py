@@ -14,12 +14,16 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
 from imapclient.exceptions import LoginError
 
 from subgraphs.mail import imap
 from subgraphs.mail.models import ImapAccount, ImapMessage, MailMessage
+from subgraphs.mail.outbox import OutboxWorker
 from tests.mail import ERRORS, inbox, mail_api, personal
 from tests.mail.imap_server import USERS, Dovecot, start_dovecot
+from tests.mail.test_access import shared_of, shared_shomu
+from tests.mail.test_subscriptions import mail_listener
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -284,9 +288,6 @@ def wait_until(condition: Any, seconds: float = 30.0) -> None:
 def test_the_mail_worker_fetches_a_shared_mailboxs_account_for_its_members(okawa, dovecot):
     """The worker ``yui serve`` runs in a thread (and ``yui worker`` as its loop) brings
     external mail into a section's shared mailbox, set up by an administrator."""
-    from subgraphs.mail.outbox import OutboxWorker
-    from tests.mail.test_access import shared_of, shared_shomu
-
     box = shared_shomu(okawa)
     admin = mail_api(okawa, "admin")
     fields = {
@@ -313,3 +314,15 @@ def test_the_mail_worker_fetches_a_shared_mailboxs_account_for_its_members(okawa
     # Not in anyone's personal mailbox, and not for a colleague outside the section.
     assert inbox(member) == []
     assert shared_of(mail_api(okawa, "kacho")) is None
+
+
+async def test_fetched_mail_reaches_the_mailboxs_subscribers(okawa, dovecot):
+    api = await sync_to_async(mail_api)(okawa, "kacho")
+    await sync_to_async(connect_account)(api, dovecot)
+    async with mail_listener(okawa, "kacho") as listener:
+        await sync_to_async(dovecot.append)("soumu", plain("外から届いた"))
+        await sync_to_async(sync)(api)
+        event = await listener.take()
+    assert event["kind"] == "RECEIVED"
+    assert event["message"] == {"subject": "外から届いた", "isRead": False}
+    assert event["mailbox"]["kind"] == "PERSONAL"
