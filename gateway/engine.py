@@ -27,7 +27,7 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 from graphql.language import ast
 
-from gateway import observability, trusted
+from gateway import dedup, observability, trusted
 from gateway.authorization import Authorizer, Restriction
 from gateway.demand import DemandControl
 from gateway.executor import Executor, RequestContext, Transport, introspection_document
@@ -183,13 +183,18 @@ class Gateway:
         persisted_query_cache_size: int = 10_000,
         persisted_query_cache_bytes: int = 16_000_000,
         authorizer: Authorizer | None = None,
+        deduplicate: bool = True,
     ):
         self.supergraph = (
             supergraph if isinstance(supergraph, Supergraph) else Supergraph(supergraph)
         )
         self.schema = self.supergraph.api_schema
         self.planner = Planner(self.supergraph)
-        self.executor = Executor(self.supergraph, observability.observed_transports(transports))
+        observed = observability.observed_transports(transports)
+        # Identical in-flight subgraph queries share one request (gateway.dedup).
+        self.executor = Executor(
+            self.supergraph, dedup.deduplicating(observed) if deduplicate else observed
+        )
         self.transports = transports
         self.limits = limits or Limits()
         # @cost/@listSize in the supergraph: the spec's estimate replaces Yui's list model.
