@@ -137,6 +137,19 @@ def test_notice_to_a_department_counted_live_read_and_seen_among_readers(
     tab.screenshot("spa-notices-readers")
     assert _axe(page) == []
 
+    # The author corrects it through the same form: the colleague keeps having read it.
+    page.get_by_role("link", name="編集する").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("編集する")
+    expect(page.get_by_label("件名")).to_have_value(title)
+    expect(page.get_by_role("list", name="添付ファイル")).to_contain_text("訓練計画.txt")
+    expect(page.get_by_role("list", name="選んだ対象者")).to_contain_text(department["name"])
+    title = f"{title}(訂正)"
+    page.get_by_label("件名").fill(title)
+    assert _axe(page) == []
+    page.get_by_role("button", name="変更を保存する").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(title)
+    expect(readers.get_by_role("list", name="既読")).to_contain_text(colleague_name)
+
     # Back on the board the colleague sees it as read, in the current list.
     _open(reader, yui_server, "/notices", "お知らせ")
     row = reader.page.locator("tr", has_text=title)
