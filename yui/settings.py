@@ -183,6 +183,11 @@ MAIL_RETRY_BASE_SECONDS = config.count("YUI_MAIL_RETRY_BASE_SECONDS", 30, most=3
 MAIL_RETRY_MAX_SECONDS = 3600
 MAIL_MAX_ATTEMPTS = 30
 MAIL_EMBEDDED_WORKER = config.flag("YUI_MAIL_WORKER", True)
+# Incoming mail (IMAP): poll every MAIL_IMAP_POLL_SECONDS where the server has no IDLE;
+# servers' TLS certificates are checked against the system's CAs plus YUI_MAIL_IMAP_CA_FILE
+# (a PEM bundle, e.g. the municipality's own CA), if set.
+MAIL_IMAP_POLL_SECONDS = config.count("YUI_MAIL_IMAP_POLL_SECONDS", 60, most=3600)
+MAIL_IMAP_CA_FILE = os.environ.get("YUI_MAIL_IMAP_CA_FILE", "").strip()
 
 STRAWBERRY_DJANGO = {"MUTATIONS_DEFAULT_HANDLE_ERRORS": False}
 

@@ -25,9 +25,11 @@ returned by the API.
 from __future__ import annotations
 
 import base64
+import contextlib
 import email
 import hashlib
 import logging
+import ssl
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -254,20 +256,33 @@ def forget(account: ImapAccount, rows: list[ImapMessage]) -> int:
 # --- talking to the server -----------------------------------------------------------------
 
 
+def tls_context() -> ssl.SSLContext:
+    """Certificates checked (name and chain) against the system's CAs and, if set,
+    ``MAIL_IMAP_CA_FILE``: never an unchecked TLS connection."""
+    context = ssl.create_default_context()
+    ca_file = str(_setting("MAIL_IMAP_CA_FILE", "") or "")
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
+
+
 def connect(account: ImapAccount) -> IMAPClient:
     timeout = float(_setting("MAIL_IMAP_TIMEOUT_SECONDS", 30))
+    secure = account.security != ImapAccount.Security.NONE
     client = IMAPClient(
         account.host,
         port=account.port,
         ssl=account.security == ImapAccount.Security.TLS,
+        ssl_context=tls_context() if secure else None,
         timeout=timeout,
     )
     try:
         if account.security == ImapAccount.Security.STARTTLS:
-            client.starttls()
+            client.starttls(tls_context())
         client.login(account.username, decrypt_password(account.password_encrypted))
     except BaseException:
-        client.shutdown()
+        with contextlib.suppress(OSError):  # a failed STARTTLS leaves the socket closed
+            client.shutdown()
         raise
     return client
 

@@ -29,7 +29,9 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <{root}/cert.pem
+ssl_key = <{root}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {user}
@@ -51,7 +53,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 """
@@ -64,10 +67,15 @@ def _free_port() -> int:
 
 
 class Dovecot:
-    def __init__(self, root: Path, port: int) -> None:
+    """The running server: ``port`` plain (STARTTLS offered), ``tls_port`` TLS from the
+    start, with a certificate for 127.0.0.1 signed by a CA of its own (``ca_file``)."""
+
+    def __init__(self, root: Path, port: int, tls_port: int) -> None:
         self.root = root
         self.host = "127.0.0.1"
         self.port = port
+        self.tls_port = tls_port
+        self.ca_file = root / "ca.pem"
         self.process: subprocess.Popen[bytes] | None = None
 
     def client(self, user: str) -> IMAPClient:
@@ -125,10 +133,15 @@ def start_dovecot() -> Iterator[Dovecot]:
         (root / name).mkdir()
         os.chown(root / name, unprivileged.pw_uid, unprivileged.pw_gid)
     (root / "passwd").write_text("".join(f"{u}:{{PLAIN}}{p}::::::\n" for u, p in USERS.items()))
-    port = _free_port()
+    port, tls_port = _free_port(), _free_port()
+    _certificates(root)
     config = root / "dovecot.conf"
-    config.write_text(CONFIG.format(root=root, port=port, user=unprivileged.pw_name, group=group))
-    server = Dovecot(root, port)
+    config.write_text(
+        CONFIG.format(
+            root=root, port=port, tls_port=tls_port, user=unprivileged.pw_name, group=group
+        )
+    )
+    server = Dovecot(root, port, tls_port)
     server.process = subprocess.Popen(  # noqa: S603 - the system's dovecot, our own config
         [DOVECOT, "-F", "-c", str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
@@ -157,3 +170,58 @@ def _has_user(name: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+def _certificates(root: Path) -> None:
+    """A CA (ca.pem) and the server's certificate for 127.0.0.1 it signed (cert.pem,
+    key.pem), so clients check the chain and the name as they would in production."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Yui test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), True
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    server = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    (root / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (root / "cert.pem").write_bytes(server.public_bytes(pem))
+    (root / "key.pem").write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    (root / "key.pem").chmod(0o600)

@@ -7,6 +7,7 @@ IDLE watcher, and another municipality reaching none of it.
 from __future__ import annotations
 
 import base64
+import ssl
 import threading
 from collections.abc import Iterator
 from email.header import Header
@@ -326,3 +327,18 @@ async def test_fetched_mail_reaches_the_mailboxs_subscribers(okawa, dovecot):
     assert event["kind"] == "RECEIVED"
     assert event["message"] == {"subject": "外から届いた", "isRead": False}
     assert event["mailbox"]["kind"] == "PERSONAL"
+
+
+@pytest.mark.parametrize("security", ["TLS", "STARTTLS"])
+def test_tls_and_starttls_check_the_servers_certificate(okawa, dovecot, settings, security):
+    port = dovecot.tls_port if security == "TLS" else dovecot.port
+    dovecot.append("soumu", plain(f"{security}で届く"))
+    api = mail_api(okawa, "kacho")
+    connect_account(api, dovecot, security=security, port=port)
+    # Without the municipality's CA the certificate is not trusted: nothing is fetched.
+    settings.MAIL_IMAP_CA_FILE = ""
+    with pytest.raises(ssl.SSLCertVerificationError):
+        sync(api)
+    settings.MAIL_IMAP_CA_FILE = str(dovecot.ca_file)
+    assert sync(api) == imap.SyncResult(fetched=1, removed=0)
+    assert [m["subject"] for m in messages(api)] == [f"{security}で届く"]
