@@ -7,6 +7,7 @@ IDLE watcher, and another municipality reaching none of it.
 from __future__ import annotations
 
 import base64
+import io
 import ssl
 import threading
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.core.management import call_command
 from imapclient.exceptions import LoginError
 
 from subgraphs.mail import imap
@@ -342,3 +344,13 @@ def test_tls_and_starttls_check_the_servers_certificate(okawa, dovecot, settings
     settings.MAIL_IMAP_CA_FILE = str(dovecot.ca_file)
     assert sync(api) == imap.SyncResult(fetched=1, removed=0)
     assert [m["subject"] for m in messages(api)] == [f"{security}で届く"]
+
+
+def test_yui_worker_batch_fetches_every_account_once(okawa, dovecot):
+    dovecot.append("soumu", plain("一度で取り込む"))
+    api = mail_api(okawa, "kacho")
+    connect_account(api, dovecot)
+    out = io.StringIO()
+    call_command("worker", "--batch", stdout=out)
+    assert "soumu@127.0.0.1: 1 fetched, 0 removed" in out.getvalue()
+    assert [m["subject"] for m in messages(api)] == ["一度で取り込む"]
