@@ -38,7 +38,7 @@ import uuid
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -555,26 +555,40 @@ def apply_due() -> list[Reorganisation]:
 # --- the department week of a past date ----------------------------------------------------
 
 
-def members_on(principal: Principal, organization_id: uuid.UUID, day: date) -> list[Person]:
-    """Who had ``organization_id`` as main department on ``day``: from the history rows
-    covering the day, and the current members whose present department started by then."""
-    history = MembershipHistory.objects.for_principal(principal).filter(valid_to__gt=day)
-    earlier = set(history.values_list("person_id", flat=True))
-    then = history.filter(
-        Q(valid_from__isnull=True) | Q(valid_from__lte=day), organization_id=organization_id
-    ).values_list("person_id", flat=True)
+def members_during(
+    principal: Principal, organization_id: uuid.UUID, start: date, end: date
+) -> list[Person]:
+    """Who had ``organization_id`` as main department on any day of [start, end): from the
+    history rows overlapping those days, and the current members whose present department
+    started before ``end`` (a history row ending at or after ``end`` says they were
+    elsewhere until then)."""
+    rows = MembershipHistory.objects.for_principal(principal)
+    later = set(rows.filter(valid_to__gte=end).values_list("person_id", flat=True))
+    then = set(
+        rows.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lt=end),
+            organization_id=organization_id,
+            valid_to__gt=start,
+        ).values_list("person_id", flat=True)
+    )
     people = Person.objects.for_principal(principal).filter(
         Q(id__in=list(then)) | Q(department_id=organization_id, is_active=True)
     )
-    then_ids = set(then)
     return [
         p
         for p in people.order_by("title_rank", "sort_order", "login_id")
-        # Someone with a history row past the day was where that row says; anyone else
-        # has been where they are now since before the day.
-        if (
-            p.id in then_ids
-            if p.id in earlier
-            else p.is_active and p.department_id == organization_id
-        )
+        if p.id in then
+        or (p.is_active and p.department_id == organization_id and p.id not in later)
     ]
+
+
+def members_on(principal: Principal, organization_id: uuid.UUID, day: date) -> list[Person]:
+    """Who had ``organization_id`` as main department on ``day``."""
+    return members_during(principal, organization_id, day, day + timedelta(days=1))
+
+
+def japan_days(start: datetime, end: datetime) -> tuple[date, date]:
+    """The Japanese dates [first, last + 1) an instant range [start, end) touches."""
+    first = timezone.localdate(start)
+    last = timezone.localdate(max(start, end - timedelta(microseconds=1)))
+    return first, last + timedelta(days=1)

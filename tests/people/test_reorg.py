@@ -143,6 +143,11 @@ query($id: ID!, $day: Date!) {
   }
 }
 """
+WEEK = """
+query($id: ID!, $start: DateTime!, $end: DateTime!) {
+  organization(id: $id) { membersDuring(start: $start, end: $end) { loginId } }
+}
+"""
 
 
 class Clock:
@@ -341,6 +346,22 @@ def test_a_staged_reorganisation_is_previewed_then_applied_on_its_day(council, c
     assert logins(department_view(m, "3030", last_year)["membersOn"]) == set()
     assert logins(department_view(m, "2010", DAY)["membersOn"]) == next_in("2010")
     assert logins(department_view(m, "2010", date(2027, 3, 31))["membersOn"]) == now_in("2010")
+
+    # The rows of a department week: who was there at any time of it (Japan's days).
+    def week(code: str, monday: date) -> set[str]:
+        start = datetime(monday.year, monday.month, monday.day, tzinfo=JAPAN)
+        variables = {
+            "id": str(org(m, code).id),
+            "start": start.isoformat(),
+            "end": (start + timedelta(days=7)).isoformat(),
+        }
+        found = m.api(m.admin).data(WEEK, variables)["organization"]["membersDuring"]  # type: ignore[arg-type]
+        return logins(found)
+
+    assert week("2010", date(2026, 6, 1)) == now_in("2010")
+    assert week("2010", date(2027, 3, 29)) == now_in("2010") | next_in("2010")  # 1 April: Thursday
+    assert week("2010", date(2027, 4, 5)) == next_in("2010")
+    assert week("2020", date(2027, 4, 5)) == set()
     past_event.refresh_from_db()
     future_event.refresh_from_db()
     assert past_event.owner_department_id == kokuho.id  # the past keeps its department

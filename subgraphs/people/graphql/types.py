@@ -109,7 +109,21 @@ class OrganizationType(TenantScopedType):
     ) -> list[PersonType]:
         from subgraphs.people import reorg  # reorg imports the CSV import, which needs types
 
-        return await sync_to_async(reorg.members_on)(principal_of(info), root.id, date)  # type: ignore[return-value]
+        found = await sync_to_async(reorg.members_on)(principal_of(info), root.id, date)
+        return found  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Staff whose primary department this was at any time of [start, end) "
+        "(Japanese days): a department week's rows, last year's as they were then."
+    )
+    async def members_during(
+        self, root: models.Organization, info: Info, start: datetime, end: datetime
+    ) -> list[PersonType]:
+        from subgraphs.people import reorg
+
+        first, last = reorg.japan_days(start, end)
+        found = await sync_to_async(reorg.members_during)(principal_of(info), root.id, first, last)
+        return found  # type: ignore[return-value]
 
 
 @strawberry_django.type(models.Group, name="Group", description="Staff across departments.")
