@@ -28,9 +28,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
 import gc
+import io
 import os
 import platform
+import pstats
 import random
 import re
 import socket
@@ -40,7 +43,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -452,6 +455,59 @@ def latency_line(label: str, seconds: list[float]) -> str:
     )
 
 
+def cpu_per_request(
+    request: Callable[[], Awaitable[None]], requests: int, folder: Path | None, name: str
+) -> str:
+    """CPU milliseconds one in-process request costs (``time.process_time``: every thread of
+    this process, so load elsewhere on the machine barely moves it), and with ``folder`` a
+    cProfile of the same requests written to ``folder/name.txt`` (top 25 by cumulative and
+    by own time). The profile counts each thread's CPU time (``time.thread_time``), in the
+    event loop's thread and in this one, where ``async_to_sync`` runs the ORM work, and
+    merges the two; its per-call overhead makes it slower than the unprofiled figure."""
+    from asgiref.sync import async_to_sync
+
+    once = async_to_sync(request)
+    for _ in range(max(3, requests // 10)):
+        once()  # warm: the gateway's plan cache, prepared statements, lazy imports
+    cpu = []
+    for _ in range(requests):
+        started = time.process_time()
+        once()
+        cpu.append(time.process_time() - started)
+    # The least is the steadiest figure on a shared machine (others' load only adds).
+    line = (
+        f"{name}: {latency_line('CPU per request (in-process)', cpu).strip()}, "
+        f"least {min(cpu) * 1000:.1f} ms"
+    )
+    if folder is None:
+        return line
+    here, loop = cProfile.Profile(time.thread_time), cProfile.Profile(time.thread_time)
+
+    async def profiled() -> None:
+        loop.enable()
+        try:
+            await request()
+        finally:
+            loop.disable()
+
+    profiled_once = async_to_sync(profiled)
+    here.enable()
+    for _ in range(requests):
+        profiled_once()
+    here.disable()
+    text = io.StringIO()
+    text.write(f"{line}\n{requests} requests profiled (CPU time of each thread)\n")
+    stats = pstats.Stats(here, stream=text)
+    stats.add(loop)
+    for order in ("cumulative", "tottime"):
+        text.write(f"\n=== top 25 by {order} ===\n")
+        stats.sort_stats(order).print_stats(25)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.txt").write_text(text.getvalue())
+    stats.dump_stats(folder / f"{name}.prof")  # for pstats or snakeviz
+    return f"{line}; profile in {folder / name}.txt"
+
+
 class GcPauses:
     """Time the cyclic garbage collector stops this process, by generation, while in use
     (``with GcPauses() as pauses``): a full collection walks every object of the process,
@@ -663,6 +719,13 @@ def main() -> None:
         help="postgres://USER@HOST:PORT: run on a new yui_bench_<random> database there "
         "(dropped at the end); default: a SQLite file in a temporary directory",
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="a folder: only measure the CPU of the department week in-process (--requests of "
+        "them) and write a cProfile into it, instead of the runs over HTTP",
+    )
     args = parser.parse_args()
     if args.members < 2:
         parser.error("--members: at least 2")
@@ -698,6 +761,9 @@ def main() -> None:
 
         payload = {"query": WEEK_QUERY, "variables": week_variables(world, week)}
         viewer = world.tokens[0]  # the chief (also the tenant's administrator)
+        if args.profile is not None:
+            profile_week(payload, viewer, args.requests, args.profile)
+            return
         print(f"\n1. department week {week} – {week + timedelta(days=6)} through the gateway")
         print(f"   ({load_average()})")
         with yui_serve(env, Path(tmp) / "serve.log") as url:
@@ -766,6 +832,20 @@ def main() -> None:
         print(f"  stored active reservations: {active} (booked answers: {out.booked})")
         print(f"  double bookings: {double}")
         connection.close()
+
+
+def profile_week(payload: dict[str, Any], viewer: str, requests: int, folder: Path) -> None:
+    from yui.federation import embedded_app
+    from yui.heap import settle
+
+    app = embedded_app()
+    settle()
+
+    async def week() -> None:
+        async with in_process_client(app, viewer) as http:
+            week_counts((await http.post("/graphql", json=payload)).json())
+
+    print(cpu_per_request(week, requests, folder, "department-week"))
 
 
 def json_bytes(body: dict[str, Any]) -> bytes:

@@ -54,6 +54,7 @@ from benchmarks.calendar_week import (
     at,
     bench_environment,
     cpu_count,
+    cpu_per_request,
     engine_description,
     free_port,
     load_average,
@@ -548,6 +549,13 @@ def main() -> None:
         default=None,
         help="a folder: py-spy (pip install py-spy) samples the server at each rate into it",
     )
+    parser.add_argument(
+        "--cpu-profile",
+        type=Path,
+        default=None,
+        help="a folder: only measure the CPU of one sign-in and of one portal query "
+        "in-process (100 of each) and write cProfiles into it, instead of the arrivals",
+    )
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",") if r.strip()]
     rng = random.Random(args.seed)  # noqa: S311 - generated data, not secrets
@@ -576,6 +584,9 @@ def main() -> None:
             from django.db import connections
 
             connections.close_all()
+            if args.cpu_profile is not None:
+                profile_in_process(data, args.cpu_profile)
+                return
             with yui_serve(env, directory / "serve.log", args.workers) as (url, pid):
                 threads = env.get("YUI_DB_THREADS", "default")
                 print(f"yui serve --workers {args.workers} at {url} (YUI_DB_THREADS {threads})")
@@ -603,6 +614,52 @@ def main() -> None:
                 print(f"\nserver log: {len(noted)} error lines, the last ones:")
                 print("\n".join(noted[-8:]))
             print(f"\n{load_average()}; {datetime.now(TOKYO):%Y-%m-%d %H:%M} JST")
+
+
+def profile_in_process(data: DataSet, folder: Path, requests: int = 100) -> None:
+    """CPU per request of the morning's two heavy steps, through the application
+    `yui serve` runs (Django for the sign-in, the embedded gateway for the portal)."""
+    from yui.asgi import application
+
+    def client(cookies: httpx.Cookies | None = None) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=application),
+            base_url="http://127.0.0.1",
+            cookies=cookies,
+            timeout=60,
+        )
+
+    accounts = iter(data.accounts * (requests // max(1, len(data.accounts)) + 2))
+    signed_in: dict[str, Any] = {}
+
+    async def sign_in() -> None:
+        account = next(accounts)
+        async with client() as http:
+            response = await http.post(
+                "/auth/login",
+                json={"tenant": account.tenant, "loginId": account.login_id, "password": PASSWORD},
+            )
+            if response.status_code != 200 or not response.json().get("ok"):
+                raise SystemExit(f"sign-in: HTTP {response.status_code} {response.text[:300]}")
+            signed_in["cookies"] = http.cookies
+
+    week = next_monday() - timedelta(days=7)
+    variables = {"s": at(week, 0).isoformat(), "e": at(week + timedelta(days=7), 0).isoformat()}
+
+    async def portal() -> None:
+        cookies = signed_in["cookies"]
+        async with client(cookies) as http:
+            response = await http.post(
+                "/graphql",
+                json={"query": PORTAL, "variables": variables},
+                headers={"X-CSRFToken": cookies.get("yui_csrftoken") or ""},
+            )
+            body = response.json()
+            if response.status_code != 200 or body.get("errors"):
+                raise SystemExit(f"portal: HTTP {response.status_code} {str(body)[:300]}")
+
+    print(cpu_per_request(sign_in, requests, folder, "sign-in"))
+    print(cpu_per_request(portal, requests, folder, "portal"))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,86 @@
+"""PlainFieldExecutionContext answers exactly what graphql-core's ordinary execution does:
+the same data and the same errors, for well-formed values and for values the schema refuses
+(a null in a non-null field, a number that is not an Int, an unknown enum value)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from subgraphs.core.graphql.execution import PlainFieldExecutionContext, plain_attribute
+
+
+@strawberry.enum
+class Kind(Enum):
+    MEETING = "MEETING"
+    TRIP = "TRIP"
+
+
+@strawberry.type
+class Entry:
+    title: str
+    count: int | None
+    kind: Kind
+    start: datetime
+
+    @strawberry.field
+    def shout(self) -> str:
+        return self.title.upper()
+
+
+def _entries() -> list[Any]:
+    good = Entry(
+        title="課内会議", count=3, kind=Kind.MEETING, start=datetime(2026, 4, 1, tzinfo=UTC)
+    )
+    no_title = Entry(title=None, count=None, kind=Kind.TRIP, start=good.start)  # type: ignore[arg-type]
+    bad_count = Entry(title="出張", count="many", kind=Kind.TRIP, start=good.start)  # type: ignore[arg-type]
+    bad_kind = Entry(title="私用", count=1, kind="HOLIDAY", start=good.start)  # type: ignore[arg-type]
+    return [good, no_title, bad_count, bad_kind]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def entries(self) -> list[Entry | None]:
+        return _entries()
+
+
+QUERY = "{ entries { title count kind start shout } }"
+
+
+def _run(execution_context_class: Any) -> tuple[Any, list[tuple[str, Any]]]:
+    schema = strawberry.Schema(query=Query, execution_context_class=execution_context_class)
+    result = schema.execute_sync(QUERY)
+    errors = sorted((e.message, e.path) for e in result.errors or [])
+    return result.data, errors
+
+
+def test_same_answer_as_ordinary_execution() -> None:
+    ordinary = _run(None)
+    plain = _run(PlainFieldExecutionContext)
+    assert plain == ordinary
+    data, errors = plain
+    start = "2026-04-01T00:00:00+00:00"
+    assert data["entries"] == [
+        {"title": "課内会議", "count": 3, "kind": "MEETING", "start": start, "shout": "課内会議"},
+        None,  # a null title: the non-null field nulls its entry
+        {"title": "出張", "count": None, "kind": "TRIP", "start": start, "shout": "出張"},
+        None,  # an unknown enum value in a non-null field
+    ]
+    assert errors == [
+        ("Cannot return null for non-nullable field Entry.title.", ["entries", 1, "title"]),
+        ("Enum 'Kind' cannot represent value: 'HOLIDAY'", ["entries", 3, "kind"]),
+        ("Int cannot represent non-integer value: 'many'", ["entries", 2, "count"]),
+    ]
+
+
+def test_only_plain_scalar_attributes_take_the_short_way() -> None:
+    schema = strawberry.Schema(query=Query, execution_context_class=PlainFieldExecutionContext)
+    entry = schema._schema.type_map["Entry"]
+    planned = {name for name, field in entry.fields.items() if plain_attribute(field) is not None}
+    assert planned == {"title", "count", "kind", "start"}  # not `shout`, a resolver
+    query = schema._schema.type_map["Query"]
+    assert plain_attribute(query.fields["entries"]) is None  # a resolver returning objects
