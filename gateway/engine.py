@@ -43,6 +43,7 @@ from gateway.limits import (
 )
 from gateway.operation import normalize_selections
 from gateway.planner import Planner, PlanningError, QueryPlan
+from gateway.progressive import ProgressiveOverride
 from gateway.supergraph import Supergraph
 
 logger = logging.getLogger("gateway")
@@ -197,6 +198,13 @@ class Gateway:
         )
         self.transports = transports
         self.limits = limits or Limits()
+        # Progressive @override: each request runs on the variant its labels pick.
+        self.progressive = ProgressiveOverride(self.supergraph)
+        self._variant_options: dict[str, Any] = {
+            "limits": self.limits,
+            "authorizer": authorizer,
+            "deduplicate": deduplicate,
+        }
         # @cost/@listSize in the supergraph: the spec's estimate replaces Yui's list model.
         self.demand = DemandControl(self.supergraph, self.limits)
         if self.demand.active:
@@ -314,6 +322,9 @@ class Gateway:
             raise _RequestError([_error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")])
         return stored  # type: ignore[no-any-return]
 
+    def _variant(self, sdl: str) -> Gateway:
+        return Gateway(sdl, self.transports, **self._variant_options)
+
     def client_document(
         self, query: str | None, extensions: Mapping[str, Any] | None, context: RequestContext
     ) -> str:
@@ -388,6 +399,11 @@ class Gateway:
         allowed_operations: frozenset[str] | None,
     ) -> GatewayResponse:
         context = context or RequestContext()
+        if self.progressive.active:
+            variant = self.progressive.gateway_for(context, self._variant)
+            return await variant._execute(  # type: ignore[no-any-return]
+                query, variables, operation_name, context, extensions, allowed_operations
+            )
         try:
             text = self.client_document(query, extensions, context)
             prepared = self.prepare(text, operation_name)
