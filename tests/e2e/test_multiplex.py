@@ -24,7 +24,7 @@ import websockets
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.conftest import ROOT, Distributed, _free_port, _start, _stop
-from tests.e2e.test_federation import SET, SUBSCRIBE, create_token
+from tests.e2e.test_federation import SET, SUBSCRIBE, create_token, gateway_post
 from tests.e2e.test_server import SignIn
 
 pytestmark = pytest.mark.skipif(
@@ -244,7 +244,7 @@ async def test_a_subgraph_restart_ends_every_subscription_with_an_error(
 def test_yui_serve_answers_metrics_to_a_local_scraper(sign_in: SignIn) -> None:
     """`yui serve` serves /metrics beside /graphql (loopback only: the test is local)."""
     staff = sign_in("402125", "0656905")
-    assert "errors" not in staff.graphql("query Me { me { name } }").json()
+    assert "errors" not in gateway_post(staff, "query Me { me { name } }")
     scraped = httpx.get(staff.server.url + "/metrics", trust_env=False, timeout=20)
     assert scraped.status_code == 200
     found = {
@@ -253,4 +253,5 @@ def test_yui_serve_answers_metrics_to_a_local_scraper(sign_in: SignIn) -> None:
         for sample in family.samples
     }
     assert found[("yui_gateway_operation_seconds_count", (("operation", "Me"),))] >= 1
+    assert found[("yui_gateway_operations_total", (("outcome", "ok"), ("type", "query")))] >= 1
     assert "山口" not in scraped.text
