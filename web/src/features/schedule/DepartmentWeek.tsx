@@ -9,7 +9,7 @@ export const DepartmentWeekFragment = graphql(`
   fragment DepartmentWeek_organization on Organization {
     id
     name
-    # Who was in the department during the week shown (人事異動 history), not only today.
+    # Who was in the department during the week shown (personnel change history), not only today.
     members: membersDuring(start: $start, end: $end) {
       id
       name
