@@ -6,7 +6,18 @@ import { graphql } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import { AttachmentList, AttachmentPicker, type Uploaded } from "./Attachments";
 import { AudiencePicker } from "./AudiencePicker";
-import { Failure, Loading, Moment, MutationError, PayloadErrors, usePageState } from "./common";
+import {
+  Failure,
+  ListHeader,
+  Loading,
+  Moment,
+  MutationError,
+  NotFoundCard,
+  PageSection,
+  PayloadErrors,
+  usePageData,
+  usePageState,
+} from "./common";
 import {
   type AudienceDraft,
   audienceInput,
@@ -273,12 +284,10 @@ function Folders({ onSignedOut }: { onSignedOut: () => void }) {
   }
   return (
     <>
-      <header className="page-header">
-        <h1>{t("circulation.title")}</h1>
-        <Link to="/circulations/new" className="button-link">
-          {t("circulation.new")}
-        </Link>
-      </header>
+      <ListHeader
+        title={t("circulation.title")}
+        newItem={{ to: "/circulations/new", label: t("circulation.new") }}
+      />
       <nav className="folders" aria-label={t("circulation.folders")}>
         <ul>
           {FOLDERS.map((name) => (
@@ -344,19 +353,8 @@ function Compose({
   const [audience, setAudience] = useState<AudienceDraft>(draft?.audience ?? EMPTY_AUDIENCE);
   const [files, setFiles] = useState<Uploaded[]>(draft?.files ?? []);
   const [local, setLocal] = useState<string | null>(null);
-  const data = choices.data;
-  const state = usePageState({
-    data,
-    error: choices.error,
-    signedOut: data !== undefined && !data.me,
-    onSignedOut,
-  });
-  if (state.failed && choices.error) {
-    return (
-      <Failure error={choices.error} retry={() => reexecute({ requestPolicy: "network-only" })} />
-    );
-  }
-  if (!data) return <Loading />;
+  const { data, placeholder } = usePageData(choices, reexecute, onSignedOut);
+  if (placeholder) return placeholder;
   const submit = (send: boolean) => async (event?: FormEvent) => {
     event?.preventDefault();
     if (send && !title.trim()) return setLocal(t("circulation.titleRequired"));
@@ -457,21 +455,15 @@ function Detail({ id, onSignedOut }: { id: string; onSignedOut: () => void }) {
       void open({ id: circulation.id });
     }
   }, [circulation, open]);
-  const data = result.data;
-  const state = usePageState({
-    data,
-    error: result.error,
-    signedOut: data !== undefined && !data.me,
-    onSignedOut,
-  });
-  if (state.failed && result.error) return <Failure error={result.error} retry={refresh} />;
-  if (!data) return <Loading />;
+  const { placeholder } = usePageData(result, reexecute, onSignedOut);
+  if (placeholder) return placeholder;
   if (!circulation) {
     return (
-      <div className="card">
-        <h1>{t("circulation.notFound")}</h1>
-        <Link to="/circulations">{t("circulation.back")}</Link>
-      </div>
+      <NotFoundCard
+        title={t("circulation.notFound")}
+        back={t("circulation.back")}
+        to="/circulations"
+      />
     );
   }
   if (circulation.status === "DRAFT" && circulation.isSender) {
@@ -665,8 +657,7 @@ function Detail({ id, onSignedOut }: { id: string; onSignedOut: () => void }) {
           ) : null}
         </section>
       ) : null}
-      <section className="card wide" aria-labelledby="comments-title">
-        <h2 id="comments-title">{t("circulation.comments")}</h2>
+      <PageSection id="comments-title" title={t("circulation.comments")}>
         {circulation.comments.length === 0 ? (
           <p className="empty">{t("circulation.noComments")}</p>
         ) : (
@@ -682,7 +673,7 @@ function Detail({ id, onSignedOut }: { id: string; onSignedOut: () => void }) {
             ))}
           </ol>
         )}
-      </section>
+      </PageSection>
     </article>
   );
 }

@@ -5,7 +5,15 @@ import { Link, useRouter } from "../../app/router";
 import { graphql } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import { COUNCIL_PURPOSES, type CouncilPurpose } from "../../ui/councilPurposes";
-import { Failure, Loading, Moment, MutationError, PayloadErrors, usePageState } from "./common";
+import {
+  ListHeader,
+  Moment,
+  MutationError,
+  NotFoundCard,
+  PageSection,
+  PayloadErrors,
+  usePageData,
+} from "./common";
 import {
   type AnswerDraft,
   answerDrafts,
@@ -213,19 +221,8 @@ function CouncilList({ onSignedOut }: { onSignedOut: () => void }) {
     requestPolicy: "cache-and-network",
   });
   useLive(reexecute, !result.data?.me);
-  const data = result.data;
-  const state = usePageState({
-    data,
-    error: result.error,
-    signedOut: data !== undefined && !data.me,
-    onSignedOut,
-  });
-  if (state.failed && result.error) {
-    return (
-      <Failure error={result.error} retry={() => reexecute({ requestPolicy: "network-only" })} />
-    );
-  }
-  if (!data) return <Loading />;
+  const { data, placeholder } = usePageData(result, reexecute, onSignedOut);
+  if (placeholder) return placeholder;
   const sent = data.councilRequests.filter((r) => r.isSender);
   const received = data.councilRequests.filter((r) => r.myDelivery);
   const kindAndStatus = (r: (typeof data.councilRequests)[number]) => (
@@ -238,17 +235,16 @@ function CouncilList({ onSignedOut }: { onSignedOut: () => void }) {
   );
   return (
     <>
-      <header className="page-header">
-        <h1>{t("council.title")}</h1>
-        {mayMessageCouncil(data.me?.roles) ? (
-          <Link to="/council/new" className="button-link">
-            {t("council.new")}
-          </Link>
-        ) : null}
-      </header>
+      <ListHeader
+        title={t("council.title")}
+        newItem={
+          mayMessageCouncil(data.me?.roles)
+            ? { to: "/council/new", label: t("council.new") }
+            : undefined
+        }
+      />
       <p className="hint">{t("council.intro")}</p>
-      <section className="card wide" aria-labelledby="council-received">
-        <h2 id="council-received">{t("council.received")}</h2>
+      <PageSection id="council-received" title={t("council.received")}>
         {received.length === 0 ? (
           <p className="empty">{t("council.none")}</p>
         ) : (
@@ -270,10 +266,9 @@ function CouncilList({ onSignedOut }: { onSignedOut: () => void }) {
             ))}
           </ul>
         )}
-      </section>
+      </PageSection>
       {sent.length > 0 ? (
-        <section className="card wide" aria-labelledby="council-sent">
-          <h2 id="council-sent">{t("council.sent")}</h2>
+        <PageSection id="council-sent" title={t("council.sent")}>
           <ul className="item-list">
             {sent.map((r) => (
               <li key={r.id} data-council={r.id}>
@@ -290,7 +285,7 @@ function CouncilList({ onSignedOut }: { onSignedOut: () => void }) {
               </li>
             ))}
           </ul>
-        </section>
+        </PageSection>
       ) : null}
     </>
   );
@@ -473,27 +468,11 @@ function CouncilDetail({ id, onSignedOut }: { id: string; onSignedOut: () => voi
   const { t } = useI18n();
   const [result, reexecute] = useDetail(id);
   useLive(reexecute, !result.data?.me, id);
-  const data = result.data;
-  const state = usePageState({
-    data,
-    error: result.error,
-    signedOut: data !== undefined && !data.me,
-    onSignedOut,
-  });
-  if (state.failed && result.error) {
-    return (
-      <Failure error={result.error} retry={() => reexecute({ requestPolicy: "network-only" })} />
-    );
-  }
-  if (!data) return <Loading />;
+  const { data, placeholder } = usePageData(result, reexecute, onSignedOut);
+  if (placeholder) return placeholder;
   const request = data.councilRequest;
   if (!request) {
-    return (
-      <div className="card">
-        <h1>{t("council.notFound")}</h1>
-        <Link to="/council">{t("council.back")}</Link>
-      </div>
-    );
+    return <NotFoundCard title={t("council.notFound")} back={t("council.back")} to="/council" />;
   }
   return (
     <article className="notice-detail" aria-labelledby="council-detail-title">
@@ -531,7 +510,7 @@ function CouncilForm({ onSignedOut }: { onSignedOut: () => void }) {
   const { t } = useI18n();
   const { navigate } = useRouter();
   const formId = useId();
-  const [me] = useQuery({ query: CouncilListQuery, requestPolicy: "cache-first" });
+  const [me, reexecute] = useQuery({ query: CouncilListQuery, requestPolicy: "cache-first" });
   const [sent, send] = useMutation(SendCouncilRequest);
   const [kind, setKind] = useState<"SURVEY" | "CIRCULATION">("SURVEY");
   const [purpose, setPurpose] = useState<CouncilPurpose>("INFORMATION_SYSTEMS");
@@ -541,19 +520,12 @@ function CouncilForm({ onSignedOut }: { onSignedOut: () => void }) {
   const [closeTime, setCloseTime] = useState("17:00");
   const [questions, setQuestions] = useState<QuestionDraft[]>([{ ...NEW_QUESTION }]);
   const [local, setLocal] = useState<string | null>(null);
-  const data = me.data;
-  const state = usePageState({
-    data,
-    error: me.error,
-    signedOut: data !== undefined && !data.me,
-    onSignedOut,
-  });
+  const { data, placeholder } = usePageData(me, reexecute, onSignedOut);
   const newId = sent.data?.sendCouncilRequest.request?.id;
   useEffect(() => {
     if (newId) navigate(`/council/${newId}`);
   }, [newId, navigate]);
-  if (state.failed && me.error) return <Failure error={me.error} retry={() => undefined} />;
-  if (!data) return <Loading />;
+  if (placeholder) return placeholder;
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!title.trim()) return setLocal(t("survey.titleRequired"));

@@ -6,13 +6,12 @@ import { graphql } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import { AttachmentList } from "./Attachments";
 import {
-  Failure,
   ImportanceBadge,
-  Loading,
   Moment,
   MutationError,
+  NotFoundCard,
   PayloadErrors,
-  usePageState,
+  usePageData,
 } from "./common";
 import { NoticeEventsSubscription } from "./NoticesPage";
 import { SafeHtml } from "./SafeHtml";
@@ -141,22 +140,10 @@ export function NoticeDetail({ id, onSignedOut }: { id: string; onSignedOut: () 
     if (events.data) reexecute({ requestPolicy: "network-only" });
   }, [events.data, reexecute]);
   useEffect(() => onReconnect(() => reexecute({ requestPolicy: "network-only" })), [reexecute]);
-  const data = result.data;
-  const state = usePageState({
-    data,
-    error: result.error,
-    signedOut: data !== undefined && !data.me,
-    onSignedOut,
-  });
-  if (state.failed && result.error) return <Failure error={result.error} retry={refresh} />;
-  if (!data) return <Loading />;
+  const { placeholder } = usePageData(result, reexecute, onSignedOut);
+  if (placeholder) return placeholder;
   if (!notice) {
-    return (
-      <div className="card">
-        <h1>{t("notices.notFound")}</h1>
-        <Link to="/notices">{t("notices.back")}</Link>
-      </div>
-    );
+    return <NotFoundCard title={t("notices.notFound")} back={t("notices.back")} to="/notices" />;
   }
   const remindResult = reminded.data?.remindNotice;
   return (

@@ -7,7 +7,7 @@ import { useI18n } from "../../i18n/language";
 import { japanDate, japanTime } from "../../ui/dates";
 import { AttachmentPicker, type Uploaded } from "./Attachments";
 import { AudiencePicker } from "./AudiencePicker";
-import { Failure, Loading, MutationError, PayloadErrors, usePageState } from "./common";
+import { MutationError, NotFoundCard, PayloadErrors, usePageData } from "./common";
 import {
   type AudienceDraft,
   audienceInput,
@@ -364,23 +364,12 @@ export function NoticeForm({ onSignedOut }: { onSignedOut: () => void }) {
   const { navigate } = useRouter();
   const [result, reexecute] = useQuery({ query: AudienceChoicesQuery });
   const [posted, post] = useMutation(PostNotice);
-  const data = result.data;
-  const state = usePageState({
-    data,
-    error: result.error,
-    signedOut: data !== undefined && !data.me,
-    onSignedOut,
-  });
+  const { data, placeholder } = usePageData(result, reexecute, onSignedOut);
   const newId = posted.data?.postNotice.notice?.id;
   useEffect(() => {
     if (newId) navigate(`/notices/${newId}`);
   }, [newId, navigate]);
-  if (state.failed && result.error) {
-    return (
-      <Failure error={result.error} retry={() => reexecute({ requestPolicy: "network-only" })} />
-    );
-  }
-  if (!data) return <Loading />;
+  if (placeholder) return placeholder;
   return (
     <NoticeFields
       choices={data}
@@ -402,30 +391,14 @@ export function NoticeEditForm({ id, onSignedOut }: { id: string; onSignedOut: (
     requestPolicy: "network-only",
   });
   const [updated, update] = useMutation(UpdateNotice);
-  const data = result.data;
-  const state = usePageState({
-    data,
-    error: result.error,
-    signedOut: data !== undefined && !data.me,
-    onSignedOut,
-  });
+  const { data, placeholder } = usePageData(result, reexecute, onSignedOut);
   const done = updated.data?.updateNotice.notice?.version;
   useEffect(() => {
     if (done) navigate(`/notices/${id}`);
   }, [done, id, navigate]);
-  if (state.failed && result.error) {
-    return (
-      <Failure error={result.error} retry={() => reexecute({ requestPolicy: "network-only" })} />
-    );
-  }
-  if (!data) return <Loading />;
+  if (placeholder) return placeholder;
   if (!data.notice?.canManage) {
-    return (
-      <div className="card">
-        <h1>{t("notices.notFound")}</h1>
-        <Link to="/notices">{t("notices.back")}</Link>
-      </div>
-    );
+    return <NotFoundCard title={t("notices.notFound")} back={t("notices.back")} to="/notices" />;
   }
   return (
     <NoticeFields

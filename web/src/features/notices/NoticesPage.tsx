@@ -5,13 +5,13 @@ import { Link } from "../../app/router";
 import { type FragmentType, graphql, readFragment } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import {
-  Failure,
   ImportanceBadge,
-  Loading,
+  ListHeader,
   Moment,
   MutationError,
+  PageSection,
   PayloadErrors,
-  usePageState,
+  usePageData,
 } from "./common";
 import { NoticeDetail } from "./NoticeDetail";
 import { NoticeEditForm, NoticeForm } from "./NoticeForm";
@@ -216,15 +216,8 @@ function NoticeBoard({ onSignedOut }: { onSignedOut: () => void }) {
     if (events.data) reexecute({ requestPolicy: "network-only" });
   }, [events.data, reexecute]);
   useEffect(() => onReconnect(() => reexecute({ requestPolicy: "network-only" })), [reexecute]);
-  const data = result.data;
-  const state = usePageState({
-    data,
-    error: result.error,
-    signedOut: data !== undefined && !data.me,
-    onSignedOut,
-  });
-  if (state.failed && result.error) return <Failure error={result.error} retry={refresh} />;
-  if (!data) return <Loading />;
+  const { data, placeholder } = usePageData(result, reexecute, onSignedOut);
+  if (placeholder) return placeholder;
   const rows = data.notices.map((n) => readRow(n));
   const open = rows.filter((row) => row.status !== "CLOSED");
   const closed = rows.filter((row) => row.status === "CLOSED");
@@ -233,14 +226,10 @@ function NoticeBoard({ onSignedOut }: { onSignedOut: () => void }) {
   const administers = data.me?.roles.includes("TENANT_ADMIN") ?? false;
   return (
     <>
-      <header className="page-header">
-        <h1>{t("notices.title")}</h1>
-        {canPost ? (
-          <Link to="/notices/new" className="button-link">
-            {t("notices.new")}
-          </Link>
-        ) : null}
-      </header>
+      <ListHeader
+        title={t("notices.title")}
+        newItem={canPost ? { to: "/notices/new", label: t("notices.new") } : undefined}
+      />
       {administers ? <NewCategory onAdded={refresh} /> : null}
       <div className="filter">
         <label htmlFor={filterId}>{t("notices.categoryFilter")}</label>{" "}
@@ -253,19 +242,16 @@ function NoticeBoard({ onSignedOut }: { onSignedOut: () => void }) {
           ))}
         </select>
       </div>
-      <section className="card wide" aria-labelledby="notices-open">
-        <h2 id="notices-open">{t("notices.open")}</h2>
+      <PageSection id="notices-open" title={t("notices.open")}>
         <NoticeTable rows={open} caption={t("notices.open")} />
-      </section>
-      <section className="card wide" aria-labelledby="notices-closed">
-        <h2 id="notices-closed">{t("notices.closed")}</h2>
+      </PageSection>
+      <PageSection id="notices-closed" title={t("notices.closed")}>
         <NoticeTable rows={closed} caption={t("notices.closed")} />
-      </section>
+      </PageSection>
       {posted.length > 0 ? (
-        <section className="card wide" aria-labelledby="notices-posted">
-          <h2 id="notices-posted">{t("notices.posted")}</h2>
+        <PageSection id="notices-posted" title={t("notices.posted")}>
           <NoticeTable rows={posted} caption={t("notices.posted")} mine />
-        </section>
+        </PageSection>
       ) : null}
     </>
   );

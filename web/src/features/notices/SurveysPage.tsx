@@ -5,7 +5,15 @@ import { Link, useRouter } from "../../app/router";
 import { graphql } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import { AudiencePicker } from "./AudiencePicker";
-import { Failure, Loading, Moment, MutationError, PayloadErrors, usePageState } from "./common";
+import {
+  ListHeader,
+  Moment,
+  MutationError,
+  NotFoundCard,
+  PageSection,
+  PayloadErrors,
+  usePageData,
+} from "./common";
 import {
   type AnswerDraft,
   type AudienceDraft,
@@ -218,19 +226,8 @@ function SurveyList({ onSignedOut }: { onSignedOut: () => void }) {
   const { t } = useI18n();
   const [result, reexecute] = useQuery({ query: SurveysQuery, requestPolicy: "cache-and-network" });
   useLive(reexecute, !result.data?.me);
-  const data = result.data;
-  const state = usePageState({
-    data,
-    error: result.error,
-    signedOut: data !== undefined && !data.me,
-    onSignedOut,
-  });
-  if (state.failed && result.error) {
-    return (
-      <Failure error={result.error} retry={() => reexecute({ requestPolicy: "network-only" })} />
-    );
-  }
-  if (!data) return <Loading />;
+  const { data, placeholder } = usePageData(result, reexecute, onSignedOut);
+  if (placeholder) return placeholder;
   const open = data.surveys.filter((s) => s.status === "OPEN");
   const closed = data.surveys.filter((s) => s.status !== "OPEN");
   const list = (items: typeof data.surveys) =>
@@ -256,24 +253,19 @@ function SurveyList({ onSignedOut }: { onSignedOut: () => void }) {
     );
   return (
     <>
-      <header className="page-header">
-        <h1>{t("survey.title")}</h1>
-        <Link to="/surveys/new" className="button-link">
-          {t("survey.new")}
-        </Link>
-      </header>
-      <section className="card wide" aria-labelledby="surveys-open">
-        <h2 id="surveys-open">{t("survey.open")}</h2>
+      <ListHeader
+        title={t("survey.title")}
+        newItem={{ to: "/surveys/new", label: t("survey.new") }}
+      />
+      <PageSection id="surveys-open" title={t("survey.open")}>
         {list(open)}
-      </section>
+      </PageSection>
       {closed.length > 0 ? (
-        <section className="card wide" aria-labelledby="surveys-closed">
-          <h2 id="surveys-closed">{t("survey.closed")}</h2>
+        <PageSection id="surveys-closed" title={t("survey.closed")}>
           {list(closed)}
-        </section>
+        </PageSection>
       ) : null}
-      <section className="card wide" aria-labelledby="surveys-owned">
-        <h2 id="surveys-owned">{t("survey.owned")}</h2>
+      <PageSection id="surveys-owned" title={t("survey.owned")}>
         {data.ownedSurveys.length === 0 ? (
           <p className="empty">{t("survey.none")}</p>
         ) : (
@@ -293,7 +285,7 @@ function SurveyList({ onSignedOut }: { onSignedOut: () => void }) {
             ))}
           </ul>
         )}
-      </section>
+      </PageSection>
     </>
   );
 }
@@ -379,26 +371,13 @@ function SurveyDetail({ id, onSignedOut }: { id: string; onSignedOut: () => void
     variables: { id },
     requestPolicy: "cache-and-network",
   });
-  const refresh = () => reexecute({ requestPolicy: "network-only" });
   useLive(reexecute, !result.data?.survey?.isOwner, id);
   const [closed, close] = useMutation(CloseSurvey);
-  const data = result.data;
-  const state = usePageState({
-    data,
-    error: result.error,
-    signedOut: data !== undefined && !data.me,
-    onSignedOut,
-  });
-  if (state.failed && result.error) return <Failure error={result.error} retry={refresh} />;
-  if (!data) return <Loading />;
+  const { data, placeholder } = usePageData(result, reexecute, onSignedOut);
+  if (placeholder) return placeholder;
   const survey = data.survey;
   if (!survey) {
-    return (
-      <div className="card">
-        <h1>{t("survey.notFound")}</h1>
-        <Link to="/surveys">{t("survey.back")}</Link>
-      </div>
-    );
+    return <NotFoundCard title={t("survey.notFound")} back={t("survey.back")} to="/surveys" />;
   }
   return (
     <article className="survey-detail">
@@ -549,23 +528,12 @@ function SurveyForm({ onSignedOut }: { onSignedOut: () => void }) {
   const [closeTime, setCloseTime] = useState("17:00");
   const [questions, setQuestions] = useState<QuestionDraft[]>([{ ...NEW_QUESTION }]);
   const [local, setLocal] = useState<string | null>(null);
-  const data = choices.data;
-  const state = usePageState({
-    data,
-    error: choices.error,
-    signedOut: data !== undefined && !data.me,
-    onSignedOut,
-  });
+  const { data, placeholder } = usePageData(choices, reexecute, onSignedOut);
   const newId = created.data?.createSurvey.survey?.id;
   useEffect(() => {
     if (newId) navigate(`/surveys/${newId}`);
   }, [newId, navigate]);
-  if (state.failed && choices.error) {
-    return (
-      <Failure error={choices.error} retry={() => reexecute({ requestPolicy: "network-only" })} />
-    );
-  }
-  if (!data) return <Loading />;
+  if (placeholder) return placeholder;
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!title.trim()) return setLocal(t("survey.titleRequired"));

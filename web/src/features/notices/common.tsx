@@ -1,6 +1,7 @@
-import { useEffect } from "react";
+import { type ReactElement, type ReactNode, useEffect } from "react";
 import type { CombinedError } from "urql";
 import { errorCode } from "../../api/errors";
+import { Link } from "../../app/router";
 import { useI18n } from "../../i18n/language";
 import { formatShortDate, formatTime } from "../../ui/dates";
 
@@ -93,4 +94,76 @@ export function ImportanceBadge({ importance }: { importance: string }) {
           ? "notices.importance.LOW"
           : "notices.importance.NORMAL";
   return <span className={`badge importance importance-${importance}`}>{t(key)}</span>;
+}
+
+/** A page's one query, gated: its data once there, else what to show meanwhile (loading, or
+ * the failure with a retry); a `me` that came back empty signs out. */
+export function usePageData<T extends { me?: unknown }>(
+  result: { data?: T; error?: CombinedError },
+  reexecute: (opts: { requestPolicy: "network-only" }) => void,
+  onSignedOut: () => void,
+): { data: T; placeholder: null } | { data: undefined; placeholder: ReactElement } {
+  const data = result.data;
+  const state = usePageState({
+    data,
+    error: result.error,
+    signedOut: data !== undefined && !data.me,
+    onSignedOut,
+  });
+  if (state.failed && result.error) {
+    const retry = () => reexecute({ requestPolicy: "network-only" });
+    return { data: undefined, placeholder: <Failure error={result.error} retry={retry} /> };
+  }
+  if (!data) return { data: undefined, placeholder: <Loading /> };
+  return { data, placeholder: null };
+}
+
+/** What an address shows for an item that is not there or not the viewer's to see. */
+export function NotFoundCard({ title, back, to }: { title: string; back: string; to: string }) {
+  return (
+    <div className="card">
+      <h1>{title}</h1>
+      <Link to={to}>{back}</Link>
+    </div>
+  );
+}
+
+/** A list screen's heading, with the button-like link that starts a new item if any. */
+export function ListHeader({
+  title,
+  newItem,
+}: {
+  title: string;
+  newItem?: { to: string; label: string };
+}) {
+  return (
+    <header className="page-header">
+      <h1>{title}</h1>
+      {newItem ? (
+        <Link to={newItem.to} className="button-link">
+          {newItem.label}
+        </Link>
+      ) : null}
+    </header>
+  );
+}
+
+/** One titled part of a list or detail screen (a card across the page). */
+export function PageSection({
+  id,
+  title,
+  className,
+  children,
+}: {
+  id: string;
+  title: ReactNode;
+  className?: string;
+  children: ReactNode;
+}) {
+  return (
+    <section className={`card wide${className ? ` ${className}` : ""}`} aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      {children}
+    </section>
+  );
 }
