@@ -127,9 +127,42 @@ def _addresses(message: EmailMessage, name: str) -> list[dict[str, str]]:
     ]
 
 
+ESCAPES = {b"\x1b$B": "jis", b"\x1b$@": "jis", b"\x1b(B": "ascii", b"\x1b(J": "ascii",
+           b"\x1b(I": "kana"}  # fmt: skip
+
+
+def decode_windows_iso2022jp(data: bytes) -> str:
+    """ISO-2022-JP as Windows mailers write it (CP50220: NEC special characters such as
+    ① and IBM extensions such as 髙, outside JIS X 0208, which Python's codec refuses):
+    each JIS pair becomes its Shift_JIS pair and the whole is read as CP932."""
+    out = bytearray()
+    mode, i = "ascii", 0
+    while i < len(data):
+        escape = ESCAPES.get(data[i : i + 3])
+        if escape:
+            mode, i = escape, i + 3
+            continue
+        byte = data[i]
+        if mode == "jis" and 0x21 <= byte <= 0x7E and i + 1 < len(data):
+            j1, j2 = byte, data[i + 1]
+            s1 = ((j1 + 1) >> 1) + (0x70 if j1 <= 0x5E else 0xB0)
+            s2 = j2 + (0x1F if j1 % 2 else 0x7E)
+            out += bytes([s1, s2 + 1 if j1 % 2 and s2 >= 0x7F else s2])
+            i += 2
+            continue
+        out.append(byte + 0x80 if mode == "kana" and 0x21 <= byte <= 0x5F else byte)
+        i += 1
+    return out.decode("cp932", "replace")
+
+
 def _content(part: EmailMessage | None) -> str:
     if part is None:
         return ""
+    if (part.get_content_charset() or "").lower() in ("iso-2022-jp", "csiso2022jp"):
+        # Read as Windows writes it (a superset): the email package would put U+FFFD
+        # where ①, ㈱ or 髙 are.
+        payload = part.get_payload(decode=True)
+        return decode_windows_iso2022jp(payload) if isinstance(payload, bytes) else ""
     try:
         return str(part.get_content())
     except (LookupError, UnicodeError):  # an unknown or lying charset: keep what decodes

@@ -354,3 +354,21 @@ def test_yui_worker_batch_fetches_every_account_once(okawa, dovecot):
     call_command("worker", "--batch", stdout=out)
     assert "soumu@127.0.0.1: 1 fetched, 0 removed" in out.getvalue()
     assert [m["subject"] for m in messages(api)] == ["一度で取り込む"]
+
+
+def test_iso2022jp_from_windows_mailers_keeps_circled_numbers_and_ibm_kanji(okawa, dovecot):
+    """Outlook and other Windows mailers write ①, ㈱ and 髙 (outside JIS X 0208) into
+    ISO-2022-JP bodies (CP50220); Python's codec refuses them, Yui reads them."""
+    body = b"\x1b$B-!2q5D$N$*CN$i$;\x1b(B \x1b$B|b66MM\x1b(B \x1b(I6E\x1b(B \x1b$B-j\x1b(B\r\n"
+    raw = (
+        b"From: windows@example.co.jp\r\nSubject: =?ISO-2022-JP?B?GyRCMnE1RBsoQg==?=\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-2022-jp\r\n"
+        b"Content-Transfer-Encoding: 7bit\r\n\r\n" + body
+    )
+    dovecot.append("soumu", raw)
+    api = mail_api(okawa, "kacho")
+    connect_account(api, dovecot)
+    sync(api)
+    [message] = messages(api)
+    assert message["subject"] == "会議"
+    assert message["textBody"].strip() == "①会議のお知らせ 髙橋様 ｶﾅ ㈱"
