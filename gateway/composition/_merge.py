@@ -56,6 +56,9 @@ def _value(value: object) -> ast.ConstValueNode:
     return ast.StringValueNode(value=value)
 
 
+_AFTER_JOIN = {"authenticated", "requiresScopes", "policy", "cost", "listSize"}
+
+
 def _conjunction(
     left: list[list[str]] | None, right: list[list[str]] | None
 ) -> list[list[str]] | None:
@@ -552,6 +555,8 @@ class Merger:
                         else None,
                     )
                 )
+        # Access rules and costs after @join__field, where Apollo's composition writes them.
+        directives.sort(key=lambda d: d.name.value in _AFTER_JOIN)
         return ast.FieldDefinitionNode(
             description=_description(_most_common(f.description for _, f in resolved)),
             name=_name(field_name),

@@ -162,11 +162,13 @@ def print_supergraph(supergraph: Supergraph) -> str:
         links.append(f'@link(url: "{TAG_URL}")')
     if supergraph.uses_inaccessible:
         links.append(f'@link(url: "{INACCESSIBLE_URL}", for: SECURITY)')
-    for name in sorted(supergraph.uses_access):
-        links.append(f'@link(url: "{ACCESS_SPECS[name][0]}", for: SECURITY)')
+    for name in ACCESS_SPECS:  # in Apollo's order
+        if name in supergraph.uses_access:
+            links.append(f'@link(url: "{ACCESS_SPECS[name][0]}", for: SECURITY)')
     if supergraph.uses_cost:
-        imported = ", ".join(f'"@{n}"' for n in sorted(supergraph.uses_cost))
-        links.append(f'@link(url: "{COST_URL}", import: [{imported}])')
+        # @cost is the spec's own name; only @listSize needs importing.
+        imported = ", ".join(f'"@{n}"' for n in sorted(supergraph.uses_cost - {"cost"}))
+        links.append(f'@link(url: "{COST_URL}"' + (f", import: [{imported}])" if imported else ")"))
     roots = "".join(f"  {op}: {name}\n" for op, name in supergraph.roots.items())
     blocks = ["schema\n" + "".join(f"  {link}\n" for link in links) + "{\n" + roots + "}"]
 

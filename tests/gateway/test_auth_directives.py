@@ -70,12 +70,22 @@ def test_composition_carries_the_rules_and_the_api_schema_hides_them():
     sdl = _supergraph()
     assert '@link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY)' in sdl
     assert '@requiresScopes(scopes: [["hr:read"], ["admin"]])' in sdl
-    assert "@authenticated @join__field(graph: ACCOUNTS)" in sdl
+    assert "email: String @join__field(graph: ACCOUNTS) @authenticated" in sdl
     assert '@policy(policies: [["self"]])' in sdl
     api = print_schema(Supergraph(sdl).api_schema)
     for hidden in ("requiresScopes", "authenticated", "policy", "__Scope"):
         assert hidden not in api
     assert "salary: Int" in api
+
+
+def test_our_supergraph_is_apollos(apollo_oracle):
+    from tests.gateway.fixtures.oracle import compose as apollo_compose
+
+    subgraphs = [
+        {"name": n, "url": f"http://{n}.invalid/graphql", "sdl": _sdl(s)}
+        for n, s in SUBGRAPHS.items()
+    ]
+    assert _supergraph() == apollo_compose(subgraphs)
 
 
 def test_composition_joins_the_rules_of_one_field_from_two_subgraphs():

@@ -21,12 +21,13 @@ from tests.gateway.fixtures.suites import supergraph_sdl
 SUBGRAPHS = {"products": products.schema, "reviews": reviews.schema}
 
 
-def _supergraph() -> str:
-    def sdl(schema: Any) -> str:
-        return schema.execute_sync("{ _service { sdl } }").data["_service"]["sdl"]
+def _sdl(schema: Any) -> str:
+    return schema.execute_sync("{ _service { sdl } }").data["_service"]["sdl"]  # type: ignore[no-any-return]
 
+
+def _supergraph() -> str:
     return compose(
-        [SubgraphSource(n, f"http://{n}.invalid/graphql", sdl(s)) for n, s in SUBGRAPHS.items()]
+        [SubgraphSource(n, f"http://{n}.invalid/graphql", _sdl(s)) for n, s in SUBGRAPHS.items()]
     )
 
 
@@ -47,12 +48,22 @@ def _cost(query: str, variables: dict[str, Any] | None = None) -> int:
 
 def test_composition_links_the_cost_spec_and_the_api_schema_hides_it():
     sdl = SUPERGRAPH.sdl
-    assert '@link(url: "https://specs.apollo.dev/cost/v0.1", import: ["@cost", "@listSize"])' in sdl
-    assert "price: Int! @cost(weight: 3)" in sdl
+    assert '@link(url: "https://specs.apollo.dev/cost/v0.1", import: ["@listSize"])' in sdl
+    assert "price: Int! @join__field(graph: PRODUCTS) @cost(weight: 3)" in sdl
     assert "@listSize(assumedSize: 5, requireOneSlicingArgument: false)" in sdl
     api = print_schema(SUPERGRAPH.api_schema)
     assert "@cost" not in api and "listSize" not in api
     assert "price: Int!" in api
+
+
+def test_our_supergraph_is_apollos(apollo_oracle):
+    from tests.gateway.fixtures.oracle import compose as apollo_compose
+
+    subgraphs = [
+        {"name": n, "url": f"http://{n}.invalid/graphql", "sdl": _sdl(s)}
+        for n, s in SUBGRAPHS.items()
+    ]
+    assert SUPERGRAPH.sdl == apollo_compose(subgraphs)
 
 
 @pytest.mark.parametrize(
