@@ -5,7 +5,8 @@ An archive is a gzip'd tar:
 
 - ``db/<table>.jsonl``: every row of every table of every installed app, one JSON line per
   row, ordered by primary key (a character key in code-point order on either database);
-- ``files/<path>``: the stored files (attachments) of the local file storage;
+- ``files/<path>``: the stored files (attachments): of the local file storage, or the
+  objects of the S3-compatible store (``YUI_STORAGE_S3_BUCKET``) under their keys;
 - ``manifest.json`` (last): format, Yui version, source database, migration state, and per
   table its row count and the SHA-256 of its lines, per file its size and SHA-256.
 
@@ -26,8 +27,11 @@ transaction (foreign keys are deferred on both databases, so order does not matt
 resets PostgreSQL's sequences, then applies any migrations the code has beyond the
 archive's. A target with data is refused unless ``force`` (then emptied first).
 
-Not covered: files in an S3-compatible store (``YUI_STORAGE_S3_BUCKET``): back the bucket
-up with the store's own versioning or replication; the manifest says the storage was S3.
+Files in an S3-compatible store are read object by object after the rows (stored files are
+written once under fresh names and never changed, so an object a row names is there and
+whole); each is hashed as it is copied into the archive. A restore writes them into the
+store the target deployment is configured with, S3 or local, whichever the archive came
+from.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from contextlib import closing as contextlib_closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -110,12 +116,65 @@ def files_root() -> Path | None:
     return Path(str(location))
 
 
-def file_sha256(path: Path) -> str:
+class S3Files:
+    """The objects of the deployment's S3-compatible file store (django-storages' bucket),
+    by their keys below the storage's location."""
+
+    def __init__(self) -> None:
+        from subgraphs.core.storage import file_storage
+
+        storage: Any = file_storage()
+        self.bucket = storage.bucket
+        location = (storage.location or "").strip("/")
+        self.prefix = f"{location}/" if location else ""
+        self.label = f"s3://{self.bucket.name}/{self.prefix}"
+
+    def names(self) -> Iterator[tuple[str, int]]:
+        """(key, size) of every object, in key order (the store lists them so)."""
+        for obj in self.bucket.objects.filter(Prefix=self.prefix):
+            yield obj.key[len(self.prefix) :], obj.size
+
+    def holds_files(self) -> bool:
+        return any(True for _ in self.bucket.objects.filter(Prefix=self.prefix).limit(1))
+
+    def open(self, name: str) -> AbstractContextManager[IO[bytes]]:
+        body = self.bucket.Object(self.prefix + name).get()["Body"]
+        return contextlib_closing(body)
+
+    def write(self, name: str, handle: IO[bytes]) -> None:
+        self.bucket.upload_fileobj(handle, self.prefix + name)
+
+    def clear(self) -> None:
+        self.bucket.objects.filter(Prefix=self.prefix).delete()
+
+    def sha256(self, name: str) -> str | None:
+        """The object's SHA-256, None when there is no such object."""
+        from botocore.exceptions import ClientError
+
+        try:
+            with self.open(name) as body:
+                return stream_sha256(body)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+                return None
+            raise
+
+
+def s3_files() -> S3Files | None:
+    """The S3 store when files live in one; None for the local file storage."""
+    return S3Files() if files_root() is None else None
+
+
+def stream_sha256(handle: IO[bytes]) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
+    for chunk in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(chunk)
     return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return stream_sha256(handle)
 
 
 # --- rows as JSON -----------------------------------------------------------------------
@@ -262,13 +321,14 @@ def create_backup(
         names = ", ".join(f"{m.app_label}.{m.name}" for m, _ in pending[:5])
         raise BackupError(f"The database is behind the code ({names}): run yui migrate first.")
     root = files_root()
+    bucket = s3_files()
     manifest = Manifest(
         {
             "format": FORMAT,
             "yui_version": yui_version(),
             "created_at": datetime.now(UTC).isoformat(),
             "source": vendor,
-            "storage": "local" if root is not None else "s3 (not in the archive)",
+            "storage": "local" if bucket is None else f"s3 {bucket.label}",
             "tables": {},
             "files": {},
         }
@@ -308,6 +368,9 @@ def create_backup(
                     }
                     tar.add(path, arcname=f"files/{rel}", recursive=False)
                 say(f"files: {len(manifest.files)}")
+            if bucket is not None:
+                _archive_objects(tar, bucket, manifest, output.parent)
+                say(f"files: {len(manifest.files)} (from {bucket.label})")
             _add_bytes(
                 tar,
                 MANIFEST,
@@ -317,6 +380,27 @@ def create_backup(
     finally:
         partial.unlink(missing_ok=True)
     return manifest
+
+
+def _archive_objects(
+    tar: tarfile.TarFile, bucket: S3Files, manifest: Manifest, scratch: Path
+) -> None:
+    """Every object of the store into ``files/<key>``, hashed on the way: each is copied
+    once into a spool (memory, or a temporary file next to the archive when large) so the
+    bytes hashed are the bytes archived, whatever the network does."""
+    for name, _listed_size in bucket.names():
+        digest, size = hashlib.sha256(), 0
+        with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+b", dir=str(scratch)) as spool:
+            with bucket.open(name) as body:
+                for chunk in iter(lambda b=body: b.read(1 << 20), b""):  # type: ignore[misc]
+                    digest.update(chunk)
+                    size += len(chunk)
+                    spool.write(chunk)
+            spool.seek(0)
+            info = tarfile.TarInfo(f"files/{name}")
+            info.size, info.mtime, info.mode = size, int(time.time()), 0o600
+            tar.addfile(info, spool)
+        manifest.files[name] = {"size": size, "sha256": digest.hexdigest()}
 
 
 # --- reading and checking ---------------------------------------------------------------
@@ -399,11 +483,16 @@ def compare_with_manifest(manifest: Manifest, using: str = "default") -> list[st
         elif digest != expected["sha256"]:
             problems.append(f"table {table}: rows differ from the archive")
     root = files_root()
+    bucket = s3_files()
     for rel, want in sorted(manifest.files.items()):
-        path = (root / rel) if root is not None else None
-        if path is None or not path.is_file():
+        if bucket is not None:
+            found = bucket.sha256(rel)
+        else:
+            path = (root / rel) if root is not None else None
+            found = file_sha256(path) if path is not None and path.is_file() else None
+        if found is None:
             problems.append(f"file {rel}: missing")
-        elif file_sha256(path) != want["sha256"]:
+        elif found != want["sha256"]:
             problems.append(f"file {rel}: content differs")
     return problems
 
@@ -502,8 +591,12 @@ def restore_backup(
     emptied = sorted(set(tables) | {t for t in by_table if t in present})
     busy = _holds_data(using, emptied)
     root = files_root()
+    bucket = s3_files()
     if root is not None and root.is_dir() and any(p.is_file() for p in root.rglob("*")):
-        busy.append(f"files in {root}")
+        busy.insert(0, f"files in {root}")
+    if bucket is not None and bucket.holds_files():
+        # First: the message names five things at most, and a bucket is easily overlooked.
+        busy.insert(0, f"files in {bucket.label}")
     if busy and not force:
         raise BackupError(
             "The target is not empty (" + ", ".join(busy[:5]) + "): restore into a new "
@@ -541,6 +634,18 @@ def restore_backup(
                 with open(target, "wb") as out:
                     shutil.copyfileobj(handle, out)
         say(f"files: {len(manifest.files)}")
+    if bucket is not None:
+        if busy and force:
+            bucket.clear()
+        with tarfile.open(archive, "r:gz") as tar:
+            for member in tar:
+                kind, rel = _member_kind(member.name)
+                if kind != "file" or not member.isfile():
+                    continue
+                handle = tar.extractfile(member)
+                assert handle is not None
+                bucket.write(rel, handle)
+        say(f"files: {len(manifest.files)} (into {bucket.label})")
     # Migrations this code has beyond the archive's run on the restored rows.
     call_command("migrate", database=using, verbosity=0, interactive=False)
     return manifest

@@ -19,7 +19,6 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.conf import settings
     from django.db import transaction
 
     from subgraphs.calendar.actions import do_create_event
@@ -41,9 +40,14 @@ def main() -> None:
         boss = Principal(tenant.id, admin.id, frozenset({ROLE_TENANT_ADMIN}), "test")
         group = facilities.do_save_facility_group(boss, None, "会議室", 0).obj
         facilities.do_save_facility(boss, None, {"group_id": group.id, "name": "大会議室"})
-        root = Path(str(settings.FILE_STORAGE["location"]))
-        (root / "notices").mkdir(parents=True, exist_ok=True)
-        (root / "notices" / "議事録.pdf").write_bytes(b"%PDF-1.4 " + os.urandom(4096))
+        # Through the deployment's file store: a directory, or an S3-compatible bucket.
+        from django.core.files.base import ContentFile
+
+        from subgraphs.core.storage import file_storage
+
+        content = ContentFile(b"%PDF-1.4 " + os.urandom(4096))
+        stored = file_storage().save("notices/議事録.pdf", content)
+        assert stored == "notices/議事録.pdf", stored
         return
 
     stop = Path(sys.argv[2])
