@@ -29,13 +29,16 @@ import contextlib
 import email
 import hashlib
 import logging
+import re
 import ssl
 import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy as email_policy
+from email.header import decode_header
 from email.message import EmailMessage
+from email.utils import getaddresses
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -107,23 +110,52 @@ class ParsedMail:
     files: list[tuple[str, bytes]] = field(default_factory=list)
 
 
+ISO_2022_JP = re.compile(r"(?i)=\?(iso-2022-jp|csiso2022jp)\?")
+
+
+def _windows_words(message: EmailMessage, name: str) -> str | None:
+    """The header's text, its ISO-2022-JP encoded words read as Windows writes them (see
+    decode_windows_iso2022jp); None when it has none (the email package reads it)."""
+    raw = next((str(v) for k, v in message.raw_items() if k.lower() == name.lower()), "")
+    if not ISO_2022_JP.search(raw):
+        return None
+    parts = []
+    for chunk, charset in decode_header(raw):
+        if isinstance(chunk, str):
+            parts.append(chunk)
+        elif (charset or "").lower() in ("iso-2022-jp", "csiso2022jp"):
+            parts.append(decode_windows_iso2022jp(chunk))
+        else:
+            try:
+                parts.append(chunk.decode(charset or "ascii", "replace"))
+            except LookupError:
+                parts.append(chunk.decode("utf-8", "replace"))
+    return "".join(parts)
+
+
 def _header(message: EmailMessage, name: str) -> str:
     try:
-        return " ".join(str(message.get(name, "") or "").split())
+        text = _windows_words(message, name)
+        return " ".join((text if text is not None else str(message.get(name, "") or "")).split())
     except Exception:  # a header too broken to decode: as if absent
         return ""
 
 
 def _addresses(message: EmailMessage, name: str) -> list[dict[str, str]]:
     try:
-        header = message.get(name)
-        found = getattr(header, "addresses", ()) if header is not None else ()
+        text = _windows_words(message, name)
+        if text is not None:
+            pairs = getaddresses([text])
+        else:
+            header = message.get(name)
+            found = getattr(header, "addresses", ()) if header is not None else ()
+            pairs = [(a.display_name, a.addr_spec) for a in found]
     except Exception:
         return []
     return [
-        {"name": a.display_name[:NAME_MAX_LENGTH], "address": a.addr_spec[:ADDRESS_MAX_LENGTH]}
-        for a in found
-        if a.addr_spec
+        {"name": display[:NAME_MAX_LENGTH], "address": address[:ADDRESS_MAX_LENGTH]}
+        for display, address in pairs
+        if address
     ]
 
 

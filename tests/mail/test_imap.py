@@ -361,7 +361,8 @@ def test_iso2022jp_from_windows_mailers_keeps_circled_numbers_and_ibm_kanji(okaw
     ISO-2022-JP bodies (CP50220); Python's codec refuses them, Yui reads them."""
     body = b"\x1b$B-!2q5D$N$*CN$i$;\x1b(B \x1b$B|b66MM\x1b(B \x1b(I6E\x1b(B \x1b$B-j\x1b(B\r\n"
     raw = (
-        b"From: windows@example.co.jp\r\nSubject: =?ISO-2022-JP?B?GyRCMnE1RBsoQg==?=\r\n"
+        b"From: =?ISO-2022-JP?B?GyRCfGI2NhsoQg==?= <windows@example.co.jp>\r\n"
+        b"Subject: =?ISO-2022-JP?B?GyRCLSEycTVEGyhC?=\r\n"
         b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-2022-jp\r\n"
         b"Content-Transfer-Encoding: 7bit\r\n\r\n" + body
     )
@@ -370,5 +371,6 @@ def test_iso2022jp_from_windows_mailers_keeps_circled_numbers_and_ibm_kanji(okaw
     connect_account(api, dovecot)
     sync(api)
     [message] = messages(api)
-    assert message["subject"] == "会議"
+    assert message["subject"] == "①会議"
+    assert message["from"] == {"name": "髙橋", "address": "windows@example.co.jp"}
     assert message["textBody"].strip() == "①会議のお知らせ 髙橋様 ｶﾅ ㈱"
