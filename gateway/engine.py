@@ -519,6 +519,13 @@ class Gateway:
         """Each event of the owning subgraph's subscription, completed through the rest of
         the plan, so fields of other subgraphs are present in every event."""
         context = context or RequestContext()
+        if self.progressive.active:
+            variant = self.progressive.gateway_for(context, self._variant)
+            async for event in variant._subscribe(
+                query, variables, operation_name, context, extensions
+            ):
+                yield event
+            return
         try:
             text = self.client_document(query, extensions, context)
             prepared = self.prepare(text, operation_name)

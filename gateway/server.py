@@ -369,6 +369,9 @@ class GatewayApp:
         variables = params.get("variables")
         operation_name = params.get("operationName")
         extensions = params.get("extensions")
+        if isinstance(params.get("documentId"), str) and isinstance(extensions, dict | None):
+            # GraphQL over HTTP's persisted documents: a document id instead of the query.
+            extensions = {**(extensions or {}), "documentId": params["documentId"]}
         if (
             (query_text is not None and not isinstance(query_text, str))
             or (variables is not None and not isinstance(variables, dict))

@@ -131,7 +131,8 @@ def test_trusted_documents_by_hash_in_full_and_nothing_else(okawa):
         token, {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha}}}
     )
     assert by_hash.json() == {"data": {"me": {"name": "山﨑 花子"}}}
-    by_id = gateway_post(token, {"extensions": {"documentId": f"sha256:{sha}"}})
+    # GraphQL over HTTP's persisted documents: a document id in the body.
+    by_id = gateway_post(token, {"documentId": f"sha256:{sha}"})
     assert by_id.json() == {"data": {"me": {"name": "山﨑 花子"}}}
     assert gql(token, ME)["data"] == {"me": {"name": "山﨑 花子"}}
     other = gql(token, "{ me { name loginId } }")
