@@ -11,7 +11,7 @@ from tests.mail.test_direct_messages import ONE, SAY, start
 pytestmark = pytest.mark.django_db
 
 ADD = f"""mutation($id: ID!, $p: [ID!]!) {{ addConversationMembers(id: $id, personIds: $p) {{
-  conversation {{ id startedBy {{ id }} members {{ person {{ id }} }} }} {ERRORS} }} }}"""
+  conversation {{ id startedByYou members {{ person {{ id }} }} }} {ERRORS} }} }}"""
 REMOVE = f"""mutation($id: ID!, $p: ID!) {{ removeConversationMember(id: $id, personId: $p) {{
   conversation {{ id members {{ person {{ id }} }} }} {ERRORS} }} }}"""
 LIST = "{ conversations { id } }"
@@ -34,7 +34,7 @@ def test_add_remove_and_leave(okawa):
     added = a.data(ADD, {"id": group["id"], "p": [str(shuji.id), str(jinji.id)]})
     added = added["addConversationMembers"]
     assert added["errors"] == []
-    assert added["conversation"]["startedBy"]["id"] == str(kacho.id)
+    assert added["conversation"]["startedByYou"] is True
     assert members(added) == {str(p.id) for p in (kacho, kakari, shuji, jinji)}
     # A newcomer sees the history and may speak.
     history = d.data(ONE, {"id": group["id"]})["conversation"]["messages"]

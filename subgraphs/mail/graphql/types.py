@@ -662,9 +662,9 @@ class ConversationType:
     def last_message_at(self, root: Conversation) -> datetime:
         return root.last_message_at
 
-    @strawberry.field(description="Who started it: in a group, the one who may take others out.")
-    def started_by(self, root: Conversation) -> PersonType:
-        return _person(root.created_by)
+    @strawberry.field(description="You started it: in a group, you may take others out.")
+    def started_by_you(self, info: Info, root: Conversation) -> bool:
+        return root.created_by == principal_of(info).person_id
 
     @strawberry.field
     async def members(self, info: Info, root: Conversation) -> list[ConversationMemberType]:

@@ -1,4 +1,4 @@
-import type { KeyboardEvent } from "react";
+import { type KeyboardEvent, useCallback, useEffect, useState } from "react";
 
 /**
  * ↓/↑ (and Home/End) move the focus between the items of a list whose items are focusable
@@ -37,3 +37,17 @@ export function formatWhen(value: string, language: "ja" | "en"): string {
 
 /** A subscription's reducer that counts its events: a screen re-queries when it grows. */
 export const countEvents = (previous: number | undefined): number => (previous ?? 0) + 1;
+
+/**
+ * Ask a page's query again from the network after the next render: a change of what the
+ * page shows (a message closed, a conversation left) takes effect first, so the fresh
+ * answer is for the new variables (re-executing at once would be torn down by the change).
+ */
+export function useRefresh(reexecute: (options: { requestPolicy: "network-only" }) => void) {
+  const [stale, setStale] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once per refresh asked for
+  useEffect(() => {
+    if (stale > 0) reexecute({ requestPolicy: "network-only" });
+  }, [stale]);
+  return useCallback(() => setStale((n) => n + 1), []);
+}

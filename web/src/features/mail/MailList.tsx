@@ -1,6 +1,6 @@
 import { type FragmentType, graphql, readFragment } from "../../gql";
 import { useI18n } from "../../i18n/language";
-import { formatWhen, onArrowListKeyDown } from "../../ui/arrowList";
+import { formatWhen, onArrowListKeyDown } from "../../ui/lists";
 
 export const MailListItemFragment = graphql(`
   fragment MailListItem_message on MailMessage {

@@ -6,7 +6,7 @@ import { errorCode } from "../../api/errors";
 import { readFragment } from "../../gql";
 import type { MailSearchInput } from "../../gql/graphql";
 import { useI18n } from "../../i18n/language";
-import { countEvents } from "../../ui/arrowList";
+import { countEvents, useRefresh } from "../../ui/lists";
 import { Compose, type ComposeDraft } from "./Compose";
 import { MailList } from "./MailList";
 import { type ComposeMode, MailReader, MailReaderFragment } from "./MailReader";
@@ -64,7 +64,7 @@ export function MailPage({ onSignedOut }: { onSignedOut: () => void }) {
     },
   });
   const data = result.data;
-  const refresh = () => reexecute({ requestPolicy: "network-only" });
+  const refresh = useRefresh(reexecute);
   // Events are hints: what changed is asked again, in the page's one request.
   const [events] = useSubscription({ query: MailEventsSubscription, pause: !data }, countEvents);
   // biome-ignore lint/correctness/useExhaustiveDependencies: re-query on each new event only
@@ -73,7 +73,8 @@ export function MailPage({ onSignedOut }: { onSignedOut: () => void }) {
   }, [events.data]);
   useEffect(() => onReconnect(() => reexecute({ requestPolicy: "network-only" })), [reexecute]);
 
-  const signedOut = data !== undefined && !data.me;
+  // An answer without me: the session ended (a failed answer has no data at all).
+  const signedOut = data != null && !data.me;
   useEffect(() => {
     if (signedOut) onSignedOut();
   }, [signedOut, onSignedOut]);

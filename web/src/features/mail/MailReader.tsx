@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from "react";
 import { type FragmentType, graphql, readFragment } from "../../gql";
 import { useI18n } from "../../i18n/language";
-import { formatWhen } from "../../ui/arrowList";
+import { formatWhen } from "../../ui/lists";
 // The one renderer of sanitised HTML (allow-list to React elements, no remote content).
 import { SafeHtml } from "../notices/SafeHtml";
 

@@ -1,7 +1,7 @@
 import { type KeyboardEvent, useEffect, useId, useRef, useState } from "react";
 import { type FragmentType, graphql, readFragment } from "../../gql";
 import { useI18n } from "../../i18n/language";
-import { formatWhen } from "../../ui/arrowList";
+import { formatWhen } from "../../ui/lists";
 import { PeoplePicker, type Picked } from "../../ui/PeoplePicker";
 import { conversationName } from "./names";
 
@@ -10,9 +10,7 @@ export const ConversationViewFragment = graphql(`
     id
     title
     isDirect
-    startedBy {
-      id
-    }
+    startedByYou
     members {
       lastReadAt
       person {
@@ -138,7 +136,7 @@ export function ConversationView({
                   <button type="button" onClick={() => onRemove(meId)}>
                     {t("messages.leave")}
                   </button>
-                ) : data.startedBy.id === meId ? (
+                ) : data.startedByYou ? (
                   <button
                     type="button"
                     onClick={() => onRemove(member.person.id)}

@@ -5,7 +5,7 @@ import { onReconnect } from "../../api/client";
 import { errorCode } from "../../api/errors";
 import { useRouter } from "../../app/router";
 import { useI18n } from "../../i18n/language";
-import { countEvents, formatWhen, onArrowListKeyDown } from "../../ui/arrowList";
+import { countEvents, formatWhen, onArrowListKeyDown, useRefresh } from "../../ui/lists";
 import { PeoplePicker, type Picked } from "../../ui/PeoplePicker";
 import { ConversationView } from "./ConversationView";
 import { conversationName } from "./names";
@@ -43,7 +43,7 @@ export function MessagesPage({ onSignedOut }: { onSignedOut: () => void }) {
   });
   const data = result.data;
   const meId = data?.me?.id ?? "";
-  const refresh = () => reexecute({ requestPolicy: "network-only" });
+  const refresh = useRefresh(reexecute);
   const [events] = useSubscription(
     { query: DirectMessageEventsSubscription, pause: !data },
     countEvents,
@@ -71,7 +71,8 @@ export function MessagesPage({ onSignedOut }: { onSignedOut: () => void }) {
     }
   }, [openId, unreadOpen]);
 
-  const signedOut = data !== undefined && !data.me;
+  // An answer without me: the session ended (a failed answer has no data at all).
+  const signedOut = data != null && !data.me;
   useEffect(() => {
     if (signedOut) onSignedOut();
   }, [signedOut, onSignedOut]);
