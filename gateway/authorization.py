@@ -216,6 +216,7 @@ class Authorizer:
                 if rule:
                     self.field_rules[(name, fdef.name.value)] = rule
         self._analysed: dict[int, tuple[Any, tuple[Guarded, ...]]] = {}
+        self._restrictions: dict[Any, tuple[Any, Restriction]] = {}
 
     @property
     def active(self) -> bool:
@@ -341,7 +342,19 @@ class Authorizer:
         denied = tuple(g for g in guarded if not g.rule.allows(grants, satisfied))
         if not denied:
             return None
-        return Restriction(_without(document, operation, {id(g.node) for g in denied}), denied)
+        # The filtered text is the same for every caller denied the same fields: kept with
+        # the document (its id is not reused while the entry holds it).
+        key = (id(document), tuple(id(g.node) for g in denied))
+        cached = self._restrictions.get(key)
+        if cached is not None and cached[0] is document:
+            return cached[1]
+        restriction = Restriction(
+            _without(document, operation, {id(g.node) for g in denied}), denied
+        )
+        if len(self._restrictions) > 2000:
+            self._restrictions.clear()
+        self._restrictions[key] = (document, restriction)
+        return restriction
 
 
 def _without(
