@@ -228,3 +228,21 @@ async def test_grants_hook_maps_the_principal():
     assert hr.payload == {"data": {"me": {"salary": 100}}}
     other = await gateway.execute("{ me { salary } }", context=RequestContext(principal="x"))
     assert _codes(other.payload) == [("UNAUTHORIZED_FIELD_OR_TYPE", ["me", "salary"])]
+
+
+async def test_subscription_events_are_filtered_too():
+    gateway, sent = _gateway()
+    query = "subscription { userChanged { name email invoiceCount } }"
+    events = [e async for e in gateway.subscribe(query, context=ANONYMOUS)]
+    assert [e["data"] for e in events] == [
+        {"userChanged": {"name": "Ada", "email": None, "invoiceCount": 2}},
+        {"userChanged": {"name": "Alan", "email": None, "invoiceCount": 0}},
+    ]
+    assert [_codes(e) for e in events] == [
+        [("UNAUTHORIZED_FIELD_OR_TYPE", ["userChanged", "email"])]
+    ] * 2
+    assert all("email" not in document for _, document in sent)
+    signed_in = [e async for e in gateway.subscribe(query, context=_as())]
+    assert signed_in[0] == {
+        "data": {"userChanged": {"name": "Ada", "email": "ada@example.org", "invoiceCount": 2}}
+    }
