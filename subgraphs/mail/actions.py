@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from subgraphs.audit import actions as audit
 from subgraphs.core.events import publish_on_commit
 from subgraphs.core.principal import Principal
 from subgraphs.mail import attachments, outbox
@@ -213,14 +214,29 @@ def do_update_settings(principal: Principal, domain: str) -> Outcome:
     if not DOMAIN.match(domain) or len(domain) > DOMAIN_MAX_LENGTH:
         return Outcome(errors=[MailError("INVALID", "Not a mail domain.", "domain")])
     with transaction.atomic():
+        before = MailSettings.objects.filter(tenant_id=principal.tenant_id).first()
         settings, _ = MailSettings.objects.update_or_create(
             tenant_id=principal.tenant_id,
             defaults={"domain": domain, "updated_at": timezone.now()},
+        )
+        audit.record(
+            "mail.settings",
+            target=settings,
+            principal=principal,
+            before={"domain": before.domain} if before else None,
+            after={"domain": domain},
         )
     return Outcome(obj=settings)
 
 
 EXTENSION = re.compile(r"^[a-z0-9]{1,10}$")
+HARMLESS_AUDIT_FIELDS = (
+    "harmless_enabled",
+    "harmless_html_to_text",
+    "harmless_defang_links",
+    "harmless_attachments",
+    "harmless_allowed_types",
+)
 
 
 def do_update_harmless_policy(
@@ -248,10 +264,12 @@ def do_update_harmless_policy(
         return Outcome(errors=errors)
     with transaction.atomic():
         settings = MailSettings.objects.select_for_update().get(tenant_id=principal.tenant_id)
+        before = audit.snapshot(settings, HARMLESS_AUDIT_FIELDS)
         settings.harmless_enabled, settings.harmless_html_to_text = enabled, html_to_text
         settings.harmless_defang_links, settings.harmless_attachments = defang_links, attachments
         settings.harmless_allowed_types, settings.updated_at = types, timezone.now()
         settings.save()
+        audit.record_change("mail.harmless_policy", settings, before, principal=principal)
     return Outcome(obj=settings)
 
 
@@ -288,6 +306,12 @@ def do_create_shared_mailbox(
                 name=name,
             )
             _standard_folders(mailbox)
+            audit.record(
+                "mailbox.created",
+                target=mailbox,
+                principal=principal,
+                after={"local_part": local_part, "name": name},
+            )
     except IntegrityError:
         return Outcome(errors=[MailError("DUPLICATE", "That address exists.", "localPart")])
     return Outcome(obj=mailbox)
@@ -316,7 +340,7 @@ def do_assign_mailbox(
     have_departments = set(
         existing.exclude(department_id=None).values_list("department_id", flat=True)
     )
-    MailboxAssignment.objects.bulk_create(
+    added = MailboxAssignment.objects.bulk_create(
         [
             MailboxAssignment(tenant_id=mailbox.tenant_id, mailbox=mailbox, person_id=p)
             for p in dict.fromkeys(person_ids)
@@ -328,6 +352,17 @@ def do_assign_mailbox(
             if d not in have_departments
         ]
     )
+    if added:
+        audit.record(
+            "mailbox.assigned",
+            target=mailbox,
+            principal=principal,
+            summary=mailbox.local_part,
+            after={
+                "persons": [a.person_id for a in added if a.person_id],
+                "departments": [a.department_id for a in added if a.department_id],
+            },
+        )
     return Outcome(obj=mailbox)
 
 
@@ -346,6 +381,13 @@ def do_unassign_mailbox(principal: Principal, assignment_id: object) -> Outcome:
     if found is None:
         return Outcome(errors=[MailError("NOT_FOUND", "No such assignment.", "id")])
     mailbox = found.mailbox
+    audit.record(
+        "mailbox.unassigned",
+        target=mailbox,
+        principal=principal,
+        summary=mailbox.local_part,
+        before={"person": found.person_id, "department": found.department_id},
+    )
     found.delete()
     return Outcome(obj=mailbox)
 

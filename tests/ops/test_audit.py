@@ -418,3 +418,45 @@ def test_records_are_found_by_actor_in_the_list_and_the_csv(okawa, settings):
     assert [r[4] for r in rows[1:]] == ["signin.failed"]
     nobody = api.data(BY_ACTOR, {"actor": "誰でもない人"})
     assert nobody["auditRecords"]["totalCount"] == 0
+
+
+@pytest.mark.django_db
+def test_mail_settings_and_shared_mailbox_assignments_are_recorded(okawa):
+    mail = okawa.api(okawa.admin)
+    mail.url = "/subgraphs/mail/graphql"
+    mail.data(
+        'mutation { updateMailSettings(domain: "city.okawa.example.jp") { errors { code } } }'
+    )
+    mail.data(
+        'mutation { updateMailHarmlessPolicy(input: {enabled: true, attachments: "PASS"}) '
+        "{ errors { code } } }"
+    )
+    made = mail.data(
+        'mutation { createSharedMailbox(input: {localPart: "shomu", name: "庶務係"}) '
+        "{ mailbox { id } errors { code } } }"
+    )
+    box = made["createSharedMailbox"]["mailbox"]["id"]
+    kakari = str(okawa.people["kakari"].id)
+    assigned = mail.data(
+        "mutation($m: ID!, $p: ID!) { assignMailbox(input: {mailboxId: $m, personIds: [$p]}) "
+        "{ mailbox { assignments { id } } errors { code } } }",
+        {"m": box, "p": kakari},
+    )
+    [assignment] = assigned["assignMailbox"]["mailbox"]["assignments"]
+    mail.data(
+        "mutation($id: ID!) { unassignMailbox(id: $id) { errors { code } } }",
+        {"id": assignment["id"]},
+    )
+
+    [domain] = records(okawa, "mail.settings")
+    assert json.loads(domain["after"]) == {"domain": "city.okawa.example.jp"}
+    [policy] = records(okawa, "mail.harmless_policy")
+    assert json.loads(policy["before"])["harmless_enabled"] is False
+    assert json.loads(policy["after"])["harmless_enabled"] is True
+    assert json.loads(policy["after"])["harmless_attachments"] == "PASS"
+    [created] = records(okawa, "mailbox.created")
+    assert created["targetId"] == box and created["actorId"] == str(okawa.admin.id)
+    [given] = records(okawa, "mailbox.assigned")
+    assert json.loads(given["after"]) == {"persons": [kakari], "departments": []}
+    [taken] = records(okawa, "mailbox.unassigned")
+    assert json.loads(taken["before"]) == {"person": kakari, "department": None}

@@ -201,7 +201,7 @@ export function AuditAdmin({ onSignedOut }: { onSignedOut: () => void }) {
             <option value="">{t("admin.audit.allActions")}</option>
             {AUDIT_ACTION_GROUPS.map((group) => (
               <option key={group} value={group}>
-                {t(`admin.audit.group.${group}` as MessageKey)}
+                {t(`admin.audit.group.${group.replace(/\.$/, "")}` as MessageKey)}
               </option>
             ))}
           </select>

@@ -2,7 +2,8 @@ import ja from "../../i18n/ja.json";
 import type { MessageKey } from "../../i18n/messages";
 import { addDays, japanMidnight } from "../../ui/dates";
 
-/** The groups of the action filter: each is a prefix of the API's action codes. */
+/** The groups of the action filter: each is a prefix of the API's action codes ("mail."
+ * with its dot, so that it does not take in "mailbox"). */
 export const AUDIT_ACTION_GROUPS = [
   "signin",
   "person",
@@ -16,6 +17,7 @@ export const AUDIT_ACTION_GROUPS = [
   "annual_closed_day",
   "leaver",
   "mailbox",
+  "mail.",
   "tenant",
   "link",
 ] as const;
