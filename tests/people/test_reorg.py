@@ -418,7 +418,7 @@ def test_bad_rows_come_back_with_their_file_and_line_and_nothing_is_staged(counc
 
 
 @pytest.mark.django_db
-def test_edit_withdraw_one_at_a_time_and_dates_in_the_future(council, clock):
+def test_edit_withdraw_one_at_a_time_and_dates_in_the_future(council, clock, capsys):
     m = council
     api = m.api(m.admin)  # type: ignore[arg-type]
     payload = api.data(STAGE, {"input": stage_input(effectiveDate="2027-03-10")})[
@@ -463,6 +463,8 @@ def test_edit_withdraw_one_at_a_time_and_dates_in_the_future(council, clock):
         .values_list("action", flat=True)
     )
     assert actions == ["reorg.stage", "reorg.edit", "reorg.withdraw"]
+    call_command("reorg", "list", "--tenant", "okawa")
+    assert f"402125 2027-04-02 withdrawn {first['id']} o.csv" in capsys.readouterr().out
 
 
 @pytest.mark.django_db
