@@ -188,6 +188,8 @@ export function ReorgAdmin({ onSignedOut }: { onSignedOut: () => void }) {
   const [errors, setErrors] = useState<readonly ReorgError[]>([]);
   const [shown, setShown] = useState<Shown>(null);
   const [asking, setAsking] = useState<string | null>(null);
+  // A new key empties the file fields once what they held is staged.
+  const [formKey, setFormKey] = useState(0);
   const formHeading = useRef<HTMLHeadingElement>(null);
 
   const me = result.data?.me;
@@ -227,50 +229,48 @@ export function ReorgAdmin({ onSignedOut }: { onSignedOut: () => void }) {
     };
   const file = (picked: Picked) => ({ contentBase64: picked.content, filename: picked.name });
 
+  const clear = () => {
+    setOrgs(null);
+    setStaff(null);
+    setDate("");
+    setFormKey((key) => key + 1);
+  };
   const onSubmit = async () => {
     setErrors([]);
     setShown(null);
-    if (editing) {
-      const answer = await runEdit({
-        input: {
-          id: editing,
-          effectiveDate: date || null,
-          organizations: orgs ? file(orgs) : null,
-          staff: staff ? file(staff) : null,
-          deactivateMissingStaff: leavers,
-        },
+    if (!editing && !(orgs && staff && date)) return;
+    const payload = editing
+      ? (
+          await runEdit({
+            input: {
+              id: editing,
+              effectiveDate: date || null,
+              organizations: orgs ? file(orgs) : null,
+              staff: staff ? file(staff) : null,
+              deactivateMissingStaff: leavers,
+            },
+          })
+        ).data?.editReorganisation
+      : (
+          await runStage({
+            input: {
+              effectiveDate: date,
+              organizations: file(orgs as Picked),
+              staff: file(staff as Picked),
+              deactivateMissingStaff: leavers,
+            },
+          })
+        ).data?.stageReorganisation;
+    if (!payload) return;
+    setErrors(payload.errors);
+    if (payload.reorganisation) {
+      setShown({
+        kind: "staged",
+        date: payload.reorganisation.effectiveDate,
+        preview: payload.preview ?? null,
       });
-      const payload = answer.data?.editReorganisation;
-      if (!payload) return;
-      setErrors(payload.errors);
-      if (payload.reorganisation) {
-        setShown({
-          kind: "staged",
-          date: payload.reorganisation.effectiveDate,
-          preview: payload.preview ?? null,
-        });
-        setEditing(null);
-      }
-    } else {
-      if (!orgs || !staff || !date) return;
-      const answer = await runStage({
-        input: {
-          effectiveDate: date,
-          organizations: file(orgs),
-          staff: file(staff),
-          deactivateMissingStaff: leavers,
-        },
-      });
-      const payload = answer.data?.stageReorganisation;
-      if (!payload) return;
-      setErrors(payload.errors);
-      if (payload.reorganisation) {
-        setShown({
-          kind: "staged",
-          date: payload.reorganisation.effectiveDate,
-          preview: payload.preview ?? null,
-        });
-      }
+      setEditing(null);
+      clear();
     }
     refetch({ requestPolicy: "network-only" });
   };
@@ -382,6 +382,7 @@ export function ReorgAdmin({ onSignedOut }: { onSignedOut: () => void }) {
       </section>
 
       <form
+        key={formKey}
         className="card stacked"
         aria-labelledby="reorg-form-title"
         onSubmit={(event) => {
