@@ -283,3 +283,40 @@ def test_survey_created_answered_on_a_phone_with_live_results_and_csv(
     assert float(cells[-1]) == 5000, row
     tab.watch.assert_clean()
     phone.watch.assert_clean()
+
+
+def test_the_board_pages_beyond_its_first_hundred(
+    yui_server: YuiServer, open_tab: Callable[..., Tab], sign_in: Callable[[str, str], YuiClient]
+) -> None:
+    reader = staff_accounts(yui_server)[1]
+    admin = sign_in("402125", "admin")
+    admin.graphql_url = "/graphql"  # the gateway: notices are not the people subgraph's
+    me = sign_in(reader.tenant, reader.login_id).data("{ me { id } }")["me"]
+    category = f"e2e 大量 {secrets.token_hex(3)}"
+    made = admin.data(
+        "mutation($name: String!) { createNoticeCategory(input: {name: $name}) { category { id } } }",
+        {"name": category},
+    )["createNoticeCategory"]["category"]["id"]
+    post = (
+        """mutation($input: PostNoticeInput!) { postNotice(input: $input) { errors { code } } }"""
+    )
+    for n in range(101):
+        audience = {"personIds": [me["id"]]}
+        data = {"categoryId": made, "title": f"e2e 連番 {n:03d}", "audience": audience}
+        assert admin.data(post, {"input": data})["postNotice"]["errors"] == []
+    tab = open_tab()
+    page = tab.page
+    sign_in_through_spa(tab, yui_server, reader)
+    _open(tab, yui_server, "/notices", "お知らせ")
+    page.get_by_label("カテゴリで絞り込み").select_option(label=category)
+    # Newest first: the first hundred are 100 … 001; 000 only after "more".
+    first = page.locator("#notices-open").locator("..").locator("tbody tr")
+    expect(first).to_have_count(100)
+    expect(page.locator("main")).not_to_contain_text("e2e 連番 000")
+    page.get_by_role("button", name="さらに表示").focus()
+    page.keyboard.press("Enter")
+    more = page.get_by_role("table", name="101〜101件目")
+    expect(more).to_contain_text("e2e 連番 000")
+    expect(page.get_by_role("button", name="さらに表示")).to_have_count(0)
+    assert _axe(page) == []
+    tab.watch.assert_clean()

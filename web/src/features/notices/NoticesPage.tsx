@@ -7,7 +7,9 @@ import { useI18n } from "../../i18n/language";
 import {
   ImportanceBadge,
   ListHeader,
+  Loading,
   Moment,
+  MorePages,
   MutationError,
   PageSection,
   PayloadErrors,
@@ -37,6 +39,40 @@ const NoticesQuery = graphql(`
     }
   }
 `);
+
+// A further page of the board ("more"), in the board's order.
+const BoardPageQuery = graphql(`
+  query NoticeBoardPage($categoryId: ID, $offset: Int!) {
+    notices(categoryId: $categoryId, includeClosed: true, first: 100, offset: $offset) {
+      ...NoticeRow_notice
+    }
+  }
+`);
+
+const BOARD_PAGE = 100;
+
+/** One further page of the board as a table of its own. */
+function BoardPage({
+  categoryId,
+  offset,
+  report,
+}: {
+  categoryId: string | null;
+  offset: number;
+  report: (count: number) => void;
+}) {
+  const { t } = useI18n();
+  const [result] = useQuery({ query: BoardPageQuery, variables: { categoryId, offset } });
+  const rows = result.data?.notices.map((n) => readRow(n));
+  const count = rows?.length;
+  useEffect(() => {
+    if (count !== undefined) report(count);
+  }, [count, report]);
+  if (result.error) return <MutationError error={result.error} />;
+  if (!rows) return <Loading />;
+  const caption = t("notices.page", { from: offset + 1, to: offset + rows.length });
+  return <NoticeTable rows={rows} caption={caption} showCaption />;
+}
 
 const NoticeRowFragment = graphql(`
   fragment NoticeRow_notice on Notice {
@@ -144,17 +180,19 @@ function NoticeTable({
   rows,
   caption,
   mine,
+  showCaption,
 }: {
   rows: readonly Row[];
   caption: string;
   mine?: boolean;
+  showCaption?: boolean;
 }) {
   const { t } = useI18n();
   if (rows.length === 0) return <p className="empty">{t("notices.none")}</p>;
   return (
     <div className="table-scroll">
       <table className="notice-list">
-        <caption className="visually-hidden">{caption}</caption>
+        <caption className={showCaption ? undefined : "visually-hidden"}>{caption}</caption>
         <thead>
           <tr>
             <th scope="col">{t("notices.titleColumn")}</th>
@@ -248,6 +286,17 @@ function NoticeBoard({ onSignedOut }: { onSignedOut: () => void }) {
       <PageSection id="notices-closed" title={t("notices.closed")}>
         <NoticeTable rows={closed} caption={t("notices.closed")} />
       </PageSection>
+      {data.notices.length >= BOARD_PAGE ? (
+        <PageSection id="notices-more" title={t("notices.earlier")}>
+          <MorePages
+            pageSize={BOARD_PAGE}
+            shown={data.notices.length}
+            page={(offset, report) => (
+              <BoardPage categoryId={categoryId || null} offset={offset} report={report} />
+            )}
+          />
+        </PageSection>
+      ) : null}
       {posted.length > 0 ? (
         <PageSection id="notices-posted" title={t("notices.posted")}>
           <NoticeTable rows={posted} caption={t("notices.posted")} mine />

@@ -1,4 +1,4 @@
-import { type ReactElement, type ReactNode, useEffect } from "react";
+import { Fragment, type ReactElement, type ReactNode, useEffect, useState } from "react";
 import type { CombinedError } from "urql";
 import { errorCode } from "../../api/errors";
 import { Link } from "../../app/router";
@@ -165,5 +165,42 @@ export function PageSection({
       <h2 id={id}>{title}</h2>
       {children}
     </section>
+  );
+}
+
+/** The pages of a list after its first (`shown` rows of at most `pageSize`): each asked for
+ * when the person presses "more", rendered by `page(offset, report)`, which reports how
+ * many rows its page had (a full page means there may be more). Only counts are kept here;
+ * the rows stay in the cache of each page's own query. */
+export function MorePages({
+  pageSize,
+  shown,
+  page,
+}: {
+  pageSize: number;
+  shown: number;
+  page: (offset: number, report: (count: number) => void) => ReactNode;
+}) {
+  const { t } = useI18n();
+  const [counts, setCounts] = useState<(number | undefined)[]>([]);
+  const last = counts.length === 0 ? shown : counts[counts.length - 1];
+  return (
+    <>
+      {counts.map((_, index) => {
+        const offset = pageSize * (index + 1);
+        const report = (count: number) =>
+          setCounts((now) =>
+            now[index] === count ? now : now.map((c, i) => (i === index ? count : c)),
+          );
+        return <Fragment key={offset}>{page(offset, report)}</Fragment>;
+      })}
+      {last !== undefined && last >= pageSize ? (
+        <p>
+          <button type="button" onClick={() => setCounts((now) => [...now, undefined])}>
+            {t("notices.more")}
+          </button>
+        </p>
+      ) : null}
+    </>
   );
 }
