@@ -23,7 +23,7 @@ import pytest
 import websockets
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.conftest import ROOT, Distributed, _free_port, _start, _stop
+from tests.e2e.conftest import ROOT, SECRET_KEY, Distributed, _free_port, _start, _stop
 from tests.e2e.test_federation import SET, SUBSCRIBE, create_token, gateway_post
 from tests.e2e.test_server import SignIn
 
@@ -255,3 +255,40 @@ def test_yui_serve_answers_metrics_to_a_local_scraper(sign_in: SignIn) -> None:
     assert found[("yui_gateway_operation_seconds_count", (("operation", "Me"),))] >= 1
     assert found[("yui_gateway_operations_total", (("outcome", "ok"), ("type", "query")))] >= 1
     assert "山口" not in scraped.text
+
+
+async def test_a_shared_connection_refuses_a_forged_principal_for_its_operation(
+    distributed: Distributed, settings
+) -> None:
+    """At the presence service itself: a connection signed by the gateway (anonymous)
+    whose operation carries a forged principal gets an error for that operation only;
+    an operation with no principal of its own runs as the connection's (anonymous:
+    refused), and the connection stays open."""
+    from subgraphs.core import signing
+    from subgraphs.core.principal import ANONYMOUS
+
+    settings.SECRET_KEY = SECRET_KEY  # the deployment's key: sign as its gateway does
+    url = distributed.subgraphs["presence"].replace("http://", "ws://")
+    headers = {signing.HEADER: signing.sign_principal(ANONYMOUS)}
+    async with websockets.connect(
+        url, subprotocols=["graphql-transport-ws"], additional_headers=headers
+    ) as socket:
+        await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(await asyncio.wait_for(socket.recv(), 20))["type"] == "connection_ack"
+        forged = {signing.HEADER: "v1.9999999999.e30.AAAA"}
+        for op_id, extensions in (("forged", {"headers": forged}), ("unsigned", {})):
+            query = "subscription { presenceChanged { status message } }"
+            payload = {"query": query, "extensions": extensions}
+            await socket.send(json.dumps({"id": op_id, "type": "subscribe", "payload": payload}))
+        answers = {}
+        while len(answers) < 2:
+            message = json.loads(await asyncio.wait_for(socket.recv(), 20))
+            if message.get("type") in {"error", "next"}:
+                answers[message["id"]] = message
+        assert answers["forged"]["type"] == "error"
+        assert answers["forged"]["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        unsigned = answers["unsigned"]["payload"]
+        errors = unsigned if answers["unsigned"]["type"] == "error" else unsigned["errors"]
+        assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+        await socket.send(json.dumps({"type": "ping"}))
+        assert json.loads(await asyncio.wait_for(socket.recv(), 20))["type"] == "pong"
