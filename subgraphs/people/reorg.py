@@ -391,6 +391,7 @@ def do_withdraw(principal: Principal, reorg_id: object) -> StageOutcome:
     reorg = access_reorganisation(principal, reorg_id)
     if reorg is None:
         return _error("NOT_FOUND", t("No such reorganisation in your municipality."))
+    was = reorg.state
     with transaction.atomic():
         updated = Reorganisation.objects.filter(
             id=reorg.id,
@@ -405,7 +406,7 @@ def do_withdraw(principal: Principal, reorg_id: object) -> StageOutcome:
             "reorg.withdraw",
             target=reorg,
             summary=f"人事異動 {reorg.effective_date} withdrawn",
-            before={"state": "scheduled"},
+            before={"state": was},
             after={"state": reorg.state},
             principal=principal,
         )
