@@ -98,6 +98,11 @@ class HttpTransport:
         self._opening: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
         )
+        # The last failure to open it: subscribers that waited for that attempt share its
+        # answer instead of each trying (and timing out) in turn.
+        self._failed: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[float, SubgraphUnavailable]
+        ] = weakref.WeakKeyDictionary()
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -143,14 +148,22 @@ class HttpTransport:
         opening at a time: clients subscribing together wait for the same one)."""
         loop = asyncio.get_running_loop()
         lock = self._opening.setdefault(loop, asyncio.Lock())
+        asked = loop.time()
         async with lock:
             shared = self._shared.get(loop)
             if shared is None or shared.closed:
+                failed = self._failed.get(loop)
+                if failed is not None and failed[0] >= asked:
+                    raise SubgraphUnavailable(str(failed[1]), graph.name)
                 connection_headers = (
                     dict(self.headers_factory(RequestContext())) if self.headers_factory else {}
                 )
                 shared = _SharedSocket(graph.name, self._ws_url(graph), self.timeout)
-                await shared.open(connection_headers)
+                try:
+                    await shared.open(connection_headers)
+                except SubgraphUnavailable as exc:
+                    self._failed[loop] = (loop.time(), exc)
+                    raise
                 self._shared[loop] = shared
             return shared
 
