@@ -134,28 +134,6 @@ def test_pages_of_the_trail_follow_each_other_by_keyboard(
     tab.watch.assert_clean()
 
 
-def test_audit_screen_on_a_360_px_phone_and_not_for_staff(
-    yui_server: YuiServer, open_tab: Callable[..., Tab]
-) -> None:
-    tab = open_tab(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
-    account = admin_account(yui_server)
-    sign_in_through_spa(tab, yui_server, account, account.password)
-    tab.page.goto(f"{yui_server.url}/admin/audit")
-    expect(tab.page.get_by_role("heading", name=re.compile(r"件中 1〜"))).to_be_visible()
-    width = tab.page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, f"the audit screen is {width} px wide on a 360-px screen"
-    tab.screenshot("spa-admin-audit-360")
-    assert _axe(tab.page) == []
-
-    colleague = open_tab()
-    staff = yui_server.account("402125", "0656905")
-    sign_in_through_spa(colleague, yui_server, staff, staff.password)
-    colleague.page.goto(f"{yui_server.url}/admin/audit")
-    expect(colleague.page.get_by_role("alert")).to_have_text(
-        "この画面はテナント管理者だけが使えます。"
-    )
-
-
 def test_administrator_hands_a_leavers_mailbox_over_by_keyboard(
     yui_server: YuiServer, open_tab: Callable[..., Tab], sign_in: Callable[[str, str], YuiClient]
 ) -> None:
@@ -205,3 +183,31 @@ def test_administrator_hands_a_leavers_mailbox_over_by_keyboard(
     page.keyboard.press("Enter")
     expect(item).to_contain_text("監査ログは追記のみ")
     tab.watch.assert_clean()
+
+
+def test_audit_screen_on_a_360_px_phone_and_not_for_staff(
+    yui_server: YuiServer, open_tab: Callable[..., Tab]
+) -> None:
+    tab = open_tab(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    account = admin_account(yui_server)
+    sign_in_through_spa(tab, yui_server, account, account.password)
+    tab.page.goto(f"{yui_server.url}/admin/audit")
+    expect(tab.page.get_by_role("heading", name=re.compile(r"件中 1〜"))).to_be_visible()
+    width = tab.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the audit screen is {width} px wide on a 360-px screen"
+    tab.screenshot("spa-admin-audit-360")
+    assert _axe(tab.page) == []
+    tab.page.goto(f"{yui_server.url}/admin/leavers")
+    expect(tab.page.get_by_role("heading", name=re.compile(r"^退職者\("))).to_be_visible()
+    width = tab.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the leavers screen is {width} px wide on a 360-px screen"
+    tab.screenshot("spa-admin-leavers-360")
+    assert _axe(tab.page) == []
+
+    colleague = open_tab()
+    staff = yui_server.account("402125", "0656905")
+    sign_in_through_spa(colleague, yui_server, staff, staff.password)
+    colleague.page.goto(f"{yui_server.url}/admin/audit")
+    expect(colleague.page.get_by_role("alert")).to_have_text(
+        "この画面はテナント管理者だけが使えます。"
+    )

@@ -7,6 +7,7 @@ import type { MessageKey } from "../../i18n/messages";
 import { formatDate } from "../../ui/dates";
 import { PeoplePicker, type Picked } from "../../ui/PeoplePicker";
 import "./admin.css";
+import "./leavers.css";
 import { AdminHeader, FormErrors, isTenantAdmin, NotAdmin } from "./common";
 
 const LeaverFields = graphql(`
@@ -114,7 +115,7 @@ export function LeaversAdmin({ onSignedOut }: { onSignedOut: () => void }) {
       <section className="card" aria-labelledby="leavers-list">
         <h2 id="leavers-list">{t("admin.leavers.list", { count: leavers.length })}</h2>
         {leavers.length === 0 ? <p>{t("admin.leavers.none")}</p> : null}
-        <ul className="admin-list">
+        <ul className="leaver-list">
           {leavers.map((data) => (
             <LeaverItem key={readFragment(LeaverFields, data).personId} data={data} />
           ))}
