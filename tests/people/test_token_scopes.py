@@ -203,3 +203,33 @@ def test_request_scopes_for_requires_scopes():
     token = Principal(tenant, person, frozenset({"staff"}), via="token", scopes=frozenset({"read"}))
     assert request_scopes(token) == {"read", "role:staff"}
     assert request_scopes(Principal(None, None)) == frozenset()
+
+
+def test_the_edge_gives_the_gateway_a_tokens_scopes_roles_and_policy(okawa):
+    from gateway.server import IncomingRequest
+    from gateway.trusted import CLIENT_POLICY, ClientPolicy
+    from yui import edge
+
+    def context_for(token: str) -> Any:
+        header = f"Bearer {token}"
+        incoming = IncomingRequest(
+            scope={
+                "type": "http",
+                "method": "POST",
+                "path": "/graphql",
+                "headers": [(b"authorization", header.encode())],
+            },
+            method="POST",
+            headers={"authorization": header},
+        )
+        return async_to_sync(edge.authenticate)(incoming)
+
+    limited, _ = token_for(okawa, "kakari", ["read:calendar"])
+    context = context_for(limited)
+    assert context.extra["scopes"] == {"read:calendar", "role:staff"}
+    assert context.extra[CLIENT_POLICY] == ClientPolicy(
+        read_only=True, documents=None, subgraphs=frozenset({"calendar"})
+    )
+    admin = context_for(admin_token(okawa))
+    assert admin.extra["scopes"] == {"read", "write", "role:staff", "role:tenant_admin"}
+    assert CLIENT_POLICY not in admin.extra
