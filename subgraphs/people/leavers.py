@@ -60,6 +60,11 @@ MAILBOX_KEPT = {
 }
 
 
+def display_name(person: Person) -> str:
+    """The name colleagues see on what someone did: marked (退職) once they have left."""
+    return person.name if person.is_active else f"{person.name}{LEAVER_MARK}"
+
+
 class LeaverError(Exception):
     """A refused leaver action: ``code`` for the UI (NOT_FOUND, INVALID, CONFLICT)."""
 

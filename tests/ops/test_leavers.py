@@ -129,9 +129,14 @@ def test_personal_data_goes_after_the_retention_period_and_history_stays(okawa, 
     assert (leaver.email, leaver.extension, leaver.has_usable_password()) == ("", "", False)
     # The name stays for colleagues, marked as not active (the screens add 退職).
     colleague = okawa.api("kakari").data(
-        "query($id: ID!) { person(id: $id) { name isActive } }", {"id": str(leaver.id)}
+        "query($id: ID!) { person(id: $id) { name displayName isActive } }",
+        {"id": str(leaver.id)},
     )
-    assert colleague["person"] == {"name": "佐藤 次郎", "isActive": False}
+    assert colleague["person"] == {
+        "name": "佐藤 次郎",
+        "displayName": "佐藤 次郎(退職)",
+        "isActive": False,
+    }
 
     # The undecided mailbox was archived: kept, shared with nobody, named as a leaver's.
     box = Mailbox.objects.get(tenant_id=okawa.tenant.id, name="佐藤 次郎(退職)")

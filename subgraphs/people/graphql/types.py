@@ -157,6 +157,15 @@ class PersonType(TenantScopedType):
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Any:
         return await context_of(info).loader(loaders.make_person_by_id_loader).load(id)
 
+    @strawberry_django.field(
+        only=["name", "is_active"],
+        description="The name to show in records: a leaver's marked, e.g. 佐藤 次郎(退職).",
+    )
+    def display_name(self, root: models.Person) -> str:
+        from subgraphs.people.leavers import display_name
+
+        return display_name(root)
+
     @strawberry.field
     async def tenant(self, root: models.Person, info: Info) -> TenantType | None:
         loader = context_of(info).loader(loaders.make_tenant_by_id_loader)
