@@ -371,7 +371,9 @@ def _without(
             if isinstance(selection, ast.FieldNode | ast.InlineFragmentNode) and (
                 selection.selection_set is not None
             ):
-                selection = _copy(selection, selection_set=selection_set(selection.selection_set))
+                selection = copy_node(
+                    selection, selection_set=selection_set(selection.selection_set)
+                )
             kept.append(selection)
         if not kept:
             kept.append(
@@ -379,9 +381,9 @@ def _without(
             )
         return ast.SelectionSetNode(selections=tuple(kept))
 
-    op = _copy(operation, selection_set=selection_set(operation.selection_set))
+    op = copy_node(operation, selection_set=selection_set(operation.selection_set))
     fragments = {
-        d.name.value: _copy(d, selection_set=selection_set(d.selection_set))
+        d.name.value: copy_node(d, selection_set=selection_set(d.selection_set))
         for d in document.definitions
         if isinstance(d, ast.FragmentDefinitionNode)
     }
@@ -399,7 +401,7 @@ def _without(
                     pending.append(fragments[name])
             elif isinstance(child, ast.VariableNode):
                 used_variables.add(child.name.value)
-    op = _copy(
+    op = copy_node(
         op,
         variable_definitions=tuple(
             v for v in op.variable_definitions or () if v.variable.name.value in used_variables
@@ -409,7 +411,9 @@ def _without(
     return print_ast(ast.DocumentNode(definitions=tuple(definitions)))
 
 
-def _copy(node: Any, **changes: Any) -> Any:
+def copy_node(node: Any, **changes: Any) -> Any:
+    """An AST node with some of its attributes replaced (graphql-core nodes are not
+    meant to be changed in place: plans and caches share them)."""
     values = {key: getattr(node, key) for key in node.keys if key != "loc"}
     values.update(changes)
     return type(node)(**values)

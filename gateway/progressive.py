@@ -21,6 +21,7 @@ from typing import Any
 from graphql import print_ast, value_from_ast_untyped
 from graphql.language import ast
 
+from gateway.authorization import copy_node
 from gateway.executor import RequestContext
 from gateway.supergraph import Supergraph
 
@@ -97,8 +98,8 @@ class ProgressiveOverride:
             new_fields = []
             for fdef in fields:
                 directives = tuple(d for d in map(keep, fdef.directives or ()) if d is not None)
-                new_fields.append(_copy(fdef, directives=directives))
-            definitions.append(_copy(definition, fields=tuple(new_fields)))
+                new_fields.append(copy_node(fdef, directives=directives))
+            definitions.append(copy_node(definition, fields=tuple(new_fields)))
         return print_ast(ast.DocumentNode(definitions=tuple(definitions)))
 
     def gateway_for(self, context: RequestContext, make: Callable[[str], Any]) -> Any:
@@ -108,9 +109,3 @@ class ProgressiveOverride:
         if variant is None:
             variant = self.variants[enabled] = make(self.variant_sdl(enabled))
         return variant
-
-
-def _copy(node: Any, **changes: Any) -> Any:
-    values = {key: getattr(node, key) for key in node.keys if key != "loc"}
-    values.update(changes)
-    return type(node)(**values)

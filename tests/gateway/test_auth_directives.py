@@ -16,35 +16,16 @@ from gateway.authorization import Authorizer, Grants
 from gateway.composition import CompositionFailed, SubgraphSource, compose
 from gateway.engine import Gateway
 from gateway.executor import RequestContext
-from gateway.supergraph import Graph, Supergraph
+from gateway.supergraph import Supergraph
 from gateway.transports import InProcessTransport
 from tests.gateway.fixtures.auth_directives import accounts, billing
+from tests.gateway.fixtures.local import Recording, compose_local, sources
 
 SUBGRAPHS = {"accounts": accounts.schema, "billing": billing.schema}
 
 
-def _sdl(schema: Any) -> str:
-    return schema.execute_sync("{ _service { sdl } }").data["_service"]["sdl"]
-
-
 def _supergraph() -> str:
-    return compose(
-        [SubgraphSource(n, f"http://{n}.invalid/graphql", _sdl(s)) for n, s in SUBGRAPHS.items()]
-    )
-
-
-class Recording(InProcessTransport):
-    """Keeps every document sent to its subgraph."""
-
-    def __init__(self, schema: Any, sent: list[tuple[str, str]]):
-        super().__init__(schema)
-        self.sent = sent
-
-    async def execute(
-        self, graph: Graph, document: str, variables: dict[str, Any], context: RequestContext
-    ) -> dict[str, Any]:
-        self.sent.append((graph.name, document))
-        return await super().execute(graph, document, variables, context)
+    return compose_local(SUBGRAPHS)
 
 
 def _gateway(policies: Any = None) -> tuple[Gateway, list[tuple[str, str]]]:
@@ -81,11 +62,7 @@ def test_composition_carries_the_rules_and_the_api_schema_hides_them():
 def test_our_supergraph_is_apollos(apollo_oracle):
     from tests.gateway.fixtures.oracle import compose as apollo_compose
 
-    subgraphs = [
-        {"name": n, "url": f"http://{n}.invalid/graphql", "sdl": _sdl(s)}
-        for n, s in SUBGRAPHS.items()
-    ]
-    assert _supergraph() == apollo_compose(subgraphs)
+    assert _supergraph() == apollo_compose(sources(SUBGRAPHS))
 
 
 def test_composition_joins_the_rules_of_one_field_from_two_subgraphs():

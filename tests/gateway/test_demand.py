@@ -9,26 +9,20 @@ from typing import Any
 import pytest
 from graphql import parse, print_schema
 
-from gateway.composition import SubgraphSource, compose
 from gateway.demand import DemandControl
 from gateway.engine import Gateway
 from gateway.limits import Limits, foreign_supergraph_limits
 from gateway.supergraph import Supergraph
 from gateway.transports import InProcessTransport
 from tests.gateway.fixtures.demand import products, reviews
+from tests.gateway.fixtures.local import compose_local, sources
 from tests.gateway.fixtures.suites import supergraph_sdl
 
 SUBGRAPHS = {"products": products.schema, "reviews": reviews.schema}
 
 
-def _sdl(schema: Any) -> str:
-    return schema.execute_sync("{ _service { sdl } }").data["_service"]["sdl"]  # type: ignore[no-any-return]
-
-
 def _supergraph() -> str:
-    return compose(
-        [SubgraphSource(n, f"http://{n}.invalid/graphql", _sdl(s)) for n, s in SUBGRAPHS.items()]
-    )
+    return compose_local(SUBGRAPHS)
 
 
 SUPERGRAPH = Supergraph(_supergraph())
@@ -59,11 +53,7 @@ def test_composition_links_the_cost_spec_and_the_api_schema_hides_it():
 def test_our_supergraph_is_apollos(apollo_oracle):
     from tests.gateway.fixtures.oracle import compose as apollo_compose
 
-    subgraphs = [
-        {"name": n, "url": f"http://{n}.invalid/graphql", "sdl": _sdl(s)}
-        for n, s in SUBGRAPHS.items()
-    ]
-    assert SUPERGRAPH.sdl == apollo_compose(subgraphs)
+    assert SUPERGRAPH.sdl == apollo_compose(sources(SUBGRAPHS))
 
 
 @pytest.mark.parametrize(

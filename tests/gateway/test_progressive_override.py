@@ -5,38 +5,17 @@ is injected (no randomness in the test). Test bed: tests/gateway/fixtures/progre
 
 from __future__ import annotations
 
-from typing import Any
-
-from gateway.composition import SubgraphSource, compose
 from gateway.engine import Gateway
 from gateway.executor import RequestContext
 from gateway.progressive import OVERRIDE_LABELS
-from gateway.supergraph import Graph
-from gateway.transports import InProcessTransport
+from tests.gateway.fixtures.local import Recording, compose_local
 from tests.gateway.fixtures.progressive import new, old
 
 SUBGRAPHS = {"old": old.schema, "new": new.schema}
 
 
 def _supergraph() -> str:
-    def sdl(schema: Any) -> str:
-        return schema.execute_sync("{ _service { sdl } }").data["_service"]["sdl"]
-
-    return compose(
-        [SubgraphSource(n, f"http://{n}.invalid/graphql", sdl(s)) for n, s in SUBGRAPHS.items()]
-    )
-
-
-class Recording(InProcessTransport):
-    def __init__(self, schema: Any, sent: list[tuple[str, str]]):
-        super().__init__(schema)
-        self.sent = sent
-
-    async def execute(
-        self, graph: Graph, document: str, variables: dict[str, Any], context: RequestContext
-    ) -> dict[str, Any]:
-        self.sent.append((graph.name, document))
-        return await super().execute(graph, document, variables, context)
+    return compose_local(SUBGRAPHS)
 
 
 def _gateway(rolls: list[float]) -> tuple[Gateway, list[tuple[str, str]]]:
