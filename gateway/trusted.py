@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.executor import RequestContext
+from gateway.limits import error
 
 CLIENT_POLICY = "client_policy"
 
@@ -42,10 +43,6 @@ class ClientPolicy:
 def policy_of(context: RequestContext) -> ClientPolicy | None:
     policy = context.extra.get(CLIENT_POLICY)
     return policy if isinstance(policy, ClientPolicy) else None
-
-
-def _error(message: str, code: str) -> dict[str, Any]:
-    return {"message": message, "extensions": {"code": code}}
 
 
 def requested_hash(query: str | None, extensions: Mapping[str, Any] | None) -> str | None:
@@ -74,7 +71,7 @@ def trusted_document(
     text = policy.documents.get(digest)
     if text is None:
         return None, [
-            _error(
+            error(
                 "This client may run only its trusted documents; this one is not among them.",
                 "PERSISTED_QUERY_NOT_IN_LIST",
             )
@@ -90,12 +87,12 @@ def refusals(
     if policy is None:
         return []
     if policy.read_only and operation_type == "mutation":
-        return [_error("This client is read-only: it cannot run mutations.", "FORBIDDEN")]
+        return [error("This client is read-only: it cannot run mutations.", "FORBIDDEN")]
     if policy.subgraphs is not None and operation_type != "mutation":
         outside = sorted(graphs - policy.subgraphs)
         if outside:
             return [
-                _error(
+                error(
                     "This client may not read from " + ", ".join(outside) + ".",
                     "FORBIDDEN",
                 )
