@@ -2,7 +2,7 @@ import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { useMutation, useQuery, useSubscription } from "urql";
 import { onReconnect } from "../../api/client";
 import { Link, useRouter } from "../../app/router";
-import { graphql } from "../../gql";
+import { type FragmentType, graphql, readFragment } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import { AttachmentList, AttachmentPicker, type Uploaded } from "./Attachments";
 import { AudiencePicker } from "./AudiencePicker";
@@ -11,6 +11,7 @@ import {
   ListHeader,
   Loading,
   Moment,
+  MorePages,
   MutationError,
   NotFoundCard,
   PageSection,
@@ -39,23 +40,90 @@ const FolderQuery = graphql(`
       roles
     }
     circulations(folder: $folder, first: 100) {
-      id
-      title
-      status
-      createdAt
-      sentAt
-      isSender
-      sender {
-        id
-        name
-      }
-      myReceipt {
-        openedAt
-        confirmedAt
-      }
+      ...CirculationRow_circulation
     }
   }
 `);
+
+const CirculationRowFragment = graphql(`
+  fragment CirculationRow_circulation on Circulation {
+    id
+    title
+    status
+    createdAt
+    sentAt
+    isSender
+    sender {
+      id
+      name
+    }
+    myReceipt {
+      openedAt
+      confirmedAt
+    }
+  }
+`);
+
+// A further page of a folder ("more").
+const FolderPageQuery = graphql(`
+  query CirculationFolderPage($folder: CirculationFolder!, $offset: Int!) {
+    circulations(folder: $folder, first: 100, offset: $offset) {
+      ...CirculationRow_circulation
+    }
+  }
+`);
+
+const FOLDER_PAGE = 100;
+
+function CirculationItems({
+  items,
+}: {
+  items: readonly FragmentType<typeof CirculationRowFragment>[];
+}) {
+  const { t } = useI18n();
+  return (
+    <ul className="item-list">
+      {items.map((item) => {
+        const c = readFragment(CirculationRowFragment, item);
+        return (
+          <li key={c.id} data-circulation={c.id}>
+            <Link to={`/circulations/${c.id}`}>{c.title || t("circulation.untitled")}</Link>{" "}
+            <span className={`badge status-${c.status}`}>
+              {t(`circulation.status.${c.status}`)}
+            </span>{" "}
+            {c.myReceipt && !c.myReceipt.confirmedAt ? (
+              <span className="badge unread">{t("circulation.unconfirmed")}</span>
+            ) : null}
+            <small>
+              {" "}
+              {c.sender.name} <Moment value={c.sentAt ?? c.createdAt} />
+            </small>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/** One further page of a folder. */
+function FolderPage({
+  folder,
+  offset,
+  report,
+}: {
+  folder: Folder;
+  offset: number;
+  report: (count: number) => void;
+}) {
+  const [result] = useQuery({ query: FolderPageQuery, variables: { folder, offset } });
+  const count = result.data?.circulations.length;
+  useEffect(() => {
+    if (count !== undefined) report(count);
+  }, [count, report]);
+  if (result.error) return <MutationError error={result.error} />;
+  if (!result.data) return <Loading />;
+  return <CirculationItems items={result.data.circulations} />;
+}
 
 export const CirculationEvents = graphql(`
   subscription CirculationEvents {
@@ -306,23 +374,17 @@ function Folders({ onSignedOut }: { onSignedOut: () => void }) {
         ) : data.circulations.length === 0 ? (
           <p className="empty">{t("circulation.none")}</p>
         ) : (
-          <ul className="item-list">
-            {data.circulations.map((c) => (
-              <li key={c.id} data-circulation={c.id}>
-                <Link to={`/circulations/${c.id}`}>{c.title || t("circulation.untitled")}</Link>{" "}
-                <span className={`badge status-${c.status}`}>
-                  {t(`circulation.status.${c.status}`)}
-                </span>{" "}
-                {c.myReceipt && !c.myReceipt.confirmedAt ? (
-                  <span className="badge unread">{t("circulation.unconfirmed")}</span>
-                ) : null}
-                <small>
-                  {" "}
-                  {c.sender.name} <Moment value={c.sentAt ?? c.createdAt} />
-                </small>
-              </li>
-            ))}
-          </ul>
+          <>
+            <CirculationItems items={data.circulations} />
+            <MorePages
+              key={folder}
+              pageSize={FOLDER_PAGE}
+              shown={data.circulations.length}
+              page={(offset, report) => (
+                <FolderPage folder={folder} offset={offset} report={report} />
+              )}
+            />
+          </>
         )}
       </section>
     </>
