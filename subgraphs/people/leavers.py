@@ -207,16 +207,18 @@ def _label(person: Person | None) -> str | None:
 # --- the purge --------------------------------------------------------------------------
 
 
-def _sessions_of(person: Person) -> list[str]:
-    """Session keys signed in as ``person`` (Django keeps the user's key in the data)."""
-    keys = []
+def sessions_by_person() -> dict[str, list[str]]:
+    """Live session keys by the account signed in (Django keeps its key inside the encoded
+    data, so every session is decoded: once per purge run, not once per leaver)."""
+    found: dict[str, list[str]] = {}
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if session.get_decoded().get("_auth_user_id") == str(person.pk):
-            keys.append(session.session_key)
-    return keys
+        user = session.get_decoded().get("_auth_user_id")
+        if user:
+            found.setdefault(str(user), []).append(session.session_key)
+    return found
 
 
-def _remove_personal_data(person: Person) -> dict[str, int]:
+def _remove_personal_data(person: Person, sessions: dict[str, list[str]]) -> dict[str, int]:
     from subgraphs.calendar.models import CalendarFeedToken
     from subgraphs.presence.models import PresenceStatus
 
@@ -227,7 +229,9 @@ def _remove_personal_data(person: Person) -> dict[str, int]:
         "roles": RoleAssignment.objects.filter(person=person).delete()[0],
         "groups": GroupMembership.objects.filter(person=person).delete()[0],
         "access_tokens": AccessToken.objects.filter(person=person).delete()[0],
-        "sessions": Session.objects.filter(session_key__in=_sessions_of(person)).delete()[0],
+        "sessions": Session.objects.filter(
+            session_key__in=sessions.get(str(person.pk), [])
+        ).delete()[0],
         "presence": PresenceStatus.objects.filter(
             tenant_id=person.tenant_id, person_id=person.id
         ).delete()[0],
@@ -264,6 +268,7 @@ def purge_due(
     if not dry_run:
         notice_leavers(tenant)
     result = PurgeResult(dry_run=dry_run)
+    sessions: dict[str, list[str]] | None = None
     tenants = [tenant] if tenant is not None else list(Tenant.objects.all())
     for t in tenants:
         cutoff = now - datetime.timedelta(days=retention_days(t))
@@ -277,13 +282,17 @@ def purge_due(
             if dry_run:
                 result.purged.append(line)
                 continue
-            line["removed"] = _purge_one(leaver, now)
+            if sessions is None:
+                sessions = sessions_by_person()
+            line["removed"] = _purge_one(leaver, now, sessions)
             result.purged.append(line)
     return result
 
 
 @transaction.atomic
-def _purge_one(leaver: Leaver, now: datetime.datetime) -> dict[str, int]:
+def _purge_one(
+    leaver: Leaver, now: datetime.datetime, sessions: dict[str, list[str]]
+) -> dict[str, int]:
     leaver = Leaver.objects.select_for_update().select_related("person").get(pk=leaver.pk)
     person = leaver.person
     mailbox: dict[str, Any] = {}
@@ -291,7 +300,7 @@ def _purge_one(leaver: Leaver, now: datetime.datetime) -> dict[str, int]:
         mailbox = _release_mailbox(leaver, None)
         leaver.mailbox = Leaver.Mailbox.ARCHIVE
         leaver.mailbox_decided_at = now
-    removed = _remove_personal_data(person)
+    removed = _remove_personal_data(person, sessions)
     leaver.removed = removed
     leaver.purged_at = now
     leaver.save(
