@@ -2,12 +2,14 @@ import { type FormEvent, useEffect, useId, useState } from "react";
 import { useClient, useMutation, useQuery, useSubscription } from "urql";
 import { onReconnect } from "../../api/client";
 import { Link, useRouter } from "../../app/router";
-import { graphql } from "../../gql";
+import { type FragmentType, graphql, readFragment } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import { AudiencePicker } from "./AudiencePicker";
 import {
   ListHeader,
+  Loading,
   Moment,
+  MorePages,
   MutationError,
   NotFoundCard,
   PageSection,
@@ -41,15 +43,7 @@ const SurveysQuery = graphql(`
       roles
     }
     surveys(includeClosed: true, first: 100) {
-      id
-      title
-      status
-      closesAt
-      myAnsweredAt
-      owner {
-        id
-        name
-      }
+      ...SurveyRow_survey
     }
     ownedSurveys(first: 50) {
       id
@@ -61,6 +55,72 @@ const SurveysQuery = graphql(`
     }
   }
 `);
+
+const SurveyRowFragment = graphql(`
+  fragment SurveyRow_survey on Survey {
+    id
+    title
+    status
+    closesAt
+    myAnsweredAt
+    owner {
+      id
+      name
+    }
+  }
+`);
+
+// A further page of the surveys I was asked ("more").
+const SurveysPageQuery = graphql(`
+  query AskedSurveysPage($offset: Int!) {
+    surveys(includeClosed: true, first: 100, offset: $offset) {
+      ...SurveyRow_survey
+    }
+  }
+`);
+
+const SURVEYS_PAGE = 100;
+
+type SurveyRow = ReturnType<typeof readSurveyRow>;
+
+function readSurveyRow(item: FragmentType<typeof SurveyRowFragment>) {
+  return readFragment(SurveyRowFragment, item);
+}
+
+function SurveyItems({ items }: { items: readonly SurveyRow[] }) {
+  const { t } = useI18n();
+  if (items.length === 0) return <p className="empty">{t("survey.none")}</p>;
+  return (
+    <ul className="item-list">
+      {items.map((s) => (
+        <li key={s.id} data-survey={s.id}>
+          <Link to={`/surveys/${s.id}`}>{s.title}</Link>{" "}
+          {s.myAnsweredAt ? (
+            <span className="badge">{t("survey.answered")}</span>
+          ) : (
+            <span className="badge unread">{t("survey.unanswered")}</span>
+          )}
+          <small>
+            {" "}
+            {s.owner.name} {t("survey.closesAt")} <Moment value={s.closesAt} />
+          </small>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** One further page of the surveys I was asked. */
+function AskedSurveysPage({ offset, report }: { offset: number; report: (count: number) => void }) {
+  const [result] = useQuery({ query: SurveysPageQuery, variables: { offset } });
+  const count = result.data?.surveys.length;
+  useEffect(() => {
+    if (count !== undefined) report(count);
+  }, [count, report]);
+  if (result.error) return <MutationError error={result.error} />;
+  if (!result.data) return <Loading />;
+  return <SurveyItems items={result.data.surveys.map(readSurveyRow)} />;
+}
 
 export const SurveyEvents = graphql(`
   subscription SurveyEvents {
@@ -228,29 +288,9 @@ function SurveyList({ onSignedOut }: { onSignedOut: () => void }) {
   useLive(reexecute, !result.data?.me);
   const { data, placeholder } = usePageData(result, reexecute, onSignedOut);
   if (placeholder) return placeholder;
-  const open = data.surveys.filter((s) => s.status === "OPEN");
-  const closed = data.surveys.filter((s) => s.status !== "OPEN");
-  const list = (items: typeof data.surveys) =>
-    items.length === 0 ? (
-      <p className="empty">{t("survey.none")}</p>
-    ) : (
-      <ul className="item-list">
-        {items.map((s) => (
-          <li key={s.id} data-survey={s.id}>
-            <Link to={`/surveys/${s.id}`}>{s.title}</Link>{" "}
-            {s.myAnsweredAt ? (
-              <span className="badge">{t("survey.answered")}</span>
-            ) : (
-              <span className="badge unread">{t("survey.unanswered")}</span>
-            )}
-            <small>
-              {" "}
-              {s.owner.name} {t("survey.closesAt")} <Moment value={s.closesAt} />
-            </small>
-          </li>
-        ))}
-      </ul>
-    );
+  const asked = data.surveys.map(readSurveyRow);
+  const open = asked.filter((s) => s.status === "OPEN");
+  const closed = asked.filter((s) => s.status !== "OPEN");
   return (
     <>
       <ListHeader
@@ -258,11 +298,20 @@ function SurveyList({ onSignedOut }: { onSignedOut: () => void }) {
         newItem={{ to: "/surveys/new", label: t("survey.new") }}
       />
       <PageSection id="surveys-open" title={t("survey.open")}>
-        {list(open)}
+        <SurveyItems items={open} />
       </PageSection>
       {closed.length > 0 ? (
         <PageSection id="surveys-closed" title={t("survey.closed")}>
-          {list(closed)}
+          <SurveyItems items={closed} />
+        </PageSection>
+      ) : null}
+      {asked.length >= SURVEYS_PAGE ? (
+        <PageSection id="surveys-earlier" title={t("survey.earlier")}>
+          <MorePages
+            pageSize={SURVEYS_PAGE}
+            shown={asked.length}
+            page={(offset, report) => <AskedSurveysPage offset={offset} report={report} />}
+          />
         </PageSection>
       ) : null}
       <PageSection id="surveys-owned" title={t("survey.owned")}>
