@@ -22,7 +22,7 @@ async def _requests_meeting(monkeypatch, requests: int, parties: int) -> tuple[l
     def authenticate(incoming):  # runs where the request's ORM work runs
         threads.add(threading.get_ident())
         barrier.wait()  # both requests must be in here at once to pass
-        return ANONYMOUS, None  # (principal, session store)
+        return ANONYMOUS, None, None  # (principal, session store, token policy)
 
     monkeypatch.setattr(edge, "_authenticate_sync", authenticate)
     transport = httpx.ASGITransport(app=embedded_app())
