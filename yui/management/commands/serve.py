@@ -87,15 +87,18 @@ class Command(BaseCommand):
         requests; WebSocket clients reconnect either way.
         """
         import os
+        import shutil
         import tempfile
 
         import uvicorn
         from uvicorn.supervisors import Multiprocess
 
         # /metrics sums the workers' metrics (gateway/observability.py): each writes its
-        # own files here; a fresh directory per start, unless the operator chose one.
+        # own files here; a fresh directory per start (removed at the end), unless the
+        # operator chose one.
+        made = None
         if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-            os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="yui-metrics-")
+            made = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="yui-metrics-")
         config = uvicorn.Config(
             "yui.asgi:application",
             host=options["host"],
@@ -105,4 +108,8 @@ class Command(BaseCommand):
             workers=options["workers"],
             timeout_graceful_shutdown=5,
         )
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        try:
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+        finally:
+            if made is not None:
+                shutil.rmtree(made, ignore_errors=True)
