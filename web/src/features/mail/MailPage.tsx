@@ -6,7 +6,7 @@ import { errorCode } from "../../api/errors";
 import { readFragment } from "../../gql";
 import type { MailSearchInput } from "../../gql/graphql";
 import { useI18n } from "../../i18n/language";
-import { countEvents, useRefresh } from "../../ui/lists";
+import { countEvents } from "../../ui/lists";
 import { Compose, type ComposeDraft } from "./Compose";
 import { MailList } from "./MailList";
 import { type ComposeMode, MailReader, MailReaderFragment } from "./MailReader";
@@ -64,7 +64,8 @@ export function MailPage({ onSignedOut }: { onSignedOut: () => void }) {
     },
   });
   const data = result.data;
-  const refresh = useRefresh(reexecute);
+  // At once, with the variables of this render (the mail screen's changes keep them).
+  const refresh = () => reexecute({ requestPolicy: "network-only" });
   // Events are hints: what changed is asked again, in the page's one request.
   const [events] = useSubscription({ query: MailEventsSubscription, pause: !data }, countEvents);
   // biome-ignore lint/correctness/useExhaustiveDependencies: re-query on each new event only

@@ -128,6 +128,16 @@ export const MarkMailMutation = graphql(`
         id
         isRead
         isFlagged
+        # The counts change with it: the cache updates the side list from this answer.
+        mailbox {
+          id
+          unreadCount
+          folders {
+            id
+            unreadCount
+            totalCount
+          }
+        }
       }
       errors {
         code
@@ -143,6 +153,15 @@ export const MoveMailMutation = graphql(`
     moveMail(ids: $ids, folderId: $folderId) {
       messages {
         id
+        mailbox {
+          id
+          unreadCount
+          folders {
+            id
+            unreadCount
+            totalCount
+          }
+        }
       }
       errors {
         code
