@@ -1,6 +1,5 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
-import { useMutation, useQuery, useSubscription } from "urql";
-import { onReconnect } from "../../api/client";
+import { useMutation, useQuery } from "urql";
 import { Link, useRouter } from "../../app/router";
 import { type FragmentType, graphql, readFragment } from "../../gql";
 import { useI18n } from "../../i18n/language";
@@ -18,6 +17,7 @@ import {
   PayloadErrors,
   usePageData,
   usePageState,
+  useRequeryOnEvents,
 } from "./common";
 import {
   type AudienceDraft,
@@ -318,15 +318,13 @@ function useLive(
   pause: boolean,
   id?: string,
 ) {
-  const [events] = useSubscription(
-    { query: CirculationEvents, pause },
-    (previous: number | undefined, event) =>
-      !id || event.circulationEvents.circulation.id === id ? (previous ?? 0) + 1 : (previous ?? 0),
+  useRequeryOnEvents(
+    CirculationEvents,
+    (event) => event.circulationEvents.circulation.id,
+    reexecute,
+    pause,
+    id,
   );
-  useEffect(() => {
-    if (events.data) reexecute({ requestPolicy: "network-only" });
-  }, [events.data, reexecute]);
-  useEffect(() => onReconnect(() => reexecute({ requestPolicy: "network-only" })), [reexecute]);
 }
 
 function Folders({ onSignedOut }: { onSignedOut: () => void }) {

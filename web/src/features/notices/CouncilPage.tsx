@@ -1,6 +1,5 @@
 import { type FormEvent, useEffect, useId, useState } from "react";
-import { useClient, useMutation, useQuery, useSubscription } from "urql";
-import { onReconnect } from "../../api/client";
+import { useClient, useMutation, useQuery } from "urql";
 import { Link, useRouter } from "../../app/router";
 import { graphql } from "../../gql";
 import { useI18n } from "../../i18n/language";
@@ -13,6 +12,7 @@ import {
   PageSection,
   PayloadErrors,
   usePageData,
+  useRequeryOnEvents,
 } from "./common";
 import {
   type AnswerDraft,
@@ -197,21 +197,18 @@ const CouncilCsvQuery = graphql(`
   }
 `);
 
-/** Ask again when a request of mine changes (events are hints), and after a reconnect. */
 function useLive(
   reexecute: (opts: { requestPolicy: "network-only" }) => void,
   pause: boolean,
   id?: string,
 ) {
-  const [events] = useSubscription(
-    { query: CouncilEvents, pause },
-    (previous: number | undefined, event) =>
-      !id || event.councilRequestEvents.request.id === id ? (previous ?? 0) + 1 : (previous ?? 0),
+  useRequeryOnEvents(
+    CouncilEvents,
+    (event) => event.councilRequestEvents.request.id,
+    reexecute,
+    pause,
+    id,
   );
-  useEffect(() => {
-    if (events.data) reexecute({ requestPolicy: "network-only" });
-  }, [events.data, reexecute]);
-  useEffect(() => onReconnect(() => reexecute({ requestPolicy: "network-only" })), [reexecute]);
 }
 
 function CouncilList({ onSignedOut }: { onSignedOut: () => void }) {

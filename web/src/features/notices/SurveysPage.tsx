@@ -1,6 +1,5 @@
 import { type FormEvent, useEffect, useId, useState } from "react";
-import { useClient, useMutation, useQuery, useSubscription } from "urql";
-import { onReconnect } from "../../api/client";
+import { useClient, useMutation, useQuery } from "urql";
 import { Link, useRouter } from "../../app/router";
 import { type FragmentType, graphql, readFragment } from "../../gql";
 import { useI18n } from "../../i18n/language";
@@ -15,6 +14,7 @@ import {
   PageSection,
   PayloadErrors,
   usePageData,
+  useRequeryOnEvents,
 } from "./common";
 import {
   type AnswerDraft,
@@ -271,15 +271,7 @@ function useLive(
   pause: boolean,
   id?: string,
 ) {
-  const [events] = useSubscription(
-    { query: SurveyEvents, pause },
-    (previous: number | undefined, event) =>
-      !id || event.surveyEvents.survey.id === id ? (previous ?? 0) + 1 : (previous ?? 0),
-  );
-  useEffect(() => {
-    if (events.data) reexecute({ requestPolicy: "network-only" });
-  }, [events.data, reexecute]);
-  useEffect(() => onReconnect(() => reexecute({ requestPolicy: "network-only" })), [reexecute]);
+  useRequeryOnEvents(SurveyEvents, (event) => event.surveyEvents.survey.id, reexecute, pause, id);
 }
 
 function SurveyList({ onSignedOut }: { onSignedOut: () => void }) {

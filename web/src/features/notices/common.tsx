@@ -1,5 +1,6 @@
 import { Fragment, type ReactElement, type ReactNode, useEffect, useState } from "react";
-import type { CombinedError } from "urql";
+import { type CombinedError, type TypedDocumentNode, useSubscription } from "urql";
+import { onReconnect } from "../../api/client";
 import { errorCode } from "../../api/errors";
 import { Link } from "../../app/router";
 import { useI18n } from "../../i18n/language";
@@ -203,4 +204,24 @@ export function MorePages({
       ) : null}
     </>
   );
+}
+
+/** Ask a page's query again when one of its items changes (events are hints: the event's
+ * item ID is compared with `id` when a detail page gives one), and after a reconnect. */
+export function useRequeryOnEvents<Event>(
+  subscription: TypedDocumentNode<Event, Record<string, never>>,
+  itemId: (event: Event) => string,
+  reexecute: (opts: { requestPolicy: "network-only" }) => void,
+  pause: boolean,
+  id?: string,
+) {
+  const [events] = useSubscription(
+    { query: subscription, pause },
+    (previous: number | undefined, event: Event) =>
+      !id || itemId(event) === id ? (previous ?? 0) + 1 : (previous ?? 0),
+  );
+  useEffect(() => {
+    if (events.data) reexecute({ requestPolicy: "network-only" });
+  }, [events.data, reexecute]);
+  useEffect(() => onReconnect(() => reexecute({ requestPolicy: "network-only" })), [reexecute]);
 }
