@@ -149,7 +149,9 @@ def test_mail_to_a_colleague_and_a_shared_mailbox_read_and_replied(
     shared_box.get_by_role("button", name=re.compile("受信トレイ")).click()
     expect(b.page.locator(".mail-folder h2")).to_contain_text(shared["name"])
     expect(items.filter(has_text=subject)).to_have_count(1)
-    items.filter(has_text=subject).click()
+    # Opening it marks it read for the section (wait for that answer, then load afresh).
+    with b.page.expect_response(lambda r: "MarkMail" in (r.request.post_data or "")):
+        items.filter(has_text=subject).click()
     expect(reader_view).to_contain_text(shared["address"])
     # Read for the section: a fresh load shows it read and nothing unread in the shared
     # mailbox. (Known gap, in the report: after a search, the opened shared copy's list row
