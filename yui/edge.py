@@ -33,7 +33,7 @@ from subgraphs.core.graphql.context import YuiContext
 from subgraphs.core.i18n import language_from_accept, set_language
 from subgraphs.core.principal import ANONYMOUS, AuthenticationFailed, Principal
 from subgraphs.people import scopes as token_scopes
-from subgraphs.people.auth import TokenPolicy, authenticate_gateway_request, token_policy
+from subgraphs.people.auth import TokenPolicy, authenticate_gateway_request
 
 _csrf = CsrfViewMiddleware(lambda request: HttpResponse())
 
@@ -60,28 +60,26 @@ def _authenticate_sync(
     incoming: IncomingRequest,
 ) -> tuple[Principal, Any, TokenPolicy | None]:
     """The principal, for a session cookie its session store, for a token its policy."""
-    principal, session = _principal_and_session(incoming)
-    policy = token_policy(principal.token_id) if principal.token_id is not None else None
-    return principal, session, policy
+    return _principal_and_session(incoming)
 
 
-def _principal_and_session(incoming: IncomingRequest) -> tuple[Principal, Any]:
+def _principal_and_session(incoming: IncomingRequest) -> tuple[Principal, Any, TokenPolicy | None]:
     # Every request through the gateway starts here, on the thread that does the ORM work
     # of the gateway path (authentication, in-process subgraphs): the place to drop a
     # connection a database restart broke, as Django does when its requests start.
     refresh_connections()
     if not _has_credentials(incoming):
-        return ANONYMOUS, None
+        return ANONYMOUS, None, None
     request = _django_request(incoming)
     init_authorization = _bearer_from_init(incoming.init_payload)
     if init_authorization and "HTTP_AUTHORIZATION" not in request.META:
         request.META["HTTP_AUTHORIZATION"] = init_authorization
     try:
-        principal = authenticate_gateway_request(request)
+        principal, policy = authenticate_gateway_request(request)
     except AuthenticationFailed as exc:
         raise Unauthorized(str(exc)) from exc
     if principal.via != "session":
-        return principal, None
+        return principal, None, policy
     if incoming.is_websocket:
         # Cross-site WebSocket hijacking: a cookie rides along from any page, so the page
         # must come from this deployment.
@@ -93,7 +91,7 @@ def _principal_and_session(incoming: IncomingRequest) -> tuple[Principal, Any]:
         refusal = _csrf.process_view(request, None, (), {})  # type: ignore[arg-type]
         if refusal is not None:
             raise Forbidden("CSRF check failed: send the X-CSRFToken header.")
-    return principal, request.session
+    return principal, request.session, None
 
 
 def _has_credentials(incoming: IncomingRequest) -> bool:

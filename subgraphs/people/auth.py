@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import time
 import unicodedata
-import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -231,26 +230,25 @@ class TokenPolicy:
     documents: dict[str, str] | None  # sha256 -> text; None: any operation
 
 
-def token_policy(token_id: uuid.UUID) -> TokenPolicy:
-    """The rate limit and trusted documents of a token."""
-    limit = (
-        AccessToken.objects.filter(id=token_id)
-        .values_list("rate_limit_per_minute", flat=True)
-        .first()
-    )
-    documents = dict(
-        TrustedDocument.objects.filter(token_id=token_id).values_list("sha256", "document")
-    )
-    return TokenPolicy(limit, documents or None)
+def _token_policy(record: AccessToken) -> TokenPolicy:
+    """The rate limit and trusted documents of a token, from the record authentication read
+    (its documents are asked for only when it has any: most tokens have none)."""
+    documents: dict[str, str] = {}
+    if record.has_documents:  # type: ignore[attr-defined]
+        documents = dict(
+            TrustedDocument.objects.filter(token_id=record.id).values_list("sha256", "document")
+        )
+    return TokenPolicy(record.rate_limit_per_minute, documents or None)
 
 
-def authenticate_gateway_request(request: HttpRequest) -> Principal:
-    """The principal behind a request to the gateway, restricted tokens included (the edge
-    enforces their scopes, trusted documents and rate limit)."""
+def authenticate_gateway_request(request: HttpRequest) -> tuple[Principal, TokenPolicy | None]:
+    """The principal behind a request to the gateway, restricted tokens included, and for a
+    token its policy (the edge enforces its scopes, trusted documents and rate limit)."""
     token = _bearer_token(request)
     if token is not None:
-        return authenticate_token(token)
-    return _session_principal(request)
+        record = _token_record(token)
+        return _token_principal(record), _token_policy(record)
+    return _session_principal(request), None
 
 
 def authenticate_request(request: HttpRequest) -> Principal:
