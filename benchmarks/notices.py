@@ -1,7 +1,7 @@
 """The portal's one request, notice panels included: ``python -m benchmarks.notices``.
 
 Options: ``[--staff 4410] [--notices 1200] [--requests 200] [--warmup 10]
-[--database-url postgres://USER@HOST:PORT[/ignored]]``.
+[--database-url postgres://USER@HOST:PORT[/ignored]] [--profile DIR]``.
 
 Sets up a throwaway database (as ``benchmarks.calendar_week`` does: a SQLite file, or a
 fresh ``yui_bench_<random>`` PostgreSQL database dropped at the end) with one municipality
@@ -39,6 +39,7 @@ from benchmarks.calendar_week import (
     GcPauses,
     bench_environment,
     cpu_count,
+    cpu_per_request,
     engine_description,
     in_process_client,
     latency_line,
@@ -318,6 +319,12 @@ def main() -> None:
         help="postgres://USER@HOST:PORT: run on a new yui_bench_<random> database there "
         "(dropped at the end); default: a SQLite file in a temporary directory",
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="also print the portal request's CPU time and write its cProfile to DIR",
+    )
     args = parser.parse_args()
     if args.staff < 300:
         parser.error("--staff: at least 300")
@@ -404,6 +411,14 @@ def main() -> None:
         print(f"  SQL queries of one request: {len(queries)}")
         for table, n in tables.most_common():
             print(f"    {table:<36} {n:3d}")
+
+        if args.profile is not None:
+
+            async def portal_once() -> None:
+                async with in_process_client(app, world["token"]) as http:
+                    await http.post("/graphql", json=payload)
+
+            print("  " + cpu_per_request(portal_once, 50, args.profile, "notices_portal"))
 
         panels = {"query": PANELS_QUERY, "variables": {}}
         print(f"\n2. the notice panels alone, the notices subgraph's share ({load_average()})")
