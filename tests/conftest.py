@@ -11,6 +11,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from subgraphs.core.i18n import set_language
 from subgraphs.core.principal import ROLE_TENANT_ADMIN, Principal
 from subgraphs.people import actions
 from subgraphs.people.models import Organization, Person, RoleAssignment, Tenant
@@ -33,6 +34,16 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    # asgiref's async_to_sync copies the called coroutine's context changes back to the
+    # caller, so a sync test that calls the edge's ``authenticate`` (which sets the
+    # request's language) leaves that language on the test thread. In the server every
+    # request runs in its own task; here each test starts in the default language again.
+    yield
+    set_language("en")
 
 
 class GraphQLClient:

@@ -209,7 +209,7 @@ async def test_a_failure_of_the_edge_is_a_graphql_error_with_a_code(
     def fail(request: object) -> None:
         raise failure
 
-    monkeypatch.setattr(edge, "authenticate_request", fail)
+    monkeypatch.setattr(edge, "authenticate_gateway_request", fail)
     response = await gateway.post(
         "/graphql",
         json={"query": "{ me { name } }"},
@@ -243,7 +243,7 @@ async def test_a_websocket_whose_edge_fails_is_closed_with_try_again_later(
     def fail(request: object) -> None:
         raise OperationalError(SECRET)
 
-    monkeypatch.setattr(edge, "authenticate_request", fail)
+    monkeypatch.setattr(edge, "authenticate_gateway_request", fail)
     incoming: asyncio.Queue[dict] = asyncio.Queue()
     sent: list[dict] = []
     for message in (
