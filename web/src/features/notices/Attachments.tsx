@@ -1,38 +1,11 @@
-import { useId, useState } from "react";
-import { csrfToken } from "../../api/csrf";
 import { useI18n } from "../../i18n/language";
-import { formatSize } from "./logic";
+import { FilePicker } from "../../ui/FilePicker";
+import { formatSize, type Uploaded } from "../../ui/files";
 
-export interface Uploaded {
-  id: string;
-  name: string;
-  size: number;
-}
+export type { Uploaded };
 
-// Files go up over plain HTTP (POST /files/notices, the session with its CSRF header), not
-// through GraphQL; the IDs it answers are then named in the form's attachmentIds.
-async function upload(file: File): Promise<{ attachment?: Uploaded; code?: string }> {
-  const body = new FormData();
-  body.append("file", file, file.name);
-  try {
-    const response = await fetch("/files/notices", {
-      method: "POST",
-      body,
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken() },
-    });
-    const answer = (await response.json().catch(() => ({}))) as {
-      attachment?: Uploaded;
-      errors?: { code: string }[];
-    };
-    if (response.ok && answer.attachment) return { attachment: answer.attachment };
-    return { code: answer.errors?.[0]?.code ?? "unknown" };
-  } catch {
-    return { code: "network" };
-  }
-}
-
-/** Choose files to attach: each is uploaded at once, listed, and can be taken off again. */
+/** Choose files to attach: each goes up to POST /files/notices at once (its ID then named in
+ * the form's attachmentIds), is listed, and can be taken off again. */
 export function AttachmentPicker({
   value,
   onChange,
@@ -40,68 +13,21 @@ export function AttachmentPicker({
   value: readonly Uploaded[];
   onChange: (next: Uploaded[]) => void;
 }) {
-  const { t, errorText } = useI18n();
-  const id = useId();
-  const [busy, setBusy] = useState(false);
-  const [problems, setProblems] = useState<string[]>([]);
-  const choose = async (files: FileList | null) => {
-    if (!files || files.length === 0) return;
-    setBusy(true);
-    const added: Uploaded[] = [];
-    const failed: string[] = [];
-    for (const file of Array.from(files)) {
-      const result = await upload(file);
-      if (result.attachment) added.push(result.attachment);
-      else failed.push(`${file.name}: ${errorText(result.code)}`);
-    }
-    setBusy(false);
-    setProblems(failed);
-    if (added.length > 0) onChange([...value, ...added]);
-  };
+  const { t } = useI18n();
   return (
-    <div className="attachments-picker">
-      <label htmlFor={`${id}-file`}>{t("notices.attach")}</label>
-      <input
-        id={`${id}-file`}
-        type="file"
-        multiple
-        disabled={busy}
-        aria-describedby={`${id}-hint`}
-        onChange={(e) => {
-          void choose(e.target.files);
-          e.target.value = "";
-        }}
-      />
-      <p id={`${id}-hint`} className="hint">
-        {busy ? t("notices.uploading") : t("notices.attachHint")}
-      </p>
-      {value.length > 0 ? (
-        <ul className="picked attachments" aria-label={t("notices.attachments")}>
-          {value.map((file) => (
-            <li key={file.id}>
-              {file.name} <small>({formatSize(file.size)})</small>
-              <button
-                type="button"
-                className="remove"
-                aria-label={t("notices.remove", { name: file.name })}
-                onClick={() => onChange(value.filter((other) => other.id !== file.id))}
-              >
-                ×
-              </button>
-            </li>
-          ))}
-        </ul>
-      ) : null}
-      <div aria-live="polite">
-        {problems.length > 0 ? (
-          <ul className="error" role="alert">
-            {problems.map((problem) => (
-              <li key={problem}>{problem}</li>
-            ))}
-          </ul>
-        ) : null}
-      </div>
-    </div>
+    <FilePicker
+      endpoint="/files/notices"
+      value={value}
+      onChange={onChange}
+      text={{
+        label: t("notices.attach"),
+        hint: t("notices.attachHint"),
+        uploading: t("notices.uploading"),
+        list: t("notices.attachments"),
+        remove: "×",
+        removeName: (name) => t("notices.remove", { name }),
+      }}
+    />
   );
 }
 

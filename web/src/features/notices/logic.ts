@@ -263,12 +263,8 @@ export function htmlToText(html: string): string {
     .trim();
 }
 
-/** A file's size as people read it: 820 B, 12.3 KB, 4.5 MB. */
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-}
+// A file's size as people read it: shared with mail (web/src/ui/files.tsx).
+export { formatSize } from "../../ui/files";
 
 /** Whether these roles may send to the council: administrators and council liaisons. */
 export function mayMessageCouncil(roles: readonly string[] | null | undefined): boolean {
