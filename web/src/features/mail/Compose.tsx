@@ -2,6 +2,8 @@ import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { errorCode } from "../../api/errors";
 import { useI18n } from "../../i18n/language";
+import { FilePicker } from "../../ui/FilePicker";
+import type { Uploaded } from "../../ui/files";
 import { MailAddressSuggestionsQuery, SaveMailDraftMutation, SendMailMutation } from "./operations";
 
 export interface ComposeDraft {
@@ -12,6 +14,8 @@ export interface ComposeDraft {
   textBody: string;
   replyToId: string | null;
   draftId: string | null;
+  /** Uploads (POST /files/mail), a draft's own files or a forwarded message's. */
+  attachments: Uploaded[];
 }
 
 interface FieldError {
@@ -100,6 +104,7 @@ export function Compose({
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [sendState, send] = useMutation(SendMailMutation);
   const [saveState, save] = useMutation(SaveMailDraftMutation);
+  const [uploading, setUploading] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     heading.current?.focus();
@@ -113,13 +118,14 @@ export function Compose({
     textBody: form.textBody,
     replyToId: form.replyToId,
     draftId: form.draftId,
+    attachmentIds: form.attachments.map((file) => file.id),
   });
   const fieldError = (field: string) => {
     const error = errors.find((e) => e.field === field);
     return error ? errorText(error.code) : undefined;
   };
   const general = errors.filter(
-    (e) => !["to", "cc", "subject", "textBody"].includes(e.field ?? ""),
+    (e) => !["to", "cc", "subject", "textBody", "attachmentIds"].includes(e.field ?? ""),
   );
 
   const onSend = async (event: FormEvent) => {
@@ -138,7 +144,7 @@ export function Compose({
     if (payload?.message) set({ draftId: payload.message.id });
     onDone("saved");
   };
-  const busy = sendState.fetching || saveState.fetching;
+  const busy = sendState.fetching || saveState.fetching || uploading;
   return (
     <form className="card mail-compose" aria-labelledby={`${id}-title`} onSubmit={onSend}>
       <h2 id={`${id}-title`} tabIndex={-1} ref={heading}>
@@ -191,6 +197,25 @@ export function Compose({
         />
         {fieldError("textBody") ? <p className="error">{fieldError("textBody")}</p> : null}
       </div>
+      <FilePicker
+        endpoint="/files/mail"
+        value={form.attachments}
+        onChange={(attachments) => set({ attachments })}
+        onBusy={setUploading}
+        text={{
+          label: t("mail.attach"),
+          hint: t("mail.attachHint"),
+          uploading: t("mail.uploading"),
+          list: t("mail.attachments"),
+          remove: t("mail.removeFile"),
+          removeName: (name) => t("mail.removeFileOf", { name }),
+        }}
+      />
+      {fieldError("attachmentIds") ? (
+        <p className="error" role="alert">
+          {fieldError("attachmentIds")}
+        </p>
+      ) : null}
       {general.length > 0 ? (
         <div role="alert">
           {general.map((error) => (

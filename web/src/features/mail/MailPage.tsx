@@ -1,5 +1,5 @@
 import "./mail.css";
-import { type FormEvent, useEffect, useId, useState } from "react";
+import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { useClient, useMutation, useQuery, useSubscription } from "urql";
 import { onReconnect } from "../../api/client";
 import { errorCode } from "../../api/errors";
@@ -8,6 +8,8 @@ import type { MailSearchInput } from "../../gql/graphql";
 import { useI18n } from "../../i18n/language";
 import { countEvents } from "../../ui/lists";
 import { Compose, type ComposeDraft } from "./Compose";
+import { HeldFiles } from "./HeldFiles";
+import { MailAttachmentsFragment } from "./MailAttachments";
 import { MailList } from "./MailList";
 import { type ComposeMode, MailReader, MailReaderFragment } from "./MailReader";
 import {
@@ -18,6 +20,7 @@ import {
   MailPageQuery,
   MarkMailMutation,
   MoveMailMutation,
+  RequestMailAttachmentReleaseMutation,
 } from "./operations";
 
 const PAGE_SIZE = 50;
@@ -49,23 +52,36 @@ export function MailPage({ onSignedOut }: { onSignedOut: () => void }) {
   const [status, setStatus] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
   const [folderName, setFolderName] = useState("");
+  // Administrators: the held files (メール無害化) instead of a message.
+  const [showHeld, setShowHeld] = useState(false);
 
-  const [result, reexecute] = useQuery({
-    query: MailPageQuery,
-    variables: {
-      mailboxId: mailboxId ?? "",
-      withList: mailboxId !== null,
-      folderId,
-      search: searchInput(search),
-      first: PAGE_SIZE,
-      offset,
-      messageId: openId ?? "",
-      withMessage: openId !== null,
-    },
-  });
+  const variables = {
+    mailboxId: mailboxId ?? "",
+    folderId,
+    search: searchInput(search),
+    first: PAGE_SIZE,
+    offset,
+    messageId: openId ?? "",
+  };
+  const [result, reexecute] = useQuery({ query: MailPageQuery, variables });
   const data = result.data;
+  // urql keeps the last answer on the screen until the next one is here, and that answer
+  // may be for another folder, mailbox, search or page: its rows are not shown then (they
+  // would open a message of the folder left behind, under the new folder's heading).
+  const answered = result.operation?.variables;
+  const listIsCurrent =
+    mailboxId !== null &&
+    answered !== undefined &&
+    answered.mailboxId === variables.mailboxId &&
+    answered.folderId === variables.folderId &&
+    answered.offset === variables.offset &&
+    JSON.stringify(answered.search ?? null) === JSON.stringify(variables.search);
   // At once, with the variables of this render (the mail screen's changes keep them).
   const refresh = () => reexecute({ requestPolicy: "network-only" });
+  // The latest render's refresh, for answers that come back later: a closure of an older
+  // render would ask again for what the page showed then.
+  const refreshLatest = useRef(refresh);
+  refreshLatest.current = refresh;
   // Events are hints: what changed is asked again, in the page's one request.
   const [events] = useSubscription({ query: MailEventsSubscription, pause: !data }, countEvents);
   // biome-ignore lint/correctness/useExhaustiveDependencies: re-query on each new event only
@@ -98,16 +114,32 @@ export function MailPage({ onSignedOut }: { onSignedOut: () => void }) {
   const [moveState, move] = useMutation(MoveMailMutation);
   const [deleteState, remove] = useMutation(DeleteMailMutation);
   const [, createFolder] = useMutation(CreateMailFolderMutation);
-  const busy = markState.fetching || moveState.fetching || deleteState.fetching;
+  const [releaseState, requestRelease] = useMutation(RequestMailAttachmentReleaseMutation);
+  const busy =
+    markState.fetching || moveState.fetching || deleteState.fetching || releaseState.fetching;
 
-  // An opened unread message becomes read (shared mailboxes: for every member).
-  const opened = data?.mailMessage ? readFragment(MailReaderFragment, data.mailMessage) : null;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: once per message opened unread
+  // The message asked for, once its answer is here (until then urql keeps the previous
+  // answer on the screen, which may hold another message).
+  const shown = data?.mailMessage && data.mailMessage.id === openId ? data.mailMessage : null;
+  const opened = shown ? readFragment(MailReaderFragment, shown) : null;
+  // An opened unread message becomes read (shared mailboxes: for every member), unless the
+  // person made it unread again (未読にする). One markMail at a time per message; if an
+  // answer that left the server before it lands after it (the cache says unread again),
+  // it is marked again.
+  const keptUnread = useRef<string | null>(null);
+  const marking = useRef<string | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: when the opened message or its read state changes
   useEffect(() => {
-    if (opened && !opened.isRead && !opened.isDraft) {
-      void mark({ input: { ids: [opened.id], read: true } }).then(refresh);
-    }
-  }, [opened?.id, opened?.isRead]);
+    if (!opened || opened.isRead || opened.isDraft) return;
+    if (keptUnread.current === opened.id || marking.current === opened.id) return;
+    const messageId = opened.id;
+    marking.current = messageId;
+    void mark({ input: { ids: [messageId], read: true } }).then((answer) => {
+      if (marking.current === messageId) marking.current = null;
+      if (answer.error) return fail(errorCode(answer.error));
+      refreshLatest.current();
+    });
+  }, [opened?.id, opened?.isRead, opened?.isDraft]);
 
   const chooseFolder = (boxId: string, folder: string) => {
     setMailboxId(boxId);
@@ -115,6 +147,7 @@ export function MailPage({ onSignedOut }: { onSignedOut: () => void }) {
     setOpenId(null);
     setOffset(0);
     setCompose(null);
+    setShowHeld(false);
   };
   const fail = (code: string) => setProblem(errorText(code));
   const done = (message: string) => {
@@ -125,6 +158,8 @@ export function MailPage({ onSignedOut }: { onSignedOut: () => void }) {
 
   const open = (messageId: string) => {
     setCompose(null);
+    setShowHeld(false);
+    keptUnread.current = null;
     // A draft opens in the compose form, to be finished.
     setOpenId(messageId);
   };
@@ -141,6 +176,10 @@ export function MailPage({ onSignedOut }: { onSignedOut: () => void }) {
         textBody: opened.textBody,
         replyToId: null,
         draftId: opened.id,
+        // Its files stay with it (a held or deleted one cannot be sent again).
+        attachments: readFragment(MailAttachmentsFragment, opened)
+          .attachments.filter((file) => file.state === "AVAILABLE")
+          .map(({ id, name, size }) => ({ id, name, size })),
       });
       setOpenId(null);
     }
@@ -148,6 +187,7 @@ export function MailPage({ onSignedOut }: { onSignedOut: () => void }) {
 
   const startCompose = async (mode: ComposeMode | null) => {
     if (!mailboxId) return;
+    setShowHeld(false);
     if (mode === null || !openId) {
       setCompose({
         mailboxId,
@@ -157,6 +197,7 @@ export function MailPage({ onSignedOut }: { onSignedOut: () => void }) {
         textBody: "",
         replyToId: null,
         draftId: null,
+        attachments: [],
       });
       return;
     }
@@ -171,6 +212,8 @@ export function MailPage({ onSignedOut }: { onSignedOut: () => void }) {
       textBody: form.textBody,
       replyToId: form.replyToId ?? null,
       draftId: null,
+      // A forward carries the original's files (the server copies them when it is sent).
+      attachments: form.attachments.map(({ id, name, size }) => ({ id, name, size })),
     });
   };
 
@@ -195,20 +238,35 @@ export function MailPage({ onSignedOut }: { onSignedOut: () => void }) {
   }
   if (!data) return <p className="hint">{t("app.loading")}</p>;
 
-  const list = data.mailMessages;
+  const list = listIsCurrent ? data.mailMessages : null;
   const folderOptions = (mailbox?.folders ?? []).map((f) => ({ id: f.id, name: folderLabel(f) }));
   function folderLabel(f: { role: string; name: string }): string {
     return f.role === "CUSTOM" ? f.name : t(`mail.folder.${f.role}` as "mail.folder.INBOX");
   }
   const searching = searchInput(search) !== null;
+  const isAdmin = (data.me?.roles ?? []).includes("TENANT_ADMIN");
 
   return (
     <div className="mail-page">
       <div className="page-header">
         <h1>{t("mail.title")}</h1>
-        <button type="button" className="primary" onClick={() => void startCompose(null)}>
-          {t("mail.new")}
-        </button>
+        <div className="mail-actions">
+          {isAdmin ? (
+            <button
+              type="button"
+              aria-pressed={showHeld}
+              onClick={() => {
+                setCompose(null);
+                setShowHeld(!showHeld);
+              }}
+            >
+              {t("mail.held.open")}
+            </button>
+          ) : null}
+          <button type="button" className="primary" onClick={() => void startCompose(null)}>
+            {t("mail.new")}
+          </button>
+        </div>
       </div>
       <p className="visually-hidden" role="status" aria-live="polite">
         {status}
@@ -340,7 +398,9 @@ export function MailPage({ onSignedOut }: { onSignedOut: () => void }) {
             <p className="hint">{t("app.loading")}</p>
           )}
         </section>
-        {compose ? (
+        {showHeld && isAdmin && !compose ? (
+          <HeldFiles onClose={() => setShowHeld(false)} />
+        ) : compose ? (
           <Compose
             key={compose.draftId ?? compose.replyToId ?? "new"}
             initial={compose}
@@ -351,25 +411,34 @@ export function MailPage({ onSignedOut }: { onSignedOut: () => void }) {
               done(outcome === "sent" ? t("mail.sent") : t("mail.draftSaved"));
             }}
           />
-        ) : data.mailMessage ? (
+        ) : shown ? (
           <MailReader
-            key={data.mailMessage.id}
-            message={data.mailMessage}
+            key={shown.id}
+            message={shown}
             thread={data.mailThread ?? []}
             folders={folderOptions}
             busy={busy}
             onCompose={(mode) => void startCompose(mode)}
             onOpen={open}
             onClose={() => setOpenId(null)}
+            onRequestRelease={async (attachmentId) => {
+              const answer = await requestRelease({ id: attachmentId });
+              if (answer.error) return fail(errorCode(answer.error));
+              const errors = answer.data?.requestMailAttachmentRelease.errors ?? [];
+              if (errors[0]) return fail(errors[0].code);
+              setProblem(null);
+              setStatus(t("mail.releaseRequestSent"));
+            }}
             onMark={async (change) => {
+              if (change.read === false) keptUnread.current = shown.id;
               const answer = await mark({
-                input: { ids: [data.mailMessage?.id ?? ""], ...change },
+                input: { ids: [shown.id], ...change },
               });
               if (answer.error) return fail(errorCode(answer.error));
               done(t("mail.marked"));
             }}
             onMove={async (target) => {
-              const answer = await move({ ids: [data.mailMessage?.id ?? ""], folderId: target });
+              const answer = await move({ ids: [shown.id], folderId: target });
               if (answer.error) return fail(errorCode(answer.error));
               const errors = answer.data?.moveMail.errors ?? [];
               if (errors[0]) return fail(errors[0].code);
@@ -377,7 +446,7 @@ export function MailPage({ onSignedOut }: { onSignedOut: () => void }) {
               done(t("mail.moved"));
             }}
             onDelete={async () => {
-              const answer = await remove({ ids: [data.mailMessage?.id ?? ""] });
+              const answer = await remove({ ids: [shown.id] });
               if (answer.error) return fail(errorCode(answer.error));
               const errors = answer.data?.deleteMail.errors ?? [];
               if (errors[0]) return fail(errors[0].code);

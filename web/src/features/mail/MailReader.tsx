@@ -4,6 +4,7 @@ import { useI18n } from "../../i18n/language";
 import { formatWhen } from "../../ui/lists";
 // The one renderer of sanitised HTML (allow-list to React elements, no remote content).
 import { SafeHtml } from "../notices/SafeHtml";
+import { MailAttachments } from "./MailAttachments";
 
 export const MailReaderFragment = graphql(`
   fragment MailReader_message on MailMessage {
@@ -33,6 +34,7 @@ export const MailReaderFragment = graphql(`
       name
       address
     }
+    ...MailAttachments_message
   }
 `);
 
@@ -65,6 +67,7 @@ export function MailReader({
   onDelete,
   onOpen,
   onClose,
+  onRequestRelease,
 }: {
   message: FragmentType<typeof MailReaderFragment>;
   thread: readonly ThreadItem[];
@@ -76,6 +79,7 @@ export function MailReader({
   onDelete: () => void;
   onOpen: (id: string) => void;
   onClose: () => void;
+  onRequestRelease: (attachmentId: string) => void;
 }) {
   const { t, language } = useI18n();
   const id = useId();
@@ -172,6 +176,7 @@ export function MailReader({
       ) : (
         <pre className="mail-body mail-text">{data.textBody}</pre>
       )}
+      <MailAttachments message={data} busy={busy} onRequestRelease={onRequestRelease} />
       {thread.length > 1 ? (
         <section aria-labelledby={`${id}-thread`}>
           <h3 id={`${id}-thread`}>{t("mail.thread", { count: thread.length })}</h3>

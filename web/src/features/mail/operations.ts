@@ -1,17 +1,21 @@
 // The mail screen's operations. The page asks for what it shows in one request (mailboxes,
 // the chosen folder's list, the open message and its thread); the rest are writes.
+// No @include/@skip in the page's query: until a mailbox (a message) is chosen, its empty
+// ID answers an empty list (null). The gateway's shape cache keys a selection by the id()
+// of lists it builds per request when a selection set has such directives (see
+// gateway/executor.py _Shaper.compile): an id reused by a later request's list handed
+// that request another selection's shape (the list's rows shaped as the open message:
+// "Cannot return null for non-nullable field MailMessage.textBody").
 import { graphql } from "../../gql";
 
 export const MailPageQuery = graphql(`
   query MailPage(
     $mailboxId: ID!
-    $withList: Boolean!
     $folderId: ID
     $search: MailSearchInput
     $first: Int!
     $offset: Int!
     $messageId: ID!
-    $withMessage: Boolean!
   ) {
     me {
       id
@@ -37,18 +41,18 @@ export const MailPageQuery = graphql(`
       search: $search
       first: $first
       offset: $offset
-    ) @include(if: $withList) {
+    ) {
       totalCount
       messages {
         id
         ...MailListItem_message
       }
     }
-    mailMessage(id: $messageId) @include(if: $withMessage) {
+    mailMessage(id: $messageId) {
       id
       ...MailReader_message
     }
-    mailThread(id: $messageId) @include(if: $withMessage) {
+    mailThread(id: $messageId) {
       id
       subject
       sentAt
@@ -78,6 +82,12 @@ export const MailComposeQuery = graphql(`
       subject
       textBody
       replyToId
+      # FORWARD: the original's files (not held ones), sent along unless taken off.
+      attachments {
+        id
+        name
+        size
+      }
     }
   }
 `);
@@ -190,6 +200,87 @@ export const CreateMailFolderMutation = graphql(`
     createMailFolder(mailboxId: $mailboxId, name: $name) {
       folder {
         id
+      }
+      errors {
+        code
+        message
+        field
+      }
+    }
+  }
+`);
+
+export const RequestMailAttachmentReleaseMutation = graphql(`
+  mutation RequestMailAttachmentRelease($id: ID!) {
+    requestMailAttachmentRelease(id: $id) {
+      # The file's row in the open message updates in place (release requested).
+      attachment {
+        id
+        state
+        releaseRequestedAt
+        url
+      }
+      errors {
+        code
+        message
+        field
+      }
+    }
+  }
+`);
+
+// Held files for administrators (メール無害化): the list, release and delete.
+export const HeldMailAttachmentsQuery = graphql(`
+  query HeldMailAttachments {
+    heldMailAttachments(first: 100) {
+      subject
+      receivedAt
+      from {
+        name
+        address
+      }
+      releaseRequestedBy {
+        id
+        name
+      }
+      attachment {
+        id
+        name
+        size
+        contentType
+        state
+        releaseRequestedAt
+      }
+    }
+  }
+`);
+
+export const ReleaseMailAttachmentMutation = graphql(`
+  mutation ReleaseMailAttachment($id: ID!) {
+    releaseMailAttachment(id: $id) {
+      attachment {
+        id
+        state
+        releaseRequestedAt
+        url
+      }
+      errors {
+        code
+        message
+        field
+      }
+    }
+  }
+`);
+
+export const DeleteHeldMailAttachmentMutation = graphql(`
+  mutation DeleteHeldMailAttachment($id: ID!) {
+    deleteHeldMailAttachment(id: $id) {
+      attachment {
+        id
+        state
+        releaseRequestedAt
+        url
       }
       errors {
         code
