@@ -507,8 +507,12 @@ class _Shaper:
     """Completes merged data along the client's selections (GraphQL spec "CompleteValue").
 
     The field list of a selection set on a concrete type is compiled once per plan and
-    cached on it (``plan.shape_cache``), unless it has @skip/@include, which depend on
-    the variables of each request.
+    cached on it (``plan.shape_cache``, keyed by the list's id(): the plan keeps every
+    such list alive), unless it has @skip/@include, which depend on the variables of
+    each request. Such a compile, and everything compiled below it, is built from lists
+    made for this request only: it goes to this shaper's own cache, which keeps those
+    lists alive until the request ends, so a freed list's id can never come back as
+    another selection's key (it did, and one alias was shaped as another).
     """
 
     def __init__(
@@ -522,6 +526,9 @@ class _Shaper:
         self.variables = variables
         self.errors = errors
         self.cache = cache if cache is not None else {}
+        # (selections, compiled) by key: the compiles of this request only (see above).
+        self.local: dict[Any, tuple[list[Field | Fragment], list[tuple[Any, ...]]]] = {}
+        self.transient: set[int] = set()
 
     def included(self, directives: tuple[ast.DirectiveNode, ...]) -> bool:
         return _included(directives, self.variables)
@@ -560,9 +567,15 @@ class _Shaper:
         self, selections: list[Field | Fragment], object_type: GraphQLObjectType
     ) -> list[tuple[Any, ...]]:
         key = (id(selections), object_type.name)
-        cached = self.cache.get(key)
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
+        transient = id(selections) in self.transient
+        if transient:
+            mine = self.local.get(key)
+            if mine is not None:
+                return mine[1]
+        else:
+            cached = self.cache.get(key)
+            if cached is not None:
+                return cached  # type: ignore[no-any-return]
         conditional = [False]
         collected = self.collect(selections, object_type, {}, conditional)
         compiled: list[tuple[Any, ...]] = []
@@ -590,7 +603,12 @@ class _Shaper:
                     _leaf_kind(fdef.type),
                 )
             )
-        if not conditional[0]:
+        if conditional[0] or transient:
+            self.local[key] = (selections, compiled)
+            for entry in compiled:
+                if entry[3]:
+                    self.transient.add(id(entry[3]))
+        else:
             self.cache[key] = compiled
         return compiled
 

@@ -137,3 +137,32 @@ async def test_a_key_that_cannot_be_supplied_is_refused_at_planning_not_recursed
     # Refused at planning: nothing of it ran, and the response says so with data: null.
     assert result.payload["data"] is None
     assert not result.request_error
+
+
+async def test_conditional_selections_never_lend_their_shape_to_another_request():
+    """Two aliased fields of one type, each under its own @include: a request that takes
+    only `a` and then one that takes only `b` must each get their own fields. The shaper
+    compiled a selection's field list once per plan, keyed by the list's id(); the field
+    lists under a conditional parent are rebuilt for every request, and a freed list's id
+    came back for the other alias's list, which was then shaped as `a` (`b` answered
+    `{"name": ...}` without its price)."""
+    import importlib
+
+    from tests.gateway.fixtures.suites import SUITES, supergraph_path
+
+    transports = {
+        s.name: InProcessTransport(importlib.import_module(s.module).schema) for s in SUITES["shop"]
+    }
+    gateway = Gateway(supergraph_path("shop").read_text(encoding="utf-8"), transports)
+    query = (
+        "query($a: Boolean!, $b: Boolean!) {"
+        ' a: product(upc: "1") @include(if: $a) { name }'
+        ' b: product(upc: "2") @include(if: $b) { price upc } }'
+    )
+    for _ in range(20):
+        only_a = await gateway.execute(query, {"a": True, "b": False})
+        assert only_a.payload == {"data": {"a": {"name": "Table"}}}
+        only_b = await gateway.execute(query, {"a": False, "b": True})
+        assert only_b.payload == {"data": {"b": {"price": 1299, "upc": "2"}}}
+        both = await gateway.execute(query, {"a": True, "b": True})
+        assert both.payload == {"data": {"a": {"name": "Table"}, "b": {"price": 1299, "upc": "2"}}}
