@@ -155,6 +155,8 @@ export function yuiCacheExchange() {
       MailCompose: embedded,
       MailMessageList: embedded,
       OutboxDelivery: embedded,
+      // A held file's row in the administrators' list: its file (a MailAttachment) has the ID.
+      HeldMailAttachment: embedded,
       ConversationMember: embedded,
       // The audit trail's records and a leaver report live inside their page (admin feature);
       // a leaver is the person who left, so a decision updates their row by itself.
