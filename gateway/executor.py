@@ -567,12 +567,11 @@ class _Shaper:
         self, selections: list[Field | Fragment], object_type: GraphQLObjectType
     ) -> list[tuple[Any, ...]]:
         key = (id(selections), object_type.name)
+        mine = self.local.get(key)
+        if mine is not None:
+            return mine[1]
         transient = id(selections) in self.transient
-        if transient:
-            mine = self.local.get(key)
-            if mine is not None:
-                return mine[1]
-        else:
+        if not transient:
             cached = self.cache.get(key)
             if cached is not None:
                 return cached  # type: ignore[no-any-return]

@@ -90,11 +90,19 @@ async def test_fields_of_one_response_key_with_different_subgraph_types_get_inte
     assert direct.errors
 
 
-async def test_a_skipped_remote_field_sends_no_entity_fetch_at_all():
+def shop_gateway(transport: type[InProcessTransport] = InProcessTransport) -> Gateway:
+    """The test bed's shop supergraph, its subgraphs in process through `transport`."""
     import importlib
 
     from tests.gateway.fixtures.suites import SUITES, supergraph_path
 
+    transports = {
+        s.name: transport(importlib.import_module(s.module).schema) for s in SUITES["shop"]
+    }
+    return Gateway(supergraph_path("shop").read_text(encoding="utf-8"), transports)
+
+
+async def test_a_skipped_remote_field_sends_no_entity_fetch_at_all():
     calls: list[str] = []
 
     class Counting(InProcessTransport):
@@ -102,10 +110,7 @@ async def test_a_skipped_remote_field_sends_no_entity_fetch_at_all():
             calls.append(graph.name)
             return await super().execute(graph, document, variables, context)
 
-    transports = {
-        s.name: Counting(importlib.import_module(s.module).schema) for s in SUITES["shop"]
-    }
-    gateway = Gateway(supergraph_path("shop").read_text(encoding="utf-8"), transports)
+    gateway = shop_gateway(Counting)
     query = (
         'query($with: Boolean = false) { product(upc: "1") { name '
         "shippingEstimate @include(if: $with) } }"
@@ -144,16 +149,9 @@ async def test_conditional_selections_never_lend_their_shape_to_another_request(
     only `a` and then one that takes only `b` must each get their own fields. The shaper
     compiled a selection's field list once per plan, keyed by the list's id(); the field
     lists under a conditional parent are rebuilt for every request, and a freed list's id
-    came back for the other alias's list, which was then shaped as `a` (`b` answered
-    `{"name": ...}` without its price)."""
-    import importlib
-
-    from tests.gateway.fixtures.suites import SUITES, supergraph_path
-
-    transports = {
-        s.name: InProcessTransport(importlib.import_module(s.module).schema) for s in SUITES["shop"]
-    }
-    gateway = Gateway(supergraph_path("shop").read_text(encoding="utf-8"), transports)
+    came back for the other alias's list, which was then shaped as `a` (`b` answered null
+    with "Cannot return null for non-nullable field Product.name")."""
+    gateway = shop_gateway()
     query = (
         "query($a: Boolean!, $b: Boolean!) {"
         ' a: product(upc: "1") @include(if: $a) { name }'
