@@ -1,7 +1,7 @@
 """The portal's one request, notice panels included: ``python -m benchmarks.notices``.
 
 Options: ``[--staff 4410] [--notices 1200] [--requests 200] [--warmup 10]
-[--database-url postgres://USER@HOST:PORT[/ignored]] [--profile DIR]``.
+[--database-url postgres://USER@HOST:PORT[/ignored]] [--profile DIR] [--sql CHARS]``.
 
 Sets up a throwaway database (as ``benchmarks.calendar_week`` does: a SQLite file, or a
 fresh ``yui_bench_<random>`` PostgreSQL database dropped at the end) with one municipality
@@ -325,6 +325,13 @@ def main() -> None:
         metavar="DIR",
         help="also print the portal request's CPU time and write its cProfile to DIR",
     )
+    parser.add_argument(
+        "--sql",
+        type=int,
+        default=0,
+        metavar="CHARS",
+        help="also print each SQL query of the portal request (its first CHARS characters)",
+    )
     args = parser.parse_args()
     if args.staff < 300:
         parser.error("--staff: at least 300")
@@ -411,6 +418,9 @@ def main() -> None:
         print(f"  SQL queries of one request: {len(queries)}")
         for table, n in tables.most_common():
             print(f"    {table:<36} {n:3d}")
+        if args.sql:
+            for q in queries:
+                print(f"    {float(q['time']) * 1000:6.2f} ms  {q['sql'][: args.sql]}")
 
         if args.profile is not None:
 

@@ -1,7 +1,13 @@
 """Benchmark Yui's gateway against Hive Gateway and Apollo Gateway on the same subgraphs.
 
-``.venv/bin/python -m benchmarks.gateway [--duration 20] [--connections 32]
-[--only ours,hive,apollo] [--queries cross,deep,single] [--json FILE] [--py-spy DIR]``
+``.venv/bin/python -m benchmarks.gateway [--duration 20] [--warmup 5] [--connections 32]
+[--only ours,hive,hive-rust,apollo] [--queries cross,deep,single] [--ceiling-duration 5]
+[--json FILE] [--py-spy DIR]``
+
+Gateways: ``ours`` (``yui gateway``), ``hive`` (Hive Gateway with its JavaScript query
+planner), ``hive-rust`` (the same Hive Gateway started with ``--hive-router-runtime``: query
+planning by the Rust planner of ``@graphql-hive/router-runtime``) and ``apollo`` (Apollo
+Gateway in Apollo Server, ``node/apollo.mjs``).
 
 ``--compose`` regenerates ``supergraph.graphql`` (``@apollo/composition`` via
 ``node/compose.mjs``) and exits.
@@ -11,7 +17,10 @@ How a run goes:
    straight at each subgraph with a subgraph request, exactly as the gateways are measured.
 2. Verification: start each gateway in turn (pinned to core 0), send every query once,
    compare the ``data`` of all gateways (a mismatch or a GraphQL error is printed in full
-   and the row is marked), stop it.
+   and the row is marked), stop it. Each time a Hive Gateway starts, the run checks which
+   planner it got: ``hive-rust`` must have the Rust planner's native module
+   (``hive_router_query_planner.*.node``) mapped in its process, ``hive`` must not (without
+   the package Hive Gateway only warns and falls back to the JavaScript planner).
 3. Measurement: for each gateway, one after another: start it, and for each query a
    warm-up and then a fixed-duration wrk run (one thread, N connections, pinned to core 1,
    POST body from a Lua script whose ``done()`` hook prints p50/p95/p99 and counts non-2xx
@@ -53,9 +62,25 @@ SUPERGRAPH = HERE / "supergraph.graphql"
 REPO = HERE.parent.parent
 GATEWAY_CORE = "0"
 LOAD_CORE = "1"
-PORTS = {"ours": 47200, "hive": 47201, "apollo": 47202}
-GATEWAYS = ["ours", "hive", "apollo"]
-LABELS = {"ours": "ours (yui)", "hive": "hive", "apollo": "apollo"}
+PORTS = {"ours": 47200, "hive": 47201, "hive-rust": 47203, "apollo": 47202}
+GATEWAYS = ["ours", "hive", "hive-rust", "apollo"]
+LABELS = {
+    "ours": "ours (yui)",
+    "hive": "hive",
+    "hive-rust": "hive (rust planner)",
+    "apollo": "apollo",
+}
+HIVE_GATEWAYS = {"hive", "hive-rust"}
+# The file name of the Rust query planner's Node addon (@graphql-hive/router-query-planner).
+RUST_PLANNER_ADDON = "hive_router_query_planner."
+NODE_PACKAGES = (
+    "@graphql-hive/gateway",
+    "@graphql-hive/router-runtime",
+    "@graphql-hive/router-query-planner",
+    "@apollo/gateway",
+    "@apollo/server",
+    "graphql",
+)
 CEILING_BODIES = {
     "accounts": {"query": "{ users { id username } }"},
     "products": {"query": "{ topProducts(first: 5) { upc name price } }"},
@@ -172,8 +197,8 @@ def _core_ticks() -> dict[str, tuple[int, int]]:
     return out
 
 
-def _tree_ticks(root: int) -> int:
-    """utime + stime of a process and its live descendants (all threads), in jiffies."""
+def _proc_table() -> dict[int, tuple[int, int]]:
+    """(parent pid, utime + stime in jiffies) of every live process."""
     stats: dict[int, tuple[int, int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -184,14 +209,25 @@ def _tree_ticks(root: int) -> int:
             continue
         fields = raw[raw.rfind(")") + 2 :].split()
         stats[int(entry)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
-    wanted, total, frontier = {root}, 0, [root]
+    return stats
+
+
+def process_tree(root: int, table: dict[int, tuple[int, int]] | None = None) -> list[int]:
+    """A process and its live descendants."""
+    stats = _proc_table() if table is None else table
+    wanted, frontier = [root], [root]
     while frontier:
         pid = frontier.pop()
-        total += stats.get(pid, (0, 0))[1]
         children = [p for p, (ppid, _) in stats.items() if ppid == pid and p not in wanted]
-        wanted.update(children)
+        wanted.extend(children)
         frontier.extend(children)
-    return total
+    return wanted
+
+
+def _tree_ticks(root: int) -> int:
+    """utime + stime of a process and its live descendants (all threads), in jiffies."""
+    stats = _proc_table()
+    return sum(stats.get(pid, (0, 0))[1] for pid in process_tree(root, stats))
 
 
 class CpuWatch:
@@ -288,7 +324,9 @@ def gateway_command(name: str, port: int, tmp: Path) -> tuple[list[str], Path, d
         ]
         return cmd, REPO, env
     env.update(NODE_ENV="production", LOG_LEVEL="warn")
-    if name == "hive":
+    # Hive Gateway also reads the planner switch from the environment: only the flag decides.
+    env.pop("HIVE_ROUTER_RUNTIME", None)
+    if name in HIVE_GATEWAYS:
         cmd = [
             "node",
             str(NODE_DIR / "node_modules/@graphql-hive/gateway/dist/bin.js"),
@@ -302,6 +340,8 @@ def gateway_command(name: str, port: int, tmp: Path) -> tuple[list[str], Path, d
             "1",
             "--disable-websockets",
         ]
+        if name == "hive-rust":
+            cmd.append("--hive-router-runtime")
         return cmd, NODE_DIR, env
     if name == "apollo":
         cmd = [
@@ -333,10 +373,51 @@ def start_gateway(name: str, tmp: Path) -> tuple[Process, float]:
             with contextlib.suppress(OSError):
                 status, _ = post(port, probe, timeout=5)
                 if status == 200:
-                    return proc, time.monotonic() - started
+                    seconds = time.monotonic() - started
+                    try:
+                        check_planner(name, proc)
+                    except SystemExit:
+                        proc.stop()
+                        raise
+                    return proc, seconds
         time.sleep(0.1)
     proc.stop()
     raise SystemExit(f"{name} did not answer within 120 s:\n{proc.tail()}")
+
+
+def rust_planner_addons(pid: int) -> set[str]:
+    """The Rust query planner's Node addon files mapped in a process tree (Linux only)."""
+    found = set()
+    for member in process_tree(pid):
+        try:
+            maps = Path(f"/proc/{member}/maps").read_text()
+        except OSError:
+            continue
+        for line in maps.splitlines():
+            path = line.split(maxsplit=5)[-1]
+            if RUST_PLANNER_ADDON in Path(path).name:
+                found.add(path)
+    return found
+
+
+def check_planner(name: str, proc: Process) -> None:
+    """Hive Gateway falls back to its JS planner, with a mere warning, when it cannot load
+    @graphql-hive/router-runtime: make sure each Hive gateway runs the planner it is named for.
+    The runtime loads the planner's addon when it builds the unified graph, before the first
+    answer."""
+    if name not in HIVE_GATEWAYS:
+        return
+    addons = rust_planner_addons(proc.pid)
+    if name == "hive-rust" and not addons:
+        raise SystemExit(
+            f"{LABELS[name]} answers without the Rust planner ({RUST_PLANNER_ADDON}*.node is "
+            f"not mapped in pid {proc.pid}); is @graphql-hive/router-runtime installed in "
+            f"{NODE_DIR}?\n{proc.tail()}"
+        )
+    if name == "hive" and addons:
+        raise SystemExit(f"{LABELS[name]} loaded the Rust planner ({', '.join(sorted(addons))})")
+    planner = f"Rust, {', '.join(Path(a).name for a in sorted(addons))} mapped" if addons else "JS"
+    log(f"{LABELS[name]}: query planner {planner} (pid {proc.pid})")
 
 
 # ---------------------------------------------------------------- wrk
@@ -466,8 +547,10 @@ def ensure_node(need_node: bool) -> None:
         return
     if shutil.which("node") is None:
         raise SystemExit("node (>= 20) is missing")
-    if not (NODE_DIR / "node_modules").is_dir():
-        log("node_modules missing: npm ci in benchmarks/gateway/node")
+    pinned = json.loads((NODE_DIR / "package.json").read_text())["dependencies"]
+    stale = [p for p, version in pinned.items() if node_package_version(p) != version]
+    if stale:
+        log(f"{', '.join(stale)} not installed as pinned: npm ci in benchmarks/gateway/node")
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True)  # noqa: S607
 
 
@@ -515,11 +598,7 @@ def machine_facts(names: list[str]) -> list[str]:
     ]
     if any(n != "ours" for n in names):
         facts.append(
-            "node pkgs : "
-            + "  ".join(
-                f"{p} {node_package_version(p)}"
-                for p in ("@graphql-hive/gateway", "@apollo/gateway", "@apollo/server", "graphql")
-            )
+            "node pkgs : " + "  ".join(f"{p} {node_package_version(p)}" for p in NODE_PACKAGES)
         )
     return facts
 
@@ -604,9 +683,9 @@ def fmt(value: float | None, spec: str) -> str:
 
 
 COLUMNS = [  # (title, width)
-    ("query", -7), ("gateway", -11), ("req/s", 7), ("p50 ms", 8), ("p95 ms", 8), ("p99 ms", 8),
-    ("errors", 6), ("rps/ours", 8), ("p95/ours", 8), ("rps/cpu", 7), ("/ours", 5), ("sub/op", 6),
-    ("gw cpu", 6), ("c0 other", 8), ("c1 busy", 7), ("data", -8),
+    ("query", -7), ("gateway", -max(map(len, LABELS.values()))), ("req/s", 7), ("p50 ms", 8),
+    ("p95 ms", 8), ("p99 ms", 8), ("errors", 6), ("rps/ours", 8), ("p95/ours", 8), ("rps/cpu", 7),
+    ("/ours", 5), ("sub/op", 6), ("gw cpu", 6), ("c0 other", 8), ("c1 busy", 7), ("data", -8),
 ]  # fmt: skip
 LEGEND = """\
 rps/ours, p95/ours: that gateway's figure divided by ours (rps > 1: more requests/s than ours;
@@ -704,7 +783,7 @@ def print_table(
 def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.gateway",
-        description="Yui's gateway vs Hive Gateway vs Apollo Gateway.",
+        description="Yui's gateway vs Hive Gateway (JS and Rust planner) vs Apollo Gateway.",
     )
     parser.add_argument(
         "--duration", type=int, default=20, help="seconds measured per gateway and query"
@@ -714,7 +793,7 @@ def main() -> None:
     )
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
-        "--only", default=",".join(GATEWAYS), help="comma-separated: ours,hive,apollo"
+        "--only", default=",".join(GATEWAYS), help=f"comma-separated: {','.join(GATEWAYS)}"
     )
     parser.add_argument(
         "--queries", default=",".join(q.name for q in QUERIES), help="comma-separated"
