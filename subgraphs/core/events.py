@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -25,6 +26,13 @@ logger = logging.getLogger(__name__)
 # Channel layers drop a group member after `group_expiry` (a day by default); a board on a
 # wall display stays subscribed for longer, so listeners renew their membership.
 REJOIN_SECONDS = 60 * 60
+
+# Listeners check the database connections before handling a message at most this often
+# per process. Every subscription's database work runs on the process's one shared thread
+# (yui.federation.DatabaseLanes), so one check serves them all; a change that wakes a
+# thousand subscribers at once no longer costs a thousand hops to that thread.
+REFRESH_SECONDS = 1.0
+_last_refresh = [0.0]  # time.monotonic() of the last check, for this process
 
 
 def publish_on_commit(group: str, message: dict[str, Any]) -> None:
@@ -65,11 +73,16 @@ async def group_messages(group: str) -> AsyncGenerator[dict[str, Any], None]:
     renewal = asyncio.ensure_future(_stay_in_group(layer, group, channel))
     try:
         while True:
-            yield await layer.receive(channel)
+            message = await layer.receive(channel)
             # Django checks connections when a request starts; a subscription is no
             # request, so it drops broken ones itself, or one database restart would end
-            # every live view.
-            await arefresh_connections()
+            # every live view. Before the message is handled: the first message after a
+            # quiet second always finds a checked connection.
+            now = time.monotonic()
+            if now - _last_refresh[0] >= REFRESH_SECONDS:
+                _last_refresh[0] = now
+                await arefresh_connections()
+            yield message
     finally:
         renewal.cancel()
         await layer.group_discard(group, channel)

@@ -21,6 +21,7 @@ from subgraphs.core.graphql.context import YuiContext
 from subgraphs.people.models import Person
 from subgraphs.presence import clock as presence_clock
 from subgraphs.presence.actions import do_set_presence
+from subgraphs.presence.graphql import subscriptions as presence_subscriptions
 from subgraphs.presence.graphql.schema import schema
 from tests.presence import MY_PRESENCE, SET_MY_PRESENCE, principal_of
 
@@ -193,6 +194,42 @@ async def test_another_municipality_never_hears_of_a_change(okawa, kanda):
         change = await kanda_sees.next_change()
         assert change["person"]["id"] == str(kanda.people["shuji"].id)
         assert change["message"] == "すぐ戻ります"
+
+
+async def test_the_subscribers_of_a_municipality_share_one_read_of_each_change(
+    okawa, kanda, monkeypatch
+):
+    # One change wakes every board of the municipality in this process: one SQL read of
+    # the row serves them all, and a board of another municipality never gets that read.
+    reads: list[tuple[Any, Any]] = []
+    real_read = presence_subscriptions._read
+
+    def counted(principal, person_id):
+        reads.append((principal.tenant_id, person_id))
+        return real_read(principal, person_id)
+
+    monkeypatch.setattr(presence_subscriptions, "_read", counted)
+    shuji, kanda_shuji = okawa.people["shuji"], kanda.people["shuji"]
+    async with (
+        board(okawa.people["kacho"], pinger=okawa.people["kakari"]) as kacho_sees,
+        board(okawa.people["jinji"], pinger=okawa.people["kakari"]) as jinji_sees,
+        board(okawa.people["shimin"], pinger=okawa.people["kakari"]) as shimin_sees,
+        board(kanda.people["kacho"], pinger=kanda.people["kakari"]) as kanda_sees,
+    ):
+        await set_presence(shuji, "MEETING", "予算ヒアリング")
+        seen = [await b.next_change() for b in (kacho_sees, jinji_sees, shimin_sees)]
+        assert {(c["message"], c["version"]) for c in seen} == {("予算ヒアリング", 1)}
+        assert reads.count((okawa.tenant.id, shuji.id)) == 1
+        # The same person ID asked in 苅田町 is a read of its own, scoped to 苅田町.
+        await set_presence(kanda_shuji, "OUT", "現地確認")
+        theirs = await kanda_sees.next_change()
+        assert (theirs["person"]["id"], theirs["message"]) == (str(kanda_shuji.id), "現地確認")
+        assert reads.count((kanda.tenant.id, kanda_shuji.id)) == 1
+        # A later change is read afresh, never answered from the earlier read.
+        await set_presence(shuji, "IN")
+        again = [await b.next_change() for b in (kacho_sees, jinji_sees, shimin_sees)]
+        assert {(c["label"], c["version"]) for c in again} == {("在席", 2)}
+        assert reads.count((okawa.tenant.id, shuji.id)) == 2
 
 
 async def test_signed_out_callers_cannot_subscribe():

@@ -1,28 +1,98 @@
 """Live presence: every change in the principal's municipality, as it commits.
 
 Events on the channel layer carry only a person ID and a version (DESIGN rule 6); each one
-is turned into the row as it is now, read through a DataLoader built for that event. The
-context of a subscription lives as long as its WebSocket connection, so a loader kept
-there would keep answering with the first state it read.
+is turned into the row as it is now. A whole municipality subscribes to the one group, so
+one change wakes every subscriber of the tenant in this process at once: they share one
+read of the row (``SharedReads``) instead of a query each, the difference between one SQL
+query and a thousand for a thousand open portals.
+
+Sharing is sound because the row is the same for every reader of the tenant: presence is
+scoped by tenant alone (``for_principal`` filters ``tenant_id`` and nothing else), and the
+read is keyed by (tenant, person, version of the event), so no reader of another tenant
+can be given it. Any row with at least the event's version answers the event: a row read
+for an earlier hint is never reused for a later one. Reads are not kept (a context lives
+as long as its WebSocket, so a loader kept there would keep answering with the first state
+it read); the shared result is dropped a few seconds after it was read, and the nightly
+reset (``clock.as_shown``) is applied by each subscriber when it shows the row.
 """
 
 from __future__ import annotations
 
+import asyncio
+import copy
+import time
 import uuid
 from collections.abc import AsyncGenerator
 
 import strawberry
+from asgiref.sync import sync_to_async
 from strawberry.types import Info
 
 from subgraphs.core.events import group_messages
-from subgraphs.core.graphql.context import YuiContext, principal_of
+from subgraphs.core.graphql.context import principal_of
 from subgraphs.core.graphql.errors import require_authenticated
 from subgraphs.core.principal import Principal
+from subgraphs.presence import clock
 from subgraphs.presence.access import as_uuid
 from subgraphs.presence.actions import EVENT_TYPE, presence_group
-from subgraphs.presence.graphql.loaders import PresenceByPersonIdLoader
 from subgraphs.presence.graphql.types import PresenceType
 from subgraphs.presence.models import PresenceStatus
+
+ReadKey = tuple[uuid.UUID, uuid.UUID, int]  # tenant, person, version the event announced
+
+
+class SharedReads:
+    """One read of a person's row per event for every subscriber of this process.
+
+    The first subscriber woken by an event starts the read, as a task of its own (a
+    subscriber that goes away does not cancel it for the others); the others wait for the
+    same one. A read is kept ``keep_seconds`` after it started (the subscribers of one
+    event are woken within that time), at most ``most`` of them; a failed read is
+    forgotten at once, so the next event tries again.
+    """
+
+    def __init__(self, keep_seconds: float = 5.0, most: int = 10_000) -> None:
+        self.keep_seconds = keep_seconds
+        self.most = most
+        self._reads: dict[ReadKey, tuple[float, asyncio.Task[PresenceStatus | None]]] = {}
+
+    async def row(self, principal: Principal, person_id: uuid.UUID, version: int) -> PresenceStatus:
+        """The person's row as stored (not yet reset for the night), or the unset default."""
+        tenant_id = principal.tenant_id
+        assert tenant_id is not None
+        key = (tenant_id, person_id, version)
+        held = self._reads.get(key)
+        # A task belongs to one event loop (a server has one; each test its own).
+        if held is None or held[1].get_loop() is not asyncio.get_running_loop():
+            now = time.monotonic()
+            self._forget_old(now)
+            task = asyncio.ensure_future(sync_to_async(_read)(principal, person_id))
+            task.add_done_callback(lambda done: self._forget_failed(key, done))
+            self._reads[key] = held = (now, task)
+        found = await asyncio.shield(held[1])
+        # Each subscriber its own copy: a resolver must not see another's changes to it.
+        return copy.copy(found) if found is not None else PresenceStatus.unset(tenant_id, person_id)
+
+    def _forget_failed(self, key: ReadKey, task: asyncio.Task[PresenceStatus | None]) -> None:
+        if task.cancelled() or task.exception() is not None:
+            held = self._reads.get(key)
+            if held is not None and held[1] is task:
+                del self._reads[key]
+
+    def _forget_old(self, now: float) -> None:
+        if len(self._reads) >= self.most:
+            self._reads.clear()
+            return
+        old = [k for k, (at, t) in self._reads.items() if t.done() and now - at > self.keep_seconds]
+        for key in old:
+            del self._reads[key]
+
+
+def _read(principal: Principal, person_id: uuid.UUID) -> PresenceStatus | None:
+    return PresenceStatus.objects.for_principal(principal).filter(person_id=person_id).first()
+
+
+shared_reads = SharedReads()
 
 
 async def presence_changes(principal: Principal) -> AsyncGenerator[PresenceStatus, None]:
@@ -36,8 +106,7 @@ async def presence_changes(principal: Principal) -> AsyncGenerator[PresenceStatu
             continue
         if version <= shown.get(person_id, 0):
             continue  # a late or repeated hint about a state shown already
-        loader = YuiContext(principal=principal).loader(PresenceByPersonIdLoader)
-        row = await loader.load(person_id)
+        row = clock.as_shown(await shared_reads.row(principal, person_id, version), clock.now())
         # Version 0 is "no row in this tenant": nothing to show.
         if row.version <= shown.get(person_id, 0):
             continue
