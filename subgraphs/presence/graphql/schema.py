@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from subgraphs.core.graphql.execution import PlainFieldExecutionContext
 from subgraphs.core.graphql.extensions import subgraph_extensions
 from subgraphs.core.graphql.schema import SubgraphSchema
 from subgraphs.core.timerange import SCALAR_OVERRIDES
@@ -22,4 +23,5 @@ schema = SubgraphSchema(
     federation_version=FEDERATION_VERSION,
     extensions=subgraph_extensions(),
     scalar_overrides=SCALAR_OVERRIDES,
+    execution_context_class=PlainFieldExecutionContext,
 )
