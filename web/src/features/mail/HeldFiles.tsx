@@ -10,6 +10,20 @@ import {
   ReleaseMailAttachmentMutation,
 } from "./operations";
 
+// Text with a line-break opportunity after the first `mark`: a MIME type after its slash
+// ("application/", then "pdf"), an address after its @; never inside a word.
+function breakAfter(text: string, mark: string) {
+  const at = text.indexOf(mark);
+  if (at < 0) return text;
+  return (
+    <>
+      {text.slice(0, at + 1)}
+      <wbr />
+      {text.slice(at + 1)}
+    </>
+  );
+}
+
 /** Delete, asked twice in place; the focus moves to "cancel" so Enter by habit does no harm. */
 function DeleteHeld({
   name,
@@ -136,7 +150,9 @@ export function HeldFiles({ onClose }: { onClose: () => void }) {
               <tr>
                 <th scope="col">{t("mail.held.file")}</th>
                 <th scope="col">{t("mail.held.message")}</th>
-                <th scope="col">{t("mail.held.request")}</th>
+                <th scope="col" className="request">
+                  {t("mail.held.request")}
+                </th>
                 <th scope="col">{t("mail.held.actions")}</th>
               </tr>
             </thead>
@@ -146,22 +162,22 @@ export function HeldFiles({ onClose }: { onClose: () => void }) {
                 return (
                   <tr key={file.id}>
                     <td>
-                      {file.name} <small>({formatSize(file.size)})</small>
+                      {file.name} <small className="size">({formatSize(file.size)})</small>
                       <br />
-                      <small className="who">{file.contentType}</small>
+                      <small className="who words">{breakAfter(file.contentType, "/")}</small>
                     </td>
                     <td>
                       {item.subject || t("mail.noSubject")}
                       <br />
-                      <small className="who">
-                        {item.from.name
-                          ? `${item.from.name} <${item.from.address}>`
-                          : item.from.address}
+                      <small className="who words">
+                        {item.from.name ? `${item.from.name} <` : null}
+                        {breakAfter(item.from.address, "@")}
+                        {item.from.name ? ">" : null}
                         {" · "}
                         {formatWhen(item.receivedAt, language)}
                       </small>
                     </td>
-                    <td>
+                    <td className="request">
                       {file.releaseRequestedAt ? (
                         <>
                           {t("mail.held.requestedBy", {
