@@ -64,10 +64,6 @@ class PersonType:
         return await context_of(info).loader(PresenceByPersonIdLoader).load(person_id)  # type: ignore[return-value]
 
 
-def _status(root: PresenceStatus) -> PresenceStatusKind:
-    return PresenceStatusKind(root.status)
-
-
 @strawberry.type(name="Presence", description="Where a staff member is (在席状況).")
 class PresenceType:
     """Resolved from a ``PresenceStatus`` row as shown (``clock.as_shown``). The scalar
@@ -75,7 +71,9 @@ class PresenceType:
     the short way (``PlainFieldExecutionContext``), not through a resolver function each.
     """
 
-    status: PresenceStatusKind = strawberry.field(resolver=_status)
+    # The row's status column holds the enum's values ("IN", ...), which the enum type
+    # serialises as they are: no resolver needed to turn it into a member first.
+    status: PresenceStatusKind
     label: str = strawberry.field(
         description="The status in Japanese, e.g. 会議中 (未設定 when UNSET)."
     )
