@@ -204,9 +204,9 @@ async def test_the_subscribers_of_a_municipality_share_one_read_of_each_change(
     reads: list[tuple[Any, Any]] = []
     real_read = presence_subscriptions._read
 
-    def counted(principal, person_id):
+    async def counted(principal, person_id):
         reads.append((principal.tenant_id, person_id))
-        return real_read(principal, person_id)
+        return await real_read(principal, person_id)
 
     monkeypatch.setattr(presence_subscriptions, "_read", counted)
     shuji, kanda_shuji = okawa.people["shuji"], kanda.people["shuji"]

@@ -13,28 +13,27 @@ can be given it. Any row with at least the event's version answers the event: a 
 for an earlier hint is never reused for a later one. Reads are not kept (a context lives
 as long as its WebSocket, so a loader kept there would keep answering with the first state
 it read); the shared result is dropped a few seconds after it was read, and the nightly
-reset (``clock.as_shown``) is applied by each subscriber when it shows the row.
+reset (``clock.as_shown``) is applied again by each subscriber when it shows the row.
 """
 
 from __future__ import annotations
 
 import asyncio
-import copy
 import time
 import uuid
 from collections.abc import AsyncGenerator
 
 import strawberry
-from asgiref.sync import sync_to_async
 from strawberry.types import Info
 
 from subgraphs.core.events import group_messages
-from subgraphs.core.graphql.context import principal_of
+from subgraphs.core.graphql.context import YuiContext, principal_of
 from subgraphs.core.graphql.errors import require_authenticated
 from subgraphs.core.principal import Principal
 from subgraphs.presence import clock
 from subgraphs.presence.access import as_uuid
 from subgraphs.presence.actions import EVENT_TYPE, presence_group
+from subgraphs.presence.graphql.loaders import PresenceByPersonIdLoader
 from subgraphs.presence.graphql.types import PresenceType
 from subgraphs.presence.models import PresenceStatus
 
@@ -54,26 +53,23 @@ class SharedReads:
     def __init__(self, keep_seconds: float = 5.0, most: int = 10_000) -> None:
         self.keep_seconds = keep_seconds
         self.most = most
-        self._reads: dict[ReadKey, tuple[float, asyncio.Task[PresenceStatus | None]]] = {}
+        self._reads: dict[ReadKey, tuple[float, asyncio.Task[PresenceStatus]]] = {}
 
     async def row(self, principal: Principal, person_id: uuid.UUID, version: int) -> PresenceStatus:
-        """The person's row as stored (not yet reset for the night), or the unset default."""
-        tenant_id = principal.tenant_id
-        assert tenant_id is not None
-        key = (tenant_id, person_id, version)
+        """The person's presence as read for this event (shared: read it, never change it)."""
+        assert principal.tenant_id is not None
+        key = (principal.tenant_id, person_id, version)
         held = self._reads.get(key)
         # A task belongs to one event loop (a server has one; each test its own).
         if held is None or held[1].get_loop() is not asyncio.get_running_loop():
             now = time.monotonic()
             self._forget_old(now)
-            task = asyncio.ensure_future(sync_to_async(_read)(principal, person_id))
+            task = asyncio.ensure_future(_read(principal, person_id))
             task.add_done_callback(lambda done: self._forget_failed(key, done))
             self._reads[key] = held = (now, task)
-        found = await asyncio.shield(held[1])
-        # Each subscriber its own copy: a resolver must not see another's changes to it.
-        return copy.copy(found) if found is not None else PresenceStatus.unset(tenant_id, person_id)
+        return await asyncio.shield(held[1])
 
-    def _forget_failed(self, key: ReadKey, task: asyncio.Task[PresenceStatus | None]) -> None:
+    def _forget_failed(self, key: ReadKey, task: asyncio.Task[PresenceStatus]) -> None:
         if task.cancelled() or task.exception() is not None:
             held = self._reads.get(key)
             if held is not None and held[1] is task:
@@ -88,8 +84,11 @@ class SharedReads:
             del self._reads[key]
 
 
-def _read(principal: Principal, person_id: uuid.UUID) -> PresenceStatus | None:
-    return PresenceStatus.objects.for_principal(principal).filter(person_id=person_id).first()
+async def _read(principal: Principal, person_id: uuid.UUID) -> PresenceStatus:
+    """The row as every query reads it (tenant scope, unset default, nightly reset), through
+    a loader of its own: a loader kept in the subscription's context would keep answering
+    with the first state it read."""
+    return await YuiContext(principal=principal).loader(PresenceByPersonIdLoader).load(person_id)
 
 
 shared_reads = SharedReads()
