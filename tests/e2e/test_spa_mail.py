@@ -487,6 +487,17 @@ def test_a_held_file_is_asked_for_and_released_by_an_administrator(
         expect(row).to_contain_text(f"{reader.name} が依頼")
         assert _axe(admin.page) == []
         admin.screenshot("spa-mail-held-admin")
+        # On a phone the held files stay inside the screen (the table scrolls, if at all).
+        admin.page.set_viewport_size({"width": 360, "height": 740})
+        expect(row).to_be_visible()
+        width = admin.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"the held files are {width} px wide on a 360-px screen"
+        for button in (f"{name} を解除", f"{name} を削除"):
+            box = row.get_by_role("button", name=button).bounding_box()
+            assert box is not None and box["x"] + box["width"] <= 360, (button, box)
+        assert _axe(admin.page) == []
+        admin.screenshot("spa-mail-held-admin-360")
+        admin.page.set_viewport_size({"width": 1280, "height": 720})
         row.get_by_role("button", name=f"{name} を解除").click()
         expect(
             admin.page.get_by_role("status").filter(has_text="保留を解除しました")
