@@ -12,7 +12,8 @@ subscriptions have joined their channel), it makes ``--changes`` presence change
 after another and measures, for each client, the time from sending the mutation to
 receiving its event. Prints p50/p95/max over all deliveries (target p95 < 200 ms), and
 the server's memory per connection: its resident set after the clients subscribed minus
-before, divided by the number of clients.
+before, divided by the number of clients; and the server's CPU time per change (user +
+system, from /proc), steadier than latency on a machine that is doing something else.
 
 The load generator (all the clients) runs on the same machine as the server and
 competes for its cores: figures from a shared machine are upper bounds. The server is
@@ -133,6 +134,16 @@ def rss_bytes(pids: list[int]) -> int:
     return total
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 async def active_subscriptions(http: httpx.AsyncClient) -> float:
     text = (await http.get("/metrics")).text
     for line in text.splitlines():
@@ -186,6 +197,7 @@ async def run(url: str, tokens: list[str], clients_wanted: int, changes: int, qu
         print(f"  {clients_wanted} clients ready; {changes} changes ...", flush=True)
         delays: list[float] = []
         missing = 0
+        cpu_before = cpu_seconds(pids)
         rng = random.Random(7)  # noqa: S311 - who changes, not a secret
         for n in range(changes):
             message = f"change-{n}"
@@ -199,6 +211,7 @@ async def run(url: str, tokens: list[str], clients_wanted: int, changes: int, qu
                     delays.append(client.arrived[message] - sent)
                 else:
                     missing += 1
+        cpu = cpu_seconds(pids) - cpu_before
         errors = sum(len(c.errors) for c in clients)
         for client in clients:
             client.reader.cancel()
@@ -209,6 +222,11 @@ async def run(url: str, tokens: list[str], clients_wanted: int, changes: int, qu
         f"  change -> every client: p50 {statistics.median(ms):.1f} ms   "
         f"p95 {percentile(ms, 0.95):.1f} ms   max {max(ms):.1f} ms   "
         f"({len(ms)} deliveries of {changes} changes; missing {missing}; errors {errors})"
+    )
+    # Less noisy than latency on a shared machine: what the server spent, whatever waited.
+    print(
+        f"  server CPU: {cpu * 1000 / changes:.0f} ms per change "
+        f"({cpu * 1e6 / max(len(ms), 1):.0f} us per delivery)"
     )
     per_connection = (after - before) / clients_wanted
     print(

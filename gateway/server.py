@@ -93,6 +93,13 @@ def _dumps(payload: Any) -> bytes:
     return orjson.dumps(payload)
 
 
+def _dumps_text(payload: Any) -> str:
+    """A WebSocket text frame's or an SSE event's JSON (orjson writes UTF-8 as it is, as
+    ``ensure_ascii=False`` did, in a fraction of the time: a change of presence writes one
+    per subscriber)."""
+    return orjson.dumps(payload).decode()
+
+
 Subscriber = Callable[[IncomingRequest, RequestContext], Hashable]
 
 
@@ -483,7 +490,7 @@ class GatewayApp:
                     kind, data = pending.result()
                 except StopAsyncIteration:
                     break
-                text = json.dumps(data, ensure_ascii=False) if data is not None else ""
+                text = _dumps_text(data) if data is not None else ""
                 await write(f"event: {kind}\ndata: {text}\n\n")
                 pending = asyncio.ensure_future(anext(events))
         except OSError:
@@ -587,9 +594,7 @@ class _WsSession:
             return
         try:
             async with self.lock:
-                await self._send(
-                    {"type": "websocket.send", "text": json.dumps(message, ensure_ascii=False)}
-                )
+                await self._send({"type": "websocket.send", "text": _dumps_text(message)})
         except Exception:  # servers raise their own kinds of error for a gone client
             # The client is gone (uvicorn raises ClientDisconnected): the receive loop
             # sees the disconnect and ends the session.

@@ -32,12 +32,23 @@ def now() -> datetime:
     return timezone.now()
 
 
+# The last answer of ``last_reset``: (reset hour, reset, next reset). Every subscriber of a
+# change asks it for the same moment, and the answer stays the same for a day.
+_last_answer: list[tuple[int, datetime, datetime]] = []
+
+
 def last_reset(at: datetime) -> datetime:
     """The most recent reset at or before ``at``: today's reset hour, else yesterday's."""
+    hour = settings.PRESENCE_RESET_HOUR
+    if _last_answer:
+        answer_hour, reset, following = _last_answer[0]
+        if answer_hour == hour and reset <= at < following:
+            return reset
     local = at.astimezone(JAPAN)
-    reset = local.replace(hour=settings.PRESENCE_RESET_HOUR, minute=0, second=0, microsecond=0)
+    reset = local.replace(hour=hour, minute=0, second=0, microsecond=0)
     if reset > local:
         reset -= timedelta(days=1)  # Japan has no daylight saving time: a day is 24 hours
+    _last_answer[:] = [(hour, reset, reset + timedelta(days=1))]
     return reset
 
 

@@ -245,7 +245,7 @@ async def test_sse_streams_a_query_result_then_completes(shop):
     )
     assert response.headers["content-type"].startswith("text/event-stream")
     events = [block for block in response.text.split("\n\n") if block]
-    assert events[0] == 'event: next\ndata: {"data": {"topProducts": [{"name": "Table"}]}}'
+    assert events[0] == 'event: next\ndata: {"data":{"topProducts":[{"name":"Table"}]}}'
     assert events[-1].startswith("event: complete")
 
 

@@ -151,3 +151,26 @@ def test_production_settings_reset_presence_at_four_by_default():
     import yui.settings as production
 
     assert production.PRESENCE_RESET_HOUR == 4
+
+
+def test_the_last_reset_is_right_on_either_side_of_each_boundary(settings):
+    """``last_reset`` keeps its last answer for the day it covers: asked one moment after
+    another, around the reset hour, going back in time and after the setting changed, it
+    must give what working it out afresh gives."""
+    settings.PRESENCE_RESET_HOUR = 4
+    moments = [
+        ("2026-12-03T17:30", "2026-12-03T04:00"),
+        ("2026-12-04T03:59:59.999999", "2026-12-03T04:00"),
+        ("2026-12-04T04:00", "2026-12-04T04:00"),
+        ("2026-12-04T04:00:00.000001", "2026-12-04T04:00"),
+        ("2026-12-03T03:00", "2026-12-02T04:00"),  # back in time
+        ("2026-12-04T12:00", "2026-12-04T04:00"),
+    ]
+    for at, expected in moments:
+        assert presence_clock.last_reset(jst(at)) == jst(expected), at
+    # The answer is the same moment in UTC as well (the cache compares aware times).
+    utc = datetime.fromisoformat("2026-12-03T19:00:00+00:00")  # 04:00 on the 4th in Japan
+    assert presence_clock.last_reset(utc) == jst("2026-12-04T04:00")
+    settings.PRESENCE_RESET_HOUR = 6
+    assert presence_clock.last_reset(jst("2026-12-04T05:00")) == jst("2026-12-03T06:00")
+    assert presence_clock.last_reset(jst("2026-12-04T06:00")) == jst("2026-12-04T06:00")

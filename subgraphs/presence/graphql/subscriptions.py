@@ -67,7 +67,10 @@ class SharedReads:
             task = asyncio.ensure_future(_read(principal, person_id))
             task.add_done_callback(lambda done: self._forget_failed(key, done))
             self._reads[key] = held = (now, task)
-        return await asyncio.shield(held[1])
+        task = held[1]
+        if task.done():  # the usual case: one subscriber read it, the rest take it
+            return task.result()
+        return await asyncio.shield(task)
 
     def _forget_failed(self, key: ReadKey, task: asyncio.Task[PresenceStatus]) -> None:
         if task.cancelled() or task.exception() is not None:
