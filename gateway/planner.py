@@ -536,8 +536,10 @@ class _PlanRun:
                     if not here:
                         continue
                 child = self.plan_object(graph, in_graph, here, child_path, fetch, child_provided)
+                # The shaper tells the object's type by the key "__typename": a client's
+                # aliased __typename does not count.
                 if in_graph != child_type.name and not any(
-                    isinstance(c, Field) and c.name == "__typename" for c in child
+                    isinstance(c, Field) and c.key == "__typename" for c in child
                 ):
                     child.insert(0, Field(name="__typename", internal=True))
                 local.append(sel.copy(selections=child))

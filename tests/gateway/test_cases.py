@@ -64,3 +64,12 @@ async def test_case_over_http(suite, case, served_suite):
             "/graphql", json=case.request_body(), headers={"accept": "application/json"}
         )
     assert_response_matches(response.json(), case)
+
+
+async def test_an_aliased_typename_still_tells_the_shaper_the_type():
+    """A client's ``x: __typename`` on a field whose subgraph type is narrower than the
+    API's (``media`` is a ``Book`` in archive, a ``Media`` in the API) is no __typename for
+    the shaper: the planner still asks the real one (the object was null before)."""
+    gateway = in_process_gateway("return_types")
+    result = await gateway.execute("{ media { x: __typename id } }")
+    assert result.payload == {"data": {"media": {"x": "Book", "id": "b1"}}}
