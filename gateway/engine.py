@@ -6,6 +6,7 @@ and SSE in front of it, and Yui's embedded server calls it in-process.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import logging
@@ -27,7 +28,7 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 from graphql.language import ast
 
-from gateway import dedup, observability, trusted
+from gateway import dedup, defer, observability, trusted
 from gateway.authorization import Authorizer, Restriction
 from gateway.demand import DemandControl
 from gateway.executor import Executor, RequestContext, Transport, introspection_document
@@ -232,6 +233,14 @@ class Gateway:
             except Refused as exc:
                 cached = _RequestError(exc.errors)
             else:
+                if defer.uses_defer(query):
+                    # Planned without @defer: what runs when nothing is deferred, and
+                    # what tells a WebSocket the operation's type (gateway.defer).
+                    try:
+                        document = defer.strip(document)
+                    except defer.DeferMisused as exc:
+                        cached = _RequestError([_error(str(exc), "GRAPHQL_VALIDATION_FAILED")])
+            if cached is None:
                 printed = print_ast(document)
                 normalised = (printed, operation_name)
                 cached = self.plans.get(normalised)
@@ -404,6 +413,31 @@ class Gateway:
             return await variant._execute(  # type: ignore[no-any-return]
                 query, variables, operation_name, context, extensions, allowed_operations
             )
+        admitted = await self._admitted(
+            query, variables, operation_name, context, extensions, allowed_operations
+        )
+        if isinstance(admitted, GatewayResponse):
+            return admitted
+        text, prepared, raw_variables, restriction = admitted
+        try:
+            payload = await self._run(prepared, raw_variables, context, restriction=restriction)
+        except Exception as exc:  # a bug while executing the plan: a GraphQL error
+            payload = {"errors": [internal_error(exc, text, "Executing")], "data": None}
+        return GatewayResponse(payload, operation_type=prepared.operation.operation.value)
+
+    async def _admitted(
+        self,
+        query: str | None,
+        variables: Mapping[str, Any] | None,
+        operation_name: str | None,
+        context: RequestContext,
+        extensions: Mapping[str, Any] | None,
+        allowed_operations: frozenset[str] | None,
+    ) -> (
+        tuple[str, Prepared, dict[str, Any], tuple[Prepared, Restriction] | None] | GatewayResponse
+    ):
+        """Everything before execution: the document, its plan, the variables and the
+        caller's restriction; or the response that refuses the request."""
         try:
             text = self.client_document(query, extensions, context)
             prepared = self.prepare(text, operation_name)
@@ -442,11 +476,109 @@ class Gateway:
             return GatewayResponse(
                 {"errors": [internal_error(exc, query, "Preparing")], "data": None}
             )
+        return text, prepared, raw_variables, restriction
+
+    async def execute_incremental(
+        self,
+        query: str | None,
+        variables: Mapping[str, Any] | None = None,
+        operation_name: str | None = None,
+        context: RequestContext | None = None,
+        extensions: Mapping[str, Any] | None = None,
+        allowed_operations: frozenset[str] | None = None,
+    ) -> tuple[GatewayResponse, AsyncIterator[dict[str, Any]] | None]:
+        """``execute`` for a client that accepts incremental delivery (gateway.defer).
+
+        Returns the first response and, when the query defers fragments, the payloads that
+        follow it (the first then has ``hasNext: true``); else the one response and None.
+        """
+        context = context or RequestContext()
+        if self.progressive.active:
+            variant = self.progressive.gateway_for(context, self._variant)
+            return await variant.execute_incremental(  # type: ignore[no-any-return]
+                query, variables, operation_name, context, extensions, allowed_operations
+            )
+        with observability.operation(query, operation_name, context, self.plans) as observed:
+            admitted = await self._admitted(
+                query, variables, operation_name, context, extensions, allowed_operations
+            )
+            if isinstance(admitted, GatewayResponse):
+                observed.finish(admitted.payload, admitted.operation_type)
+                return admitted, None
+            text, prepared, raw_variables, restriction = admitted
+            op_type = prepared.operation.operation.value
+            split = (
+                self._deferred(text, operation_name, raw_variables) if op_type == "query" else None
+            )
+            if split is None:
+                try:
+                    payload = await self._run(
+                        prepared, raw_variables, context, restriction=restriction
+                    )
+                except Exception as exc:  # a bug while executing the plan: a GraphQL error
+                    payload = {"errors": [internal_error(exc, text, "Executing")], "data": None}
+                observed.finish(payload, op_type)
+                return GatewayResponse(payload, operation_type=op_type), None
+            original, first_text, complete_text = split
+            try:
+                first = self.prepare(first_text, operation_name)
+                whole = self.prepare(complete_text, operation_name)
+                first_restriction = await self.restriction(first, context)
+                whole_restriction = await self.restriction(whole, context)
+            except _RequestError as exc:  # the split documents are valid when the client's is
+                payload = {"errors": exc.errors, "data": None}
+                observed.finish(payload, op_type)
+                return GatewayResponse(payload, operation_type=op_type), None
+            rest = asyncio.ensure_future(
+                self._run(whole, raw_variables, context, restriction=whole_restriction)
+            )
+            try:
+                payload = await self._run(
+                    first, raw_variables, context, restriction=first_restriction
+                )
+                operation = select_operation(original, operation_name)
+                places = defer.locate(
+                    original, operation, raw_variables, self.schema, payload.get("data")
+                )
+                defer.without_internal(payload.get("data"), defer.TYPENAME)
+            except Exception as exc:
+                rest.cancel()
+                payload = {"errors": [internal_error(exc, text, "Executing")], "data": None}
+                observed.finish(payload, op_type)
+                return GatewayResponse(payload, operation_type=op_type), None
+            observed.finish(payload, op_type)
+        if payload.get("data") is None:
+            rest.cancel()  # nothing to add the deferred parts to
+            return GatewayResponse(payload, operation_type=op_type), None
+        if not places:
+            rest.cancel()  # no deferred fragment applies anywhere in this answer
+            return GatewayResponse(payload, operation_type=op_type), None
+        payload["hasNext"] = True
+        return GatewayResponse(payload, operation_type=op_type), self._rest(rest, places, text)
+
+    def _deferred(
+        self, text: str, operation_name: str | None, variables: Mapping[str, Any]
+    ) -> tuple[ast.DocumentNode, str, str] | None:
+        """The client's document and its primary and complete texts, when it defers."""
+        if not defer.uses_defer(text):
+            return None
+        document = parse_document(text, self.limits)  # parsed before: cannot be refused
+        first = defer.primary(document, variables)
+        if print_ast(first) == print_ast(defer.strip(document)):
+            return None  # every @defer is off (``if: false``)
+        return document, print_ast(first), print_ast(defer.complete(document))
+
+    async def _rest(
+        self, rest: asyncio.Future[dict[str, Any]], places: list[Any], text: str
+    ) -> AsyncIterator[dict[str, Any]]:
         try:
-            payload = await self._run(prepared, raw_variables, context, restriction=restriction)
-        except Exception as exc:  # a bug while executing the plan: a GraphQL error
-            payload = {"errors": [internal_error(exc, text, "Executing")], "data": None}
-        return GatewayResponse(payload, operation_type=op_type)
+            try:
+                whole = await rest
+            except Exception as exc:
+                whole = {"errors": [internal_error(exc, text, "Executing")], "data": None}
+            yield {"incremental": defer.fill(places, whole), "hasNext": False}
+        finally:
+            rest.cancel()
 
     async def restriction(
         self, prepared: Prepared, context: RequestContext

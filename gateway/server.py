@@ -44,6 +44,8 @@ logger = logging.getLogger("gateway")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
+MULTIPART = "multipart/mixed"  # incremental delivery of @defer (gateway.defer)
+BOUNDARY = b"graphql"
 SUBPROTOCOL = "graphql-transport-ws"
 
 
@@ -417,12 +419,57 @@ class GatewayApp:
             )
             return
         allowed = frozenset({"query"}) if method == "GET" else None
-        result = await self.gateway.execute(
-            query_text, variables, operation_name, context, extensions, allowed_operations=allowed
-        )
+        # Only a client that names multipart/mixed (not */*) can read incremental delivery.
+        multipart = any(p.split(";")[0].strip() == MULTIPART for p in accept.lower().split(","))
+        if multipart:
+            result, rest = await self.gateway.execute_incremental(
+                query_text, variables, operation_name, context, extensions, allowed
+            )
+            if rest is not None:
+                await self._multipart(send, result.payload, rest)
+                return
+        else:
+            result = await self.gateway.execute(
+                query_text, variables, operation_name, context, extensions, allowed
+            )
         status = self._status(result, media, method)
         extra = [(b"allow", b"POST")] if status == 405 else None
         await self._respond(send, status, _dumps(result.payload), f"{media}; charset=utf-8", extra)
+
+    async def _multipart(
+        self, send: Any, first: dict[str, Any], rest: AsyncIterator[dict[str, Any]]
+    ) -> None:
+        """Incremental delivery (gateway.defer): each payload a part of a multipart/mixed
+        body, as Apollo Router writes it; the client reads the first while the rest runs."""
+
+        def part(payload: dict[str, Any]) -> bytes:
+            return (
+                b"\r\n--" + BOUNDARY + b"\r\ncontent-type: application/json; charset=utf-8"
+                b"\r\n\r\n" + _dumps(payload)
+            )
+
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (
+                        b"content-type",
+                        b'multipart/mixed; boundary="' + BOUNDARY + b'"; deferSpec=20220824',
+                    ),
+                    *self.extra_headers,
+                ],
+            }
+        )
+        try:
+            await send({"type": "http.response.body", "body": part(first), "more_body": True})
+            async for payload in rest:
+                await send({"type": "http.response.body", "body": part(payload), "more_body": True})
+            await send({"type": "http.response.body", "body": b"\r\n--" + BOUNDARY + b"--\r\n"})
+        except OSError:
+            pass  # the client is gone
+        finally:
+            await _aclose(rest)
 
     def _status(self, result: GatewayResponse, media: str, method: str) -> int:
         if not result.request_error:
@@ -533,13 +580,20 @@ class GatewayApp:
                 self.release_subscription(who)
         else:
             try:
-                result = await self.gateway.execute(
+                # Deferred fragments follow as further ``next`` events (gateway.defer).
+                result, rest = await self.gateway.execute_incremental(
                     query, variables, operation_name, context, extensions
                 )
             except Exception as exc:
                 yield "next", {"errors": stream_failure(exc)}
             else:
                 yield "next", result.payload
+                if rest is not None:
+                    try:
+                        async for later in rest:
+                            yield "next", later
+                    finally:
+                        await _aclose(rest)
         yield "complete", None
 
     def _operation_type(self, query: Any, operation_name: Any, extensions: Any) -> str | None:
@@ -772,7 +826,8 @@ class _WsSession:
                 finally:
                     await _aclose(stream)
             else:
-                result = await gateway.execute(
+                # Deferred fragments follow as further ``next`` messages (gateway.defer).
+                result, rest = await gateway.execute_incremental(
                     query, variables, operation_name, self.context, extensions
                 )
                 if result.request_error:
@@ -781,6 +836,12 @@ class _WsSession:
                     )
                     return
                 await self.send({"id": op_id, "type": "next", "payload": result.payload})
+                if rest is not None:
+                    try:
+                        async for later in rest:
+                            await self.send({"id": op_id, "type": "next", "payload": later})
+                    finally:
+                        await _aclose(rest)
             await self.send({"id": op_id, "type": "complete"})
         except Exception as exc:
             # The stream failed (a subgraph went away under it, or a bug): the client
