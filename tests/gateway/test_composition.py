@@ -1251,6 +1251,28 @@ ERROR_CASES: dict[str, tuple[dict[str, str], str, list[str]]] = {
         "CONTEXT_NOT_SET",
         ["implementing an interface field", '"I.f"'],
     ),
+    "context_set_only_by_the_field_own_type": (
+        {
+            "a": ctx(
+                'type Query { t: T } type T @key(fields: "id") @context(name: "c") { id: ID!'
+                ' f(x: ID @fromContext(field: "$c { id }")): Int }'
+            )
+        },
+        "SATISFIABILITY_ERROR",
+        ["t {", 'from subgraph "a": could not find a match for required context for field "T.f"'],
+    ),
+    "context_missing_on_one_path": (
+        {
+            "a": ctx(
+                "type Query { t: T u: U }"
+                ' type T @key(fields: "id") @context(name: "c") { id: ID! u: U }'
+                ' type U @key(fields: "id") { id: ID!'
+                ' f(x: ID @fromContext(field: "$c { id }")): Int }'
+            )
+        },
+        "SATISFIABILITY_ERROR",
+        ["u {", "could not find a match for required context", '"U.f"'],
+    ),
     "contextual_argument_required_elsewhere": (
         {
             "a": ctx(
