@@ -388,11 +388,15 @@ class Supergraph:
 
     @cached_property
     def context_setters(self) -> dict[str, frozenset[str]]:
-        """Per context (``subgraph__name``), the types that set it (``@context``)."""
+        """Per context (``subgraph__name``), the object types that set it: those with
+        ``@context``, and the implementations (members) of an interface (union) with it."""
         found: dict[str, set[str]] = {}
         for meta in self.types.values():
             for name in meta.contexts:
-                found.setdefault(name, set()).add(meta.name)
+                setters = found.setdefault(name, set())
+                setters.add(meta.name)
+                if meta.kind in {"interface", "union"}:
+                    setters.update(self.possible_types(meta.name))
         return {name: frozenset(types) for name, types in found.items()}
 
     @cached_property
