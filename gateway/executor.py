@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -181,6 +182,35 @@ def _context_value(above: tuple[dict[str, Any], ...], variable: ContextVariable)
             found = _selected_value(ancestor, variable.selection)
             return None if found is _ABSENT else found
     return None
+
+
+# Grouped documents kept per fetch for up to this many groups (more are built each time).
+_KEPT_GROUPED_DOCUMENTS = 16
+
+
+def _grouped_document(fetch: Fetch, count: int) -> str:
+    """The document asking ``count`` groups of a contextual fetch's entities at once: one
+    aliased ``_entities(representations: $r<i>)`` per group, whose contextual variables
+    carry the suffix ``_<i>``."""
+    kept = fetch.grouped_documents
+    document = kept.get(count)
+    if document is not None:
+        return document
+    pattern = re.compile(
+        "|".join(re.escape("$" + v.name) + r"(?![A-Za-z0-9_])" for v in fetch.contexts)
+    )
+    definitions: list[str] = []
+    fields: list[str] = []
+    for i in range(count):
+        definitions.append(f"$r{i}: [_Any!]!")
+        definitions += [f"${v.name}_{i}: {v.type}" for v in fetch.contexts]
+        body = pattern.sub(rf"\g<0>_{i}", fetch.entities_body)
+        fields.append(f"_{i}: _entities(representations: $r{i}) {body}")
+    definitions += fetch.client_variable_definitions
+    document = f"query({', '.join(definitions)}) {{ {' '.join(fields)} }}"
+    if count <= _KEPT_GROUPED_DOCUMENTS:
+        kept[count] = document
+    return document
 
 
 def _restore_keys(value: Any, selections: list[Field | Fragment]) -> None:
@@ -377,9 +407,9 @@ class Executor:
         errors: list[dict[str, Any]],
     ) -> bool:
         """An entity fetch with contextual arguments: its entities are grouped by the
-        values their own ancestors give the arguments, one ``_entities`` request per group
-        (run concurrently), each with those values as its variables. An entity met under
-        two parents with different values is asked once per value."""
+        values their own ancestors give the arguments; the groups go in one request, each
+        group an aliased ``_entities`` with those values as its own variables. An entity
+        met under two parents with different values is asked once per value."""
         subgraph = self.sg.graphs[fetch.graph].name
         groups: dict[
             bytes, tuple[dict[str, Any], list[dict[str, Any]], list[Any], dict[bytes, int]]
@@ -406,32 +436,29 @@ class Executor:
             owners[position].append((obj, at))
         if not groups:
             return True
-        graph = self.sg.graphs[fetch.graph]
-        transport = self.transport_for(fetch.graph)
-        outcomes = await asyncio.gather(
-            *(
-                transport.execute(
-                    graph,
-                    fetch.document,
-                    {**op_variables, **values, "representations": reps},
-                    context,
-                )
-                for values, reps, _, _ in groups.values()
-            ),
-            return_exceptions=True,
-        )
-        ok = True
-        for (_, reps, owners, _), outcome in zip(groups.values(), outcomes, strict=True):
-            collected = [(reps, owners)]
-            if isinstance(outcome, SubgraphUnavailable):
-                for path in self._failed_paths([fetch], collected):
-                    errors.append(_unavailable(subgraph, outcome, path))
-                ok = False
-                continue
-            if isinstance(outcome, BaseException):
-                raise outcome
-            self._merge_entities([fetch], ["_entities"], collected, outcome, subgraph, errors)
-        return ok
+        members = list(groups.values())
+        if len(members) == 1:
+            values, reps, owners, _ = members[0]
+            document, fields = fetch.document, ["_entities"]
+            call_variables = {**op_variables, **values, "representations": reps}
+        else:
+            document = _grouped_document(fetch, len(members))
+            fields = [f"_{i}" for i in range(len(members))]
+            call_variables = dict(op_variables)
+            for i, (values, reps, _, _) in enumerate(members):
+                call_variables[f"r{i}"] = reps
+                call_variables.update({f"{name}_{i}": value for name, value in values.items()})
+        collected = [(reps, owners) for _, reps, owners, _ in members]
+        try:
+            response = await self.transport_for(fetch.graph).execute(
+                self.sg.graphs[fetch.graph], document, call_variables, context
+            )
+        except SubgraphUnavailable as exc:
+            for path in self._failed_paths([fetch] * len(members), collected):
+                errors.append(_unavailable(subgraph, exc, path))
+            return False
+        self._merge_entities([fetch] * len(members), fields, collected, response, subgraph, errors)
+        return True
 
     def _merge_entities(
         self,

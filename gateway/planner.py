@@ -40,11 +40,13 @@ being planned says which), like required fields are, and the entity fetch waits 
 The fetch's document declares one variable per context (``$contextualArgument_<fetch>_<n>``,
 typed as ``contextArguments`` says) and passes it to the field; the same field asked twice
 with other ordinary arguments shares it. At run time the executor reads, for every entity,
-the selection on its own nearest ancestor of a setting type, groups the representations by
-those values and sends one ``_entities`` request per group (concurrently), so an entity met
-under parents with different values gets each answer in its place. Such a fetch is never
-batched with others; the plan, its documents and its cache entry stay the same for every
-request.
+the selection on its own nearest ancestor of a setting type and groups the representations
+by those values: one group is sent with the planned document; several go in one request
+as aliased fields (``_0: _entities(representations: $r0)`` with ``$contextualArgument_
+<fetch>_<n>_0``, ...), each entity once per group, so an entity met under parents with
+different values gets each answer in its place. Such a fetch is never batched with others;
+the plan and its cache entry stay the same for every request (the grouped documents are
+derived from the plan's parts, and kept on it for small group counts).
 
 Every search is bounded: nesting and entity jumps count against ``MAX_PLAN_DEPTH``, a
 jump that would need its own result (a key only the target can give) is refused, and a
@@ -78,6 +80,9 @@ from gateway.supergraph import (
 
 MAX_PLAN_DEPTH = 64
 LIST = "@"
+# Variables carrying contextual arguments' values are named with this prefix (a client's
+# operation may not use it).
+CONTEXT_VARIABLE_PREFIX = "contextualArgument_"
 
 
 class PlanningError(Exception):
@@ -127,6 +132,12 @@ class Fetch:
     # per field name the (argument, variable) pairs to pass.
     contexts: list[ContextVariable] = field(default_factory=list)
     context_args: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # For such a fetch, the parts of a document asking several groups of entities at
+    # once (see executor._grouped_document): the ``{ ... on T { ... } }`` under
+    # ``_entities`` and the client's variable definitions it uses.
+    entities_body: str = ""
+    client_variable_definitions: tuple[str, ...] = ()
+    grouped_documents: dict[int, str] = field(default_factory=dict)  # by group count
 
     def describe(self) -> str:
         where = "/".join(self.path) or "<root>"
@@ -1081,7 +1092,7 @@ class _PlanRun:
                 draft = variable.name
                 known = next((v for v in entity.contexts if v.key == variable.key), None)
                 if known is None:
-                    variable.name = f"contextualArgument_{entity.id}_{len(entity.contexts)}"
+                    variable.name = f"{CONTEXT_VARIABLE_PREFIX}{entity.id}_{len(entity.contexts)}"
                     entity.contexts.append(variable)
                     known = variable
                 renames[draft] = known.name
@@ -1123,17 +1134,24 @@ class _PlanRun:
                     head += "(" + ", ".join(var_defs) + ")"
                 fetch.document = f"{head} {print_selections(fetch.selections)}"
             else:
-                for variable in fetch.contexts:
-                    if variable.name in definitions:
+                client_defs = tuple(var_defs)
+                if fetch.contexts:
+                    reserved = [n for n in definitions if n.startswith(CONTEXT_VARIABLE_PREFIX)]
+                    if reserved:
                         raise PlanningError(
-                            f"the variable name ${variable.name} is reserved by the gateway"
+                            f"the variable name ${reserved[0]} is reserved by the gateway"
+                            f" (${CONTEXT_VARIABLE_PREFIX}...)"
                         )
+                for variable in fetch.contexts:
                     var_defs.append(f"${variable.name}: {variable.type}")
                 head = "query(" + ", ".join(["$representations: [_Any!]!", *var_defs]) + ")"
                 body = print_selections(
                     [Fragment(type_condition=fetch.entity_type, selections=fetch.selections)]
                 )
                 fetch.document = f"{head} {{ _entities(representations: $representations) {body} }}"
+                if fetch.contexts:
+                    fetch.entities_body = body
+                    fetch.client_variable_definitions = client_defs
         self._batch_entity_fetches(definitions)
 
     def _graph_field_type(self, type_name: str, name: str, graph: str) -> str:

@@ -4,8 +4,8 @@ the cases of the test bed suite `context` (tests/gateway/fixtures/context):
 - a contextual argument is never part of the API schema;
 - what the plan sends: the context's selection on the ancestor, an `_entities` fetch with
   one declared variable per context;
-- entities with different context values go in separate requests, each entity in its
-  group once, and a subgraph failing one group leaves the others answered;
+- entities with different context values go in aliased groups of one request, each
+  entity once in its group, and an error of one group lands at that group's entities;
 - the cases' expected answers agree with the subgraphs asked directly with the argument
   given (Apollo Gateway cannot run this suite, so this is their independent check);
 - a context set by an interface reaches the argument of a field below its implementations;
@@ -34,10 +34,11 @@ from tests.gateway.fixtures.suites import SUITES, load_schema, subgraph_sdl, sup
 class Recording:
     """An in-process transport that records each request (and can fail some)."""
 
-    def __init__(self, schema: Any, fail_when: Any = None):
+    def __init__(self, schema: Any, fail_when: Any = None, tamper: Any = None):
         self.inner = InProcessTransport(schema)
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.fail_when = fail_when
+        self.tamper = tamper
 
     async def execute(
         self, graph: Graph, document: str, variables: dict[str, Any], context: RequestContext
@@ -45,14 +46,18 @@ class Recording:
         self.calls.append((document, copy.deepcopy(variables)))
         if self.fail_when is not None and self.fail_when(variables):
             raise SubgraphUnavailable("connection refused")
-        return await self.inner.execute(graph, document, variables, context)
+        response = await self.inner.execute(graph, document, variables, context)
+        return self.tamper(response, variables) if self.tamper else response
 
 
 def _gateway(
-    supergraph: str | None = None, fail_when: Any = None
+    supergraph: str | None = None, fail_when: Any = None, tamper: Any = None
 ) -> tuple[Gateway, dict[str, Recording]]:
+    """Our gateway over the suite, in process; ``fail_when`` / ``tamper`` act on ledger."""
     transports = {
-        m.name: Recording(load_schema(m), fail_when if m.name == "ledger" else None)
+        m.name: Recording(load_schema(m))
+        if m.name != "ledger"
+        else Recording(load_schema(m), fail_when, tamper)
         for m in SUITES["context"]
     }
     gateway = Gateway(supergraph or supergraph_sdl("context"), transports, deduplicate=False)
@@ -113,21 +118,26 @@ async def test_the_plan_fetches_the_context_on_the_ancestor_and_passes_a_variabl
     assert "_context_currency" not in str(again.payload)
 
 
-async def test_one_request_per_context_value_each_entity_once_in_its_group() -> None:
+async def test_one_request_an_aliased_group_per_context_value() -> None:
     gateway, transports = _gateway()
     result = await gateway.execute("{ users { id transactions { id amount } } }")
     assert "errors" not in result.payload
-    calls = transports["ledger"].calls
-    groups = {
-        variables["contextualArgument_1_0"]: sorted(r["id"] for r in variables["representations"])
-        for _, variables in calls
-    }
+    ((document, variables),) = transports["ledger"].calls
+    assert "$contextualArgument_1_0: " not in document  # only the grouped variables
+    groups = {}
+    for i in range(3):
+        assert f"_{i}: _entities(representations: $r{i})" in document
+        assert f"amount(currency: $contextualArgument_1_0_{i})" in document
+        assert f"$contextualArgument_1_0_{i}: String" in document
+        groups[variables[f"contextualArgument_1_0_{i}"]] = sorted(
+            r["id"] for r in variables[f"r{i}"]
+        )
     # u1 (JPY) has t1 t2, u2 (EUR) t2 t4, u3 (no currency) t5: t2 is asked once per value.
     assert groups == {"JPY": ["t1", "t2"], "EUR": ["t2", "t4"], None: ["t5"]}
-    assert len(calls) == 3
-    # The same query again: planned once (cached), answered the same.
+    # The same query again: the same plan (cached) and document, the same answer.
     second = await gateway.execute("{ users { id transactions { id amount } } }")
     assert second.payload == result.payload
+    assert transports["ledger"].calls[1][0] == document
 
 
 async def test_a_failed_group_leaves_the_others_answered() -> None:
@@ -151,15 +161,20 @@ async def test_a_failed_group_leaves_the_others_answered() -> None:
     assert ["u2", "transactions", 1, "amount"] in paths
     assert not any(path and path[0] == "u1" for path in paths)
     assert {e["extensions"]["code"] for e in result.payload["errors"]} == {"SUBREQUEST_HTTP_ERROR"}
-    # One fetch, three groups, one failing: errors only at the failed group's entities.
-    gateway, transports = _gateway(fail_when=lambda v: "EUR" in v.values())
-    result = await gateway.execute("{ users { transactions { amount } } }")
-    paths = sorted(e["path"] for e in result.payload["errors"])
-    assert paths == [
-        ["users", 1, "transactions", 0, "amount"],
-        ["users", 1, "transactions", 1, "amount"],
-    ]
-    assert len(transports["ledger"].calls) == 3
+
+    # One request, three groups, one answered with an error: the error goes to that
+    # group's entity, none to the others.
+    def break_eur(response: dict[str, Any], variables: dict[str, Any]) -> dict[str, Any]:
+        alias = next(f"_{i}" for i in range(3) if variables[f"contextualArgument_1_0_{i}"] == "EUR")
+        response["data"][alias] = None
+        response["errors"] = [{"message": "no rate for EUR", "path": [alias, 1, "amount"]}]
+        return response
+
+    gateway, _ = _gateway(tamper=break_eur)
+    result = await gateway.execute("{ teams { id } users { transactions { amount } } }")
+    assert result.payload["errors"][0]["message"] == "no rate for EUR"
+    assert result.payload["errors"][0]["path"] == ["users", 1, "transactions", 1, "amount"]
+    assert not any(e["path"][:2] in (["users", 0], ["users", 2]) for e in result.payload["errors"])
 
 
 async def test_a_reserved_variable_name_is_refused_as_a_graphql_error() -> None:
