@@ -184,8 +184,10 @@ def _context_value(above: tuple[dict[str, Any], ...], variable: ContextVariable)
     return None
 
 
-# Grouped documents kept per fetch for up to this many groups (more are built each time).
-_KEPT_GROUPED_DOCUMENTS = 16
+# Grouped documents are kept on the plan for up to this many groups (more are built each
+# time): the plan cache weighs a plan when it is stored, so what grows on it later stays
+# small (2 to 4 groups: nine copies of the fetch's body at most).
+_KEPT_GROUPED_DOCUMENTS = 4
 
 
 def _grouped_document(fetch: Fetch, count: int) -> str:

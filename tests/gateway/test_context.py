@@ -353,6 +353,14 @@ class PlacesQuery:
             Site(id=strawberry.ID("s1"), tz="UTC", events=[e1]),
         ]
 
+    @strawberry.field
+    def offices(self) -> list[Office]:
+        """Six offices, six time zones: more groups than the plan keeps documents for."""
+        return [
+            Office(id=strawberry.ID(f"o{i}"), tz=f"UTC+{i}", events=[Event(id=strawberry.ID("e1"))])
+            for i in range(6)
+        ]
+
 
 places = strawberry.federation.Schema(
     query=PlacesQuery, types=[Office, Site], federation_version="2.8"
@@ -376,3 +384,14 @@ async def test_a_context_set_by_an_interface() -> None:
             ]
         }
     }
+    # Six values in one fetch: six aliased groups in one request, twice (built each time).
+    recording = Recording(places)
+    gateway = Gateway(supergraph, {"places": recording}, deduplicate=False)
+    for _ in range(2):
+        result = await gateway.execute("{ offices { events { starts } } }")
+        assert result.payload == {
+            "data": {"offices": [{"events": [{"starts": f"e1@UTC+{i}"}]} for i in range(6)]}
+        }
+    entity_calls = [d for d, _ in recording.calls if "_entities" in d]
+    assert len(entity_calls) == 2
+    assert "_5: _entities(representations: $r5)" in entity_calls[0]
