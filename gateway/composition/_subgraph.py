@@ -298,16 +298,20 @@ def _string_argument(directive: ast.ConstDirectiveNode, name: str) -> str | None
 
 
 _ACCESS_ARGUMENTS = {"requiresScopes": "scopes", "policy": "policies"}
-_CONTEXT_NAME = re.compile(r"^[A-Za-z]\w*$")
-# `$name selection` of @fromContext(field:); the selection keeps its leading space, as
+_CONTEXT_NAME = re.compile(r"^[A-Za-z]\w*$", re.ASCII)
+# `$name selection` of @fromContext(field:), ignored tokens (blanks, commas, comments)
+# allowed around the `$`, as Apollo reads it; the selection keeps its leading space, as
 # Apollo's composition writes it into contextArguments.
-_FROM_CONTEXT = re.compile(r"^\s*\$([A-Za-z]\w*)(.*)$", re.DOTALL)
+_IGNORED = r"(?:[\n\r\t ,]|#[^\n\r]*)*"
+_FROM_CONTEXT = re.compile(
+    rf"^{_IGNORED}\${_IGNORED}([A-Za-z_]\w*)(?!\w)(.*)$", re.DOTALL | re.ASCII
+)
 
 
 def parse_from_context(value: str) -> tuple[str, str] | None:
     """(context, selection) of a @fromContext field value, None when it names none."""
     match = _FROM_CONTEXT.match(value)
-    if match is None or not match.group(2).strip():
+    if match is None or not match.group(2):
         return None
     return match.group(1), match.group(2)
 
@@ -1058,6 +1062,14 @@ class _Reader:
             nodes = parse_field_set(text)
         except ValueError as error:
             return str(error)
+        top = nodes.selections
+        if not top:
+            return "no selection is made"
+        fields = [n for n in top if isinstance(n, ast.FieldNode)]
+        if len(fields) > 1:
+            return "multiple selections are made"
+        if fields and len(top) > 1:
+            return "selection should only contain a single field or at least one inline fragment"
 
         def walk(type_name: str, selections: Sequence[ast.SelectionNode]) -> str | None:
             stype = subgraph.types.get(type_name)

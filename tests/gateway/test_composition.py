@@ -1228,6 +1228,27 @@ ERROR_CASES: dict[str, tuple[dict[str, str], str, list[str]]] = {
         "CONTEXT_INVALID_SELECTION",
         ['"c"', '"U.f(x:)"', "invalid for type T"],
     ),
+    "context_with_an_empty_selection": (
+        {
+            "a": ctx(
+                'type Query { t: T } type T @key(fields: "id") @context(name: "c") { id: ID! u: U }'
+                ' type U @key(fields: "id") { id: ID! f(x: ID @fromContext(field: "$c   ")): Int }'
+            )
+        },
+        "CONTEXT_INVALID_SELECTION",
+        ['"c"', '"U.f(x:)"', "no selection is made"],
+    ),
+    "context_selection_of_two_fields": (
+        {
+            "a": ctx(
+                'type Query { t: T } type T @key(fields: "id") @context(name: "c") {'
+                " id: ID! n: ID u: U }"
+                ' type U @key(fields: "id") { id: ID! f(x: ID @fromContext(field: "$c { id n }")): Int }'
+            )
+        },
+        "CONTEXT_INVALID_SELECTION",
+        ['"c"', '"U.f(x:)"', "multiple selections are made"],
+    ),
     "contextual_field_without_a_resolvable_key": (
         {
             "a": ctx(
