@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -30,7 +31,7 @@ from graphql import (
 from graphql.language import ast
 
 from gateway.operation import Field, Fragment, print_selections, variables_used
-from gateway.planner import LIST, Fetch, QueryPlan
+from gateway.planner import LIST, ContextVariable, Fetch, QueryPlan
 from gateway.supergraph import Graph, Supergraph
 
 # When a subgraph fails a whole entity fetch, each field it was to answer gets an error
@@ -115,6 +116,103 @@ def _objects_at(data: Any, path: tuple[str, ...]) -> list[tuple[dict[str, Any], 
     for value, at in level:
         collect(value, at)
     return found
+
+
+def _objects_with_ancestors(
+    data: Any, path: tuple[str, ...]
+) -> list[tuple[dict[str, Any], Any, tuple[dict[str, Any], ...]]]:
+    """As ``_objects_at``, each object also with the objects above it, outermost first."""
+    level: list[tuple[Any, Any, tuple[dict[str, Any], ...]]] = [(data, None, ())]
+    for head in path:
+        following: list[tuple[Any, Any, tuple[dict[str, Any], ...]]] = []
+        for value, at, above in level:
+            if head == LIST:
+                if isinstance(value, list):
+                    following.extend((item, (at, i), above) for i, item in enumerate(value))
+            elif isinstance(value, dict):
+                child = value.get(head)
+                if child is not None:
+                    following.append((child, (at, head), (*above, value)))
+        level = following
+    found: list[tuple[dict[str, Any], Any, tuple[dict[str, Any], ...]]] = []
+
+    def collect(value: Any, at: Any, above: tuple[dict[str, Any], ...]) -> None:
+        if isinstance(value, dict):
+            found.append((value, at, above))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                collect(item, (at, i), above)
+
+    for value, at, above in level:
+        collect(value, at, above)
+    return found
+
+
+_ABSENT = object()
+
+
+def _selected_value(obj: dict[str, Any], selections: list[Field | Fragment]) -> Any:
+    """The one value a context selection picks on ``obj`` (``_ABSENT`` if none applies)."""
+    for sel in selections:
+        if isinstance(sel, Fragment):
+            if sel.type_condition in (None, obj.get("__typename")):
+                found = _selected_value(obj, sel.selections)
+                if found is not _ABSENT:
+                    return found
+            continue
+        if sel.name == "__typename":
+            continue
+        value = obj.get(sel.key)
+        if sel.selections:
+            if isinstance(value, dict):
+                value = _selected_value(value, sel.selections)
+            elif isinstance(value, list):
+                value = [
+                    _selected_value(v, sel.selections) if isinstance(v, dict) else v for v in value
+                ]
+        return None if value is _ABSENT else value
+    return _ABSENT
+
+
+def _context_value(above: tuple[dict[str, Any], ...], variable: ContextVariable) -> Any:
+    """A contextual argument's value for an entity: read on its nearest ancestor whose
+    type sets the context; null when there is none (or the value is missing)."""
+    for ancestor in reversed(above):
+        if ancestor.get("__typename") in variable.setters:
+            found = _selected_value(ancestor, variable.selection)
+            return None if found is _ABSENT else found
+    return None
+
+
+# Grouped documents are kept on the plan for up to this many groups (more are built each
+# time): the plan cache weighs a plan when it is stored, so what grows on it later stays
+# small (2 to 4 groups: nine copies of the fetch's body at most).
+_KEPT_GROUPED_DOCUMENTS = 4
+
+
+def _grouped_document(fetch: Fetch, count: int) -> str:
+    """The document asking ``count`` groups of a contextual fetch's entities at once: one
+    aliased ``_entities(representations: $r<i>)`` per group, whose contextual variables
+    carry the suffix ``_<i>``."""
+    kept = fetch.grouped_documents
+    document = kept.get(count)
+    if document is not None:
+        return document
+    pattern = re.compile(
+        "|".join(re.escape("$" + v.name) + r"(?![A-Za-z0-9_])" for v in fetch.contexts)
+    )
+    definitions: list[str] = []
+    fields: list[str] = []
+    for i in range(count):
+        definitions.append(f"$r{i}: [_Any!]!")
+        definitions += [f"${v.name}_{i}: {v.type}" for v in fetch.contexts]
+        body = pattern.sub(rf"\g<0>_{i}", fetch.entities_body)
+        fields.append(f"_{i}: _entities(representations: $r{i}) {body}")
+    definitions += fetch.client_variable_definitions
+    document = f"query({', '.join(definitions)}) {{ {' '.join(fields)} }}"
+    if count <= _KEPT_GROUPED_DOCUMENTS:
+        kept[count] = document
+    return document
 
 
 def _restore_keys(value: Any, selections: list[Field | Fragment]) -> None:
@@ -276,6 +374,8 @@ class Executor:
             for error in response.get("errors") or ():
                 errors.append(_subgraph_error(error, subgraph, None))
             return isinstance(result, dict)
+        if fetch.contexts:
+            return await self._run_contextual_fetch(fetch, data, op_variables, context, errors)
         members = fetch.batch or [fetch]
         collected = [self._representations(member, data) for member in members]
         if not any(reps for reps, _ in collected):
@@ -297,6 +397,81 @@ class Executor:
             for path in self._failed_paths(members, collected):
                 errors.append(_unavailable(subgraph, exc, path))
             return False
+        self._merge_entities(members, fields, collected, response, subgraph, errors)
+        return True
+
+    async def _run_contextual_fetch(
+        self,
+        fetch: Fetch,
+        data: dict[str, Any],
+        op_variables: dict[str, Any],
+        context: RequestContext,
+        errors: list[dict[str, Any]],
+    ) -> bool:
+        """An entity fetch with contextual arguments: its entities are grouped by the
+        values their own ancestors give the arguments; the groups go in one request, each
+        group an aliased ``_entities`` with those values as its own variables. An entity
+        met under two parents with different values is asked once per value."""
+        subgraph = self.sg.graphs[fetch.graph].name
+        groups: dict[
+            bytes, tuple[dict[str, Any], list[dict[str, Any]], list[Any], dict[bytes, int]]
+        ]
+        groups = {}
+        for obj, at, above in _objects_with_ancestors(data, fetch.path):
+            if obj.get("__typename") not in fetch.match_types:
+                continue
+            rep = _representation(obj, fetch.requires, fetch.rep_typename)
+            if rep is None:
+                continue
+            values = {v.name: _context_value(above, v) for v in fetch.contexts}
+            group_key = orjson.dumps(values, option=orjson.OPT_SORT_KEYS)
+            group = groups.get(group_key)
+            if group is None:
+                group = groups[group_key] = (values, [], [], {})
+            _, reps, owners, index = group
+            fingerprint = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
+            position = index.get(fingerprint)
+            if position is None:
+                position = index[fingerprint] = len(reps)
+                reps.append(rep)
+                owners.append([])
+            owners[position].append((obj, at))
+        if not groups:
+            return True
+        members = list(groups.values())
+        if len(members) == 1:
+            values, reps, owners, _ = members[0]
+            document, fields = fetch.document, ["_entities"]
+            call_variables = {**op_variables, **values, "representations": reps}
+        else:
+            document = _grouped_document(fetch, len(members))
+            fields = [f"_{i}" for i in range(len(members))]
+            call_variables = dict(op_variables)
+            for i, (values, reps, _, _) in enumerate(members):
+                call_variables[f"r{i}"] = reps
+                call_variables.update({f"{name}_{i}": value for name, value in values.items()})
+        collected = [(reps, owners) for _, reps, owners, _ in members]
+        try:
+            response = await self.transport_for(fetch.graph).execute(
+                self.sg.graphs[fetch.graph], document, call_variables, context
+            )
+        except SubgraphUnavailable as exc:
+            for path in self._failed_paths([fetch] * len(members), collected):
+                errors.append(_unavailable(subgraph, exc, path))
+            return False
+        self._merge_entities([fetch] * len(members), fields, collected, response, subgraph, errors)
+        return True
+
+    def _merge_entities(
+        self,
+        members: list[Fetch],
+        fields: list[str],
+        collected: list[tuple[list[dict[str, Any]], list[list[tuple[dict[str, Any], Any]]]]],
+        response: dict[str, Any],
+        subgraph: str,
+        errors: list[dict[str, Any]],
+    ) -> None:
+        """Put each entity of an ``_entities`` response in place, errors at their paths."""
         result = response.get("data") or {}
         by_field = {}
         for member, field_name, (_, owners) in zip(members, fields, collected, strict=True):
@@ -327,7 +502,6 @@ class Executor:
                 failed = self._failed_paths(members, collected, limit=1)
                 mapped = failed[0] if failed else None
             errors.append(_subgraph_error(error, subgraph, mapped))
-        return True
 
     def _client_keys(self, selections: list[Field | Fragment], typename: str | None) -> list[str]:
         """The response keys the client asked for among a fetch's selections on an object

@@ -29,6 +29,25 @@ requirements. Fields requiring one field with different arguments go to separate
 alias in the documents that fetch them. A fetch is only joined by more fields when that
 creates no wait cycle, so a chain A -> B -> A becomes three steps.
 
+Contextual arguments (@fromContext, Federation 2.8): an argument whose value comes from
+the nearest ancestor in the response whose type sets a context (@context), never from the
+client. A field with such arguments is resolved only by an entity fetch made for it in its
+subgraph (``_entities`` through the entity's key), also when the object came from that
+subgraph. The context's selection (``{ prop }``, or ``... on A { x } ... on B { y }`` when
+several types set it) is planned, with ``__typename`` and internal aliases, on the nearest
+object being planned above the field whose type sets the context (a stack of the objects
+being planned says which), like required fields are, and the entity fetch waits for it.
+The fetch's document declares one variable per context (``$contextualArgument_<fetch>_<n>``,
+typed as ``contextArguments`` says) and passes it to the field; the same field asked twice
+with other ordinary arguments shares it. At run time the executor reads, for every entity,
+the selection on its own nearest ancestor of a setting type and groups the representations
+by those values: one group is sent with the planned document; several go in one request
+as aliased fields (``_0: _entities(representations: $r0)`` with ``$contextualArgument_
+<fetch>_<n>_0``, ...), each entity once per group, so an entity met under parents with
+different values gets each answer in its place. Such a fetch is never batched with others;
+the plan and its cache entry stay the same for every request (the grouped documents are
+derived from the plan's parts, and kept on it for small group counts).
+
 Every search is bounded: nesting and entity jumps count against ``MAX_PLAN_DEPTH``, a
 jump that would need its own result (a key only the target can give) is refused, and a
 plan whose fetches would wait for themselves is refused rather than run.
@@ -51,14 +70,36 @@ from gateway.operation import (
     variables_in,
     variables_used,
 )
-from gateway.supergraph import Key, Supergraph, parse_field_set, top_level_fields
+from gateway.supergraph import (
+    ContextArgument,
+    Key,
+    Supergraph,
+    parse_field_set,
+    top_level_fields,
+)
 
 MAX_PLAN_DEPTH = 64
 LIST = "@"
+# Variables carrying contextual arguments' values are named with this prefix (a client's
+# operation may not use it).
+CONTEXT_VARIABLE_PREFIX = "contextualArgument_"
 
 
 class PlanningError(Exception):
     """The operation cannot be served by this supergraph's subgraphs."""
+
+
+@dataclass(eq=False)
+class ContextVariable:
+    """A variable of an entity fetch's document that carries a contextual argument's value:
+    per entity, ``selection`` read on its nearest ancestor whose ``__typename`` is one of
+    ``setters`` (null when there is none)."""
+
+    name: str
+    type: str
+    setters: frozenset[str]
+    selection: list[Field | Fragment]
+    key: tuple[str, str, str] = ("", "", "")  # (context, selection, type): one variable each
 
 
 @dataclass(eq=False)
@@ -87,6 +128,16 @@ class Fetch:
     renamed: bool = False
     # @skip/@include that decide at run time whether this fetch happens at all.
     conditions: tuple[ast.DirectiveNode, ...] = ()
+    # Contextual arguments (@fromContext): the variables this entity fetch declares, and
+    # per field name the (argument, variable) pairs to pass.
+    contexts: list[ContextVariable] = field(default_factory=list)
+    context_args: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # For such a fetch, the parts of a document asking several groups of entities at
+    # once (see executor._grouped_document): the ``{ ... on T { ... } }`` under
+    # ``_entities`` and the client's variable definitions it uses.
+    entities_body: str = ""
+    client_variable_definitions: tuple[str, ...] = ()
+    grouped_documents: dict[int, str] = field(default_factory=dict)  # by group count
 
     def describe(self) -> str:
         where = "/".join(self.path) or "<root>"
@@ -221,6 +272,9 @@ class _PlanRun:
         self._entity_fetches: dict[tuple[Any, ...], list[Fetch]] = {}
         self.depth = 0
         self._jumping: set[tuple[Any, ...]] = set()
+        # The objects being planned, outermost first: where a contextual argument finds
+        # the nearest ancestor that sets its context (see _bring_context).
+        self._frames: list[_Frame] = []
 
     def new_fetch(self, **kwargs: Any) -> Fetch:
         fetch = Fetch(id=len(self.fetches), **kwargs)
@@ -475,6 +529,26 @@ class _PlanRun:
         narrowed: bool = False,
     ) -> list[Field | Fragment]:
         local: list[Field | Fragment] = []
+        self._frames.append(_Frame(graph, type_name, path, fetch, local, provided))
+        try:
+            self._plan_concrete_into(
+                local, graph, type_name, selections, path, fetch, provided, narrowed
+            )
+        finally:
+            self._frames.pop()
+        return local
+
+    def _plan_concrete_into(
+        self,
+        local: list[Field | Fragment],
+        graph: str,
+        type_name: str,
+        selections: list[Field | Fragment],
+        path: tuple[str, ...],
+        fetch: Fetch,
+        provided: ast.SelectionSetNode | None,
+        narrowed: bool,
+    ) -> None:
         remote: list[Field | Fragment] = []
         interface_object = graph in self.sg.types[type_name].interface_object_graphs
         if interface_object and not narrowed:
@@ -518,6 +592,7 @@ class _PlanRun:
             if self.resolvable(graph, type_name, sel.name, provided) and self._requirements_met(
                 graph, type_name, sel, path, fetch, provided
             ):
+                sel = self._with_context_args(sel, fetch)
                 if sel.selections is None:
                     local.append(sel.copy())
                     continue
@@ -547,7 +622,6 @@ class _PlanRun:
                 remote.append(sel)
         if remote:
             self.plan_entity_jumps(graph, type_name, remote, path, fetch, local, provided)
-        return local
 
     # --- entity jumps --------------------------------------------------------------------
 
@@ -569,7 +643,10 @@ class _PlanRun:
         for other in self.sg.field_graphs(type_name, sel.name):
             # The current subgraph itself, for a field it resolves only once its @requires
             # fields are fetched: an entity fetch back into it, after them.
-            back = other == graph and self._has_requires(type_name, sel.name, other)
+            back = other == graph and (
+                self._has_requires(type_name, sel.name, other)
+                or self._has_context(type_name, sel.name, other)
+            )
             if (other != graph or back) and self.sg.resolvable_keys(type_name, other):
                 found.append((other, type_name))
         # Fields that an @interfaceObject subgraph adds to an interface the type implements.
@@ -629,6 +706,74 @@ class _PlanRun:
         entry = self._field_entry(type_name, name, graph)
         return entry is not None and bool(entry.requires)
 
+    def _has_context(self, type_name: str, name: str, graph: str) -> bool:
+        entry = self._field_entry(type_name, name, graph)
+        return entry is not None and bool(entry.context_arguments)
+
+    def _with_context_args(self, sel: Field, fetch: Fetch) -> Field:
+        """``sel`` with its contextual arguments passed as the fetch's variables."""
+        pairs = fetch.context_args.get(sel.name)
+        if not pairs:
+            return sel
+        added = ", ".join(f"{arg}: ${variable}" for arg, variable in pairs)
+        inner = sel.args_text[1:-1] if sel.args_text else ""
+        return sel.copy(args_text=f"({inner}, {added})" if inner else f"({added})")
+
+    def _bring_context(
+        self,
+        entity_contexts: list[ContextVariable],
+        arguments: tuple[ContextArgument, ...],
+        path: tuple[str, ...],
+    ) -> tuple[list[tuple[str, str]], list[Fetch]]:
+        """The (argument, variable) pairs of a field's contextual arguments, and the
+        fetches the entity fetch must wait for: for each argument, the context's selection
+        is added to the nearest object being planned above ``path`` whose type sets the
+        context (with its ``__typename``, by which the executor finds it again)."""
+        pairs: list[tuple[str, str]] = []
+        depends: list[Fetch] = []
+        for argument in arguments:
+            setters = self.sg.context_setters.get(argument.context, frozenset())
+            selection = _context_selection(argument.selection)
+            key = (argument.context, argument.selection, argument.type)
+            variable = next((v for v in entity_contexts if v.key == key), None)
+            if variable is None:
+                variable = ContextVariable(
+                    name=f"draft{len(entity_contexts)}",  # named by _jump
+                    type=argument.type,
+                    setters=setters,
+                    selection=selection,
+                    key=key,
+                )
+                entity_contexts.append(variable)
+            pairs.append((argument.name, variable.name))
+            frame = next(
+                (
+                    f
+                    for f in reversed(self._frames)
+                    if len(f.path) < len(path)
+                    and path[: len(f.path)] == f.path
+                    and f.type_name in setters
+                ),
+                None,
+            )
+            if frame is None:
+                continue  # no ancestor sets it here: the argument gets null
+            wanted: list[Field | Fragment] = [Field(name="__typename", internal=True)]
+            wanted += self.flatten(_context_selection(argument.selection), frame.type_name)
+            before = len(self.fetches)
+            planned = self._plan_concrete(
+                frame.graph,
+                frame.type_name,
+                wanted,
+                frame.path,
+                frame.fetch,
+                frame.provided,
+                narrowed=True,
+            )
+            _merge_into(frame.local, planned)
+            depends += [frame.fetch, *self.fetches[before:]]
+        return pairs, depends
+
     def _requirements_met(
         self,
         graph: str,
@@ -644,6 +789,18 @@ class _PlanRun:
         itself. Otherwise the field needs an entity fetch of its own, after the fetches
         that bring the requirements -- also when the object came from this subgraph."""
         entry = self._field_entry(type_name, sel.name, graph)
+        # Only the entity fetch made for it carries its contextual arguments' values.
+        if (
+            entry is not None
+            and entry.context_arguments
+            and not (
+                fetch.kind == "entity"
+                and fetch.graph == graph
+                and fetch.path == path
+                and sel.name in fetch.context_args
+            )
+        ):
+            return False
         if entry is None or not entry.requires:
             return True
         needed = _requirement_selections(entry.requires)
@@ -668,7 +825,9 @@ class _PlanRun:
                 continue
             if not self.resolvable(graph, type_name, item.name, provided):
                 return False
-            if self._has_requires(type_name, item.name, graph):
+            if self._has_requires(type_name, item.name, graph) or self._has_context(
+                type_name, item.name, graph
+            ):
                 return False
             if item.selections:
                 child = self._named_type_name(type_name, item.name)
@@ -854,6 +1013,18 @@ class _PlanRun:
             and f.name != "__typename"
             and not self.resolvable(graph, type_name, f.name, provided)
         ]
+        # Contextual arguments: their selections go to the nearest ancestors that set the
+        # contexts; this fetch waits for those and passes the values as variables.
+        contexts: list[ContextVariable] = []
+        context_args: dict[str, list[tuple[str, str]]] = {}
+        for sel in chosen:
+            if not isinstance(sel, Field):
+                continue
+            entry = self._field_entry(as_type, sel.name, target)
+            if entry is not None and entry.context_arguments:
+                pairs, waits = self._bring_context(contexts, entry.context_arguments, path)
+                context_args[sel.name] = pairs
+                depends += [w for w in waits if w not in depends]
         missing_names = {f.name for f in missing if isinstance(f, Field)}
         present = [
             f
@@ -893,6 +1064,7 @@ class _PlanRun:
             key.fields,
             _directives_text(condition),
             _requirement_fingerprint(requires),
+            bool(context_args),
         )
         # Join an entity fetch already planned for this object and subgraph, unless it
         # would then wait for a fetch that waits for it (a chain A -> B -> A): then a
@@ -914,6 +1086,20 @@ class _PlanRun:
             same.append(entity)
         else:
             entity.depends += [d for d in depends if d not in entity.depends]
+        if context_args:
+            # Variables are named after the fetch that declares them; one joined again
+            # (another field with the same context) reuses its variables.
+            renames: dict[str, str] = {}
+            for variable in contexts:
+                draft = variable.name
+                known = next((v for v in entity.contexts if v.key == variable.key), None)
+                if known is None:
+                    variable.name = f"{CONTEXT_VARIABLE_PREFIX}{entity.id}_{len(entity.contexts)}"
+                    entity.contexts.append(variable)
+                    known = variable
+                renames[draft] = known.name
+            for name, pairs in context_args.items():
+                entity.context_args[name] = [(arg, renames[v]) for arg, v in pairs]
         _merge_into(entity.requires, requires)
         planned = self.plan_object(target, as_type, chosen, path, entity, None)
         _merge_into(entity.selections, planned)
@@ -950,11 +1136,24 @@ class _PlanRun:
                     head += "(" + ", ".join(var_defs) + ")"
                 fetch.document = f"{head} {print_selections(fetch.selections)}"
             else:
+                client_defs = tuple(var_defs)
+                if fetch.contexts:
+                    reserved = [n for n in definitions if n.startswith(CONTEXT_VARIABLE_PREFIX)]
+                    if reserved:
+                        raise PlanningError(
+                            f"the variable name ${reserved[0]} is reserved by the gateway"
+                            f" (${CONTEXT_VARIABLE_PREFIX}...)"
+                        )
+                for variable in fetch.contexts:
+                    var_defs.append(f"${variable.name}: {variable.type}")
                 head = "query(" + ", ".join(["$representations: [_Any!]!", *var_defs]) + ")"
                 body = print_selections(
                     [Fragment(type_condition=fetch.entity_type, selections=fetch.selections)]
                 )
                 fetch.document = f"{head} {{ _entities(representations: $representations) {body} }}"
+                if fetch.contexts:
+                    fetch.entities_body = body
+                    fetch.client_variable_definitions = client_defs
         self._batch_entity_fetches(definitions)
 
     def _graph_field_type(self, type_name: str, name: str, graph: str) -> str:
@@ -1023,7 +1222,9 @@ class _PlanRun:
 
         groups: dict[tuple[Any, ...], list[Fetch]] = {}
         for fetch in self.fetches:
-            if fetch.kind == "entity":
+            if fetch.kind == "entity" and not fetch.contexts:
+                # (A fetch with contextual arguments is sent on its own: its entities are
+                # grouped by their context values at run time, see the executor.)
                 ready_after = tuple(sorted(d.id for d in fetch.depends))
                 groups.setdefault((fetch.graph, ready_after), []).append(fetch)
         for members in groups.values():
@@ -1044,6 +1245,38 @@ class _PlanRun:
             defs = [f"$r{i}: [_Any!]!" for i in range(len(members))]
             defs += [print_ast(definitions[n]) for n in sorted(used) if n in definitions]
             leader.batch_document = f"query({', '.join(defs)}) {{ {' '.join(fields)} }}"
+
+
+@dataclass
+class _Frame:
+    """An object being planned: where it is, in which fetch, and the selections so far."""
+
+    graph: str
+    type_name: str
+    path: tuple[str, ...]
+    fetch: Fetch
+    local: list[Field | Fragment]
+    provided: ast.SelectionSetNode | None
+
+
+def _context_selection(selection: str) -> list[Field | Fragment]:
+    """A ``contextArguments`` selection (``{ prop }`` or ``... on A { x } ... on B { y }``)
+    as internal selections. Its fields get an internal alias, so they never clash with a
+    client's field of the same response key (``prop: other``)."""
+    text = selection.strip()
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1]
+    selections = field_set_selections(parse_field_set(text))
+
+    def alias(items: list[Field | Fragment]) -> None:
+        for item in items:
+            if isinstance(item, Field) and item.name != "__typename":
+                item.alias = f"_context_{item.name}"
+            if item.selections:
+                alias(item.selections)
+
+    alias(selections)
+    return selections
 
 
 def _requirement_selections(field_set: str) -> list[Field | Fragment]:

@@ -29,6 +29,8 @@ JOIN_SPEC = "https://specs.apollo.dev/join/"
 LINK_SPEC = "https://specs.apollo.dev/link/"
 INACCESSIBLE_SPEC = "https://specs.apollo.dev/inaccessible/"
 TAG_SPEC = "https://specs.apollo.dev/tag/"
+# @context / @fromContext (Federation 2.8): the planner reads them; clients never see them.
+CONTEXT_SPEC = "https://specs.apollo.dev/context/"
 # Specs the gateway enforces itself (access rules, demand control): their directives and
 # types are not part of the API schema, as in Apollo's.
 ENFORCED_SPECS = {
@@ -60,6 +62,18 @@ class Key:
 
 
 @dataclass(frozen=True)
+class ContextArgument:
+    """One ``contextArguments`` entry of a ``@join__field``: the argument ``name`` of the
+    field in that subgraph takes its value (of GraphQL type ``type``) from ``selection``
+    on the nearest ancestor whose type sets ``context`` (``subgraph__name``)."""
+
+    context: str
+    name: str
+    type: str
+    selection: str
+
+
+@dataclass(frozen=True)
 class FieldInGraph:
     """One ``@join__field`` of a field: how one subgraph knows it."""
 
@@ -70,6 +84,7 @@ class FieldInGraph:
     external: bool = False
     override: str | None = None
     used_overridden: bool = False
+    context_arguments: tuple[ContextArgument, ...] = ()
 
 
 @dataclass
@@ -102,6 +117,7 @@ class TypeMeta:
     members: dict[str, set[str]] = field(default_factory=dict)  # union: graph -> members
     enum_values: dict[str, set[str]] = field(default_factory=dict)  # value -> graphs
     inaccessible: bool = False
+    contexts: set[str] = field(default_factory=set)  # @context names this type sets
 
     @property
     def is_entity(self) -> bool:
@@ -148,6 +164,7 @@ class Supergraph:
         self.link = "link"
         self.inaccessible_name = "inaccessible"
         self.tag_name = "tag"
+        self.context_name = "context"
         # Local names of the ENFORCED_SPECS' directives and type-name prefixes.
         self.enforced_names: set[str] = set()
         self.enforced_prefixes: set[str] = set()
@@ -169,6 +186,12 @@ class Supergraph:
                             self.inaccessible_name = item.get("as", "@inaccessible").lstrip("@")
                 elif url.startswith(TAG_SPEC):
                     self.tag_name = alias or "tag"
+                elif url.startswith(CONTEXT_SPEC):
+                    # Not part of the API schema (as in Apollo's): hide it like the
+                    # specs the gateway enforces.
+                    self.context_name = alias or "context"
+                    self.enforced_names.add(self.context_name)
+                    self.enforced_prefixes.add(f"{self.context_name}__")
                 for spec, name in ENFORCED_SPECS.items():
                     if url.startswith(spec):
                         self.enforced_names.add(alias or name)
@@ -256,6 +279,8 @@ class Supergraph:
                     meta.members.setdefault(args["graph"], set()).add(args["member"])
                 elif dname == self.inaccessible_name:
                     meta.inaccessible = True
+                elif dname == self.context_name and args.get("name"):
+                    meta.contexts.add(str(args["name"]))
             for fdef in getattr(definition, "fields", None) or ():
                 fmeta = meta.fields.setdefault(
                     fdef.name.value, FieldMeta(name=fdef.name.value, parent=name)
@@ -279,6 +304,16 @@ class Supergraph:
                             external=bool(args.get("external")),
                             override=args.get("override"),
                             used_overridden=bool(args.get("usedOverridden")),
+                            context_arguments=tuple(
+                                ContextArgument(
+                                    context=str(item["context"]),
+                                    name=str(item["name"]),
+                                    type=str(item["type"]),
+                                    selection=str(item["selection"]),
+                                )
+                                for item in args.get("contextArguments") or ()
+                                if isinstance(item, dict)
+                            ),
                         )
                     )
             for value in getattr(definition, "values", None) or ():
@@ -350,6 +385,19 @@ class Supergraph:
                 found = [t.name for t in self.schema.get_possible_types(schema_type)]  # type: ignore[arg-type]
             return sorted(found)
         return []
+
+    @cached_property
+    def context_setters(self) -> dict[str, frozenset[str]]:
+        """Per context (``subgraph__name``), the object types that set it: those with
+        ``@context``, and the implementations (members) of an interface (union) with it."""
+        found: dict[str, set[str]] = {}
+        for meta in self.types.values():
+            for name in meta.contexts:
+                setters = found.setdefault(name, set())
+                setters.add(meta.name)
+                if meta.kind in {"interface", "union"}:
+                    setters.update(self.possible_types(meta.name))
+        return {name: frozenset(types) for name, types in found.items()}
 
     @cached_property
     def interfaces_of(self) -> dict[str, set[str]]:

@@ -25,6 +25,7 @@ from ._subgraph import (
     SField,
     SType,
     Subgraph,
+    parse_from_context,
 )
 from ._types import TypeRef, is_subtype
 
@@ -48,6 +49,15 @@ def directive(name: str, /, **arguments: object) -> ast.ConstDirectiveNode:
 
 
 def _value(value: object) -> ast.ConstValueNode:
+    if isinstance(value, list):
+        return ast.ConstListValueNode(values=tuple(_value(v) for v in value))
+    if isinstance(value, dict):
+        return ast.ConstObjectValueNode(
+            fields=tuple(
+                ast.ConstObjectFieldNode(name=ast.NameNode(value=k), value=_value(v))
+                for k, v in value.items()
+            )
+        )
     if isinstance(value, bool):
         return ast.BooleanValueNode(value=value)
     if isinstance(value, Enum):
@@ -133,6 +143,8 @@ class Supergraph:
     uses_access: set[str] = field(default_factory=set)
     # Demand-control directives used (cost, listSize): the cost spec is linked for them.
     uses_cost: set[str] = field(default_factory=set)
+    # @context used in some subgraph: the context spec is linked for SECURITY.
+    uses_context: bool = False
 
 
 def _most_common(values: Iterable[str | None]) -> str | None:
@@ -379,6 +391,11 @@ class Merger:
                 merged.directives.append(
                     directive("join__implements", graph=Enum(subgraph.graph), interface=interface)
                 )
+        # @context, named per subgraph (``subgraph__name``) as Apollo's composition does.
+        for subgraph, stype in sources:
+            for context in stype.applied.contexts:
+                merged.directives.append(directive("context", name=f"{subgraph.name}__{context}"))
+                self.result.uses_context = True
         merged.directives.extend(self._applied(t.applied for _, t in sources))
         merged.inaccessible = any(t.applied.inaccessible for _, t in sources)
         field_names: list[str] = []
@@ -533,6 +550,7 @@ class Merger:
             not all_types_equal
             or bool(overridden)
             or any(f.external or f.requires or f.provides or f.override_from for _, f in active)
+            or any(_context_arguments(s, f) for s, f in active)
             or any(s.name not in active_names for s in parent_subgraphs)
         )
         directives: list[ast.ConstDirectiveNode] = []
@@ -553,6 +571,7 @@ class Merger:
                         overrideLabel=label
                         if sfield.override_from is not None or state == "label"
                         else None,
+                        contextArguments=_context_arguments(subgraph, sfield) or None,
                     )
                 )
         # Access rules and costs after @join__field, where Apollo's composition writes them.
@@ -604,6 +623,23 @@ class Merger:
         for name in names:
             argument_coordinate = f"{coordinate}({name}:)"
             present = [(s, f.arguments[name]) for s, f in sources if name in f.arguments]
+            if any(a.applied.from_context is not None for _, a in present):
+                # A contextual argument is no part of the supergraph's API (the gateway
+                # fills it in); a subgraph where it is an ordinary argument must be able to
+                # do without it.
+                for _, argument in present:
+                    if (
+                        argument.applied.from_context is None
+                        and argument.type.non_null
+                        and argument.default is None
+                    ):
+                        self.errors.add(
+                            "CONTEXTUAL_ARGUMENT_NOT_CONTEXTUAL_IN_ALL_SUBGRAPHS",
+                            f'Argument "{argument_coordinate}" is contextual in at least one'
+                            " subgraph but in another it does not have @fromContext, is not"
+                            " nullable and has no default value.",
+                        )
+                continue
             node = self._merge_input_value(
                 argument_coordinate, "Argument", present, [s for s, _ in sources]
             )
@@ -1086,6 +1122,25 @@ class Merger:
 
 def _as_argument(sfield: SField) -> SArgument:
     return SArgument(sfield.name, sfield.type, sfield.default, sfield.description, sfield.applied)
+
+
+def _context_arguments(subgraph: Subgraph, sfield: SField) -> list[dict[str, str]]:
+    """The ``contextArguments`` of a field's ``@join__field`` in ``subgraph``."""
+    found = []
+    for argument in sfield.arguments.values():
+        parsed = parse_from_context(argument.applied.from_context or "")
+        if parsed is None:
+            continue
+        context, selection = parsed
+        found.append(
+            {
+                "context": f"{subgraph.name}__{context}",
+                "name": argument.name,
+                "type": str(argument.type),
+                "selection": selection,
+            }
+        )
+    return found
 
 
 def merge(subgraphs: list[Subgraph], errors: ErrorCollector) -> Supergraph:

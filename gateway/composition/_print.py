@@ -53,6 +53,13 @@ SPEC_DIRECTIVES = {
 }
 INACCESSIBLE_DIRECTIVE = f"directive @inaccessible on {_LOCATIONS}"
 COST_URL = "https://specs.apollo.dev/cost/v0.1"
+CONTEXT_URL = "https://specs.apollo.dev/context/v0.1"
+CONTEXT_DIRECTIVES = {
+    "context": "directive @context(name: String!) repeatable on INTERFACE | OBJECT | UNION",
+    "context__fromContext": (
+        "directive @context__fromContext(field: context__ContextFieldValue) on ARGUMENT_DEFINITION"
+    ),
+}
 COST_DIRECTIVES = {
     "cost": (
         "directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION"
@@ -126,10 +133,45 @@ def _description(value: str | None) -> str:
     return print_ast(ast.StringValueNode(value=value, block=True)) + "\n"
 
 
+def _has_object_value(item: ast.Node) -> bool:
+    return any(
+        isinstance(argument.value, ast.ConstListValueNode)
+        and any(isinstance(v, ast.ConstObjectValueNode) for v in argument.value.values)
+        for d in getattr(item, "directives", None) or ()
+        for argument in d.arguments or ()
+    )
+
+
+def _compact_value(value: ast.ValueNode) -> str:
+    """A value on one line, as Apollo prints ``contextArguments`` (graphql-core breaks a
+    long object value over several lines)."""
+    if isinstance(value, ast.ListValueNode):
+        return "[" + ", ".join(_compact_value(v) for v in value.values) + "]"
+    if isinstance(value, ast.ObjectValueNode):
+        return (
+            "{"
+            + ", ".join(f"{f.name.value}: {_compact_value(f.value)}" for f in value.fields)
+            + "}"
+        )
+    return print_ast(value)
+
+
+def _compact_object_values(item: ast.Node) -> str:
+    """A field definition whose directives carry lists of objects, printed on one line."""
+    plain = print_ast(
+        item.__class__(**{**{k: getattr(item, k) for k in item.keys}, "directives": ()})
+    )
+    directives = []
+    for d in getattr(item, "directives", None) or ():
+        args = ", ".join(f"{a.name.value}: {_compact_value(a.value)}" for a in d.arguments or ())
+        directives.append(f"@{d.name.value}" + (f"({args})" if args else ""))
+    return plain + "".join(" " + d for d in directives)
+
+
 def _body(items: list[ast.Node]) -> str:
     lines: list[str] = []
     for index, item in enumerate(items):
-        text = print_ast(item)
+        text = _compact_object_values(item) if _has_object_value(item) else print_ast(item)
         if index and getattr(item, "description", None) is not None:
             lines.append("")
         lines.append(_indent(text))
@@ -158,6 +200,8 @@ def print_type(merged: MergedType) -> str:
 
 def print_supergraph(supergraph: Supergraph) -> str:
     links = [f'@link(url: "{LINK_URL}")', f'@link(url: "{JOIN_URL}", for: EXECUTION)']
+    if supergraph.uses_context:
+        links.append(f'@link(url: "{CONTEXT_URL}", for: SECURITY)')
     if supergraph.uses_tag:
         links.append(f'@link(url: "{TAG_URL}")')
     if supergraph.uses_inaccessible:
@@ -181,12 +225,16 @@ def print_supergraph(supergraph: Supergraph) -> str:
         directives[name] = ACCESS_SPECS[name][1]
     for name in supergraph.uses_cost:
         directives[name] = COST_DIRECTIVES[name]
+    if supergraph.uses_context:
+        directives.update(CONTEXT_DIRECTIVES)
     for definition in supergraph.directive_definitions:
         directives[definition.name.value] = print_ast(definition)
     blocks.extend(directives[name] for name in sorted(directives, key=_sort_key))
 
     types = {name: print_type(merged) for name, merged in supergraph.types.items()}
     types.update(SPEC_TYPES)
+    if supergraph.uses_context:
+        types["context__ContextFieldValue"] = "scalar context__ContextFieldValue"
     for name in supergraph.uses_access:
         scalar = ACCESS_SPECS[name][2]
         if scalar is not None:

@@ -8,6 +8,10 @@ after other key jumps) with key fields the current subgraph can give. A position
 option left is a SATISFIABILITY_ERROR. Options are only ever added, never pruned, so the
 check errs on the side of accepting: it reports the clear cases (a field only in a subgraph
 whose keys are all ``resolvable: false``, an @external key nobody can provide, ...).
+
+The walk also keeps the contexts (@context) that the types above a position set: a field
+whose contextual arguments (@fromContext) need a context no ancestor on the path sets is
+not answerable there either.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ class _JoinField:
     external: bool = False
     used_overridden: bool = False
     provides: str | None = None
+    contexts: frozenset[str] = frozenset()  # contexts its contextual arguments read
 
 
 @dataclass
@@ -54,6 +59,24 @@ def _arguments(node: ast.ConstDirectiveNode) -> dict[str, object]:
     return values
 
 
+def _contexts_read(node: ast.ConstDirectiveNode) -> frozenset[str]:
+    """The contexts named in a ``@join__field(contextArguments:)``."""
+    found: set[str] = set()
+    for argument in node.arguments or ():
+        if argument.name.value != "contextArguments" or not isinstance(
+            argument.value, ast.ConstListValueNode
+        ):
+            continue
+        for item in argument.value.values:
+            if isinstance(item, ast.ConstObjectValueNode):
+                for entry in item.fields:
+                    if entry.name.value == "context" and isinstance(
+                        entry.value, ast.StringValueNode
+                    ):
+                        found.add(entry.value.value)
+    return frozenset(found)
+
+
 def _hidden(directives: object) -> bool:
     return any(d.name.value == "inaccessible" for d in directives or ())  # type: ignore[attr-defined]
 
@@ -64,7 +87,8 @@ class Checker:
         self.errors = errors
         self.graph_names = {s.graph: s.name for s in supergraph.subgraphs}
         self.joins = {name: self._join(merged) for name, merged in supergraph.types.items()}
-        self.seen: set[tuple[str, frozenset[Option]]] = set()
+        self.seen: set[tuple[str, frozenset[Option], frozenset[str]]] = set()
+        self.sets = self._contexts_set()
         self.reported: set[str] = set()
 
     @staticmethod
@@ -90,22 +114,39 @@ class Checker:
                 join.members.setdefault(str(arguments["member"]), set()).add(graph)
         join.unresolvable = {g for g, ok in any_resolvable.items() if not ok}
         for name, field_node in merged.fields.items():
-            entries = [
-                _arguments(d) for d in field_node.directives or () if d.name.value == "join__field"
-            ]
-            if not entries:
+            nodes = [d for d in field_node.directives or () if d.name.value == "join__field"]
+            if not nodes:
                 join.fields[name] = None
                 continue
+            entries = [(_arguments(d), _contexts_read(d)) for d in nodes]
             join.fields[name] = [
                 _JoinField(
                     graph=str(e["graph"]) if "graph" in e else None,
                     external=e.get("external") is True,
                     used_overridden=e.get("usedOverridden") is True,
                     provides=str(e["provides"]) if "provides" in e else None,
+                    contexts=read,
                 )
-                for e in entries
+                for e, read in entries
             ]
         return join
+
+    def _contexts_set(self) -> dict[str, frozenset[str]]:
+        """Per object type, the contexts an object of it sets (its own @context and that of
+        the interfaces it implements)."""
+        own: dict[str, set[str]] = {}
+        for name, merged in self.supergraph.types.items():
+            for node in merged.directives:
+                if node.name.value == "context":
+                    value = _arguments(node).get("name")
+                    if isinstance(value, str):
+                        own.setdefault(name, set()).add(value)
+        return {
+            name: frozenset(
+                own.get(name, set()).union(*(own.get(i, set()) for i in merged.interfaces))
+            )
+            for name, merged in self.supergraph.types.items()
+        }
 
     # -- what a subgraph can do ----------------------------------------------------------
 
@@ -235,18 +276,25 @@ class Checker:
     def _all_graphs(self) -> set[str]:
         return set(self.graph_names)
 
-    def explore(self, type_name: str, options: frozenset[Option], path: list[str]) -> None:
+    def explore(
+        self,
+        type_name: str,
+        options: frozenset[Option],
+        path: list[str],
+        contexts: frozenset[str] = frozenset(),
+    ) -> None:
+        """``contexts``: those the objects above this position set."""
         merged = self.supergraph.types.get(type_name)
         if merged is None or merged.kind not in ("OBJECT", "INTERFACE", "UNION"):
             return
-        if (type_name, options) in self.seen or len(self.seen) > MAX_STATES:
+        if (type_name, options, contexts) in self.seen or len(self.seen) > MAX_STATES:
             return
-        self.seen.add((type_name, options))
+        self.seen.add((type_name, options, contexts))
         if merged.kind in ("INTERFACE", "UNION"):
             join = self.joins[type_name]
             interface_objects = frozenset(o for o in options if o[0] in join.interface_object)
             if interface_objects:
-                self._fields(type_name, merged, interface_objects, path)
+                self._fields(type_name, merged, interface_objects, path, contexts)
             for candidate in self.supergraph.types.values():
                 if candidate.kind != "OBJECT":
                     continue
@@ -256,13 +304,21 @@ class Checker:
                     graphs = self.joins[candidate.name].implements.get(type_name, set())
                 narrowed = frozenset(o for o in options if o[0] in graphs)
                 if narrowed:
-                    self.explore(candidate.name, narrowed, [*path, f"... on {candidate.name}"])
+                    self.explore(
+                        candidate.name, narrowed, [*path, f"... on {candidate.name}"], contexts
+                    )
             return
-        self._fields(type_name, merged, options, path)
+        self._fields(type_name, merged, options, path, contexts)
 
     def _fields(
-        self, type_name: str, merged: MergedType, options: frozenset[Option], path: list[str]
+        self,
+        type_name: str,
+        merged: MergedType,
+        options: frozenset[Option],
+        path: list[str],
+        contexts: frozenset[str],
     ) -> None:
+        below = contexts | self.sets.get(type_name, frozenset())
         for field_name, node in merged.fields.items():
             if _hidden(node.directives):
                 continue
@@ -278,14 +334,34 @@ class Checker:
                 for graph in self.reachable(type_name, option[0], option[1]):
                     if self.resolves(type_name, field_name, (graph, frozenset())):
                         following.add((graph, self._provided(type_name, field_name, graph)))
+            # A subgraph whose field reads a context that no object above sets cannot
+            # answer it here.
+            missing = {
+                o[0]
+                for o in following
+                if not (self._context_reads(type_name, field_name, o[0]) <= contexts)
+            }
+            if following and {o[0] for o in following} <= missing:
+                self._report(type_name, field_name, options, [*path, field_name], missing)
+                continue
+            following = {o for o in following if o[0] not in missing}
             if not following:
                 self._report(type_name, field_name, options, [*path, field_name])
                 continue
             base = TypeRef.from_ast(node.type).base
-            self.explore(base, frozenset(following), [*path, field_name])
+            self.explore(base, frozenset(following), [*path, field_name], below)
+
+    def _context_reads(self, type_name: str, field_name: str, graph: str) -> frozenset[str]:
+        entry = self._entry(type_name, field_name, graph)
+        return entry.contexts if entry is not None else frozenset()
 
     def _report(
-        self, type_name: str, field_name: str, options: frozenset[Option], path: list[str]
+        self,
+        type_name: str,
+        field_name: str,
+        options: frozenset[Option],
+        path: list[str],
+        without_context: set[str] | None = None,
     ) -> None:
         coordinate = f"{type_name}.{field_name}"
         if coordinate in self.reported:
@@ -302,7 +378,19 @@ class Checker:
         holders = sorted(
             g for g in self.graph_names if self.resolves(type_name, field_name, (g, frozenset()))
         )
-        for graph in sorted({o[0] for o in options}):
+        if without_context:
+            # As Apollo words it: the subgraphs that have the field lack its context here.
+            for graph in sorted({o[0] for o in options} | without_context):
+                name = self.graph_names.get(graph, graph)
+                if graph in without_context:
+                    reasons.append(
+                        f'- from subgraph "{name}": could not find a match for required'
+                        f' context for field "{coordinate}".'
+                    )
+                else:
+                    reasons.append(f'- from subgraph "{name}": cannot find field "{coordinate}".')
+            holders = []
+        for graph in sorted({o[0] for o in options}) if not without_context else ():
             name = self.graph_names.get(graph, graph)
             entry = self._entry(type_name, field_name, graph)
             lines = [f'- from subgraph "{name}":']

@@ -60,8 +60,6 @@ FED1_DIRECTIVES = ("key", "requires", "provides", "external", "extends", "tag", 
 # than a silently weaker supergraph (several of them carry access rules).
 UNSUPPORTED_DIRECTIVES = {
     "composeDirective",
-    "context",
-    "fromContext",
 }
 
 _TYPE_SYSTEM_LOCATIONS = (
@@ -168,6 +166,10 @@ class Applied:
     # Demand control (federation v2.9): @cost(weight:) and @listSize's arguments as given.
     cost: int | None = None
     list_size: ast.ConstDirectiveNode | None = None
+    # Contextual arguments (federation v2.8): @context names on a type, @fromContext's
+    # `field` on an argument.
+    contexts: list[str] = field(default_factory=list)
+    from_context: str | None = None
 
 
 @dataclass
@@ -296,6 +298,22 @@ def _string_argument(directive: ast.ConstDirectiveNode, name: str) -> str | None
 
 
 _ACCESS_ARGUMENTS = {"requiresScopes": "scopes", "policy": "policies"}
+_CONTEXT_NAME = re.compile(r"^[A-Za-z]\w*$", re.ASCII)
+# `$name selection` of @fromContext(field:), ignored tokens (blanks, commas, comments)
+# allowed around the `$`, as Apollo reads it; the selection keeps its leading space, as
+# Apollo's composition writes it into contextArguments.
+_IGNORED = r"(?:[\n\r\t ,]|#[^\n\r]*)*"
+_FROM_CONTEXT = re.compile(
+    rf"^{_IGNORED}\${_IGNORED}([A-Za-z_]\w*)(?!\w)(.*)$", re.DOTALL | re.ASCII
+)
+
+
+def parse_from_context(value: str) -> tuple[str, str] | None:
+    """(context, selection) of a @fromContext field value, None when it names none."""
+    match = _FROM_CONTEXT.match(value)
+    if match is None or not match.group(2):
+        return None
+    return match.group(1), match.group(2)
 
 
 def _string_lists(value: ast.ConstValueNode | None) -> list[list[str]] | None:
@@ -371,6 +389,7 @@ class _Reader:
             return None
         self._rename_roots(subgraph)
         self._check_field_sets(subgraph)
+        self._check_contexts(subgraph)
         self._check_externals(subgraph)
         self._check_interfaces(subgraph)
         return subgraph if self.ok else None
@@ -632,6 +651,23 @@ class _Reader:
                 applied.list_size = ast.ConstDirectiveNode(
                     name=ast.NameNode(value="listSize"), arguments=directive.arguments
                 )
+            elif canonical == "context" and directive.name.value in self.directives:
+                name = _string_argument(directive, "name") or ""
+                if "_" in name:
+                    self.error(
+                        "CONTEXT_NAME_INVALID",
+                        f'Context name "{name}" may not contain an underscore.',
+                    )
+                elif not _CONTEXT_NAME.match(name):
+                    self.error(
+                        "CONTEXT_NAME_INVALID",
+                        f'Context name "{name}" is invalid. It should have only alphanumeric'
+                        " characters.",
+                    )
+                elif name not in applied.contexts:
+                    applied.contexts.append(name)
+            elif canonical == "fromContext" and directive.name.value in self.directives:
+                applied.from_context = _string_argument(directive, "field") or ""
             elif canonical == "authenticated" and directive.name.value in self.directives:
                 applied.authenticated = True
             elif canonical in _ACCESS_ARGUMENTS and directive.name.value in self.directives:
@@ -936,6 +972,133 @@ class _Reader:
                 drop.add((type_name, field_name))
         remaining = without_fields(selection, parent, drop, context).strip()
         return remaining or None
+
+    def _check_contexts(self, subgraph: Subgraph) -> None:
+        """@context / @fromContext, as Apollo's composition checks them (the cheap part):
+        the context is set in this subgraph, the argument is on an object type's field that
+        implements no interface field, has no default, its selection names fields of every
+        type that sets the context, and the type has a resolvable key."""
+        setters: dict[str, list[SType]] = {}
+        for stype in subgraph.types.values():
+            for name in stype.applied.contexts:
+                setters.setdefault(name, []).append(stype)
+        for stype in subgraph.types.values():
+            for sfield in stype.fields.values():
+                for argument in sfield.arguments.values():
+                    if argument.applied.from_context is None:
+                        continue
+                    coordinate = f"{stype.name}.{sfield.name}({argument.name}:)"
+                    self._check_from_context(subgraph, stype, sfield, argument, coordinate, setters)
+
+    def _check_from_context(
+        self,
+        subgraph: Subgraph,
+        stype: SType,
+        sfield: SField,
+        argument: SArgument,
+        coordinate: str,
+        setters: dict[str, list[SType]],
+    ) -> None:
+        value = argument.applied.from_context or ""
+        if stype.kind != "OBJECT":
+            self.error(
+                "CONTEXT_NOT_SET",
+                "@fromContext argument cannot be used on a field that exists on an abstract"
+                f' type "{coordinate}".',
+            )
+            return
+        for interface in stype.interfaces:
+            itype = subgraph.types.get(interface)
+            if itype is not None and sfield.name in itype.fields:
+                self.error(
+                    "CONTEXT_NOT_SET",
+                    "@fromContext argument cannot be used on a field implementing an interface"
+                    f' field "{interface}.{sfield.name}".',
+                )
+        if argument.default is not None:
+            self.error(
+                "CONTEXT_NOT_SET",
+                f'@fromContext arguments may not have a default value: "{coordinate}".',
+            )
+        parsed = parse_from_context(value)
+        if parsed is None:
+            self.error(
+                "NO_CONTEXT_IN_SELECTION",
+                f'@fromContext argument does not reference a context "{value}".',
+            )
+            return
+        context, selection = parsed
+        locations = setters.get(context)
+        if not locations:
+            self.error(
+                "CONTEXT_NOT_SET",
+                f'Context "{context}" is used at location "{coordinate}" but is never set.',
+            )
+        else:
+            for location in locations:
+                problem = self._context_selection_problem(subgraph, location, selection)
+                if problem:
+                    self.error(
+                        "CONTEXT_INVALID_SELECTION",
+                        f'Context "{context}" is used in "{coordinate}" but the selection is'
+                        f" invalid for type {location.name}. Error: {problem}",
+                    )
+        if not any(key.resolvable for key in stype.keys):
+            self.error(
+                "CONTEXT_NO_RESOLVABLE_KEY",
+                f'Object "{stype.name}" has no resolvable key but has a field with a'
+                " contextual argument.",
+            )
+
+    def _context_selection_problem(
+        self, subgraph: Subgraph, location: SType, selection: str
+    ) -> str | None:
+        """Why ``selection`` cannot be read on ``location`` (None when it can); the fields it
+        selects count as used (an @external field there may serve a context)."""
+        text = selection.strip()
+        if text.startswith("{") and text.endswith("}"):
+            text = text[1:-1]
+        try:
+            nodes = parse_field_set(text)
+        except ValueError as error:
+            return str(error)
+        top = nodes.selections
+        if not top:
+            return "no selection is made"
+        fields = [n for n in top if isinstance(n, ast.FieldNode)]
+        if len(fields) > 1:
+            return "multiple selections are made"
+        if fields and len(top) > 1:
+            return "selection should only contain a single field or at least one inline fragment"
+
+        def walk(type_name: str, selections: Sequence[ast.SelectionNode]) -> str | None:
+            stype = subgraph.types.get(type_name)
+            if stype is None:
+                return f'Cannot query type "{type_name}"'
+            for node in selections:
+                if isinstance(node, ast.InlineFragmentNode):
+                    condition = node.type_condition.name.value if node.type_condition else None
+                    if condition is not None and condition != type_name:
+                        continue  # a condition for another type that sets the context
+                    problem = walk(type_name, node.selection_set.selections)
+                    if problem:
+                        return problem
+                elif isinstance(node, ast.FieldNode):
+                    if node.alias is not None:
+                        return "aliases are not allowed in the selection"
+                    found = stype.fields.get(node.name.value)
+                    if found is None:
+                        return f'Cannot query field "{node.name.value}" on type "{type_name}".'
+                    subgraph.used_fields.add((type_name, node.name.value))
+                    if node.selection_set is not None:
+                        problem = walk(found.type.base, node.selection_set.selections)
+                        if problem:
+                            return problem
+                else:
+                    return "fragment spread is not allowed"
+            return None
+
+        return walk(location.name, nodes.selections)
 
     def _check_externals(self, subgraph: Subgraph) -> None:
         for stype in subgraph.types.values():

@@ -42,6 +42,14 @@ def fed2(body: str, version: str = "2.3") -> str:
     )
 
 
+def ctx(body: str) -> str:
+    """A Federation 2.8 subgraph SDL importing @context and @fromContext."""
+    return (
+        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.8",'
+        f' import: [{FED2_IMPORTS}, "@context", "@fromContext"])\n{body}'
+    )
+
+
 def sources(subgraphs: dict[str, str]) -> list[SubgraphSource]:
     return [
         SubgraphSource(name, f"http://{name}.example/graphql", sdl)
@@ -388,6 +396,46 @@ SCENARIOS: dict[str, dict[str, str]] = {
             """
             type User @key(fields: "id") { id: ID! address: Address @shareable }
             type Address @shareable { street: String }
+            """
+        ),
+    },
+    "contexts": {
+        # @context on an interface and on an object type; a selection with type
+        # conditions; the contextual fields in two subgraphs; the contextual argument
+        # leaves the API (also where another subgraph has it as an optional argument). The
+        # two subgraphs name their contexts on Team differently: @apollo/composition 2.14.4
+        # drops a second subgraph's @context of the same name on the same type.
+        "owners": ctx(
+            """
+            type Query { owners: [Owner] teams: [Team] }
+            interface Owner @context(name: "owner") { id: ID! }
+            type Person implements Owner @key(fields: "id") { id: ID! locale: String }
+            type Team implements Owner @key(fields: "id") {
+              id: ID!
+              lang: String
+              budget: Int
+              items: [Item]
+            }
+            type Item @key(fields: "id") {
+              id: ID!
+              label(
+                locale: String
+                  @fromContext(field: "$owner ... on Person { locale } ... on Team { lang }")
+              ): String @shareable
+            }
+            """
+        ),
+        "prices": ctx(
+            """
+            type Team @key(fields: "id") @context(name: "pricing") {
+              id: ID!
+              budget: Int @external
+            }
+            type Item @key(fields: "id") {
+              id: ID!
+              price(budget: Int @fromContext(field: "$pricing { budget }"), tax: Boolean): Int
+              label(locale: String): String @shareable
+            }
             """
         ),
     },
@@ -1111,11 +1159,152 @@ ERROR_CASES: dict[str, tuple[dict[str, str], str, list[str]]] = {
     ),
     "unsupported_directive": (
         {
-            "a": 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.8", import: ["@context"])\n'
-            'type Query { me: T } type T @context(name: "c") { id: ID }'
+            "a": 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.8",'
+            ' import: ["@composeDirective"]) @composeDirective(name: "@custom")\n'
+            "type Query { me: Int }"
         },
         "UNSUPPORTED_FEATURE",
-        ['"@context"', 'type "T"'],
+        ['"@composeDirective"', "the schema"],
+    ),
+    # @context / @fromContext (federation v2.8), as Apollo's composition checks them.
+    "context_name_with_underscore": (
+        {
+            "a": ctx(
+                'type Query { t: T } type T @key(fields: "id") @context(name: "my_ctx") { id: ID! }'
+            )
+        },
+        "CONTEXT_NAME_INVALID",
+        ['"my_ctx"', "underscore"],
+    ),
+    "context_name_not_alphanumeric": (
+        {
+            "a": ctx(
+                'type Query { t: T } type T @key(fields: "id") @context(name: "1ctx") { id: ID! }'
+            )
+        },
+        "CONTEXT_NAME_INVALID",
+        ['"1ctx"', "alphanumeric"],
+    ),
+    "context_never_set": (
+        {
+            "a": ctx(
+                'type Query { t: T } type T @key(fields: "id") { id: ID! u: U }'
+                ' type U @key(fields: "id") { id: ID!'
+                ' f(x: String @fromContext(field: "$nowhere { id }")): Int }'
+            )
+        },
+        "CONTEXT_NOT_SET",
+        ['"nowhere"', '"U.f(x:)"', "never set"],
+    ),
+    "context_argument_with_a_default": (
+        {
+            "a": ctx(
+                'type Query { t: T } type T @key(fields: "id") @context(name: "c") { id: ID! u: U }'
+                ' type U @key(fields: "id") { id: ID!'
+                ' f(x: ID = "d" @fromContext(field: "$c { id }")): Int }'
+            )
+        },
+        "CONTEXT_NOT_SET",
+        ["may not have a default value", '"U.f(x:)"'],
+    ),
+    "context_not_named_in_the_selection": (
+        {
+            "a": ctx(
+                'type Query { t: T } type T @key(fields: "id") @context(name: "c") { id: ID! u: U }'
+                ' type U @key(fields: "id") { id: ID! f(x: ID @fromContext(field: "{ id }")): Int }'
+            )
+        },
+        "NO_CONTEXT_IN_SELECTION",
+        ["does not reference a context", '"{ id }"'],
+    ),
+    "context_selection_not_on_the_setting_type": (
+        {
+            "a": ctx(
+                'type Query { t: T } type T @key(fields: "id") @context(name: "c") { id: ID! u: U }'
+                ' type U @key(fields: "id") { id: ID!'
+                ' f(x: ID @fromContext(field: "$c { nope }")): Int }'
+            )
+        },
+        "CONTEXT_INVALID_SELECTION",
+        ['"c"', '"U.f(x:)"', "invalid for type T"],
+    ),
+    "context_with_an_empty_selection": (
+        {
+            "a": ctx(
+                'type Query { t: T } type T @key(fields: "id") @context(name: "c") { id: ID! u: U }'
+                ' type U @key(fields: "id") { id: ID! f(x: ID @fromContext(field: "$c   ")): Int }'
+            )
+        },
+        "CONTEXT_INVALID_SELECTION",
+        ['"c"', '"U.f(x:)"', "no selection is made"],
+    ),
+    "context_selection_of_two_fields": (
+        {
+            "a": ctx(
+                'type Query { t: T } type T @key(fields: "id") @context(name: "c") {'
+                " id: ID! n: ID u: U }"
+                ' type U @key(fields: "id") { id: ID! f(x: ID @fromContext(field: "$c { id n }")): Int }'
+            )
+        },
+        "CONTEXT_INVALID_SELECTION",
+        ['"c"', '"U.f(x:)"', "multiple selections are made"],
+    ),
+    "contextual_field_without_a_resolvable_key": (
+        {
+            "a": ctx(
+                'type Query { t: T } type T @key(fields: "id") @context(name: "c") { id: ID! u: U }'
+                ' type U @key(fields: "id", resolvable: false) { id: ID!'
+                ' f(x: ID @fromContext(field: "$c { id }")): Int }'
+            )
+        },
+        "CONTEXT_NO_RESOLVABLE_KEY",
+        ['"U"', "no resolvable key"],
+    ),
+    "contextual_argument_on_an_interface_field": (
+        {
+            "a": ctx(
+                'type Query { t: T } type T @key(fields: "id") @context(name: "c") { id: ID! u: U }'
+                " interface I { f(x: ID): Int }"
+                ' type U implements I @key(fields: "id") { id: ID!'
+                ' f(x: ID @fromContext(field: "$c { id }")): Int }'
+            )
+        },
+        "CONTEXT_NOT_SET",
+        ["implementing an interface field", '"I.f"'],
+    ),
+    "context_set_only_by_the_field_own_type": (
+        {
+            "a": ctx(
+                'type Query { t: T } type T @key(fields: "id") @context(name: "c") { id: ID!'
+                ' f(x: ID @fromContext(field: "$c { id }")): Int }'
+            )
+        },
+        "SATISFIABILITY_ERROR",
+        ["t {", 'from subgraph "a": could not find a match for required context for field "T.f"'],
+    ),
+    "context_missing_on_one_path": (
+        {
+            "a": ctx(
+                "type Query { t: T u: U }"
+                ' type T @key(fields: "id") @context(name: "c") { id: ID! u: U }'
+                ' type U @key(fields: "id") { id: ID!'
+                ' f(x: ID @fromContext(field: "$c { id }")): Int }'
+            )
+        },
+        "SATISFIABILITY_ERROR",
+        ["u {", "could not find a match for required context", '"U.f"'],
+    ),
+    "contextual_argument_required_elsewhere": (
+        {
+            "a": ctx(
+                'type Query { t: T } type T @key(fields: "id") @context(name: "c") { id: ID! u: U }'
+                ' type U @key(fields: "id") { id: ID!'
+                ' f(x: ID @fromContext(field: "$c { id }")): Int @shareable }'
+            ),
+            "b": ctx('type U @key(fields: "id") { id: ID! f(x: ID!): Int @shareable }'),
+        },
+        "CONTEXTUAL_ARGUMENT_NOT_CONTEXTUAL_IN_ALL_SUBGRAPHS",
+        ['"U.f(x:)"', "is contextual in at least one subgraph"],
     ),
 }
 

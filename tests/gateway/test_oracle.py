@@ -12,9 +12,14 @@ import pytest
 
 from .fixtures.cases import Case, load_cases, response_mismatches
 from .fixtures.oracle import ApolloGateway, apollo_gateway, as_spec_response
-from .fixtures.suites import SUITES
+from .fixtures.suites import APOLLO_GATEWAY_REFUSES, SUITES
 
-CASES = [(suite, case) for suite in sorted(SUITES) for case in load_cases(suite)]
+CASES = [
+    (suite, case)
+    for suite in sorted(SUITES)
+    if suite not in APOLLO_GATEWAY_REFUSES
+    for case in load_cases(suite)
+]
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +63,16 @@ def test_apollo_gateway_agrees(
         assert problems, f"{suite}/{case.name}: Apollo Gateway agrees now: drop the mark"
         return
     assert not problems, f"{suite}/{case.name}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("suite", sorted(APOLLO_GATEWAY_REFUSES))
+def test_apollo_gateway_still_refuses(
+    suite: str, apollo_oracle: None, served_suite: Callable[[str], dict[str, str]]
+) -> None:
+    """The suites left out above: Apollo Gateway still cannot load them (once it can,
+    their cases belong in the oracle check)."""
+    with (
+        pytest.raises(RuntimeError, match="did not start"),
+        apollo_gateway(suite, served_suite(suite)),
+    ):
+        pass

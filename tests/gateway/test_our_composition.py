@@ -12,7 +12,7 @@ from gateway.composition import SubgraphSource, compose
 from gateway.engine import Gateway
 from gateway.transports import InProcessTransport
 from tests.gateway.fixtures.cases import assert_response_matches, load_cases
-from tests.gateway.fixtures.suites import SUITES, subgraph_sdl
+from tests.gateway.fixtures.suites import SUITES, subgraph_sdl, supergraph_sdl
 
 SUITES_WE_COMPOSE = [
     "shop",
@@ -23,6 +23,7 @@ SUITES_WE_COMPOSE = [
     "shared_root",
     "composite_keys",
     "nested_shared",
+    "context",
 ]
 
 _GATEWAYS: dict[str, Gateway] = {}
@@ -56,3 +57,12 @@ async def test_case_over_our_composition(suite, case):
         body["query"], body.get("variables"), body.get("operationName")
     )
     assert_response_matches(result.payload, case)
+
+
+def test_context_suite_composes_to_apollos_supergraph() -> None:
+    """@context / @fromContext: our supergraph is the one Apollo's composition committed,
+    to the character (`@context(name: "subgraph__name")`, `contextArguments`, the context
+    spec's link, directives and scalar, and no contextual argument in the fields)."""
+    members = SUITES["context"]
+    ours = compose([SubgraphSource(m.name, m.placeholder_url, subgraph_sdl(m)) for m in members])
+    assert ours == supergraph_sdl("context")
