@@ -16,7 +16,7 @@ Tests freeze time by replacing ``now``.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -32,23 +32,25 @@ def now() -> datetime:
     return timezone.now()
 
 
-# The last answer of ``last_reset``: (reset hour, reset, next reset). Every subscriber of a
-# change asks it for the same moment, and the answer stays the same for a day.
-_last_answer: list[tuple[int, datetime, datetime]] = []
+# The last answer of ``last_reset``: (reset hour, reset, and the day it covers in UTC, the
+# zone of ``now()``: aware times of one zone compare without asking for offsets). Every
+# subscriber of a change asks it for the same moment, and the answer stays for a day.
+_last_answer: list[tuple[int, datetime, datetime, datetime]] = []
 
 
 def last_reset(at: datetime) -> datetime:
     """The most recent reset at or before ``at``: today's reset hour, else yesterday's."""
     hour = settings.PRESENCE_RESET_HOUR
     if _last_answer:
-        answer_hour, reset, following = _last_answer[0]
-        if answer_hour == hour and reset <= at < following:
+        answer_hour, reset, start, end = _last_answer[0]
+        if answer_hour == hour and start <= at < end:
             return reset
     local = at.astimezone(JAPAN)
     reset = local.replace(hour=hour, minute=0, second=0, microsecond=0)
     if reset > local:
         reset -= timedelta(days=1)  # Japan has no daylight saving time: a day is 24 hours
-    _last_answer[:] = [(hour, reset, reset + timedelta(days=1))]
+    start = reset.astimezone(UTC)
+    _last_answer[:] = [(hour, reset, start, start + timedelta(days=1))]
     return reset
 
 

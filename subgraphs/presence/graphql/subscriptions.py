@@ -53,7 +53,10 @@ class SharedReads:
     def __init__(self, keep_seconds: float = 5.0, most: int = 10_000) -> None:
         self.keep_seconds = keep_seconds
         self.most = most
-        self._reads: dict[ReadKey, tuple[float, asyncio.Task[PresenceStatus]]] = {}
+        # key -> (when read, the read, its event loop)
+        self._reads: dict[
+            ReadKey, tuple[float, asyncio.Task[PresenceStatus], asyncio.AbstractEventLoop]
+        ] = {}
 
     async def row(self, principal: Principal, person_id: uuid.UUID, version: int) -> PresenceStatus:
         """The person's presence as read for this event (shared: read it, never change it)."""
@@ -61,12 +64,13 @@ class SharedReads:
         key = (principal.tenant_id, person_id, version)
         held = self._reads.get(key)
         # A task belongs to one event loop (a server has one; each test its own).
-        if held is None or held[1].get_loop() is not asyncio.get_running_loop():
+        loop = asyncio.get_running_loop()
+        if held is None or held[2] is not loop:
             now = time.monotonic()
             self._forget_old(now)
             task = asyncio.ensure_future(_read(principal, person_id))
             task.add_done_callback(lambda done: self._forget_failed(key, done))
-            self._reads[key] = held = (now, task)
+            self._reads[key] = held = (now, task, loop)
         task = held[1]
         if task.done():  # the usual case: one subscriber read it, the rest take it
             return task.result()
@@ -82,7 +86,9 @@ class SharedReads:
         if len(self._reads) >= self.most:
             self._reads.clear()
             return
-        old = [k for k, (at, t) in self._reads.items() if t.done() and now - at > self.keep_seconds]
+        old = [
+            k for k, (at, t, _) in self._reads.items() if t.done() and now - at > self.keep_seconds
+        ]
         for key in old:
             del self._reads[key]
 
