@@ -149,10 +149,18 @@ def strip(document: ast.DocumentNode, checked: bool = False) -> ast.DocumentNode
     if not checked:
         check(document)
 
+    return _conditions_removed(document, _without_defers(document, lambda node: False))
+
+
+def _without_defers(document: ast.DocumentNode, leave_out: Any) -> ast.DocumentNode:
+    """The document without ``@defer`` directives, and without the fragments for which
+    ``leave_out(fragment)`` is true."""
+
     def change(node: Any) -> Any:
+        if isinstance(node, ast.InlineFragmentNode | ast.FragmentSpreadNode) and leave_out(node):
+            return None
         if isinstance(node, ast.FieldNode):
-            inner = _map_selections(node.selection_set, change)
-            return _copy(node, selection_set=inner)
+            return _copy(node, selection_set=_map_selections(node.selection_set, change))
         if isinstance(node, ast.InlineFragmentNode):
             inner = _map_selections(node.selection_set, change)
             return _copy(node, selection_set=inner, directives=_without_defer(node))
@@ -160,7 +168,7 @@ def strip(document: ast.DocumentNode, checked: bool = False) -> ast.DocumentNode
             return _copy(node, directives=_without_defer(node))
         return node
 
-    return _conditions_removed(document, _document(document, change))
+    return _document(document, change)
 
 
 def _conditions_removed(original: ast.DocumentNode, stripped: ast.DocumentNode) -> ast.DocumentNode:
@@ -208,21 +216,11 @@ def primary(document: ast.DocumentNode, variables: Mapping[str, Any]) -> ast.Doc
     fragments were is read off its answer, and a selection set left with nothing else is
     still a valid one."""
 
-    def change(node: Any) -> Any:
-        if isinstance(node, ast.InlineFragmentNode | ast.FragmentSpreadNode) and is_deferred(
-            _defer_of(node), variables
-        ):
-            return None
-        if isinstance(node, ast.FieldNode):
-            return _copy(node, selection_set=_map_selections(node.selection_set, change))
-        if isinstance(node, ast.InlineFragmentNode):
-            inner = _map_selections(node.selection_set, change)
-            return _copy(node, selection_set=inner, directives=_without_defer(node))
-        if isinstance(node, ast.FragmentSpreadNode):
-            return _copy(node, directives=_without_defer(node))
-        return node
-
-    return _unused_removed(_document(_with_typenames(document), change))
+    return _unused_removed(
+        _without_defers(
+            _with_typenames(document), lambda node: is_deferred(_defer_of(node), variables)
+        )
+    )
 
 
 def _unused_removed(
