@@ -209,6 +209,25 @@ async def test_defer_where_it_cannot_be_is_refused(shop, query):
         assert "@defer" in body["errors"][0]["message"]
 
 
+@pytest.mark.parametrize(
+    "spelling", ["@ defer", "@\n  defer", "@ , defer", "@ # a comment\n defer", "@\ufeffdefer"]
+)
+async def test_defer_is_found_however_the_document_spaces_it(shop, spelling):
+    client, _, _ = shop
+    query = f'{{ me {{ id ... {spelling}(label: "later") {{ username }} }} }}'
+    first, rest = parts(await post(client, query))
+    assert first == {"data": {"me": {"id": "1"}}, "hasNext": True}
+    assert rest["incremental"] == [{"path": ["me"], "label": "later", "data": {"username": "ada"}}]
+
+
+async def test_a_field_named_like_defer_is_not_taken_for_it(shop):
+    client, _, _ = shop
+    # "@deferred" is no @defer: the ordinary path, which knows no such directive.
+    body = (await post(client, "{ me @deferred { id } }")).json()
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "deferred" in body["errors"][0]["message"]
+
+
 async def test_a_mutation_runs_with_defer_ignored(shop):
     client, _, _ = shop
     mutation = 'mutation { setInStock(upc: "1", inStock: true) { upc ... @defer { inStock } } }'
