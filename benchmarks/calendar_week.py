@@ -1,7 +1,7 @@
 """A department's week and room bookings via the gateway: ``python -m benchmarks.calendar_week``.
 
 Options: ``[--members 100] [--requests 200] [--clients 20] [--seconds 10] [--rooms 4]
-[--database-url postgres://USER@HOST:PORT[/ignored]]``.
+[--database-url postgres://USER@HOST:PORT[/ignored]] [--cpu | --profile DIR]``.
 
 Sets up a throwaway database (a SQLite file in a temporary directory; with
 ``--database-url`` a fresh ``yui_bench_<random>`` database on that PostgreSQL server,
@@ -533,11 +533,12 @@ class GcPauses:
             self.seconds[info["generation"]] += time.perf_counter() - self._started
 
     def line(self, requests: int) -> str:
-        young, full = sum(self.seconds[:2]) * 1000, self.seconds[2] * 1000
+        ms = [s * 1000 for s in self.seconds]
         return (
             f"  garbage collection in-process: {self.collections[2]} full collections "
-            f"({full:.0f} ms), {sum(self.collections[:2])} young ones ({young:.0f} ms); "
-            f"{(young + full) / requests:.1f} ms per request on average"
+            f"({ms[2]:.0f} ms), {self.collections[1]} middle ones ({ms[1]:.0f} ms), "
+            f"{self.collections[0]} young ones ({ms[0]:.0f} ms); "
+            f"{sum(ms) / requests:.1f} ms per request on average"
         )
 
 
@@ -726,6 +727,12 @@ def main() -> None:
         help="a folder: only measure the CPU of the department week in-process (--requests of "
         "them) and write a cProfile into it, instead of the runs over HTTP",
     )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="only measure the CPU of the department week in-process (--requests of them), "
+        "without a profile",
+    )
     args = parser.parse_args()
     if args.members < 2:
         parser.error("--members: at least 2")
@@ -761,7 +768,7 @@ def main() -> None:
 
         payload = {"query": WEEK_QUERY, "variables": week_variables(world, week)}
         viewer = world.tokens[0]  # the chief (also the tenant's administrator)
-        if args.profile is not None:
+        if args.profile is not None or args.cpu:
             profile_week(payload, viewer, args.requests, args.profile)
             return
         print(f"\n1. department week {week} – {week + timedelta(days=6)} through the gateway")
@@ -834,7 +841,7 @@ def main() -> None:
         connection.close()
 
 
-def profile_week(payload: dict[str, Any], viewer: str, requests: int, folder: Path) -> None:
+def profile_week(payload: dict[str, Any], viewer: str, requests: int, folder: Path | None) -> None:
     from yui.federation import embedded_app
     from yui.heap import settle
 
