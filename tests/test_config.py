@@ -14,7 +14,7 @@ from yui import config
 
 def test_sqlite_and_postgres_urls_become_django_settings():
     sqlite = config.database_from_url("sqlite:////srv/yui/yui.sqlite3")
-    assert sqlite["ENGINE"] == "django.db.backends.sqlite3"
+    assert sqlite["ENGINE"] == "yui.sqlite"
     assert sqlite["NAME"] == "/srv/yui/yui.sqlite3"
     pg = config.database_from_url("postgres://yui:s%40cret@db.local:5433/yui")
     assert (pg["ENGINE"], pg["NAME"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"]) == (

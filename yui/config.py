@@ -67,7 +67,8 @@ def database_from_url(url: str) -> dict[str, object]:
                 f"YUI_DATABASE_URL={url!r}: a SQLite URL needs a file, e.g. sqlite:///var/yui.db"
             )
         return {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's sqlite3 backend, converting a recurring UUID or time once (yui/sqlite)
+            "ENGINE": "yui.sqlite",
             "NAME": name,
             # Writers wait for each other instead of failing with "database is locked";
             # IMMEDIATE makes every transaction take the write lock up front, which is what

@@ -1,0 +1,1 @@
+"""Django's SQLite backend with cheaper conversion of stored values (see ``base``)."""
