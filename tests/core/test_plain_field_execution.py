@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
+import pytest
 import strawberry
+from graphql.execution.executor import Executor
 
 from subgraphs.core.graphql.execution import PlainFieldExecutionContext, plain_attribute
 
@@ -84,3 +86,42 @@ def test_only_plain_scalar_attributes_take_the_short_way() -> None:
     assert planned == {"title", "count", "kind", "start"}  # not `shout`, a resolver
     query = schema._schema.type_map["Query"]
     assert plain_attribute(query.fields["entries"]) is None  # a resolver returning objects
+
+
+ALL_PLAIN = [
+    "{ entries { title count kind start } }",
+    "{ entries { __typename t: title start kind count } }",
+    "{ entries { title title count kind @include(if: true) } }",
+    "{ entries { ... on Entry { title count } kind } }",
+    "{ entries { title count kind start shout } }",  # one resolver: every object the old way
+]
+
+
+def _run_query(execution_context_class: Any, query: str) -> tuple[Any, list[tuple[str, Any]]]:
+    schema = strawberry.Schema(query=Query, execution_context_class=execution_context_class)
+    result = schema.execute_sync(query)
+    return result.data, sorted((e.message, e.path) for e in result.errors or [])
+
+
+@pytest.mark.parametrize("query", ALL_PLAIN)
+def test_objects_of_plain_fields_answer_as_ordinary_execution(query: str) -> None:
+    plain = _run_query(PlainFieldExecutionContext, query)
+    assert plain == _run_query(None, query)
+    assert plain[0]["entries"][0] is not None and plain[0]["entries"][1] is None
+
+
+def test_an_object_of_plain_fields_skips_the_per_field_steps(monkeypatch) -> None:
+    ordinary: list[str] = []
+    original = Executor.execute_fields
+
+    def counted(self: Any, parent_type: Any, *args: Any) -> Any:
+        ordinary.append(parent_type.name)
+        return original(self, parent_type, *args)
+
+    monkeypatch.setattr(Executor, "execute_fields", counted)
+    data, errors = _run_query(PlainFieldExecutionContext, "{ entries { title count kind } }")
+    assert data["entries"][0] == {"title": "課内会議", "count": 3, "kind": "MEETING"}
+    assert len(errors) == 3
+    # The query, and the three entries whose values are wrong (so their errors are
+    # graphql-core's own); the well-formed entry never reaches the ordinary way.
+    assert sorted(ordinary) == ["Entry", "Entry", "Entry", "Query"]

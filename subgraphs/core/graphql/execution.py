@@ -13,13 +13,25 @@ function, no permission classes or field extensions, no exception handlers), a s
 enum return type. Typing stays as strict: the value still goes through the type's
 ``coerce_output_value``. Anything unusual (a null in a non-null field, a value the scalar refuses,
 an exception) goes the ordinary way, which reports it with graphql-core's own error.
+
+An object whose selection holds nothing but such fields (and ``__typename``), as each of
+a week's occurrences (``title start end``) does, is read in one loop without graphql-core's
+per-field steps (a response path, a call, an awaitable check per field): the selection's
+plan is worked out once per operation. When any of its values is unusual the whole object
+goes the ordinary way, which reads the same attributes again and reports what is wrong.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType, Undefined, is_leaf_type
+from graphql import (
+    GraphQLField,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    Undefined,
+    is_leaf_type,
+)
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 _DEFINITION = "strawberry-definition"
@@ -56,8 +68,65 @@ def plain_attribute(field_def: GraphQLField) -> tuple[Any, str, Any, bool] | Non
     return plan
 
 
+# A selection's plan: per response name, how to read it; None for `__typename`.
+_ObjectPlan = tuple[tuple[str, tuple[Any, str, Any, bool] | None], ...]
+
+
 class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's execution, with plain scalar attributes read directly."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # id(grouped field set) -> (that set, its type, its plan or None). graphql-core
+        # memoises the sets of one operation, so the objects of one list share one;
+        # keeping the set alive here means its id cannot stand for another set.
+        self._object_plans: dict[int, tuple[Any, GraphQLObjectType, _ObjectPlan | None]] = {}
+
+    def _object_plan(self, parent_type: GraphQLObjectType, fields: Any) -> _ObjectPlan | None:
+        entry = self._object_plans.get(id(fields))
+        if entry is not None and entry[0] is fields and entry[1] is parent_type:
+            return entry[2]
+        steps: list[tuple[str, tuple[Any, str, Any, bool] | None]] = []
+        for response_name, field_details_list in fields.items():
+            if len(field_details_list) != 1:
+                steps = []
+                break
+            node = field_details_list[0].node
+            if node.directives or node.arguments or node.selection_set is not None:
+                steps = []
+                break
+            name = node.name.value
+            if name == "__typename":
+                steps.append((response_name, None))
+                continue
+            field_def = self.schema.get_field(parent_type, name)
+            plan = plain_attribute(field_def) if field_def is not None else None
+            if plan is None:
+                steps = []
+                break
+            steps.append((response_name, plan))
+        found = tuple(steps) or None
+        self._object_plans[id(fields)] = (fields, parent_type, found)
+        return found
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Any,
+        grouped_field_set: Any,
+        position_context: Any,
+    ) -> Any:
+        middleware = self.middleware_manager
+        if position_context is None and (middleware is None or not middleware.middlewares):
+            steps = self._object_plan(parent_type, grouped_field_set)
+            if steps is not None:
+                results = _read_plain(parent_type, source_value, steps)
+                if results is not None:
+                    return results
+        return super().execute_fields(
+            parent_type, source_value, path, grouped_field_set, position_context
+        )
 
     def execute_field(
         self,
@@ -91,3 +160,29 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+
+def _read_plain(parent_type: GraphQLObjectType, source: Any, steps: _ObjectPlan) -> Any:
+    """The object's answer, or None when a value needs the ordinary way."""
+    results: dict[str, Any] = {}
+    try:
+        for response_name, plan in steps:
+            if plan is None:
+                results[response_name] = parent_type.name
+                continue
+            strawberry_field, attribute, leaf, nullable = plan
+            value = strawberry_field.default_resolver(source, attribute)
+            if value is None:
+                if not nullable:
+                    return None
+                results[response_name] = None
+                continue
+            if isinstance(value, Exception):
+                return None
+            coerced = leaf.coerce_output_value(value)
+            if coerced is None or coerced is Undefined:
+                return None
+            results[response_name] = coerced
+    except Exception:
+        return None  # the ordinary way reports it
+    return results
