@@ -67,7 +67,7 @@ def database_from_url(url: str) -> dict[str, object]:
                 f"YUI_DATABASE_URL={url!r}: a SQLite URL needs a file, e.g. sqlite:///var/yui.db"
             )
         return {
-            # Django's sqlite3 backend, converting a recurring UUID or time once (yui/sqlite)
+            # Django's sqlite3 backend, with cheaper UUID and datetime values (yui/sqlite)
             "ENGINE": "yui.sqlite",
             "NAME": name,
             # Writers wait for each other instead of failing with "database is locked";

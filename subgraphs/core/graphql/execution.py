@@ -25,13 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import (
-    GraphQLField,
-    GraphQLNonNull,
-    GraphQLObjectType,
-    Undefined,
-    is_leaf_type,
-)
+from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType, Undefined, is_leaf_type
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 _DEFINITION = "strawberry-definition"
