@@ -36,6 +36,11 @@ class YuiContext:
             self._loaders[factory] = factory(self)
         return self._loaders[factory]  # type: ignore[no-any-return]
 
+    def close(self) -> None:
+        """The operation has answered: let go of its loaders and what they read (they are
+        made again if anything still asks, which then reads afresh)."""
+        self._loaders.clear()
+
 
 def context_of(info: Info) -> YuiContext:
     context = info.context
