@@ -7,12 +7,16 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from django.db import connection
-from django.db.backends.sqlite3.operations import DatabaseOperations as DjangoOperations
 from django.db.utils import ConnectionHandler
 
 from subgraphs.people.models import Person
 from yui import config
 from yui.sqlite import base
+
+# Django's own operations, reached through Yui's backend: importing Django's sqlite3
+# operations module before its backend module is a circular import (the PostgreSQL pass
+# has not loaded the sqlite3 backend yet).
+DjangoOperations = base.operations.DatabaseOperations
 
 
 @pytest.fixture
