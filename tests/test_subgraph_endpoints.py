@@ -266,3 +266,19 @@ def test_a_document_too_costly_to_validate_is_refused_whatever_its_operation_nam
     assert response.status_code == 400
     assert error_code(response) == "GRAPHQL_VALIDATION_FAILED"
     assert response.json()["errors"][0]["message"] == "Validation aborted."
+
+
+def test_a_query_context_is_closed_once_it_has_answered(okawa, monkeypatch):
+    from subgraphs.core.graphql.context import YuiContext
+
+    closed: list[bool] = []
+    original = YuiContext.close
+
+    def recorded(self: YuiContext) -> None:
+        closed.append(bool(self._loaders))  # whether it held loaders when closed
+        original(self)
+
+    monkeypatch.setattr(YuiContext, "close", recorded)
+    data = okawa.api("kakari").data("{ me { name department { name members { name } } } }")
+    assert data["me"]["department"]["name"] == "庶務係"
+    assert closed == [True]  # one operation, closed with its loaders, after the answer

@@ -29,6 +29,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.template.loader import render_to_string
 from strawberry.django.views import AsyncGraphQLView
+from strawberry.types import ExecutionResult
 
 from gateway.limits import DEFAULT_MAX_BODY_BYTES, Limits, Refused, check_document
 from subgraphs.audit.origin import (
@@ -230,6 +231,21 @@ class SubgraphView(AsyncGraphQLView):
         if self.authenticate is None:
             return ANONYMOUS
         return await sync_to_async(self.authenticate)(request)
+
+    async def execute_operation(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        # Strawberry passes everything by keyword. A query's or mutation's context is
+        # closed once it has answered (YuiContext.close: its loaders' rows are freed now,
+        # not by the cycle collector); a stream (a subscription, @defer) still needs it.
+        context = kwargs.get("context")
+        result = None
+        try:
+            result = await super().execute_operation(**kwargs)
+            return result
+        finally:
+            if isinstance(context, YuiContext) and (
+                result is None or isinstance(result, ExecutionResult | list)
+            ):
+                context.close()
 
     async def get_context(self, request: HttpRequest, response: HttpResponse) -> YuiContext:  # type: ignore[override]
         principal = getattr(request, "yui_principal", ANONYMOUS)
