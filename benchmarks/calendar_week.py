@@ -13,7 +13,8 @@ all-day 出張 and a few private entries over a month, plus the department's own
 Then ``yui serve`` is started as a subprocess on a free port with the same environment and:
 
 1. the department week (``organization { members { presence events } events }``) is asked
-   ``--requests`` times in a row over HTTP; the same is repeated in-process through
+   ``--requests`` times in a row over HTTP (with the server's CPU time per request, read
+   from /proc); the same is repeated in-process through
    ``yui.federation.embedded_app()`` (ASGI), where one request's SQL queries are counted;
 2. ``--clients`` concurrent clients book random 30-minute slots of one week in the rooms of
    one facility group for ``--seconds`` seconds, and a SQL query checks afterwards that no
@@ -128,8 +129,13 @@ def throwaway_database(url: str | None, directory: Path) -> Iterator[str]:
 def bench_environment(directory: Path, database_url: str) -> dict[str, str]:
     """What both this process and `yui serve` run with: none of the developer's YUI_*."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("YUI_")}
+    # The server runs this checkout's code, as this process does: the console script alone
+    # would import whichever checkout the virtual environment was installed from (an
+    # editable install), so a "before" measured from a second worktree would serve "after".
+    paths = [str(ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
     env.update(
         {
+            "PYTHONPATH": os.pathsep.join(dict.fromkeys(paths)),
             "YUI_DATA_DIR": str(directory),
             "YUI_DATABASE_URL": database_url,
             "YUI_SECRET_KEY": SECRET_KEY,
@@ -779,9 +785,19 @@ def main() -> None:
                 async with http_client(url, viewer) as http:
                     return await run_week(http, payload, args.requests, args.warmup)
 
+            from benchmarks.subscriptions import cpu_seconds, server_pids
+
+            server = server_pids()
+            cpu_before = cpu_seconds(server)
             seconds, body = asyncio.run(over_http())
+            server_cpu = cpu_seconds(server) - cpu_before
             members, occurrences, own = week_counts(body)
             print(latency_line("`yui serve` over HTTP:", seconds))
+            print(
+                f"  `yui serve` CPU (user + system, /proc): "
+                f"{server_cpu / (args.requests + args.warmup) * 1000:.1f} ms per request "
+                f"on average, warm-up included"
+            )
 
             from yui.federation import embedded_app
             from yui.heap import settle
