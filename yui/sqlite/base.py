@@ -39,9 +39,7 @@ def _uuid(text: str) -> uuid.UUID:
 
 class DatabaseOperations(operations.DatabaseOperations):
     def convert_uuidfield_value(self, value: Any, expression: Any, connection: Any) -> Any:
-        if value is None or isinstance(value, uuid.UUID):
-            return value
-        return _uuid(value)
+        return None if value is None else _uuid(value)
 
     def convert_datetimefield_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if (

@@ -92,9 +92,10 @@ def _attach_rows(principal: Principal, events: list[Event], query: QuerySet[Even
     attendees: dict[uuid.UUID, list[AttendeeRow]] = {pk: [] for pk in by_id}
     overrides: dict[uuid.UUID, list[EventOverride]] = {pk: [] for pk in by_id}
     if by_id:
+        ids = query.values("id")
         rows = (
             EventAttendee.objects.for_principal(principal)
-            .filter(event_id__in=query.values("id"))
+            .filter(event_id__in=ids)
             .values_list("id", "event_id", "person_id", "response")
         )
         # An event written between the queries may turn up here only: it is skipped, as
@@ -102,9 +103,7 @@ def _attach_rows(principal: Principal, events: list[Event], query: QuerySet[Even
         for pk, event_id, person_id, response in rows:
             if (found := attendees.get(event_id)) is not None:
                 found.append(AttendeeRow(pk, person_id, response))
-        for override in EventOverride.objects.for_principal(principal).filter(
-            event_id__in=query.values("id")
-        ):
+        for override in EventOverride.objects.for_principal(principal).filter(event_id__in=ids):
             if (changes := overrides.get(override.event_id)) is not None:
                 changes.append(override)
     for pk, event in by_id.items():

@@ -27,8 +27,9 @@ from typing import Any
 
 from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType, Undefined, is_leaf_type
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-_DEFINITION = "strawberry-definition"
+_DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 # Strawberry's resolver for a field with no resolver function of its own (schema_converter).
 _PLAIN_RESOLVER = "_get_basic_result"
 
@@ -80,28 +81,25 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         entry = self._object_plans.get(id(fields))
         if entry is not None and entry[0] is fields and entry[1] is parent_type:
             return entry[2]
-        steps: list[tuple[str, tuple[Any, str, Any, bool] | None]] = []
-        for response_name, field_details_list in fields.items():
-            if len(field_details_list) != 1:
-                steps = []
-                break
-            node = field_details_list[0].node
-            if node.directives or node.arguments or node.selection_set is not None:
-                steps = []
-                break
-            name = node.name.value
-            if name == "__typename":
-                steps.append((response_name, None))
-                continue
-            field_def = self.schema.get_field(parent_type, name)
-            plan = plain_attribute(field_def) if field_def is not None else None
-            if plan is None:
-                steps = []
-                break
-            steps.append((response_name, plan))
-        found = tuple(steps) or None
+        found = self._plan_of(parent_type, fields)
         self._object_plans[id(fields)] = (fields, parent_type, found)
         return found
+
+    def _plan_of(self, parent_type: GraphQLObjectType, fields: Any) -> _ObjectPlan | None:
+        steps: list[tuple[str, tuple[Any, str, Any, bool] | None]] = []
+        for response_name, field_details_list in fields.items():
+            node = field_details_list[0].node
+            if len(field_details_list) != 1 or node.directives or node.arguments:
+                return None
+            if node.name.value == "__typename":
+                steps.append((response_name, None))
+                continue
+            field_def = self.schema.get_field(parent_type, node.name.value)
+            plan = plain_attribute(field_def) if field_def is not None else None
+            if plan is None:  # also every field with a selection of its own
+                return None
+            steps.append((response_name, plan))
+        return tuple(steps) or None
 
     def execute_fields(
         self,
@@ -139,44 +137,41 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 plain_attribute(field_def) if field_def is not None and not node.arguments else None
             )
             if plan is not None:
-                strawberry_field, attribute, leaf, nullable = plan
-                try:
-                    value = strawberry_field.default_resolver(source, attribute)
-                    if value is None:
-                        if nullable:
-                            return None
-                    elif not isinstance(value, Exception):
-                        coerced = leaf.coerce_output_value(value)
-                        if coerced is not None and coerced is not Undefined:
-                            return coerced
-                except Exception:  # noqa: S110 - the ordinary way below reports it
-                    pass
+                value = _plain_value(plan, source)
+                if value is not _ORDINARY:
+                    return value
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
 
 
+# What `_plain_value` answers when the value needs graphql-core's ordinary way.
+_ORDINARY = object()
+
+
+def _plain_value(plan: tuple[Any, str, Any, bool], source: Any) -> Any:
+    """A plain attribute's serialised value, or ``_ORDINARY`` for anything unusual (a null
+    in a non-null field, a value the scalar refuses, an exception): the ordinary way then
+    reads it again and reports it with graphql-core's own error."""
+    strawberry_field, attribute, leaf, nullable = plan
+    try:
+        value = strawberry_field.default_resolver(source, attribute)
+        if value is None:
+            return None if nullable else _ORDINARY
+        if isinstance(value, Exception):
+            return _ORDINARY
+        coerced = leaf.coerce_output_value(value)
+    except Exception:
+        return _ORDINARY
+    return _ORDINARY if coerced is None or coerced is Undefined else coerced
+
+
 def _read_plain(parent_type: GraphQLObjectType, source: Any, steps: _ObjectPlan) -> Any:
     """The object's answer, or None when a value needs the ordinary way."""
     results: dict[str, Any] = {}
-    try:
-        for response_name, plan in steps:
-            if plan is None:
-                results[response_name] = parent_type.name
-                continue
-            strawberry_field, attribute, leaf, nullable = plan
-            value = strawberry_field.default_resolver(source, attribute)
-            if value is None:
-                if not nullable:
-                    return None
-                results[response_name] = None
-                continue
-            if isinstance(value, Exception):
-                return None
-            coerced = leaf.coerce_output_value(value)
-            if coerced is None or coerced is Undefined:
-                return None
-            results[response_name] = coerced
-    except Exception:
-        return None  # the ordinary way reports it
+    for response_name, plan in steps:
+        value = parent_type.name if plan is None else _plain_value(plan, source)
+        if value is _ORDINARY:
+            return None
+        results[response_name] = value
     return results

@@ -15,11 +15,12 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLUnionType
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
 from subgraphs.core.graphql.errors import give_codes
 
-_DEFINITION = "strawberry-definition"
+_DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 
 
 class ExactEntityTypes:
