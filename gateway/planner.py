@@ -8,9 +8,30 @@ Entity fetches depend on the fetches that bring their representation data, and m
 turn have dependents of their own (entities three levels down, key chains, @requires
 served by a third subgraph).
 
-The planner chooses greedily: stay in the current subgraph when it can resolve a field
-(honouring @provides, also for key fields that are @external there), else jump to the
-subgraph that resolves most of the remaining fields with a key the current data can supply.
+How a plan is chosen: a search over complete plans. One run of the planner walks the
+operation and, wherever there is more than one way on, takes the greedy one: stay in the
+current subgraph when it can resolve a field (honouring @provides, also for key fields that
+are @external there), else jump to the subgraph that resolves most of the remaining fields
+with a key the current data can supply. The choices with more than one option are the root
+subgraph for a group of root fields, the subgraph to jump to for an object's remaining
+fields, and the key to jump with. These are the edges a query graph (a node per type and
+subgraph, edges for fields and key jumps) offers at each step, and the run notes each one it
+took and how many there were. ``Planner.plan`` then varies them one at a time, as a
+local search: at the first noted point it runs the planner with each other option there
+(the choices before it kept, those after it greedy again), keeps a run that is cheaper,
+and goes on to the next point of the best run so far. It stops after ``MAX_PLAN_SEARCH``
+runs, or fewer for a large operation (``MAX_SEARCH_FIELDS`` bounds the client's fields
+planned over all runs, so a new document costs a bounded amount of planning whatever its
+size). The cost (``plan_cost``) is the number of steps one after another, then the number
+of requests, then the number of fields. A failed run (a key that cannot be supplied down
+that path, a plan that would wait for itself) counts as dearer than any plan, and one that
+failed later as cheaper than one that failed sooner. So a choice greedy gets wrong costs a
+step, and a greedy dead end no longer refuses the operation while another path exists
+(tests/gateway/test_plan_search.py). The search is local, not exhaustive: two choices that
+only pay off together are not found. When every run fails, the greedy run's error is the
+answer. Plans are cached by the engine, so the search runs once per operation. The test
+bed's 95 operations build at most 4 plans each. The dry runs that decide where a shared
+root field can be planned (``_can_plan``) are greedy only.
 
 Root fields several subgraphs serve (@shareable) go to one that can plan the whole
 selection (found by a dry run); when none can (a type without a key whose fields are
@@ -79,6 +100,10 @@ from gateway.supergraph import (
 )
 
 MAX_PLAN_DEPTH = 64
+# Complete plans the search may build for one operation (once: plans are cached).
+MAX_PLAN_SEARCH = 48
+# ... and at most about this many of the client's fields planned over all of them.
+MAX_SEARCH_FIELDS = 20_000
 LIST = "@"
 # Variables carrying contextual arguments' values are named with this prefix (a client's
 # operation may not use it).
@@ -152,6 +177,7 @@ class QueryPlan:
     root_selections: list[Field | Fragment]  # the client's, normalised (for shaping)
     root_type: str
     local_root_fields: list[Field] = field(default_factory=list)  # __schema, __type, __typename
+    search_runs: int = 1  # complete plans the search built to choose this one
     # Compiled shapes of selection sets (see executor._Shaper), filled on first use.
     shape_cache: dict[Any, Any] = field(default_factory=dict)
 
@@ -165,6 +191,40 @@ class QueryPlan:
             else:
                 lines.append("    " + (fetch.batch_document or fetch.document))
         return "\n".join(lines)
+
+
+def plan_cost(plan: QueryPlan) -> tuple[int, int, int]:
+    """What the search minimises, in this order: the steps one after another (the longest
+    chain of fetches waiting for each other: each is a round trip), the requests (a batch
+    of entity fetches sent together is one), the fields asked of the subgraphs."""
+    steps: dict[int, int] = {}
+
+    def step(fetch: Fetch) -> int:  # (finish() has refused plans that wait in a circle)
+        if fetch.id not in steps:
+            steps[fetch.id] = 1 + max((step(d) for d in fetch.depends), default=0)
+        return steps[fetch.id]
+
+    for fetch in plan.fetches:
+        step(fetch)
+    requests = sum(1 for f in plan.fetches if f.batched_into is None)
+    return (
+        max(steps.values(), default=0),
+        requests,
+        _count_fields(f.selections for f in plan.fetches),
+    )
+
+
+def _count_fields(groups: Any) -> int:
+    total = 0
+    pending = [s for group in groups for s in group]
+    while pending:
+        sel = pending.pop()
+        if isinstance(sel, Field):
+            total += 1
+            pending.extend(sel.selections or ())
+        else:
+            pending.extend(sel.selections)
+    return total
 
 
 def _unwrap(gtype: Any) -> tuple[Any, int]:
@@ -237,10 +297,55 @@ class Planner:
         root_selections: list[Field | Fragment],
         operation: str,
     ) -> QueryPlan:
-        run = _PlanRun(self, operation)
+        """The cheapest plan the search finds (see the module docstring): the greedy
+        run first, then at each noted choice in turn every other option, keeping a run
+        that is cheaper, at most ``MAX_PLAN_SEARCH`` runs."""
         root_type = self.sg.root_types.get(operation)
         if root_type is None:
             raise PlanningError(f"the schema has no {operation} type")
+        # Each run plans the whole operation: a large one gets fewer (down to greedy
+        # alone), so a client's new document never costs more than about
+        # MAX_SEARCH_FIELDS fields of planning, whatever its size.
+        size = _count_fields([root_selections])
+        budget = min(MAX_PLAN_SEARCH, max(1, MAX_SEARCH_FIELDS // max(size, 1)))
+
+        def attempt(script: tuple[int, ...]) -> tuple[tuple[int, ...], _PlanRun, Any]:
+            run = _PlanRun(self, operation, script)
+            try:
+                plan = self._plan_run(run, document, operation_name, root_selections, root_type)
+            except PlanningError as exc:
+                # A run that got further before failing is nearer a plan: its choices are
+                # the ones to vary next.
+                return (1, -len(run.taken), 0, 0), run, exc
+            return (0, *plan_cost(plan)), run, plan
+
+        best_cost, best_run, best = attempt(())
+        greedy = best
+        runs = 1
+        point = 0
+        while point < len(best_run.taken) and runs < budget:
+            for option in range(best_run.arities[point]):
+                if option == best_run.taken[point] or runs >= budget:
+                    continue
+                runs += 1
+                cost, run, outcome = attempt((*best_run.taken[:point], option))
+                if cost < best_cost:
+                    best_cost, best_run, best = cost, run, outcome
+            point += 1
+        if isinstance(best, PlanningError):
+            raise greedy if isinstance(greedy, PlanningError) else best
+        best.search_runs = runs
+        return best
+
+    def _plan_run(
+        self,
+        run: _PlanRun,
+        document: ast.DocumentNode,
+        operation_name: str | None,
+        root_selections: list[Field | Fragment],
+        root_type: str,
+    ) -> QueryPlan:
+        operation = run.operation
         plan = QueryPlan(
             operation=operation, fetches=[], root_selections=root_selections, root_type=root_type
         )
@@ -263,8 +368,16 @@ class Planner:
 class _PlanRun:
     """The state of planning one operation."""
 
-    def __init__(self, planner: Planner, operation: str):
+    def __init__(self, planner: Planner, operation: str, script: tuple[int, ...] = ()):
         self.planner = planner
+        # The search (Planner.plan): at the n-th point where there is more than one way
+        # on, take option ``script[n]`` (0, the greedy one, past the script's end), and
+        # note what was taken and how many options there were.
+        self.script = script
+        self.taken: list[int] = []
+        self.arities: list[int] = []
+        # Every fetch made or joined, in order: what a part of the planning relied on.
+        self.touched: list[Fetch] = []
         self.sg = planner.sg
         self.schema = planner.schema
         self.operation = operation
@@ -276,9 +389,20 @@ class _PlanRun:
         # the nearest ancestor that sets its context (see _bring_context).
         self._frames: list[_Frame] = []
 
+    def choose(self, options: list[Any]) -> Any:
+        """One of ``options`` (best first by the greedy rules), as the search directs."""
+        if len(options) == 1:
+            return options[0]
+        point = len(self.taken)
+        pick = self.script[point] if point < len(self.script) else 0
+        self.taken.append(pick)
+        self.arities.append(len(options))
+        return options[pick]
+
     def new_fetch(self, **kwargs: Any) -> Fetch:
         fetch = Fetch(id=len(self.fetches), **kwargs)
         self.fetches.append(fetch)
+        self.touched.append(fetch)
         return fetch
 
     # --- roots ---------------------------------------------------------------------------
@@ -360,7 +484,7 @@ class _PlanRun:
             for _, graphs in remaining:
                 for graph in graphs:
                     coverage[graph] = coverage.get(graph, 0) + 1
-            graph = max(coverage, key=lambda g: (coverage[g], -order.index(g)))
+            graph = self.choose(sorted(coverage, key=lambda g: (-coverage[g], order.index(g))))
             chosen: list[Field | Fragment] = [s for s, graphs in remaining if graph in graphs]
             fetch = self.new_fetch(graph=graph, kind="root", operation=self.operation)
             fetch.selections = self.plan_object(graph, root_type, chosen, (), fetch, None)
@@ -760,7 +884,7 @@ class _PlanRun:
                 continue  # no ancestor sets it here: the argument gets null
             wanted: list[Field | Fragment] = [Field(name="__typename", internal=True)]
             wanted += self.flatten(_context_selection(argument.selection), frame.type_name)
-            before = len(self.fetches)
+            before = len(self.touched)
             planned = self._plan_concrete(
                 frame.graph,
                 frame.type_name,
@@ -771,7 +895,7 @@ class _PlanRun:
                 narrowed=True,
             )
             _merge_into(frame.local, planned)
-            depends += [frame.fetch, *self.fetches[before:]]
+            depends += [frame.fetch, *self.touched[before:]]
         return pairs, depends
 
     def _requirements_met(
@@ -933,7 +1057,7 @@ class _PlanRun:
                 direct = any(self._key_available(graph, type_name, k, provided) for k in keys)
                 return (len(options[option]), int(direct), -order.index(target))
 
-            target, as_type = max(options, key=score)
+            target, as_type = self.choose(sorted(options, key=score, reverse=True))
             chosen = options[(target, as_type)]
             # Fields that require the same field with different arguments cannot share
             # representations (each carries the field once, by name): one fetch each.
@@ -982,7 +1106,8 @@ class _PlanRun:
         """One entity fetch to ``target`` for ``chosen``, with the fetches that bring its
         representations' fields, as a dependent of ``fetch``."""
         keys = self.sg.resolvable_keys(as_type, target)
-        key = next((k for k in keys if self._key_available(graph, type_name, k, provided)), keys[0])
+        available = [k for k in keys if self._key_available(graph, type_name, k, provided)]
+        key = self.choose(available) if available else keys[0]
         requires: list[Field | Fragment] = [Field(name="__typename", internal=True)]
         _merge_into(requires, field_set_selections(parse_field_set(key.fields)))
         for sel in chosen:
@@ -1031,13 +1156,14 @@ class _PlanRun:
             for f in requires
             if not (isinstance(f, Field) and (f.name in missing_names or f.name == "__typename"))
         ]
-        before = len(self.fetches)
+        before = len(self.touched)
         planned_present = self._plan_concrete(
             graph, type_name, present, path, fetch, provided, narrowed=True
         )
         # A requirement this subgraph resolves may itself need fetches first (its own
-        # @requires, or nested fields from elsewhere): the new fetch waits for them too.
-        depends += self.fetches[before:]
+        # @requires, or nested fields from elsewhere): the new fetch waits for them too,
+        # whether they were made for it or it joined fetches planned before.
+        depends += [f for f in self.touched[before:] if f not in depends]
         if condition and planned_present:
             planned_present = [
                 Fragment(
@@ -1086,6 +1212,7 @@ class _PlanRun:
             same.append(entity)
         else:
             entity.depends += [d for d in depends if d not in entity.depends]
+            self.touched.append(entity)
         if context_args:
             # Variables are named after the fetch that declares them; one joined again
             # (another field with the same context) reuses its variables.
