@@ -1,5 +1,6 @@
 import { type FragmentType, graphql, readFragment } from "../../gql";
 import { useI18n } from "../../i18n/language";
+import { busy, STILL_COMING, type Waiting, WaitingBody } from "./Deferred";
 
 export const DepartmentPresenceFragment = graphql(`
   fragment DepartmentPresence_organization on Organization {
@@ -20,18 +21,29 @@ export const DepartmentPresenceFragment = graphql(`
 /** Who of my department is where, live (the cache is updated by presenceChanged). */
 export function DepartmentPresence({
   department,
+  waiting = STILL_COMING,
 }: {
-  department: FragmentType<typeof DepartmentPresenceFragment>;
+  /** Null until the deferred part of the page with the members has arrived. */
+  department: FragmentType<typeof DepartmentPresenceFragment> | null;
+  /** What to show while `department` is null. */
+  waiting?: Waiting;
 }) {
   const { t } = useI18n();
-  const data = readFragment(DepartmentPresenceFragment, department);
+  const data = department ? readFragment(DepartmentPresenceFragment, department) : null;
   return (
-    <section className="card wide" aria-labelledby="department-title">
+    <section
+      className="card wide"
+      aria-labelledby="department-title"
+      aria-busy={data ? undefined : busy(waiting)}
+    >
       <h2 id="department-title">
-        {t("portal.department")}: {data.name}
+        {t("portal.department")}
+        {data ? `: ${data.name}` : ""}
       </h2>
       <p className="hint">{t("portal.live")}</p>
-      {data.members.length === 0 ? (
+      {!data ? (
+        <WaitingBody waiting={waiting} />
+      ) : data.members.length === 0 ? (
         <p>{t("portal.noMembers")}</p>
       ) : (
         <table className="members">

@@ -1,6 +1,7 @@
 import "./links.css";
 import { type FragmentType, graphql, readFragment } from "../../gql";
 import { useI18n } from "../../i18n/language";
+import { busy, STILL_COMING, type Waiting, WaitingBody } from "./Deferred";
 import { groupLinks, isSafeHref } from "./links";
 
 export const LinksPanelFragment = graphql(`
@@ -17,17 +18,27 @@ export const LinksPanelFragment = graphql(`
 /** The municipality's link collection: business systems and regulations, by heading. */
 export function LinksPanel({
   links,
+  waiting = STILL_COMING,
 }: {
-  links: readonly FragmentType<typeof LinksPanelFragment>[];
+  /** Null until the deferred part of the page with the links has arrived. */
+  links: readonly FragmentType<typeof LinksPanelFragment>[] | null;
+  /** What to show while `links` is null. */
+  waiting?: Waiting;
 }) {
   const { t } = useI18n();
-  const items = links.map((link) => readFragment(LinksPanelFragment, link));
+  const items = (links ?? []).map((link) => readFragment(LinksPanelFragment, link));
   const groups = groupLinks(items);
   const headed = groups.some((group) => group.category !== "");
   return (
-    <section className="card links-panel" aria-labelledby="links-title">
+    <section
+      className="card links-panel"
+      aria-labelledby="links-title"
+      aria-busy={links ? undefined : busy(waiting)}
+    >
       <h2 id="links-title">{t("portal.links")}</h2>
-      {items.length === 0 ? (
+      {!links ? (
+        <WaitingBody waiting={waiting} />
+      ) : items.length === 0 ? (
         <p className="empty">{t("portal.noLinks")}</p>
       ) : (
         groups.map((group) => (

@@ -1,22 +1,29 @@
-import { useEffect } from "react";
+import { type ReactNode, useEffect } from "react";
 import { useClient, useSubscription } from "urql";
 import { Link } from "../../app/router";
 import { type FragmentType, graphql, readFragment } from "../../gql";
+import type { NoticePanels_PersonFragment, NoticePanels_QueryFragment } from "../../gql/graphql";
 import { useI18n } from "../../i18n/language";
 import { formatShortDate } from "../../ui/dates";
+import { busy, STILL_COMING, type Waiting, WaitingBody } from "./Deferred";
 
 // The portal's part of the notices subgraph, spread into the page's one request: my counts
-// (federated onto Person) and a few items of each.
+// (federated onto Person, so asked inside `me`) and a few items of each (root fields). Two
+// fragments, because the page defers each where it is asked: graphcache (9.0) cannot read a
+// page back whose deferred root fragment reaches into `me` before that fragment arrives.
+export const NoticeCountsFragment = graphql(`
+  fragment NoticePanels_person on Person {
+    id
+    unreadNoticeCount
+    pendingCirculationCount
+    openSurveyCount
+    unreadMailCount
+    unreadDirectMessageCount
+  }
+`);
+
 export const NoticePanelsFragment = graphql(`
   fragment NoticePanels_query on Query {
-    me {
-      id
-      unreadNoticeCount
-      pendingCirculationCount
-      openSurveyCount
-      unreadMailCount
-      unreadDirectMessageCount
-    }
     portalNotices: notices(first: 5) {
       id
       title
@@ -44,6 +51,10 @@ export const NoticePanelsFragment = graphql(`
 // What an event asks again: the same fields, so the cache (and the panels) take the answer.
 const NoticePanelsRefresh = graphql(`
   query NoticePanelsRefresh {
+    me {
+      id
+      ...NoticePanels_person
+    }
     ...NoticePanels_query
   }
 `);
@@ -147,100 +158,136 @@ function Count({ value, label }: { value: number; label: string }) {
 }
 
 /** お知らせ・回覧・アンケート, unread mail and direct messages on the portal. */
-export function NoticePanels({ query }: { query: FragmentType<typeof NoticePanelsFragment> }) {
+export function NoticePanels({
+  query,
+  person,
+  waiting = STILL_COMING,
+}: {
+  /** Null until the deferred part of the page with the items has arrived. */
+  query: FragmentType<typeof NoticePanelsFragment> | null;
+  /** Null until the deferred part with my counts has arrived. */
+  person: FragmentType<typeof NoticeCountsFragment> | null;
+  /** What the panels show while either is null. */
+  waiting?: Waiting;
+}) {
   const { t, language } = useI18n();
   useLivePanels();
-  const data = readFragment(NoticePanelsFragment, query);
-  const unread = data.portalNotices.filter((n) => !n.isRead);
-  const pendingSurveys = data.portalSurveys.filter((s) => !s.myAnsweredAt);
+  const items = query ? readFragment(NoticePanelsFragment, query) : null;
+  const counts = person ? readFragment(NoticeCountsFragment, person) : null;
+  const data = items && counts ? { ...items, me: counts } : null;
+  // Each card has its heading at once; its body once the part has come.
+  const card = (
+    titleId: string,
+    title: ReactNode,
+    body: (panels: NoticePanels_QueryFragment & { me: NoticePanels_PersonFragment }) => ReactNode,
+  ) => (
+    <section
+      className="card notice-panel"
+      aria-labelledby={titleId}
+      aria-busy={data ? undefined : busy(waiting)}
+    >
+      <h2 id={titleId}>{title}</h2>
+      {data ? body(data) : <WaitingBody waiting={waiting} />}
+    </section>
+  );
   return (
     <>
-      <section className="card notice-panel" aria-labelledby="panel-notices">
-        <h2 id="panel-notices">
-          <Link to="/notices">{t("portal.notices")}</Link>
-        </h2>
-        <div aria-live="polite" className="unread-notices">
-          <Count value={data.me?.unreadNoticeCount ?? 0} label={t("portal.unreadNotices")} />
-        </div>
-        {unread.length === 0 ? (
-          <p className="empty">{t("portal.noUnreadNotices")}</p>
-        ) : (
-          <ul className="item-list">
-            {unread.map((n) => (
-              <li key={n.id}>
-                <span className={`badge importance importance-${n.importance}`}>
-                  {t(`notices.importance.${n.importance}`)}
-                </span>{" "}
-                <Link to={`/notices/${n.id}`}>{n.title}</Link>
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
-      <section className="card notice-panel" aria-labelledby="panel-circulations">
-        <h2 id="panel-circulations">
-          <Link to="/circulations">{t("portal.circulations")}</Link>
-        </h2>
-        <div aria-live="polite" className="pending-circulations">
-          <Count
-            value={data.me?.pendingCirculationCount ?? 0}
-            label={t("portal.pendingCirculations")}
-          />
-        </div>
-        {data.portalCirculations.length === 0 ? (
-          <p className="empty">{t("portal.noCirculations")}</p>
-        ) : (
-          <ul className="item-list">
-            {data.portalCirculations.map((c) => (
-              <li key={c.id}>
-                <Link to={`/circulations/${c.id}`}>{c.title}</Link> <small>{c.sender.name}</small>
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
-      <section className="card notice-panel" aria-labelledby="panel-surveys">
-        <h2 id="panel-surveys">
-          <Link to="/surveys">{t("portal.surveys")}</Link>
-        </h2>
-        <div aria-live="polite" className="open-surveys">
-          <Count value={data.me?.openSurveyCount ?? 0} label={t("portal.openSurveys")} />
-        </div>
-        {pendingSurveys.length === 0 ? (
-          <p className="empty">{t("portal.noSurveys")}</p>
-        ) : (
-          <ul className="item-list">
-            {pendingSurveys.map((s) => (
-              <li key={s.id}>
-                <Link to={`/surveys/${s.id}`}>{s.title}</Link>
-                {s.closesAt ? (
-                  <small>
-                    {" "}
-                    {t("survey.closesAt")} {formatShortDate(s.closesAt, language)}
-                  </small>
-                ) : null}
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
-      <section className="card notice-panel" aria-labelledby="panel-mail">
-        <h2 id="panel-mail">{t("portal.mail")}</h2>
-        <div aria-live="polite" className="unread-mail">
-          <Count value={data.me?.unreadMailCount ?? 0} label={t("portal.unreadMail")} />
-        </div>
-        <p className="hint">{t("portal.noScreenYet")}</p>
-      </section>
-      <section className="card notice-panel" aria-labelledby="panel-messages">
-        <h2 id="panel-messages">{t("portal.messages")}</h2>
-        <div aria-live="polite" className="unread-messages">
-          <Count
-            value={data.me?.unreadDirectMessageCount ?? 0}
-            label={t("portal.unreadMessages")}
-          />
-        </div>
-        <p className="hint">{t("portal.noScreenYet")}</p>
-      </section>
+      {card("panel-notices", <Link to="/notices">{t("portal.notices")}</Link>, (panels) => {
+        const unread = panels.portalNotices.filter((n) => !n.isRead);
+        return (
+          <>
+            <div aria-live="polite" className="unread-notices">
+              <Count value={panels.me.unreadNoticeCount ?? 0} label={t("portal.unreadNotices")} />
+            </div>
+            {unread.length === 0 ? (
+              <p className="empty">{t("portal.noUnreadNotices")}</p>
+            ) : (
+              <ul className="item-list">
+                {unread.map((n) => (
+                  <li key={n.id}>
+                    <span className={`badge importance importance-${n.importance}`}>
+                      {t(`notices.importance.${n.importance}`)}
+                    </span>{" "}
+                    <Link to={`/notices/${n.id}`}>{n.title}</Link>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </>
+        );
+      })}
+      {card(
+        "panel-circulations",
+        <Link to="/circulations">{t("portal.circulations")}</Link>,
+        (panels) => (
+          <>
+            <div aria-live="polite" className="pending-circulations">
+              <Count
+                value={panels.me.pendingCirculationCount ?? 0}
+                label={t("portal.pendingCirculations")}
+              />
+            </div>
+            {panels.portalCirculations.length === 0 ? (
+              <p className="empty">{t("portal.noCirculations")}</p>
+            ) : (
+              <ul className="item-list">
+                {panels.portalCirculations.map((c) => (
+                  <li key={c.id}>
+                    <Link to={`/circulations/${c.id}`}>{c.title}</Link>{" "}
+                    <small>{c.sender.name}</small>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </>
+        ),
+      )}
+      {card("panel-surveys", <Link to="/surveys">{t("portal.surveys")}</Link>, (panels) => {
+        const pendingSurveys = panels.portalSurveys.filter((s) => !s.myAnsweredAt);
+        return (
+          <>
+            <div aria-live="polite" className="open-surveys">
+              <Count value={panels.me.openSurveyCount ?? 0} label={t("portal.openSurveys")} />
+            </div>
+            {pendingSurveys.length === 0 ? (
+              <p className="empty">{t("portal.noSurveys")}</p>
+            ) : (
+              <ul className="item-list">
+                {pendingSurveys.map((s) => (
+                  <li key={s.id}>
+                    <Link to={`/surveys/${s.id}`}>{s.title}</Link>
+                    {s.closesAt ? (
+                      <small>
+                        {" "}
+                        {t("survey.closesAt")} {formatShortDate(s.closesAt, language)}
+                      </small>
+                    ) : null}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </>
+        );
+      })}
+      {card("panel-mail", t("portal.mail"), (panels) => (
+        <>
+          <div aria-live="polite" className="unread-mail">
+            <Count value={panels.me.unreadMailCount ?? 0} label={t("portal.unreadMail")} />
+          </div>
+          <p className="hint">{t("portal.noScreenYet")}</p>
+        </>
+      ))}
+      {card("panel-messages", t("portal.messages"), (panels) => (
+        <>
+          <div aria-live="polite" className="unread-messages">
+            <Count
+              value={panels.me.unreadDirectMessageCount ?? 0}
+              label={t("portal.unreadMessages")}
+            />
+          </div>
+          <p className="hint">{t("portal.noScreenYet")}</p>
+        </>
+      ))}
     </>
   );
 }
