@@ -12,7 +12,7 @@ import hashlib
 import logging
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,6 +198,9 @@ class Gateway:
             self.supergraph, dedup.deduplicating(observed) if deduplicate else observed
         )
         self.transports = transports
+        # Identical client queries in flight (same document, variables and caller) share
+        # one execution: each is still admitted, limited, logged and counted on its own.
+        self.operations = dedup.InFlight() if deduplicate else None
         self.limits = limits or Limits()
         # Progressive @override: each request runs on the variant its labels pick.
         self.progressive = ProgressiveOverride(self.supergraph)
@@ -420,10 +423,36 @@ class Gateway:
             return admitted
         text, prepared, raw_variables, restriction = admitted
         try:
-            payload = await self._run(prepared, raw_variables, context, restriction=restriction)
+            payload = await self._run_shared(
+                text, operation_name, prepared, raw_variables, context, restriction
+            )
         except Exception as exc:  # a bug while executing the plan: a GraphQL error
             payload = {"errors": [internal_error(exc, text, "Executing")], "data": None}
         return GatewayResponse(payload, operation_type=prepared.operation.operation.value)
+
+    async def _run_shared(
+        self,
+        text: str,
+        operation_name: str | None,
+        prepared: Prepared,
+        raw_variables: dict[str, Any],
+        context: RequestContext,
+        restriction: tuple[Prepared, Restriction] | None,
+    ) -> dict[str, Any]:
+        """``_run``, shared with identical queries of the same caller already in flight
+        (``dedup.operation_key``): a dashboard on many screens, or one person's tabs, asking
+        the same at once cost one execution. The shared run is the first caller's: its
+        context is the one the subgraphs see (the same principal, headers, language and
+        scopes as every caller that joins it). Mutations always run on their own."""
+
+        def run() -> Awaitable[dict[str, Any]]:
+            return self._run(prepared, raw_variables, context, restriction=restriction)
+
+        operations = self.operations
+        if operations is None or prepared.operation.operation.value != "query":
+            return await run()
+        key = dedup.operation_key(text, operation_name, raw_variables, context)
+        return await (run() if key is None else operations.share(key, run))
 
     async def _admitted(
         self,
@@ -512,8 +541,8 @@ class Gateway:
             )
             if split is None:
                 try:
-                    payload = await self._run(
-                        prepared, raw_variables, context, restriction=restriction
+                    payload = await self._run_shared(
+                        text, operation_name, prepared, raw_variables, context, restriction
                     )
                 except Exception as exc:  # a bug while executing the plan: a GraphQL error
                     payload = {"errors": [internal_error(exc, text, "Executing")], "data": None}

@@ -32,13 +32,19 @@ class Gated(InProcessTransport):
         return await super().execute(graph, document, variables, context)
 
 
-def _shop() -> tuple[Gateway, dict[str, Gated]]:
+def _shop(whole_operations: bool = False) -> tuple[Gateway, dict[str, Gated]]:
+    """The gateway, and its transports. Unless ``whole_operations``, identical client
+    operations are not shared as a whole (``Gateway.operations``), so that the subgraph
+    requests these tests count are each operation's own."""
     transports = {
         s.name: Gated(importlib.import_module(s.module).schema)  # type: ignore[arg-type]
         for s in SUITES["shop"]
     }
     supergraph = supergraph_path("shop").read_text(encoding="utf-8")
-    return Gateway(supergraph, transports), transports
+    gateway = Gateway(supergraph, transports)
+    if not whole_operations:
+        gateway.operations = None
+    return gateway, transports
 
 
 async def _until(condition: Any) -> None:
@@ -134,3 +140,70 @@ async def test_entity_fetches_are_shared_too():
     results = [r.payload for r in await asyncio.gather(*runs)]
     assert all(r == results[0] for r in results) and "errors" not in results[0]
     assert len(transports["reviews"].requests) == 1
+
+
+# --- whole operations -------------------------------------------------------------------
+
+
+async def test_identical_concurrent_operations_of_one_caller_run_once():
+    gateway, transports = _shop(whole_operations=True)
+    operations = gateway.operations
+    assert operations is not None
+    context = RequestContext(principal="ada")
+    runs = [asyncio.ensure_future(gateway.execute(QUERY, context=context)) for _ in range(5)]
+    await _until(lambda: operations.joined == 4)
+    transports["products"].gate.set()
+    results = [r.payload for r in await asyncio.gather(*runs)]
+    assert operations.started == 1
+    assert len(transports["products"].requests) == 1
+    # The subgraph request was not even joined: one execution asked it once.
+    assert _dedup(gateway, "products").joined == 0
+    assert all(r == results[0] for r in results) and results[0]["data"]["topProducts"]
+    results[0]["data"]["topProducts"][0]["name"] = "changed"
+    assert results[1]["data"]["topProducts"][0]["name"] != "changed"
+    assert not operations.entries  # nothing kept once answered
+
+
+async def test_operations_of_other_callers_scopes_or_variables_and_mutations_run_apart():
+    gateway, transports = _shop(whole_operations=True)
+    operations = gateway.operations
+    assert operations is not None
+    query = "query($n: Int) { topProducts(first: $n) { upc } }"
+    asked = [
+        (query, {"n": 1}, RequestContext(principal="ada")),
+        (query, {"n": 1}, RequestContext(principal="grace")),
+        (query, {"n": 2}, RequestContext(principal="ada")),
+        (query, {"n": 1}, RequestContext(principal="ada", extra={"language": "en"})),
+        (query, {"n": 1}, RequestContext(principal="ada", extra={"scopes": {"read:all"}})),
+    ]
+    started = [asyncio.ensure_future(gateway.execute(q, v, context=c)) for q, v, c in asked]
+    products = _dedup(gateway, "products")
+    # Five executions; the one with other scopes joins the first one's subgraph request
+    # (scopes are the gateway's business: the subgraph answers the same).
+    await _until(lambda: products.upstream == 4 and products.joined == 1)
+    transports["products"].gate.set()
+    results = [r.payload for r in await asyncio.gather(*started)]
+    assert operations.joined == 0 and operations.started == 5
+    assert [len(r["data"]["topProducts"]) for r in results] == [1, 1, 2, 1, 1]
+    # A mutation is never shared, not even with an identical one of the same caller.
+    mutation = 'mutation { setInStock(upc: "1", inStock: true) { upc } }'
+    ran = [asyncio.ensure_future(gateway.execute(mutation, context=asked[0][2])) for _ in range(2)]
+    await _until(lambda: len(transports["inventory"].requests) == 2)
+    transports["inventory"].gate.set()
+    assert all("errors" not in r.payload for r in await asyncio.gather(*ran))
+    assert operations.started == 5
+
+
+async def test_a_caller_going_away_leaves_the_shared_operation_to_the_others():
+    gateway, transports = _shop(whole_operations=True)
+    operations = gateway.operations
+    assert operations is not None
+    context = RequestContext(principal="ada")
+    first = asyncio.ensure_future(gateway.execute(QUERY, context=context))
+    second = asyncio.ensure_future(gateway.execute(QUERY, context=context))
+    await _until(lambda: operations.joined == 1)
+    first.cancel()
+    transports["products"].gate.set()
+    result = await second
+    assert result.payload["data"]["topProducts"]
+    assert len(transports["products"].requests) == 1
