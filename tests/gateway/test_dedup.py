@@ -9,6 +9,8 @@ import asyncio
 import importlib
 from typing import Any
 
+import pytest
+
 from gateway.engine import Gateway
 from gateway.executor import RequestContext
 from gateway.supergraph import Graph
@@ -109,13 +111,15 @@ async def test_a_request_that_has_finished_is_not_joined():
     assert len(transports["products"].requests) == 2
 
 
-async def test_a_caller_going_away_does_not_cancel_the_shared_request():
-    gateway, transports = _shop()
-    products = _dedup(gateway, "products")
+@pytest.mark.parametrize("whole_operations", [False, True])
+async def test_a_caller_going_away_does_not_cancel_the_shared_request(whole_operations):
+    """The shared subgraph request, or the shared execution of the whole query."""
+    gateway, transports = _shop(whole_operations)
+    shared = gateway.operations if whole_operations else _dedup(gateway, "products")
     context = RequestContext(principal="ada")
     first = asyncio.ensure_future(gateway.execute(QUERY, context=context))
     second = asyncio.ensure_future(gateway.execute(QUERY, context=context))
-    await _until(lambda: products.joined == 1)
+    await _until(lambda: shared.joined == 1)
     first.cancel()
     transports["products"].gate.set()
     result = await second
@@ -192,18 +196,3 @@ async def test_operations_of_other_callers_scopes_or_variables_and_mutations_run
     transports["inventory"].gate.set()
     assert all("errors" not in r.payload for r in await asyncio.gather(*ran))
     assert operations.started == 5
-
-
-async def test_a_caller_going_away_leaves_the_shared_operation_to_the_others():
-    gateway, transports = _shop(whole_operations=True)
-    operations = gateway.operations
-    assert operations is not None
-    context = RequestContext(principal="ada")
-    first = asyncio.ensure_future(gateway.execute(QUERY, context=context))
-    second = asyncio.ensure_future(gateway.execute(QUERY, context=context))
-    await _until(lambda: operations.joined == 1)
-    first.cancel()
-    transports["products"].gate.set()
-    result = await second
-    assert result.payload["data"]["topProducts"]
-    assert len(transports["products"].requests) == 1
