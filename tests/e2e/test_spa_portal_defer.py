@@ -73,6 +73,10 @@ def test_portal_asks_with_defer_and_fills_the_deferred_panels_in_japanese(
     ).to_be_visible()
     expect(main.locator("[aria-busy=true]")).to_have_count(0)
     expect(main).not_to_contain_text("読み込み中")
+    # The mail and message panels lead to their screens (they said "coming soon").
+    for panel, href in (("#panel-mail", "/mail"), ("#panel-messages", "/messages")):
+        expect(main.locator(panel).get_by_role("link")).to_have_attribute("href", href)
+    expect(main).not_to_contain_text("準備中")
 
     portal = [r for r in responses if "query PortalPage" in (r.request.post_data or "")]
     assert len(portal) == 1, [r.request.post_data[:80] for r in responses]

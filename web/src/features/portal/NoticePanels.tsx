@@ -269,15 +269,14 @@ export function NoticePanels({
           </>
         );
       })}
-      {card("panel-mail", t("portal.mail"), (panels) => (
+      {card("panel-mail", <Link to="/mail">{t("portal.mail")}</Link>, (panels) => (
         <>
           <div aria-live="polite" className="unread-mail">
             <Count value={panels.me.unreadMailCount ?? 0} label={t("portal.unreadMail")} />
           </div>
-          <p className="hint">{t("portal.noScreenYet")}</p>
         </>
       ))}
-      {card("panel-messages", t("portal.messages"), (panels) => (
+      {card("panel-messages", <Link to="/messages">{t("portal.messages")}</Link>, (panels) => (
         <>
           <div aria-live="polite" className="unread-messages">
             <Count
@@ -285,7 +284,6 @@ export function NoticePanels({
               label={t("portal.unreadMessages")}
             />
           </div>
-          <p className="hint">{t("portal.noScreenYet")}</p>
         </>
       ))}
     </>
