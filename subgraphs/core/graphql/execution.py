@@ -69,8 +69,9 @@ class _EnumNames:
     """A Strawberry enum's ``coerce_output_value`` for the values a resolver returns, its
     Python enum's members, by one dictionary lookup. Strawberry's compares the member's
     ``.value`` with each GraphQL value in turn (Python's enum ``.value`` is a descriptor,
-    slow to read): about 7 % of the server's CPU when a presence change reached a thousand
-    subscribers. Anything else (a raw value) still goes to Strawberry's own."""
+    slow to read): 1.13 µs against 0.15 µs for a presence status, measured alone; small
+    beside a delivery's 250 µs, but paid for every enum value of every event and row.
+    Anything else (a raw value) still goes to Strawberry's own."""
 
     def __init__(self, enum_type: CustomGraphQLEnumType) -> None:
         self.enum_type = enum_type
@@ -115,12 +116,12 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
         graphql-core remembers them by the list's identity, in a dictionary that the
         executors of a subscription's events share: so each event collected every object's
-        subfields again and added its entries for good. That was about a tenth of the CPU
-        of delivering a presence change, and memory that grew with every event a
-        subscription received. Here the key is the nodes, which the operation's document
-        holds for as long as the executor, so it has one entry per selection of the
-        document. Lists with @defer usages or fragment variables (made afresh per
-        collection) keep graphql-core's own way."""
+        subfields again and added its entries for good: about 3 KiB per event and
+        subscriber of presence, so the embedded server grew by 3.1 MiB per change with
+        1,000 subscribers (``benchmarks.subscriptions``). Here the key is the nodes, which
+        the operation's document holds for as long as the executor, so it has one entry
+        per selection of the document. Lists with @defer usages or fragment variables
+        (made afresh per collection) keep graphql-core's own way."""
         nodes = []
         for details in field_details_list:
             if details.defer_usage is not None or details.fragment_variable_values is not None:
