@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import type { TypedDocumentNode } from "urql";
 import type { FragmentType } from "../../gql";
 import { useI18n } from "../../i18n/language";
@@ -13,16 +14,44 @@ export interface Waiting {
 
 export const STILL_COMING: Waiting = { failed: null };
 
-/** aria-busy for a panel's section: set while its part is on its way, not once it failed. */
-export function busy(waiting: Waiting): true | undefined {
-  return waiting.failed === null ? true : undefined;
-}
-
-/** What stands in a panel's body until its part comes: 読み込み中…, or why it did not. */
-export function WaitingBody({ waiting }: { waiting: Waiting }) {
+/**
+ * A portal card whose body is a deferred part of the page: its heading (and `note`) at once,
+ * the body once `value` has come (not null). Until then the card is aria-busy and says
+ * 読み込み中…, or, when the answer ended without its part, why.
+ */
+export function DeferredCard<T>({
+  className,
+  titleId,
+  title,
+  note,
+  value,
+  waiting,
+  children,
+}: {
+  className: string;
+  titleId: string;
+  title: ReactNode;
+  note?: ReactNode;
+  value: T | null;
+  waiting: Waiting;
+  /** The body, for the value that has come. */
+  children: (value: T) => ReactNode;
+}) {
   const { t, errorText } = useI18n();
-  if (waiting.failed !== null) return <p className="error">{errorText(waiting.failed)}</p>;
-  return <p className="loading">{t("app.loading")}</p>;
+  const pending = value === null && waiting.failed === null;
+  return (
+    <section className={className} aria-labelledby={titleId} aria-busy={pending || undefined}>
+      <h2 id={titleId}>{title}</h2>
+      {note}
+      {value !== null ? (
+        children(value)
+      ) : waiting.failed !== null ? (
+        <p className="error">{errorText(waiting.failed)}</p>
+      ) : (
+        <p className="loading">{t("app.loading")}</p>
+      )}
+    </section>
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import { type FragmentType, graphql, readFragment } from "../../gql";
 import { useI18n } from "../../i18n/language";
-import { busy, STILL_COMING, type Waiting, WaitingBody } from "./Deferred";
+import { DeferredCard, STILL_COMING, type Waiting } from "./Deferred";
 
 export const DepartmentPresenceFragment = graphql(`
   fragment DepartmentPresence_organization on Organization {
@@ -31,45 +31,43 @@ export function DepartmentPresence({
   const { t } = useI18n();
   const data = department ? readFragment(DepartmentPresenceFragment, department) : null;
   return (
-    <section
+    <DeferredCard
       className="card wide"
-      aria-labelledby="department-title"
-      aria-busy={data ? undefined : busy(waiting)}
+      titleId="department-title"
+      title={`${t("portal.department")}${data ? `: ${data.name}` : ""}`}
+      note={<p className="hint">{t("portal.live")}</p>}
+      value={data}
+      waiting={waiting}
     >
-      <h2 id="department-title">
-        {t("portal.department")}
-        {data ? `: ${data.name}` : ""}
-      </h2>
-      <p className="hint">{t("portal.live")}</p>
-      {!data ? (
-        <WaitingBody waiting={waiting} />
-      ) : data.members.length === 0 ? (
-        <p>{t("portal.noMembers")}</p>
-      ) : (
-        <table className="members">
-          <thead>
-            <tr>
-              <th scope="col">{t("portal.memberName")}</th>
-              <th scope="col">{t("portal.memberTitle")}</th>
-              <th scope="col">{t("portal.memberPresence")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.members.map((member) => (
-              <tr key={member.id} data-person={member.id}>
-                <th scope="row">{member.name}</th>
-                <td>{member.title}</td>
-                <td>
-                  <span className={`presence presence-${member.presence?.status ?? "unknown"}`}>
-                    {member.presence ? t(`presence.${member.presence.status}`) : "—"}
-                  </span>
-                  {member.presence?.message ? ` ${member.presence.message}` : ""}
-                </td>
+      {(found) =>
+        found.members.length === 0 ? (
+          <p>{t("portal.noMembers")}</p>
+        ) : (
+          <table className="members">
+            <thead>
+              <tr>
+                <th scope="col">{t("portal.memberName")}</th>
+                <th scope="col">{t("portal.memberTitle")}</th>
+                <th scope="col">{t("portal.memberPresence")}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
+            </thead>
+            <tbody>
+              {found.members.map((member) => (
+                <tr key={member.id} data-person={member.id}>
+                  <th scope="row">{member.name}</th>
+                  <td>{member.title}</td>
+                  <td>
+                    <span className={`presence presence-${member.presence?.status ?? "unknown"}`}>
+                      {member.presence ? t(`presence.${member.presence.status}`) : "—"}
+                    </span>
+                    {member.presence?.message ? ` ${member.presence.message}` : ""}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )
+      }
+    </DeferredCard>
   );
 }

@@ -1,7 +1,7 @@
 import "./links.css";
 import { type FragmentType, graphql, readFragment } from "../../gql";
 import { useI18n } from "../../i18n/language";
-import { busy, STILL_COMING, type Waiting, WaitingBody } from "./Deferred";
+import { DeferredCard, STILL_COMING, type Waiting } from "./Deferred";
 import { groupLinks, isSafeHref } from "./links";
 
 export const LinksPanelFragment = graphql(`
@@ -30,47 +30,48 @@ export function LinksPanel({
   const groups = groupLinks(items);
   const headed = groups.some((group) => group.category !== "");
   return (
-    <section
+    <DeferredCard
       className="card links-panel"
-      aria-labelledby="links-title"
-      aria-busy={links ? undefined : busy(waiting)}
+      titleId="links-title"
+      title={t("portal.links")}
+      value={links}
+      waiting={waiting}
     >
-      <h2 id="links-title">{t("portal.links")}</h2>
-      {!links ? (
-        <WaitingBody waiting={waiting} />
-      ) : items.length === 0 ? (
-        <p className="empty">{t("portal.noLinks")}</p>
-      ) : (
-        groups.map((group) => (
-          <div key={group.category} className="link-group">
-            {headed ? <h3>{group.category || t("portal.otherLinks")}</h3> : null}
-            <ul className="links">
-              {group.links.map((link) => (
-                <li key={link.id}>
-                  {isSafeHref(link.url) ? (
-                    <a
-                      href={link.url}
-                      {...(link.opensInNewTab
-                        ? { target: "_blank", rel: "noopener noreferrer" }
-                        : { rel: "noreferrer" })}
-                    >
-                      {link.title}
-                      {link.opensInNewTab ? (
-                        <span className="visually-hidden">{t("portal.newTab")}</span>
-                      ) : null}
-                    </a>
-                  ) : (
-                    <span>{link.title}</span>
-                  )}
-                  {link.description ? (
-                    <span className="link-description">{link.description}</span>
-                  ) : null}
-                </li>
-              ))}
-            </ul>
-          </div>
-        ))
-      )}
-    </section>
+      {() =>
+        items.length === 0 ? (
+          <p className="empty">{t("portal.noLinks")}</p>
+        ) : (
+          groups.map((group) => (
+            <div key={group.category} className="link-group">
+              {headed ? <h3>{group.category || t("portal.otherLinks")}</h3> : null}
+              <ul className="links">
+                {group.links.map((link) => (
+                  <li key={link.id}>
+                    {isSafeHref(link.url) ? (
+                      <a
+                        href={link.url}
+                        {...(link.opensInNewTab
+                          ? { target: "_blank", rel: "noopener noreferrer" }
+                          : { rel: "noreferrer" })}
+                      >
+                        {link.title}
+                        {link.opensInNewTab ? (
+                          <span className="visually-hidden">{t("portal.newTab")}</span>
+                        ) : null}
+                      </a>
+                    ) : (
+                      <span>{link.title}</span>
+                    )}
+                    {link.description ? (
+                      <span className="link-description">{link.description}</span>
+                    ) : null}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ))
+        )
+      }
+    </DeferredCard>
   );
 }

@@ -5,7 +5,7 @@ import { type FragmentType, graphql, readFragment } from "../../gql";
 import type { NoticePanels_PersonFragment, NoticePanels_QueryFragment } from "../../gql/graphql";
 import { useI18n } from "../../i18n/language";
 import { formatShortDate } from "../../ui/dates";
-import { busy, STILL_COMING, type Waiting, WaitingBody } from "./Deferred";
+import { DeferredCard, STILL_COMING, type Waiting } from "./Deferred";
 
 // The portal's part of the notices subgraph, spread into the page's one request: my counts
 // (federated onto Person, so asked inside `me`) and a few items of each (root fields). Two
@@ -181,14 +181,15 @@ export function NoticePanels({
     title: ReactNode,
     body: (panels: NoticePanels_QueryFragment & { me: NoticePanels_PersonFragment }) => ReactNode,
   ) => (
-    <section
+    <DeferredCard
       className="card notice-panel"
-      aria-labelledby={titleId}
-      aria-busy={data ? undefined : busy(waiting)}
+      titleId={titleId}
+      title={title}
+      value={data}
+      waiting={waiting}
     >
-      <h2 id={titleId}>{title}</h2>
-      {data ? body(data) : <WaitingBody waiting={waiting} />}
-    </section>
+      {body}
+    </DeferredCard>
   );
   return (
     <>

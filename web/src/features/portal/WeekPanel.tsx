@@ -1,7 +1,7 @@
 import { type FragmentType, graphql, readFragment } from "../../gql";
 import { useI18n } from "../../i18n/language";
 import { formatShortDate } from "../../ui/dates";
-import { busy, STILL_COMING, type Waiting, WaitingBody } from "./Deferred";
+import { DeferredCard, STILL_COMING, type Waiting } from "./Deferred";
 import { ScheduleList } from "./ScheduleList";
 import { byDay } from "./week";
 
@@ -55,13 +55,14 @@ export function WeekPanel({
   const holidays = new Map((data?.holidays ?? []).map((h) => [h.date, h.name]));
   const week = byDay(days, data?.week ?? []);
   return (
-    <section
+    <DeferredCard
       className="card wide"
-      aria-labelledby="week-title"
-      aria-busy={data ? undefined : busy(waiting)}
+      titleId="week-title"
+      title={t("portal.week")}
+      value={data}
+      waiting={waiting}
     >
-      <h2 id="week-title">{t("portal.week")}</h2>
-      {data ? (
+      {() => (
         <ol className="week">
           {days.map((day) => (
             <li
@@ -82,9 +83,7 @@ export function WeekPanel({
             </li>
           ))}
         </ol>
-      ) : (
-        <WaitingBody waiting={waiting} />
       )}
-    </section>
+    </DeferredCard>
   );
 }
