@@ -2,8 +2,10 @@
 
 When a fetch is about to go to a subgraph while an identical one is still on its way
 (same subgraph, same document, same variables, same caller), it waits for that one's answer
-instead of sending another request: a portal opened by a whole department at 8:30, or a
-dashboard polled by many screens, costs the subgraph one request per distinct question.
+instead of sending another request: a dashboard polled by many screens under one token,
+or one person's tabs, cost the subgraph one request per distinct question. (Staff signed
+in as different people are different callers: a department opening the portal together
+shares nothing.)
 
 - Queries only: a document that is a mutation (or a subscription) always goes out.
 - "Same caller" is the request's principal (its value when hashable, so two requests of
